@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import express, { type Express, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from '../core/context';
+import { mount } from './http/route';
+import { errorHandler, notFound } from './middleware/errors';
+import { requestId } from './middleware/request-id';
+import { session } from './middleware/session';
+import { allRoutes } from './routes/index';
+
+const SIDEBAR_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'sidebar');
+
+export interface AppOptions {
+  /** Extra raw-body routers mounted before JSON parsing (signed webhooks and callbacks). */
+  rawRouters?: ((ctx: AppContext) => Router)[];
+  serveSidebar?: boolean;
+}
+
+/** Builds the Express app over a context; tests call this with their own context. */
+export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (_req, res) => String((res as express.Response).locals.requestId),
+      customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  for (const make of opts.rawRouters ?? []) app.use(make(ctx));
+  app.use(express.json({ limit: '5mb' }));
+  app.use(cookieParser());
+  app.use(session(ctx));
+  const router = express.Router();
+  // Route paths are absolute: '/healthz', '/api/…'.
+  mount(router, ctx, allRoutes);
+  app.use(router);
+  app.use('/api', notFound);
+  if (opts.serveSidebar !== false && existsSync(SIDEBAR_DIST)) {
+    app.use(express.static(SIDEBAR_DIST, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
+    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(join(SIDEBAR_DIST, 'index.html')));
+  }
+  app.use(notFound);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

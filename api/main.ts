@@ -1,0 +1,27 @@
+import { createServer } from 'node:http';
+import { loadConfigOrExit } from '../core/config/env';
+import { closeContext, createContext } from '../core/context';
+import { createApp } from './app';
+import { apiRawRouters } from './raw-routers';
+
+const cfg = loadConfigOrExit();
+const ctx = createContext(cfg, 'api');
+const app = createApp(ctx, { rawRouters: apiRawRouters });
+const server = createServer(app);
+server.listen(cfg.PORT, cfg.HOST, () => ctx.logger.info({ url: cfg.publicUrl }, 'api listening'));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  ctx.logger.info({ signal }, 'api shutting down: finishing in-flight requests');
+  const force = setTimeout(() => process.exit(1), 15_000).unref();
+  server.close(async () => {
+    await closeContext(ctx);
+    clearTimeout(force);
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

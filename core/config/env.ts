@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration, parsed once at boot. Every entry point calls `loadConfig()`;
+ * a bad or missing variable stops start-up with one line naming it (see `ConfigError`).
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/guidepost'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix; use a hash tag (e.g. `{gp}`) on Redis Cluster. */
+  QUEUE_PREFIX: z.string().min(1).default('gp'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public base URL of the API (used for OAuth redirects and links printed by the demo). */
+  PUBLIC_URL: z.url().optional(),
+  /** Base URL of the WeCom server API: the real `https://qyapi.weixin.qq.com` or the sandbox. */
+  WECOM_API_BASE: z.url().default('http://127.0.0.1:3100'),
+  /** OAuth authorize page base; the sandbox serves one at the same origin. */
+  WECOM_OAUTH_BASE: z.url().default('http://127.0.0.1:3100'),
+  SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
+  /** HMAC key for sidebar/desktop sessions. At least 32 characters. */
+  SESSION_SECRET: z.string().min(32).default('guidepost-development-session-secret-change-me'),
+  /** 32-byte key (hex or base64) that encrypts corp secrets at rest. */
+  SECRETS_KEY: z.string().min(32).default('0000000000000000000000000000000000000000000000000000000000000000'),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export type Config = z.infer<typeof envSchema> & { publicUrl: string };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_DEFAULTS = ['SESSION_SECRET', 'SECRETS_KEY'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid configuration: ${name}: ${issue.message}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.NODE_ENV === 'production') {
+    for (const name of DEV_DEFAULTS) {
+      if (cleaned[name] === undefined) throw new ConfigError(`invalid configuration: ${name}: required in production`);
+    }
+  }
+  return { ...cfg, publicUrl: cfg.PUBLIC_URL ?? `http://${cfg.HOST}:${cfg.PORT}` };
+}
+
+/** For entry points: parse or print one line and exit 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,20 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Db = Knex;
+
+// int8 (bigint: money in fen, ids) → number. Amounts stay far below 2^53 fen.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric → number (ratios, confidences)
+pg.types.setTypeParser(1700, (v) => Number(v));
+// date → 'YYYY-MM-DD' string, never a shifted JS Date
+pg.types.setTypeParser(1082, (v) => v);
+
+export function createDb(databaseUrl: string, opts: { pool?: { min: number; max: number } } = {}): Db {
+  return knexFactory({
+    client: 'pg',
+    connection: databaseUrl,
+    pool: opts.pool ?? { min: 0, max: 10 },
+    migrations: { tableName: 'knex_migrations' },
+  });
+}

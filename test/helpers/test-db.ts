@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { withDatabase } from '../../core/db/database-url';
+
+export const TEMPLATE_DB = 'guidepost_test_template';
+
+export function baseDatabaseUrl(): string {
+  return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/guidepost';
+}
+
+export async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: withDatabase(baseDatabaseUrl(), 'postgres') });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A fresh database cloned from the migrated template (tens of milliseconds). */
+export async function cloneTemplate(): Promise<{ name: string; url: string }> {
+  const name = `gp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database "${name}" template "${TEMPLATE_DB}"`);
+  return { name, url: withDatabase(baseDatabaseUrl(), name) };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await adminQuery(`drop database if exists "${name}" with (force)`);
+}

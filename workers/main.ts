@@ -1,0 +1,24 @@
+import { loadConfigOrExit } from '../core/config/env';
+import { closeContext, createContext } from '../core/context';
+import { startWorkers } from './runtime';
+import { installSchedules } from './schedules';
+
+const cfg = loadConfigOrExit();
+const ctx = createContext(cfg, 'workers');
+const running = startWorkers(ctx);
+await installSchedules(ctx);
+ctx.logger.info({ queues: running.workers.map((w) => w.name) }, 'workers started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  ctx.logger.info({ signal }, 'workers shutting down: finishing active jobs');
+  const force = setTimeout(() => process.exit(1), 30_000).unref();
+  await running.close();
+  await closeContext(ctx);
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,54 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { z } from 'zod';
+import type { AppContext } from '../core/context';
+import { QUEUES } from '../core/jobs/job';
+import { queuePolicy } from '../core/jobs/policy';
+import type { Processor } from './processor';
+import { buildRegistry } from './registry';
+
+const envelope = z.object({ payload: z.unknown(), requestId: z.string().optional() });
+
+export interface RunningWorkers {
+  workers: Worker[];
+  close: () => Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue, dispatching by job name; payloads are re-checked here. */
+export function startWorkers(ctx: AppContext, opts: { processors?: readonly Processor[]; concurrency?: number } = {}): RunningWorkers {
+  const registry = buildRegistry(opts.processors);
+  const workers = QUEUES.map(
+    (queue) =>
+      new Worker(
+        queue,
+        async (job) => {
+          const p = registry.get(job.name);
+          if (!p || p.def.queue !== queue) throw new UnrecoverableError(`no processor for ${queue}/${job.name}`);
+          const env = envelope.safeParse(job.data);
+          const parsed = env.success ? p.def.schema.safeParse(env.data.payload) : null;
+          if (!env.success || !parsed?.success) {
+            throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed?.error?.issues[0]?.message ?? 'bad envelope'}`);
+          }
+          const log = ctx.logger.child({ job: job.name, jobId: job.id, requestId: env.data.requestId, attempt: job.attemptsMade + 1 });
+          return p.run({ payload: parsed.data, ctx, log, job });
+        },
+        {
+          connection: ctx.redis.duplicate({ maxRetriesPerRequest: null }),
+          prefix: ctx.queues.prefix,
+          concurrency: opts.concurrency ?? queuePolicy[queue].concurrency,
+        },
+      ),
+  );
+  for (const w of workers) {
+    w.on('failed', (job, err) =>
+      ctx.logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
+    w.on('error', (err) => ctx.logger.error({ err: err.message }, 'worker error'));
+  }
+  return {
+    workers,
+    // close() waits for active jobs to finish.
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type Config } from '../../core/config/env';
 import { closeContext, createContext, type AppContext } from '../../core/context';
 import { createLogger } from '../../core/logger';
@@ -11,7 +11,7 @@ export interface TestContext extends AppContext {
 
 /** A context on its own cloned database and its own BullMQ prefix. */
 export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
-  const { name, url } = await cloneTemplate();
+  const { name, url } = await cloneTemplate(inject('templateDb'));
   const cfg: Config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',

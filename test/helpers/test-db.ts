@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { withDatabase } from '../../core/db/database-url';
 
-export const TEMPLATE_DB = 'guidepost_test_template';
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/guidepost';
@@ -19,9 +18,21 @@ export async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A fresh database cloned from the migrated template (tens of milliseconds). */
-export async function cloneTemplate(): Promise<{ name: string; url: string }> {
+export async function cloneTemplate(template: string): Promise<{ name: string; url: string }> {
   const name = `gp_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`create database "${name}" template "${TEMPLATE_DB}"`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`create database "${name}" template "${template}"`);
+      break;
+    } catch (err) {
+      // Another clone of the same template in the same instant: PostgreSQL asks us to retry.
+      if (attempt < 20 && /being accessed by other users/.test(String(err))) {
+        await new Promise((r) => setTimeout(r, 50 + attempt * 25));
+        continue;
+      }
+      throw err;
+    }
+  }
   return { name, url: withDatabase(baseDatabaseUrl(), name) };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Demo orchestrator: migrate, build the sidebar, start the sandbox WeCom, seed the demo tenant
+ * (once; re-runs keep data) and push it to the sandbox, then run api and workers until Ctrl-C.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { loadConfigOrExit } from '../core/config/env';
+
+const cfg = loadConfigOrExit();
+const children: ChildProcess[] = [];
+const colours = { sandbox: 35, api: 36, workers: 33 } as const;
+
+function run(step: string, cmd: string, args: string[]): void {
+  console.log(`[demo] ${step}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.error(`[demo] ${step} failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+function start(name: keyof typeof colours, script: string): ChildProcess {
+  const child = spawn('node_modules/.bin/tsx', [script], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tag = `\x1b[${colours[name]}m${name.padEnd(7)}\x1b[0m│ `;
+  const pipe = (s: NodeJS.ReadableStream) => {
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        process.stdout.write(tag + buf.slice(0, i) + '\n');
+        buf = buf.slice(i + 1);
+      }
+    });
+  };
+  pipe(child.stdout!);
+  pipe(child.stderr!);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[demo] ${name} exited (${code ?? signal}); stopping`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not come up at ${url}`);
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const sandboxUrl = `http://${cfg.HOST}:${cfg.SANDBOX_PORT}`;
+run('migrating the database', 'node_modules/.bin/tsx', ['scripts/db.ts', 'migrate']);
+run('building the sidebar', 'node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn']);
+start('sandbox', 'sandbox/main.ts');
+await waitFor(`${sandboxUrl}/sandbox/api/corps`, 'the sandbox WeCom');
+run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', ['sandbox/seed/cli.ts', '--scale', 'demo', '--sandbox-url', sandboxUrl]);
+start('api', 'api/main.ts');
+start('workers', 'workers/main.ts');
+await waitFor(`${cfg.publicUrl}/healthz`, 'the API');
+
+console.log(`
+  Guidepost is running on the sandbox WeCom.
+
+  Desktop WeCom (guide 李翠 with the sidebar):  ${sandboxUrl}/host/
+  Sandbox controls (scan a store QR, transfer):  ${sandboxUrl}/sandbox/
+  Sidebar, direct:                               ${cfg.publicUrl}/
+  Health:                                        ${cfg.publicUrl}/healthz
+
+  Ctrl-C stops everything.
+`);

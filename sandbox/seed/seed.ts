@@ -1,0 +1,81 @@
+import pg from 'pg';
+import { SecretBox } from '../../core/crypto/secret-box';
+import { copyTables, type CopyProgress } from './copy-writer';
+import { ID_TABLES, generate } from './generate';
+import { BENCH_CORP, DEMO_CORP, SCALES, type Scale } from './scales';
+
+export interface SeedOptions {
+  databaseUrl: string;
+  secretsKey: string;
+  scale: Scale['name'];
+  seed?: number;
+  anchor?: Date;
+  onProgress?: CopyProgress;
+}
+
+export interface SeedResult {
+  corpId: number;
+  skipped: boolean;
+  rows: number;
+  counts: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * Writes the generated tenant in one transaction through COPY. Idempotent: a tenant whose
+ * WeCom corp id already exists is left as it is.
+ */
+export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
+  const t0 = performance.now();
+  const scale = SCALES[opts.scale];
+  const corp = opts.scale === 'demo' ? DEMO_CORP : BENCH_CORP;
+  const client = new pg.Client({ connectionString: opts.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query(`select pg_advisory_xact_lock(hashtext('guidepost-seed'))`);
+    const existing = await client.query<{ id: string }>('select id from corps where wecom_corp_id = $1', [corp.wecomCorpId]);
+    if (existing.rowCount) {
+      await client.query('rollback');
+      return { corpId: Number(existing.rows[0]!.id), skipped: true, rows: 0, counts: {}, seconds: (performance.now() - t0) / 1000 };
+    }
+    const base: Record<string, number> = {};
+    for (const t of ID_TABLES) {
+      const r = await client.query<{ m: string }>(`select coalesce(max(id), 0) as m from ${t}`);
+      base[t] = Number(r.rows[0]!.m);
+    }
+    const box = new SecretBox(opts.secretsKey);
+    const tables = generate({
+      seed: opts.seed ?? 20261124,
+      scale,
+      anchor: opts.anchor ?? new Date(),
+      corp: { wecomCorpId: corp.wecomCorpId, name: corp.name, agentId: corp.agentId, callbackToken: corp.callbackToken },
+      secrets: {
+        agentSecretEnc: box.seal(corp.agentSecret),
+        contactSecretEnc: box.seal(corp.contactSecret),
+        callbackAesKeyEnc: box.seal(corp.callbackAesKey),
+        posHmacSecretEnc: box.seal(corp.posHmacSecret),
+      },
+      base,
+    });
+    const counts = await copyTables(client, tables, opts.onProgress);
+    for (const t of ID_TABLES) {
+      await client.query(`select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select max(id) from ${t}), 1))`);
+    }
+    await client.query('commit');
+    await client.query('analyze');
+    const rows = Object.values(counts).reduce((a, b) => a + b, 0);
+    return { corpId: base.corps! + 1, skipped: false, rows, counts, seconds: (performance.now() - t0) / 1000 };
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rough total rows for a progress bar. */
+export function expectedRows(name: Scale['name']): number {
+  const s = SCALES[name];
+  return s.customers * (1 + 3.3 + 1.15 + 3.5 + 2.2) + s.orders * 2.6 + s.customers * s.interactionsPerCustomer + s.stores * s.stylesPerStore * 15;
+}

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- <name> [args]`: runs one benchmark; each prints its figures and a final
+ * `RESULT <name> key=value …` line.
+ */
+export {};
+
+const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<void> }>> = {
+  seed: () => import('./seed.bench'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name ? benches[name] : undefined;
+if (!load) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [args]`);
+  process.exit(2);
+}
+await (await load()).main(args);

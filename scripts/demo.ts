@@ -81,10 +81,10 @@ await waitFor(`${cfg.publicUrl}/healthz`, 'the API');
 console.log(`
   Guidepost is running on the sandbox WeCom.
 
-  Desktop WeCom (guide 李翠 with the sidebar):  ${sandboxUrl}/host/
-  Sandbox controls (scan a store QR, transfer):  ${sandboxUrl}/sandbox/
-  Sidebar, direct:                               ${cfg.publicUrl}/
-  Health:                                        ${cfg.publicUrl}/healthz
+  Sandbox WeCom controls (scan a store QR, pay a guide, edit tags):  ${sandboxUrl}/sandbox/
+  Sandbox OAuth sign-in (pick a member):                              ${sandboxUrl}/connect/oauth2/authorize?appid=wwdemo0001guidepost&response_type=code&scope=snsapi_base&redirect_uri=${encodeURIComponent(cfg.publicUrl + '/')}
+  Sidebar (built):                                                     ${cfg.publicUrl}/
+  Health:                                                              ${cfg.publicUrl}/healthz
 
   Ctrl-C stops everything.
 `);

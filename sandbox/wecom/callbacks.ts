@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
+import type { Corp } from './state';
+
+const cdata = (v: string) => `<![CDATA[${v}]]>`;
+
+/** Event XML exactly as WeCom builds it for change_external_contact and friends. */
+export function eventXml(corpid: string, fields: Record<string, string | number | undefined>): string {
+  const body = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => (typeof v === 'number' ? `<${k}>${v}</${k}>` : `<${k}>${cdata(v as string)}</${k}>`))
+    .join('');
+  return `<xml><ToUserName>${cdata(corpid)}</ToUserName><FromUserName>${cdata('sys')}</FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType>${body}</xml>`;
+}
+
+export interface DeliveryOptions {
+  retryDelaysMs: number[];
+  timeoutMs: number;
+}
+
+/**
+ * Encrypts and POSTs an event to the corp's callback URL; 3 attempts in all, the same payload
+ * each time, as WeCom retries. Resolves when delivered or given up; the log records each.
+ */
+export async function deliver(corp: Corp, xml: string, meta: { event: string; change_type: string | null }, opts: DeliveryOptions): Promise<void> {
+  if (!corp.callback) return;
+  const entry = { ...meta, status: 'pending' as 'delivered' | 'failed' | 'pending', attempts: 0, at: Date.now(), last_error: undefined as string | undefined };
+  corp.callbacks.push(entry);
+  const { url, token, encodingAESKey } = corp.callback;
+  const enc = encrypt(encodingAESKey, xml, corp.corpid, randomBytes(16));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e10));
+  const signature = getSignature(token, timestamp, nonce, enc);
+  const envelope = `<xml><ToUserName>${cdata(corp.corpid)}</ToUserName><AgentID>${cdata(String(corp.agentid))}</AgentID><Encrypt>${cdata(enc)}</Encrypt></xml>`;
+  const target = `${url}${url.includes('?') ? '&' : '?'}msg_signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    entry.attempts = attempt + 1;
+    try {
+      const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: envelope, signal: AbortSignal.timeout(opts.timeoutMs) });
+      if (res.status === 200) {
+        entry.status = 'delivered';
+        return;
+      }
+      entry.last_error = `HTTP ${res.status}`;
+    } catch (err) {
+      entry.last_error = err instanceof Error ? err.message : String(err);
+    }
+    if (attempt < 2) await new Promise((r) => setTimeout(r, opts.retryDelaysMs[attempt] ?? 1000));
+  }
+  entry.status = 'failed';
+}

@@ -1,0 +1,97 @@
+/** Pages a person uses: the OAuth authorize page and the sandbox control page. */
+import { randomBytes } from 'node:crypto';
+import express, { type Router } from 'express';
+import type { SandboxState } from './state';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function pagesRouter(state: SandboxState, now: () => number): Router {
+  const r = express.Router();
+
+  // open.weixin.qq.com/connect/oauth2/authorize, simulated: pick a member (or ?sandbox_userid= for automation).
+  r.get('/connect/oauth2/authorize', (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    const corp = state.corps.get(q.appid ?? '');
+    if (!corp) return void res.status(400).send(`<p>appid ${esc(q.appid ?? '')} is not a corp in the sandbox</p>`);
+    if (q.response_type !== 'code' || !q.redirect_uri) return void res.status(400).send('<p>response_type=code and redirect_uri are required</p>');
+    if (q.scope === 'snsapi_privateinfo' && String(corp.agentid) !== q.agentid) return void res.status(400).send('<p>agentid does not match the corp</p>');
+    const pick = q.sandbox_userid;
+    if (pick) {
+      if (!corp.members.has(pick)) return void res.status(400).send(`<p>no member ${esc(pick)}</p>`);
+      const code = randomBytes(24).toString('base64url');
+      state.oauthCodes.set(code, { corpid: corp.corpid, userid: pick, expiresAt: now() + 300_000 });
+      const target = new URL(q.redirect_uri);
+      target.searchParams.set('code', code);
+      if (q.state) target.searchParams.set('state', q.state);
+      return void res.redirect(302, target.toString());
+    }
+    const base = new URLSearchParams(q as Record<string, string>);
+    const items = [...corp.members.values()].slice(0, 200).map((m) => {
+      base.set('sandbox_userid', m.userid);
+      return `<a class="m" href="?${esc(base.toString())}">${esc(m.name)} <small>${esc(m.userid)}</small></a>`;
+    });
+    res.send(`<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>企业微信授权（沙箱）</title>
+<style>body{font:15px -apple-system,'PingFang SC',sans-serif;margin:0;background:#f5f5f5}h1{font-size:16px;padding:16px;margin:0;background:#fff}.m{display:block;padding:12px 16px;background:#fff;border-top:1px solid #eee;color:#222;text-decoration:none}small{color:#999}</style>
+<h1>${esc(corp.name)}：选择登录的成员</h1>${items.join('')}`);
+  });
+
+  r.get(['/sandbox', '/sandbox/'], (_req, res) => {
+    res.type('html').send(CONTROL_PAGE);
+  });
+  return r;
+}
+
+const CONTROL_PAGE = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>沙箱企业微信 · 控制台</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>
+body{font:14px -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f7;color:#1f2329}
+header{background:#0082ef;color:#fff;padding:12px 20px;font-size:16px}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px;padding:16px}
+section{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+h2{font-size:15px;margin:0 0 12px}label{display:block;color:#646a73;margin:8px 0 4px}
+select,input{width:100%;box-sizing:border-box;padding:7px 8px;border:1px solid #dee0e3;border-radius:4px;font:inherit}
+button{margin-top:12px;background:#0082ef;color:#fff;border:0;border-radius:4px;padding:8px 14px;font:inherit;cursor:pointer}
+pre{background:#f5f6f7;padding:8px;border-radius:4px;white-space:pre-wrap;max-height:260px;overflow:auto;font-size:12px}
+table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px solid #eee;padding:4px;text-align:left}
+</style>
+<header>沙箱企业微信 · 控制台 <small id="corpname"></small></header>
+<main>
+<section><h2>选择企业</h2><select id="corp"></select><p id="summary"></p></section>
+<section><h2>模拟客户扫码添加（渠道码）</h2>
+<label>渠道码 state</label><select id="way"></select>
+<label>客户昵称</label><input id="cname" value="陈女士">
+<button id="scan">模拟客户扫码添加</button><pre id="scanout"></pre></section>
+<section><h2>客户向导购付款（对外收款）</h2>
+<label>收款导购</label><select id="payee"></select>
+<label>客户 external_userid（可空）</label><input id="payer">
+<label>金额（元）</label><input id="amount" value="399.00">
+<button id="pay">付款</button>
+<label>退款：交易单号</label><input id="tx"><label>退款金额（元）</label><input id="ramount" value="100.00">
+<button id="refund">退款</button><pre id="payout"></pre></section>
+<section><h2>导购在客户端编辑标签</h2>
+<label>导购</label><select id="tguide"></select><label>客户 external_userid</label><input id="tcust">
+<label>添加标签</label><select id="ttag"></select>
+<button id="tag">保存</button><pre id="tagout"></pre></section>
+<section style="grid-column:1/-1"><h2>回调投递记录</h2><table><thead><tr><th>事件</th><th>类型</th><th>状态</th><th>次数</th><th>时间</th></tr></thead><tbody id="log"></tbody></table></section>
+</main>
+<script>
+const $=id=>document.getElementById(id);
+const yuanToFen=v=>{const m=/^(\\d+)(?:\\.(\\d{1,2}))?$/.exec(v.trim());if(!m)throw new Error('金额格式：如 399.00');return Number(m[1])*100+Number((m[2]||'').padEnd(2,'0'))};
+async function api(path,body){const r=await fetch('/sandbox/api'+path,body?{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body)}:{});const j=await r.json();if(!r.ok)throw new Error(j.error||r.status);return j}
+const opt=(v,t)=>{const o=document.createElement('option');o.value=v;o.textContent=t;return o};
+async function load(){const corps=await api('/corps');$('corp').replaceChildren(...corps.map(c=>opt(c.corpid,c.name+' ('+c.corpid+')')));if(corps.length)await pick()}
+async function pick(){const c=await api('/corps/'+encodeURIComponent($('corp').value));$('corpname').textContent=c.name;
+$('summary').textContent=c.members.length+' 名成员 · '+c.contactWays.length+' 个渠道码';
+$('way').replaceChildren(...c.contactWays.map(w=>opt(w.state,w.state+' → '+w.user.slice(0,3).join(', ')+(w.user.length>3?' …':''))));
+for(const id of ['payee','tguide'])$(id).replaceChildren(...c.members.map(m=>opt(m.userid,m.name+' ('+m.userid+')')));
+$('ttag').replaceChildren(...c.groups.flatMap(g=>g.tag.map(t=>opt(t.id,g.group_name+' / '+t.name))));refreshLog()}
+async function refreshLog(){if(!$('corp').value)return;const l=await api('/corps/'+encodeURIComponent($('corp').value)+'/callbacks');
+$('log').replaceChildren(...l.slice(-30).reverse().map(e=>{const tr=document.createElement('tr');for(const v of [e.event,e.change_type||'',e.status+(e.last_error?' ('+e.last_error+')':''),e.attempts,new Date(e.at).toLocaleTimeString()]){const td=document.createElement('td');td.textContent=v;tr.append(td)}return tr}))}
+const run=(btn,out,fn)=>$(btn).onclick=async()=>{try{$(out).textContent=JSON.stringify(await fn(),null,2);setTimeout(refreshLog,300)}catch(e){$(out).textContent='失败：'+e.message}};
+const corp=()=>'/corps/'+encodeURIComponent($('corp').value);
+run('scan','scanout',()=>api(corp()+'/actions/scan-contact-way',{state:$('way').value,customer:{name:$('cname').value,gender:2}}));
+run('pay','payout',async()=>{const r=await api(corp()+'/actions/transfer',{payee_userid:$('payee').value,external_userid:$('payer').value||undefined,amount_fen:yuanToFen($('amount').value)});$('tx').value=r.transaction_id;return r});
+run('refund','payout',()=>api(corp()+'/actions/refund',{transaction_id:$('tx').value,amount_fen:yuanToFen($('ramount').value)}));
+run('tag','tagout',()=>api(corp()+'/actions/edit-tags',{userid:$('tguide').value,external_userid:$('tcust').value,add:[$('ttag').value]}));
+$('corp').onchange=pick;load();setInterval(refreshLog,3000);
+</script></html>`;

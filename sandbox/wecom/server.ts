@@ -1,0 +1,58 @@
+/**
+ * The sandbox WeCom: the server API under /cgi-bin, the OAuth authorize page, the control API
+ * and page under /sandbox. Standalone; it never touches Guidepost's database.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Router } from 'express';
+import { controlApiRouter } from './control-api';
+import { pagesRouter } from './pages';
+import { serverApiRouter } from './server-api';
+import { SandboxState } from './state';
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Clock, injectable so tests can move time instead of sleeping. */
+  now?: () => number;
+  /** Callback retry delays (WeCom: 3 attempts in all). */
+  retryDelaysMs?: number[];
+  callbackTimeoutMs?: number;
+  /** More routers (e.g. the desktop host page). */
+  extraRouters?: Router[];
+}
+
+export interface Sandbox {
+  url: string;
+  state: SandboxState;
+  close(): Promise<void>;
+}
+
+export function createSandboxApp(opts: SandboxOptions = {}, state = new SandboxState()): Express {
+  const now = opts.now ?? Date.now;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(serverApiRouter(state, now));
+  app.use('/sandbox/api', controlApiRouter(state, now, { retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000], timeoutMs: opts.callbackTimeoutMs ?? 5000 }));
+  app.use(pagesRouter(state, now));
+  for (const r of opts.extraRouters ?? []) app.use(r);
+  return app;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const state = new SandboxState();
+  const app = createSandboxApp(opts, state);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,112 @@
+/** In-memory state of the sandbox WeCom: several corps, each with apps, members, customers, tags, bills. */
+import { randomBytes } from 'node:crypto';
+
+export interface FollowUser {
+  userid: string;
+  remark: string;
+  description: string;
+  createtime: number;
+  add_way: number;
+  state?: string;
+  oper_userid: string;
+  tag_ids: string[];
+}
+
+export interface Contact {
+  external_userid: string;
+  name: string;
+  type: 1 | 2;
+  gender: number;
+  unionid?: string;
+  avatar: string;
+  follow_user: FollowUser[];
+}
+
+export interface TagGroup {
+  group_id: string;
+  group_name: string;
+  create_time: number;
+  order: number;
+  tag: { id: string; name: string; create_time: number; order: number }[];
+}
+
+export interface Bill {
+  transaction_id: string;
+  bill_type: 0 | 1;
+  trade_state?: number;
+  pay_time: number;
+  out_trade_no: string;
+  out_refund_no?: string;
+  external_userid: string;
+  total_fee: number;
+  payee_userid: string;
+  payment_type: number;
+  mch_id: string;
+  remark?: string;
+  total_refund_fee: number;
+  commodity_list?: { description: string; amount: number }[];
+  refund_list?: { out_refund_no: string; refund_userid: string; refund_comment: string; refund_reqtime: number; refund_status: number; refund_fee: number }[];
+}
+
+export interface CallbackDelivery {
+  event: string;
+  change_type: string | null;
+  status: 'delivered' | 'failed' | 'pending';
+  attempts: number;
+  at: number;
+  last_error?: string;
+}
+
+export interface Corp {
+  corpid: string;
+  name: string;
+  agentid: number;
+  secret: string;
+  contactSecret?: string;
+  callback?: { url: string; token: string; encodingAESKey: string };
+  members: Map<string, { userid: string; name: string }>;
+  contacts: Map<string, Contact>;
+  groups: TagGroup[];
+  contactWays: Map<string, { config_id: string; type: number; scene: number; state: string; user: string[]; remark: string; qr_code: string }>;
+  bills: Bill[];
+  callbacks: CallbackDelivery[];
+  faults: { expireTokens: boolean; rateLimits: Map<string, number> };
+  /** Calls per api path in the current minute, for the real 45009 limit. */
+  calls: Map<string, { minute: number; count: number }>;
+}
+
+export interface Token {
+  corpid: string;
+  secret: string;
+  expiresAt: number;
+}
+
+export class SandboxState {
+  corps = new Map<string, Corp>();
+  tokens = new Map<string, Token>();
+  /** The live token per corp + secret: gettoken returns the same one until it expires. */
+  liveToken = new Map<string, string>();
+  tickets = new Map<string, { ticket: string; expiresAt: number }>();
+  oauthCodes = new Map<string, { corpid: string; userid: string; expiresAt: number }>();
+  sentMessages: { corpid: string; userid: string; external_userid: string; at: number; message: unknown }[] = [];
+
+  reset(): void {
+    this.corps.clear();
+    this.tokens.clear();
+    this.liveToken.clear();
+    this.tickets.clear();
+    this.oauthCodes.clear();
+    this.sentMessages = [];
+  }
+
+  upsertCorp(c: { corpid: string; name: string; agentid: number; secret: string; contactSecret?: string | undefined; callback?: Corp['callback'] | undefined }): Corp {
+    const existing = this.corps.get(c.corpid);
+    const corp: Corp = existing
+      ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback }
+      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], callbacks: [], faults: { expireTokens: false, rateLimits: new Map() }, calls: new Map() };
+    this.corps.set(c.corpid, corp);
+    return corp;
+  }
+}
+
+export const newId = (prefix: string, bytes = 12) => `${prefix}${randomBytes(bytes).toString('hex')}`;

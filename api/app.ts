@@ -9,6 +9,7 @@ import { mount } from './http/route';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestId } from './middleware/request-id';
 import { session } from './middleware/session';
+import { apiRawRouters } from './raw-routers';
 import { allRoutes } from './routes/index';
 
 const SIDEBAR_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'sidebar');
@@ -33,7 +34,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
-  for (const make of opts.rawRouters ?? []) app.use(make(ctx));
+  for (const make of opts.rawRouters ?? apiRawRouters) app.use(make(ctx));
   app.use(express.json({ limit: '5mb' }));
   app.use(cookieParser());
   app.use(session(ctx));

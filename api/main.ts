@@ -2,11 +2,10 @@ import { createServer } from 'node:http';
 import { loadConfigOrExit } from '../core/config/env';
 import { closeContext, createContext } from '../core/context';
 import { createApp } from './app';
-import { apiRawRouters } from './raw-routers';
 
 const cfg = loadConfigOrExit();
 const ctx = createContext(cfg, 'api');
-const app = createApp(ctx, { rawRouters: apiRawRouters });
+const app = createApp(ctx);
 const server = createServer(app);
 server.listen(cfg.PORT, cfg.HOST, () => ctx.logger.info({ url: cfg.publicUrl }, 'api listening'));
 

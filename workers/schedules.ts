@@ -1,5 +1,6 @@
 import type { AppContext } from '../core/context';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
+import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
 
 /** Repeatable jobs (upserted at boot, so N worker processes keep one schedule). */
 export async function installSchedules(ctx: AppContext): Promise<void> {
@@ -7,4 +8,10 @@ export async function installSchedules(ctx: AppContext): Promise<void> {
     name: ensurePartitionsJob.name,
     data: { payload: { monthsAhead: 3 } },
   });
+  const wecom = ctx.queues.queue('wecom');
+  const fanout = (kind: 'bills' | 'tags' | 'contacts' | 'behavior') => ({ name: wecomFanoutJob.name, data: { payload: { kind } } });
+  await wecom.upsertJobScheduler('wecom-bills-every-5m', { every: 5 * 60_000 }, fanout('bills'));
+  await wecom.upsertJobScheduler('wecom-tags-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, fanout('tags'));
+  await wecom.upsertJobScheduler('wecom-contacts-nightly', { pattern: '30 2 * * *', tz: 'Asia/Shanghai' }, fanout('contacts'));
+  await wecom.upsertJobScheduler('wecom-behavior-daily', { pattern: '0 6 * * *', tz: 'Asia/Shanghai' }, fanout('behavior'));
 }

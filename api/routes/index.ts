@@ -1,5 +1,7 @@
 import type { AnyRoute } from '../http/route';
+import { authRoutes } from './auth.routes';
+import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
-export const allRoutes: readonly AnyRoute[] = [...healthRoutes];
+export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes];

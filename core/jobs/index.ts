@@ -1,11 +1,12 @@
 import type { JobDef } from './job';
 import { maintenanceJobs } from './maintenance.jobs';
+import { wecomJobs } from './wecom.jobs';
 
 /**
  * Every job definition in the system. The worker registry refuses to start when a job here has
  * no processor, or two. Add a module's jobs by spreading its array below.
  */
-export const allJobs: readonly JobDef[] = [...maintenanceJobs];
+export const allJobs: readonly JobDef[] = [...maintenanceJobs, ...wecomJobs];
 
 export * from './job';
 export { queuePolicy } from './policy';

@@ -56,6 +56,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
 
   r.get('/cgi-bin/gettoken', (req, res) =>
     send(res, () => {
+      state.stats.gettoken++;
       const corp = state.corps.get(String(req.query.corpid ?? ''));
       if (!corp) throw new WecomFault(40013, 'invalid corpid');
       const secret = String(req.query.corpsecret ?? '');

@@ -88,6 +88,8 @@ export class SandboxState {
   liveToken = new Map<string, string>();
   tickets = new Map<string, { ticket: string; expiresAt: number }>();
   oauthCodes = new Map<string, { corpid: string; userid: string; expiresAt: number }>();
+  /** Calls per API, for tests that count gettoken. */
+  stats = { gettoken: 0 };
   sentMessages: { corpid: string; userid: string; external_userid: string; at: number; message: unknown }[] = [];
 
   reset(): void {

@@ -1,0 +1,30 @@
+import express, { type Router } from 'express';
+import type { AppContext } from '../core/context';
+import { wecomCallbackJob } from '../core/jobs/wecom.jobs';
+import { receiveCallback, verifyCallbackUrl } from '../core/wecom/callback';
+
+/**
+ * WeCom callbacks: GET URL verification, POST encrypted events. Acknowledged as soon as the
+ * event is stored; a worker processes it. Retried deliveries are stored once.
+ */
+export function wecomCallbackRouter(ctx: AppContext): Router {
+  const r = express.Router();
+  const raw = express.text({ type: () => true, limit: '1mb' });
+  r.get('/wecom/callback/:corp', async (req, res, next) => {
+    try {
+      res.type('text/plain').send(await verifyCallbackUrl(ctx, String(req.params.corp), req.query));
+    } catch (err) {
+      next(err);
+    }
+  });
+  r.post('/wecom/callback/:corp', raw, async (req, res, next) => {
+    try {
+      const stored = await receiveCallback(ctx, String(req.params.corp), req.query, typeof req.body === 'string' ? req.body : '');
+      if (stored.isNew) await ctx.queues.enqueue(wecomCallbackJob, { corpId: stored.corpId, eventId: stored.eventId }, { requestId: String(res.locals.requestId) });
+      res.type('text/plain').send('success');
+    } catch (err) {
+      next(err);
+    }
+  });
+  return r;
+}

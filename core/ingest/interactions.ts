@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { Db } from '../db/knex';
+
+export const INTERACTION_KINDS = ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'transfer', 'archive_message', 'behavior'] as const;
+
+export const interactionInput = z.object({
+  corpId: z.number().int().positive(),
+  guideId: z.number().int().positive(),
+  customerId: z.number().int().positive(),
+  occurredAt: z.date(),
+  kind: z.enum(INTERACTION_KINDS),
+  source: z.string().min(1).max(16),
+  evidenceId: z.string().min(1).max(96),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type InteractionInput = z.infer<typeof interactionInput>;
+
+/**
+ * Records guide–customer interactions, idempotent on (corp, source, evidence id, time): a
+ * replayed event inserts nothing. Returns the customers that got a new interaction.
+ */
+export async function recordInteractions(db: Db, rows: InteractionInput[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const valid = rows.map((r) => interactionInput.parse(r));
+  const inserted = await db('interactions')
+    .insert(valid.map((r) => ({ corp_id: r.corpId, guide_id: r.guideId, customer_id: r.customerId, occurred_at: r.occurredAt, kind: r.kind, source: r.source, evidence_id: r.evidenceId, detail: JSON.stringify(r.detail ?? {}) })))
+    .onConflict(['corp_id', 'source', 'evidence_id', 'occurred_at'])
+    .ignore()
+    .returning<{ customer_id: number }[]>('customer_id');
+  return [...new Set(inserted.map((r) => r.customer_id))];
+}

@@ -1,0 +1,90 @@
+/** zod schemas for every WeCom server API response we read (see the protocol reference). */
+import { z } from 'zod';
+
+export const baseResponse = z.object({ errcode: z.number().int(), errmsg: z.string().default('') }).passthrough();
+
+export const tokenResponse = z.object({ access_token: z.string().min(1).max(512), expires_in: z.number().int().positive() });
+export const ticketResponse = z.object({ ticket: z.string().min(1), expires_in: z.number().int().positive() });
+export const userInfoResponse = z.union([
+  z.object({ userid: z.string().min(1), user_ticket: z.string().optional() }),
+  z.object({ openid: z.string(), external_userid: z.string().optional() }),
+]);
+
+const tagRef = z.object({ group_name: z.string().optional(), tag_name: z.string().optional(), tag_id: z.string().optional(), type: z.number().int() });
+export const externalContact = z.object({
+  external_userid: z.string(),
+  name: z.string(),
+  avatar: z.string().optional().default(''),
+  type: z.number().int(),
+  gender: z.number().int().optional().default(0),
+  unionid: z.string().optional(),
+});
+export const followUser = z.object({
+  userid: z.string(),
+  remark: z.string().optional().default(''),
+  description: z.string().optional().default(''),
+  createtime: z.number().int(),
+  tags: z.array(tagRef).optional().default([]),
+  add_way: z.number().int().optional().default(0),
+  state: z.string().optional(),
+  oper_userid: z.string().optional(),
+});
+export const getContactResponse = z.object({ external_contact: externalContact, follow_user: z.array(followUser), next_cursor: z.string().optional() });
+export const listContactsResponse = z.object({ external_userid: z.array(z.string()).default([]) });
+export const batchByUserResponse = z.object({
+  external_contact_list: z.array(z.object({
+    external_contact: externalContact,
+    follow_info: z.object({
+      userid: z.string(),
+      remark: z.string().optional().default(''),
+      description: z.string().optional().default(''),
+      createtime: z.number().int(),
+      tag_id: z.array(z.string()).optional().default([]),
+      add_way: z.number().int().optional().default(0),
+      state: z.string().optional(),
+    }),
+  })).default([]),
+  next_cursor: z.string().optional().default(''),
+});
+export const corpTagListResponse = z.object({
+  tag_group: z.array(z.object({
+    group_id: z.string(),
+    group_name: z.string(),
+    create_time: z.number().int().optional(),
+    order: z.number().int().optional().default(0),
+    deleted: z.boolean().optional(),
+    tag: z.array(z.object({ id: z.string(), name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0), deleted: z.boolean().optional() })),
+  })),
+});
+export const contactWayResponse = z.object({ config_id: z.string(), qr_code: z.string().optional() });
+export const emptyResponse = z.object({});
+
+const billItem = z.object({
+  transaction_id: z.string(),
+  bill_type: z.number().int(),
+  trade_state: z.number().int().optional(),
+  pay_time: z.number().int(),
+  out_trade_no: z.string().optional(),
+  out_refund_no: z.string().optional(),
+  external_userid: z.string().optional().default(''),
+  total_fee: z.number().int(),
+  payee_userid: z.string(),
+  payment_type: z.number().int().optional(),
+  mch_id: z.string().optional(),
+  remark: z.string().optional(),
+  total_refund_fee: z.number().int().optional().default(0),
+}).passthrough();
+export type BillItem = z.infer<typeof billItem>;
+export const billListResponse = z.object({ next_cursor: z.string().optional(), bill_list: z.array(billItem).default([]) });
+
+export const behaviorDataResponse = z.object({
+  behavior_data: z.array(z.object({
+    stat_time: z.number().int(),
+    chat_cnt: z.number().int().optional().default(0),
+    message_cnt: z.number().int().optional().default(0),
+    negative_feedback_cnt: z.number().int().optional().default(0),
+    new_contact_cnt: z.number().int().optional().default(0),
+    reply_percentage: z.number().optional(),
+    avg_reply_time: z.number().optional(),
+  }).passthrough()),
+});

@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encrypt, getSignature } from '@wecom/crypto';
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { signSession } from '../../core/auth/session';
+import { pollBillsJob } from '../../core/jobs/wecom.jobs';
+import { WecomClient } from '../../core/wecom/client';
+import { getWecomClient } from '../../core/wecom/corp-client';
+import { runBillPoll } from '../../core/wecom/service';
+import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
+import { startWorkers, type RunningWorkers } from '../../workers/runtime';
+import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import { createCorp, createGuide, createRegion, createStore, type CorpFixture } from '../factories/org.factory';
+
+let sb: Sandbox;
+let ctx: TestContext;
+let server: Server;
+let api = '';
+let app: Express;
+let workers: RunningWorkers;
+let corp: CorpFixture;
+let guide: { id: number; userid: string };
+const sandboxApi = (path: string, body?: unknown) =>
+  fetch(`${sb.url}/sandbox/api/corps/${corp.wecomCorpId}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<Record<string, unknown>>;
+  });
+
+beforeAll(async () => {
+  sb = await startSandbox({ retryDelaysMs: [20, 20] });
+  server = createServer((req, res) => app(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ctx = await createTestContext({ WECOM_API_BASE: sb.url, WECOM_OAUTH_BASE: sb.url, PUBLIC_URL: api });
+  app = createApp(ctx, { serveSidebar: false });
+  workers = startWorkers(ctx);
+  corp = await createCorp(ctx.db, ctx.secrets);
+  const region = await createRegion(ctx.db, corp.id);
+  const store = await createStore(ctx.db, corp.id, region);
+  guide = await createGuide(ctx.db, corp.id, store, { userid: 'licui', name: '李翠' });
+  await ctx.db('channel_codes').insert({ corp_id: corp.id, state: 'st_test', name: '南京西路店 门店二维码', store_id: store });
+  await fetch(`${sb.url}/sandbox/api/corps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ corpid: corp.wecomCorpId, name: '测试', agentid: corp.agentId, secret: corp.agentSecret, callback: { url: `${api}/wecom/callback/${corp.wecomCorpId}`, token: corp.callbackToken, encodingAESKey: corp.callbackAesKey } }),
+  });
+  await sandboxApi('/members', { members: [{ userid: 'licui', name: '李翠' }] });
+  await sandboxApi('/tags', { groups: [{ group_id: 'etG', group_name: '客户价值', tag: [{ id: 'etVIP', name: '超级VIP' }] }] });
+  await sandboxApi('/contact-ways', { state: 'st_test', userids: ['licui'] });
+});
+
+afterAll(async () => {
+  await workers.close();
+  await destroyTestContext(ctx);
+  await sb.close();
+  server.close();
+});
+
+/** Waits for the sandbox to finish delivering callbacks, then for our queues to drain. */
+async function settle(): Promise<void> {
+  await expect.poll(async () => ((await sandboxApi('/callbacks')) as unknown as { status: string }[]).every((c) => c.status !== 'pending'), { timeout: 5000, interval: 20 }).toBe(true);
+  await ctx.queues.drain();
+}
+
+function signedPost(xml: string, timestamp = Math.floor(Date.now() / 1000)) {
+  const enc = encrypt(corp.callbackAesKey, xml, corp.wecomCorpId);
+  const nonce = '12345';
+  const sig = getSignature(corp.callbackToken, timestamp, nonce, enc);
+  return { url: `${api}/wecom/callback/${corp.wecomCorpId}?msg_signature=${sig}&timestamp=${timestamp}&nonce=${nonce}`, body: `<xml><ToUserName><![CDATA[${corp.wecomCorpId}]]></ToUserName><AgentID><![CDATA[${corp.agentId}]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>` };
+}
+const eventXml = (change: string, ext: string, createTime: number) =>
+  `<xml><ToUserName><![CDATA[${corp.wecomCorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[${change}]]></ChangeType><UserID><![CDATA[licui]]></UserID><ExternalUserID><![CDATA[${ext}]]></ExternalUserID><State><![CDATA[st_test]]></State></xml>`;
+
+describe('WeCom layer against the sandbox', () => {
+  let addedExt = '';
+
+  it('a customer who scans the store QR ends as a follow relation with the channel, and shows up for the guide', async () => {
+    const r = (await sandboxApi('/actions/scan-contact-way', { state: 'st_test', customer: { name: '陈静', gender: 2, unionid: 'oUnion-chen' } })) as { external_userid: string };
+    addedExt = r.external_userid;
+    await settle();
+    const rel = await ctx.db('customer_guides as cg').join('customers as c', 'c.id', 'cg.customer_id').where({ 'c.external_userid': addedExt }).first();
+    expect(rel).toMatchObject({ guide_id: guide.id, state: 'st_test', add_way: 1, ended_at: null, name: '陈静', unionid: 'oUnion-chen' });
+    expect(await ctx.db('customer_identities').where({ customer_id: rel.customer_id }).pluck('kind')).toEqual(expect.arrayContaining(['external_userid', 'unionid']));
+    expect(await ctx.db('interactions').where({ customer_id: rel.customer_id, kind: 'customer_added', guide_id: guide.id }).count('* as n').first()).toEqual({ n: 1 });
+    const session = signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'licui' }, 600);
+    const list = (await (await fetch(`${api}/api/guide/customers`, { headers: { authorization: `Bearer ${session}` } })).json()) as { customers: { externalUserid: string; channel: string; channelName: string }[] };
+    expect(list.customers[0]).toMatchObject({ externalUserid: addedExt, channel: 'st_test', channelName: '南京西路店 门店二维码' });
+  });
+
+  it('stores a duplicated delivery once and processes it once', async () => {
+    const xml = eventXml('edit_external_contact', addedExt, Math.floor(Date.now() / 1000));
+    const p = signedPost(xml);
+    const [a, b] = await Promise.all([fetch(p.url, { method: 'POST', body: p.body }), fetch(p.url, { method: 'POST', body: p.body })]);
+    expect([a.status, b.status, await a.text(), await b.text()]).toEqual([200, 200, 'success', 'success']);
+    await ctx.queues.drain();
+    const rows = await ctx.db('wecom_callback_events').where({ corp_id: corp.id, dedupe_key: createHash('sha256').update(xml).digest('hex') });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ deliveries: 2, status: 'processed' });
+    expect(await ctx.db('interactions').where({ kind: 'customer_added' }).count('* as n').first()).toEqual({ n: 1 });
+  });
+
+  it('converges when events arrive out of order: a stale add after the customer deleted the guide leaves the relation ended', async () => {
+    await sandboxApi('/actions/customer-deletes-guide', { userid: 'licui', external_userid: addedExt });
+    await settle();
+    const ended = await ctx.db('customer_guides as cg').join('customers as c', 'c.id', 'cg.customer_id').where({ 'c.external_userid': addedExt }).first('cg.ended_at', 'cg.end_reason');
+    expect(ended.ended_at).not.toBeNull();
+    const stale = signedPost(eventXml('add_external_contact', addedExt, Math.floor(Date.now() / 1000) - 100));
+    expect((await fetch(stale.url, { method: 'POST', body: stale.body })).status).toBe(200);
+    await ctx.queues.drain();
+    const after = await ctx.db('customer_guides as cg').join('customers as c', 'c.id', 'cg.customer_id').where({ 'c.external_userid': addedExt }).first('cg.ended_at');
+    expect(after.ended_at).not.toBeNull();
+  });
+
+  it('refuses a forged or stale signature with 401 and stores nothing', async () => {
+    const before = await ctx.db('wecom_callback_events').count('* as n').first();
+    const p = signedPost(eventXml('edit_external_contact', addedExt, 1));
+    const forged = p.url.replace(/msg_signature=[0-9a-f]{40}/, `msg_signature=${'0'.repeat(40)}`);
+    const r1 = await fetch(forged, { method: 'POST', body: p.body });
+    expect(r1.status).toBe(401);
+    expect(((await r1.json()) as { error: { code: string; field: string } }).error).toMatchObject({ code: 'BAD_SIGNATURE', field: 'msg_signature' });
+    const old = signedPost(eventXml('edit_external_contact', addedExt, 2), Math.floor(Date.now() / 1000) - 3600);
+    const r2 = await fetch(old.url, { method: 'POST', body: old.body });
+    expect(r2.status).toBe(401);
+    expect(await ctx.db('wecom_callback_events').count('* as n').first()).toEqual(before);
+  });
+
+  it('answers WeCom URL verification with the plaintext echostr', async () => {
+    const echostr = encrypt(corp.callbackAesKey, '4488112233', corp.wecomCorpId);
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = getSignature(corp.callbackToken, ts, 'n1', echostr);
+    const r = await fetch(`${api}/wecom/callback/${corp.wecomCorpId}?msg_signature=${sig}&timestamp=${ts}&nonce=n1&echostr=${encodeURIComponent(echostr)}`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('4488112233');
+  });
+
+  it('refreshes a token invalidated mid-run once for a burst of 42001s', async () => {
+    const client = await getWecomClient(ctx, corp.id);
+    await client.listExternalContacts('licui');
+    const before = sb.state.stats.gettoken;
+    await sandboxApi('/faults', { expireTokens: true });
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.listExternalContacts('licui')));
+    expect(results).toHaveLength(20);
+    expect(sb.state.stats.gettoken - before).toBe(1);
+  });
+
+  it('backs off on a 45009 burst without refreshing the token, then succeeds', async () => {
+    const client = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'test', redis: ctx.redis, keyPrefix: ctx.queues.prefix, backoffMs: [5, 5, 5] });
+    await client.listExternalContacts('licui');
+    const before = sb.state.stats.gettoken;
+    await sandboxApi('/faults', { rateLimit: { path: 'externalcontact/list', count: 2 } });
+    await expect(client.listExternalContacts('licui')).resolves.toBeTruthy();
+    expect(sb.state.stats.gettoken).toBe(before);
+    await sandboxApi('/faults', { rateLimit: { path: 'externalcontact/list', count: 9 } });
+    await expect(client.listExternalContacts('licui')).rejects.toMatchObject({ errcode: 45009 });
+  });
+
+  it('turns a transfer and its refund into two transfer rows, and a re-poll adds nothing', async () => {
+    const { transaction_id } = (await sandboxApi('/actions/transfer', { payee_userid: 'licui', external_userid: addedExt, amount_fen: 59_900, pay_time: Math.floor(Date.now() / 1000) - 120 })) as { transaction_id: string };
+    await sandboxApi('/actions/refund', { transaction_id, amount_fen: 20_000 });
+    await ctx.queues.enqueue(pollBillsJob, { corpId: corp.id });
+    await ctx.queues.drain();
+    const rows = await ctx.db('transfers').where({ corp_id: corp.id, transaction_id }).orderBy('bill_type');
+    expect(rows.map((r) => [r.bill_type, r.total_fee_fen, r.total_refund_fee_fen, r.guide_id])).toEqual([[0, 59_900, 20_000, guide.id], [1, 59_900, 20_000, guide.id]]);
+    expect(rows[0].customer_id).not.toBeNull();
+    const again = await runBillPoll(ctx, corp.id);
+    expect(again.newTransferIds).toEqual([]);
+    expect(await ctx.db('transfers').where({ corp_id: corp.id }).count('* as n').first()).toEqual({ n: 2 });
+  });
+
+  it('signs a guide in through OAuth and hands the sidebar JS-SDK signatures, never tickets', async () => {
+    const start = await fetch(`${api}/api/auth/wecom/start?corp=${corp.wecomCorpId}&redirect=/sidebar`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const oauthCookie = start.headers.get('set-cookie')!.split(';')[0]!;
+    const authorize = new URL(start.headers.get('location')!.replace('#wechat_redirect', ''));
+    expect(authorize.searchParams.get('appid')).toBe(corp.wecomCorpId);
+    authorize.searchParams.set('sandbox_userid', 'licui');
+    const back = await fetch(authorize, { redirect: 'manual' });
+    const cb = await fetch(back.headers.get('location')!, { redirect: 'manual', headers: { cookie: oauthCookie } });
+    expect(cb.status).toBe(302);
+    expect(cb.headers.get('location')).toBe('/sidebar');
+    const session = cb.headers.getSetCookie().find((c) => c.startsWith('gp_session='))!;
+    expect(session).toMatch(/HttpOnly/i);
+    const cookie = session.split(';')[0]!;
+    const me = await fetch(`${api}/api/auth/me`, { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ userid: 'licui', role: 'guide', guideId: guide.id });
+    // The code is single-use.
+    const replay = await fetch(back.headers.get('location')!, { redirect: 'manual', headers: { cookie: oauthCookie } });
+    expect(replay.status).toBe(401);
+
+    const sig = await fetch(`${api}/api/wecom/jssdk-signatures`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:3000/sidebar?corp=x#/profile' }) });
+    const body = (await sig.json()) as { corpId: string; agentId: number; config: { timestamp: number; nonceStr: string; signature: string }; agentConfig: { timestamp: number; nonceStr: string; signature: string } };
+    expect(JSON.stringify(body)).not.toMatch(/ticket/i);
+    const ticketOf = (k: string) => sb.state.tickets.get(`${corp.wecomCorpId}:${k}`)!.ticket;
+    const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+    const url = 'http://127.0.0.1:3000/sidebar?corp=x';
+    expect(body.config.signature).toBe(sha1(`jsapi_ticket=${ticketOf('corp')}&noncestr=${body.config.nonceStr}&timestamp=${body.config.timestamp}&url=${url}`));
+    expect(body.agentConfig.signature).toBe(sha1(`jsapi_ticket=${ticketOf('agent')}&noncestr=${body.agentConfig.nonceStr}&timestamp=${body.agentConfig.timestamp}&url=${url}`));
+    expect(body).toMatchObject({ corpId: corp.wecomCorpId, agentId: corp.agentId });
+  });
+});

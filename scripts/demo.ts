@@ -82,7 +82,8 @@ console.log(`
   Guidepost is running on the sandbox WeCom.
 
   Sandbox WeCom controls (scan a store QR, pay a guide, edit tags):  ${sandboxUrl}/sandbox/
-  Sandbox OAuth sign-in (pick a member):                              ${sandboxUrl}/connect/oauth2/authorize?appid=wwdemo0001guidepost&response_type=code&scope=snsapi_base&redirect_uri=${encodeURIComponent(cfg.publicUrl + '/')}
+  Sign in as a guide (WeCom OAuth on the sandbox; pick 李翠):            ${cfg.publicUrl}/api/auth/wecom/start?corp=wwdemo0001guidepost&redirect=/api/guide/customers
+    → her customers, newest first: scan a store QR in the controls and reload
   Sidebar (built):                                                     ${cfg.publicUrl}/
   Health:                                                              ${cfg.publicUrl}/healthz
 

@@ -158,6 +158,50 @@ export class WecomClient {
   getBillList(body: { begin_time: number; end_time: number; cursor?: string; limit?: number; payee_userid?: string }) {
     return this.call('POST', '/cgi-bin/externalpay/get_bill_list', s.billListResponse, { body });
   }
+  editCorpTag(body: { id: string; name?: string; order?: number }) {
+    return this.call('POST', '/cgi-bin/externalcontact/edit_corp_tag', s.emptyResponse, { body });
+  }
+  delCorpTags(body: { tag_id?: string[]; group_id?: string[] }) {
+    return this.call('POST', '/cgi-bin/externalcontact/del_corp_tag', s.emptyResponse, { body });
+  }
+  getContactWay(configId: string) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_contact_way', s.getContactWayResponse, { body: { config_id: configId } });
+  }
+  delContactWay(configId: string) {
+    return this.call('POST', '/cgi-bin/externalcontact/del_contact_way', s.emptyResponse, { body: { config_id: configId } });
+  }
+  groupChatList(body: { owner_userids?: string[]; cursor?: string; limit?: number }) {
+    return this.call('POST', '/cgi-bin/externalcontact/groupchat/list', s.groupChatListResponse, {
+      body: { status_filter: 0, ...(body.owner_userids ? { owner_filter: { userid_list: body.owner_userids } } : {}), cursor: body.cursor ?? '', limit: body.limit ?? 100 },
+    });
+  }
+  groupChatGet(chatId: string) {
+    return this.call('POST', '/cgi-bin/externalcontact/groupchat/get', s.groupChatResponse, { body: { chat_id: chatId, need_name: 1 } });
+  }
+  /** Uploads temporary media (valid 3 days) as multipart; only bytes we hold, never a client URL. */
+  uploadMedia(type: 'image' | 'file' | 'video', filename: string, contentType: string, content: Buffer) {
+    return this.callRaw('/cgi-bin/media/upload', s.mediaUploadResponse, { type }, () => {
+      const form = new FormData();
+      form.append('media', new Blob([new Uint8Array(content)], { type: contentType }), filename);
+      return form;
+    });
+  }
+
+  private async callRaw<S extends z.ZodType>(path: string, schema: S, query: Query, makeBody: () => FormData): Promise<z.infer<S>> {
+    let token = await this.accessToken();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const url = new URL(path, this.o.baseUrl);
+      for (const [k, v] of Object.entries({ ...query, access_token: token })) if (v !== undefined) url.searchParams.set(k, String(v));
+      const res = await fetch(url, { method: 'POST', body: makeBody(), signal: AbortSignal.timeout(this.timeoutMs) });
+      const json: unknown = await res.json();
+      const base = s.baseResponse.parse(json);
+      if (base.errcode === 0) return schema.parse(json);
+      if (!TOKEN_ERRCODES.has(base.errcode) || attempt > 0) throw new WecomError(base.errcode, base.errmsg, path);
+      token = await this.accessToken(token);
+    }
+    throw new WecomError(-1, 'unreachable', path);
+  }
+
   getUserBehaviorData(userid: string, startTime: number, endTime: number) {
     return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, { body: { userid: [userid], start_time: startTime, end_time: endTime } });
   }

@@ -88,3 +88,16 @@ export const behaviorDataResponse = z.object({
     avg_reply_time: z.number().optional(),
   }).passthrough()),
 });
+
+export const getContactWayResponse = z.object({ contact_way: z.object({ config_id: z.string(), type: z.number().int(), scene: z.number().int(), state: z.string().optional().default(''), user: z.array(z.string()).optional().default([]), qr_code: z.string().optional() }).passthrough() });
+export const groupChatListResponse = z.object({ group_chat_list: z.array(z.object({ chat_id: z.string(), status: z.number().int() })).default([]), next_cursor: z.string().optional() });
+export const groupChatResponse = z.object({
+  group_chat: z.object({
+    chat_id: z.string(),
+    name: z.string().optional().default(''),
+    owner: z.string(),
+    create_time: z.number().int(),
+    member_list: z.array(z.object({ userid: z.string(), type: z.number().int(), join_time: z.number().int(), join_scene: z.number().int().optional(), name: z.string().optional(), unionid: z.string().optional() })),
+  }).passthrough(),
+});
+export const mediaUploadResponse = z.object({ type: z.string(), media_id: z.string().min(1), created_at: z.union([z.string(), z.number()]) });

@@ -190,5 +190,19 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     return { ok: true };
   }));
   r.get('/corps/:corpid/callbacks', wrap((req) => corpOf(req).callbacks));
+  r.post('/corps/:corpid/group-chats', wrap((req) => {
+    const c = corpOf(req);
+    const b = z.object({ chat_id: z.string().optional(), name: z.string().min(1), owner: z.string(), members: z.array(z.object({ userid: z.string().optional(), external_userid: z.string().optional(), name: z.string().optional() })) }).parse(req.body);
+    member(c, b.owner);
+    const chat_id = b.chat_id ?? `wr${randomBytes(14).toString('hex')}`;
+    const t = nowS();
+    c.groupChats.set(chat_id, {
+      chat_id, name: b.name, owner: b.owner, create_time: t, notice: '', status: 0, admin_list: [],
+      member_list: b.members.map((m) => (m.external_userid
+        ? { userid: m.external_userid, type: 2 as const, join_time: t, join_scene: 3, ...(m.name ? { name: m.name } : {}), ...(c.contacts.get(m.external_userid)?.unionid ? { unionid: c.contacts.get(m.external_userid)!.unionid! } : {}) }
+        : { userid: m.userid ?? b.owner, type: 1 as const, join_time: t, join_scene: 1, ...(m.name ? { name: m.name } : {}) })),
+    });
+    return { chat_id };
+  }));
   return r;
 }

@@ -240,5 +240,35 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     return ok({ behavior_data: days });
   }));
 
+  const groupListBody = z.object({ status_filter: z.number().int().min(0).max(3).optional(), owner_filter: z.object({ userid_list: z.array(z.string()).max(100) }).optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(1000) });
+  r.post('/cgi-bin/externalcontact/groupchat/list', express.json(), authed('externalcontact/groupchat/list', (corp, req) => {
+    const b = groupListBody.parse(req.body);
+    const owners = b.owner_filter?.userid_list;
+    const all = [...corp.groupChats.values()].filter((g) => (!owners?.length || owners.includes(g.owner)) && (!b.status_filter || g.status === b.status_filter));
+    const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
+    const page = all.slice(start, start + b.limit);
+    return ok({ group_chat_list: page.map((g) => ({ chat_id: g.chat_id, status: g.status })), ...(start + b.limit < all.length ? { next_cursor: Buffer.from(String(start + b.limit)).toString('base64url') } : {}) });
+  }));
+  r.post('/cgi-bin/externalcontact/groupchat/get', express.json(), authed('externalcontact/groupchat/get', (corp, req) => {
+    const b = z.object({ chat_id: z.string(), need_name: z.number().int().optional() }).parse(req.body);
+    const g = corp.groupChats.get(b.chat_id);
+    if (!g) throw new WecomFault(701008, 'invalid chat_id');
+    const { status: _status, ...chat } = g;
+    return ok({ group_chat: { ...chat, member_list: chat.member_list.map((m) => (b.need_name ? m : { ...m, name: undefined })) } });
+  }));
+
+  // Temporary media: valid for 3 days. Multipart body with a `media` file part.
+  r.post('/cgi-bin/media/upload', express.raw({ type: () => true, limit: '20mb' }), authed('media/upload', (corp, req) => {
+    const type = String(req.query.type ?? '');
+    if (!['image', 'voice', 'video', 'file'].includes(type)) throw new WecomFault(40004, 'invalid media type');
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename=')) throw new WecomFault(41005, 'media data missing');
+    if (type === 'image' && body.length > 10 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
+    state.stats.mediaUpload++;
+    const media_id = `3${randomBytes(24).toString('base64url')}`;
+    corp.media.set(media_id, { type, bytes: body.length, created_at: nowS() });
+    return ok({ type, media_id, created_at: String(nowS()) });
+  }));
+
   return r;
 }

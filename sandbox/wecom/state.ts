@@ -48,6 +48,17 @@ export interface Bill {
   refund_list?: { out_refund_no: string; refund_userid: string; refund_comment: string; refund_reqtime: number; refund_status: number; refund_fee: number }[];
 }
 
+export interface GroupChat {
+  chat_id: string;
+  name: string;
+  owner: string;
+  create_time: number;
+  notice: string;
+  status: number;
+  member_list: { userid: string; type: 1 | 2; join_time: number; join_scene: number; unionid?: string; name?: string }[];
+  admin_list: { userid: string }[];
+}
+
 export interface CallbackDelivery {
   event: string;
   change_type: string | null;
@@ -69,6 +80,8 @@ export interface Corp {
   groups: TagGroup[];
   contactWays: Map<string, { config_id: string; type: number; scene: number; state: string; user: string[]; remark: string; qr_code: string }>;
   bills: Bill[];
+  groupChats: Map<string, GroupChat>;
+  media: Map<string, { type: string; bytes: number; created_at: number }>;
   callbacks: CallbackDelivery[];
   faults: { expireTokens: boolean; rateLimits: Map<string, number> };
   /** Calls per api path in the current minute, for the real 45009 limit. */
@@ -89,7 +102,7 @@ export class SandboxState {
   tickets = new Map<string, { ticket: string; expiresAt: number }>();
   oauthCodes = new Map<string, { corpid: string; userid: string; expiresAt: number }>();
   /** Calls per API, for tests that count gettoken. */
-  stats = { gettoken: 0 };
+  stats = { gettoken: 0, mediaUpload: 0 };
   sentMessages: { corpid: string; userid: string; external_userid: string; at: number; message: unknown }[] = [];
 
   reset(): void {
@@ -105,7 +118,7 @@ export class SandboxState {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
       ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback }
-      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], callbacks: [], faults: { expireTokens: false, rateLimits: new Map() }, calls: new Map() };
+      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map() }, calls: new Map() };
     this.corps.set(c.corpid, corp);
     return corp;
   }

@@ -9,6 +9,7 @@ import { signSession } from '../../core/auth/session';
 import { pollBillsJob } from '../../core/jobs/wecom.jobs';
 import { WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
+import { ensureMediaId } from '../../core/wecom/media';
 import { runBillPoll } from '../../core/wecom/service';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
@@ -199,5 +200,32 @@ describe('WeCom layer against the sandbox', () => {
     expect(body.config.signature).toBe(sha1(`jsapi_ticket=${ticketOf('corp')}&noncestr=${body.config.nonceStr}&timestamp=${body.config.timestamp}&url=${url}`));
     expect(body.agentConfig.signature).toBe(sha1(`jsapi_ticket=${ticketOf('agent')}&noncestr=${body.agentConfig.nonceStr}&timestamp=${body.agentConfig.timestamp}&url=${url}`));
     expect(body).toMatchObject({ corpId: corp.wecomCorpId, agentId: corp.agentId });
+  });
+
+  it('reads group chats with their customers, pages contact ways and tags both ways', async () => {
+    const client = await getWecomClient(ctx, corp.id);
+    const { chat_id } = (await sandboxApi('/group-chats', { name: '南京西路店 宝妈群', owner: 'licui', members: [{ userid: 'licui' }, { external_userid: 'wmgroup1', name: '群友甲' }] })) as { chat_id: string };
+    const list = await client.groupChatList({ owner_userids: ['licui'] });
+    expect(list.group_chat_list.map((g) => g.chat_id)).toContain(chat_id);
+    const chat = await client.groupChatGet(chat_id);
+    expect(chat.group_chat.member_list.filter((m) => m.type === 2).map((m) => m.userid)).toEqual(['wmgroup1']);
+    const way = await client.addContactWay({ type: 1, scene: 2, state: 'cp_test', user: ['licui'] });
+    expect((await client.getContactWay(way.config_id)).contact_way).toMatchObject({ state: 'cp_test', user: ['licui'] });
+    await client.delContactWay(way.config_id);
+    await expect(client.getContactWay(way.config_id)).rejects.toMatchObject({ errcode: 41044 });
+    await client.editCorpTag({ id: 'etVIP', name: '超级VIP会员' });
+    expect((await client.getCorpTags()).tag_group[0]!.tag[0]!.name).toBe('超级VIP会员');
+  });
+
+  it('uploads a stored image once and reuses its media_id for under three days', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2212bc10000000049454e44ae426082', 'hex');
+    const [{ id }] = await ctx.db('media_assets').insert({ corp_id: corp.id, kind: 'image', filename: 'poster.png', content_type: 'image/png', sha256: createHash('sha256').update(png).digest('hex'), content: png }).returning('id');
+    const before = sb.state.stats.mediaUpload;
+    const a = await ensureMediaId(ctx, corp.id, id);
+    expect(await ensureMediaId(ctx, corp.id, id)).toBe(a);
+    expect(sb.state.stats.mediaUpload - before).toBe(1);
+    const later = await ensureMediaId(ctx, corp.id, id, Date.now() + 3 * 86_400_000);
+    expect(later).not.toBe(a);
+    expect(sb.state.stats.mediaUpload - before).toBe(2);
   });
 });

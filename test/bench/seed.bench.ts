@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     databaseUrl: url,
     secretsKey: cfg.SECRETS_KEY,
     scale,
+    trustReferences: true,
     onProgress: (table, rows) => {
       done += rows - (seen[table] ?? 0);
       seen[table] = rows;

@@ -1,7 +1,8 @@
 import type { AnyRoute } from '../http/route';
+import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
-export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes];
+export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes];

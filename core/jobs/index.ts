@@ -1,4 +1,5 @@
 import type { JobDef } from './job';
+import { attributionJobs } from './attribution.jobs';
 import { maintenanceJobs } from './maintenance.jobs';
 import { wecomJobs } from './wecom.jobs';
 
@@ -6,7 +7,7 @@ import { wecomJobs } from './wecom.jobs';
  * Every job definition in the system. The worker registry refuses to start when a job here has
  * no processor, or two. Add a module's jobs by spreading its array below.
  */
-export const allJobs: readonly JobDef[] = [...maintenanceJobs, ...wecomJobs];
+export const allJobs: readonly JobDef[] = [...maintenanceJobs, ...wecomJobs, ...attributionJobs];
 
 export * from './job';
 export { queuePolicy } from './policy';

@@ -3,6 +3,7 @@ import dayjs from 'dayjs';
 import utc from 'dayjs/plugin/utc.js';
 import timezone from 'dayjs/plugin/timezone.js';
 import type { AppContext } from '../context';
+import { attributeJob } from '../jobs/attribution.jobs';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob } from '../jobs/wecom.jobs';
 import type { Logger } from '../logger';
 import { pollBills } from './bills';
@@ -25,6 +26,7 @@ export async function processCallbackEvent(ctx: AppContext, corpId: number, even
     let outcome = 'ignored';
     if (ev.Event === 'change_external_contact' && ev.ChangeType && CONTACT_CHANGES.has(ev.ChangeType) && ev.ExternalUserID) {
       const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID);
+      if (r.customerId && r.added.length) await ctx.queues.enqueue(attributeJob, { corpId, customerIds: [r.customerId], reason: `customer added (${ev.ChangeType})` });
       outcome = `contact ${ev.ExternalUserID}: ${r.added.length} added, ${r.ended} ended`;
     } else if (ev.Event === 'change_external_contact' && ev.ChangeType === 'transfer_fail') {
       outcome = 'transfer failed (logged)';
@@ -50,7 +52,9 @@ export async function runTagSync(ctx: AppContext, corpId: number) {
 }
 
 export async function runBillPoll(ctx: AppContext, corpId: number) {
-  return pollBills(ctx, await getWecomClient(ctx, corpId), corpId);
+  const r = await pollBills(ctx, await getWecomClient(ctx, corpId), corpId);
+  if (r.newTransferIds.length) await ctx.queues.enqueue(attributeJob, { corpId, transferIds: r.newTransferIds, reason: 'new WeCom transfer bills' });
+  return r;
 }
 
 export async function runBehaviorData(ctx: AppContext, corpId: number, userid: string, day: string): Promise<number> {

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { Principal } from '../../core/auth/principal';
+import type { AppContext } from '../../core/context';
+import { AppError } from '../../core/errors';
+import { route } from '../http/route';
+
+const creditView = z.object({
+  id: z.number(),
+  kind: z.enum(['sale', 'refund']),
+  guideId: z.number(),
+  guideName: z.string(),
+  rule: z.enum(['transfer', 'coupon', 'interaction']),
+  amountFen: z.number().int(),
+  ruleSetVersion: z.number().int(),
+  evidence: z.unknown(),
+  candidates: z.array(z.object({ guideId: z.number(), guideName: z.string().nullable(), rule: z.string(), lostBecause: z.string() })),
+  validFrom: z.string(),
+  supersededAt: z.string().nullable(),
+  events: z.array(z.object({ event: z.string(), reason: z.string(), at: z.string() })),
+});
+
+async function trail(ctx: AppContext, p: Principal, orderId: number) {
+  const order = await ctx.db('orders').where({ id: orderId, corp_id: p.corpId }).first<{ id: number; order_no: string; store_id: number | null; paid_at: Date; net_fen: number } | undefined>('id', 'order_no', 'store_id', 'paid_at', 'net_fen');
+  if (!order) throw new AppError('NOT_FOUND', `no order ${orderId}`);
+  const credits = await ctx.db('credits as c').join('guides as g', 'g.id', 'c.guide_id').where({ 'c.order_id': orderId, 'c.corp_id': p.corpId }).orderBy('c.id')
+    .select<{ id: number; kind: 'sale' | 'refund'; guide_id: number; name: string; rule: 'transfer' | 'coupon' | 'interaction'; amount_fen: number; rule_set_version: number; evidence: unknown; candidates: { guideId: number; rule: string; lostBecause: string }[]; valid_from: Date; superseded_at: Date | null }[]>(
+      'c.id', 'c.kind', 'c.guide_id', 'g.name', 'c.rule', 'c.amount_fen', 'c.rule_set_version', 'c.evidence', 'c.candidates', 'c.valid_from', 'c.superseded_at');
+  // Scope: finance and admins see all; managers their stores/regions; a guide only orders credited to them.
+  if (p.role === 'guide' && !credits.some((c) => c.guide_id === p.guideId && !c.superseded_at)) throw new AppError('FORBIDDEN', 'this order is not credited to you');
+  if (p.role === 'store_manager' && (order.store_id === null || !p.storeIds.includes(order.store_id))) throw new AppError('FORBIDDEN', 'this order is outside your stores');
+  if (p.role === 'regional_manager') {
+    const s = order.store_id ? await ctx.db('stores').where({ id: order.store_id }).first<{ region_id: number }>('region_id') : undefined;
+    if (!s || !p.regionIds.includes(s.region_id)) throw new AppError('FORBIDDEN', 'this order is outside your regions');
+  }
+  const names = new Map((await ctx.db('guides').where({ corp_id: p.corpId }).whereIn('id', credits.flatMap((c) => c.candidates.map((x) => x.guideId))).select<{ id: number; name: string }[]>('id', 'name')).map((g) => [g.id, g.name]));
+  const events = await ctx.db('credit_events').whereIn('credit_id', credits.map((c) => c.id)).orderBy('id').select<{ credit_id: number; event: string; reason: string; at: Date }[]>('credit_id', 'event', 'reason', 'at');
+  const view = (c: (typeof credits)[number]) => ({
+    id: c.id, kind: c.kind, guideId: c.guide_id, guideName: c.name, rule: c.rule, amountFen: c.amount_fen, ruleSetVersion: c.rule_set_version, evidence: c.evidence,
+    candidates: c.candidates.map((x) => ({ ...x, guideName: names.get(x.guideId) ?? null })),
+    validFrom: c.valid_from.toISOString(), supersededAt: c.superseded_at?.toISOString() ?? null,
+    events: events.filter((e) => e.credit_id === c.id).map((e) => ({ event: e.event, reason: e.reason, at: e.at.toISOString() })),
+  });
+  return {
+    order: { id: order.id, orderNo: order.order_no, paidAt: order.paid_at.toISOString(), netFen: order.net_fen },
+    live: credits.filter((c) => !c.superseded_at).map(view),
+    history: credits.filter((c) => c.superseded_at).map(view),
+  };
+}
+
+export const attributionRoutes = [
+  route({
+    method: 'get',
+    path: '/api/attribution/orders/:orderId/trail',
+    auth: 'session',
+    params: z.object({ orderId: z.coerce.number().int().positive() }),
+    response: z.object({ order: z.object({ id: z.number(), orderNo: z.string(), paidAt: z.string(), netFen: z.number() }), live: z.array(creditView), history: z.array(creditView) }),
+    handler: async ({ ctx, principal, params }) => trail(ctx, principal, params.orderId),
+  }),
+];

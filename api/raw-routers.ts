@@ -1,9 +1,11 @@
 import type { Router } from 'express';
 import type { AppContext } from '../core/context';
+import { ingestFileRouter } from './ingest-file.router';
+import { posWebhookRouter } from './pos-webhook.router';
 import { wecomCallbackRouter } from './wecom-callback.router';
 
 /**
  * Routers that need the raw request body (signature checks) and so are mounted before the
  * JSON parser: WeCom callbacks, POS webhooks.
  */
-export const apiRawRouters: ((ctx: AppContext) => Router)[] = [wecomCallbackRouter];
+export const apiRawRouters: ((ctx: AppContext) => Router)[] = [wecomCallbackRouter, posWebhookRouter, ingestFileRouter];

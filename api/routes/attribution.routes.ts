@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Principal } from '../../core/auth/principal';
 import type { AppContext } from '../../core/context';
+import { ruleConfigSchema } from '../../core/attribution/rule-sets';
+import { whatIf } from '../../core/attribution/what-if';
 import { AppError } from '../../core/errors';
 import { route } from '../http/route';
 
@@ -55,5 +57,21 @@ export const attributionRoutes = [
     params: z.object({ orderId: z.coerce.number().int().positive() }),
     response: z.object({ order: z.object({ id: z.number(), orderNo: z.string(), paidAt: z.string(), netFen: z.number() }), live: z.array(creditView), history: z.array(creditView) }),
     handler: async ({ ctx, principal, params }) => trail(ctx, principal, params.orderId),
+  }),
+  route({
+    method: 'post',
+    path: '/api/attribution/what-if',
+    auth: ['finance', 'admin'],
+    body: z.object({ ruleSet: ruleConfigSchema, from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).refine((b) => Date.parse(b.from) < Date.parse(b.to), { path: ['to'], message: 'must be after from' }).refine((b) => Date.parse(b.to) - Date.parse(b.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most one year' }),
+    response: z.object({
+      orders: z.number().int(), changedOwner: z.number().int(), newlyAttributed: z.number().int(), newlyUnattributed: z.number().int(),
+      byGuide: z.array(z.object({ guideId: z.number(), name: z.string(), storeId: z.number(), currentFen: z.number().int(), proposedFen: z.number().int(), deltaFen: z.number().int() })),
+      byStore: z.array(z.object({ storeId: z.number(), name: z.string(), currentFen: z.number().int(), proposedFen: z.number().int(), deltaFen: z.number().int() })),
+      byRegion: z.array(z.object({ regionId: z.number(), name: z.string(), currentFen: z.number().int(), proposedFen: z.number().int(), deltaFen: z.number().int() })),
+    }),
+    handler: async ({ ctx, principal, body }) => {
+      const precedence = body.ruleSet.precedence.filter((p): p is 'coupon' | 'interaction' => p !== 'transfer');
+      return whatIf(ctx, principal.corpId, { precedence, windowDays: body.ruleSet.windowDays, countedKinds: body.ruleSet.countedKinds }, new Date(body.from), new Date(body.to));
+    },
   }),
 ];

@@ -11,7 +11,7 @@ import { attributeOrder, refundCreditFen, transferCreditFen, type Attribution, t
 
 const BATCH = 2_000;
 
-interface OrderRow { id: number; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null }
+export interface OrderRow { id: number; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null }
 interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; kind: 'sale' | 'refund'; guide_id: number; rule: string; amount_fen: number; rule_set_version: number; evidence: unknown; candidates: unknown }
 
 export interface AttributeResult {
@@ -45,6 +45,26 @@ async function closedMonths(db: Db, corpId: number): Promise<Set<string>> {
   return new Set(rows.map((r) => r.month.slice(0, 7)));
 }
 
+/** The candidate facts of a batch of orders, in three set-based queries. */
+export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[], maxWindowDays: number, kinds: string[]): Promise<Map<number, OrderFacts>> {
+  const ids = orders.map((o) => o.id);
+  const coupons = await db.raw<{ rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[] }>(
+    `select o.id as order_id, c.id, c.code, c.guide_id, c.issued_at, c.expires_at
+       from orders o join coupons c on c.corp_id = o.corp_id and c.code = any(o.coupon_codes)
+      where o.id = any(?) and c.guide_id is not null`, [ids]);
+  const interactions = await db.raw<{ rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[] }>(
+    `select o.id as order_id, i.id, i.guide_id, i.occurred_at, i.kind::text as kind
+       from orders o join interactions i on i.customer_id = o.customer_id
+        and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
+      where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`, [maxWindowDays, ids, corpId, kinds]);
+  const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
+  const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereIn('customer_id', customerIds).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
+  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null, coupons: [], interactions: [] }]));
+  for (const c of coupons.rows) facts.get(c.order_id)!.coupons.push({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() });
+  for (const i of interactions.rows) facts.get(i.order_id)!.interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
+  return facts;
+}
+
 async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], reason: string): Promise<AttributeResult> {
   const sets = await loadRuleSets(ctx.db, corpId);
   const maxWindow = Math.max(...sets.map((s) => s.config.windowDays));
@@ -57,17 +77,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', ids).orderBy('id').forUpdate().select<OrderRow[]>('id', 'paid_at', 'net_fen', 'customer_id', 'store_id');
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
-    const coupons = await trx.raw<{ rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[] }>(
-      `select o.id as order_id, c.id, c.code, c.guide_id, c.issued_at, c.expires_at
-         from orders o join coupons c on c.corp_id = o.corp_id and c.code = any(o.coupon_codes)
-        where o.id = any(?) and c.guide_id is not null`, [orderIdList]);
-    const interactions = await trx.raw<{ rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[] }>(
-      `select o.id as order_id, i.id, i.guide_id, i.occurred_at, i.kind::text as kind
-         from orders o join interactions i on i.customer_id = o.customer_id
-          and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
-        where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`, [maxWindow, orderIdList, corpId, kinds]);
-    const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
-    const exclusive = new Map((await trx('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereIn('customer_id', customerIds).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
+    const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
     const live = await trx('credits').where({ corp_id: corpId }).whereIn('order_id', orderIdList).whereNull('superseded_at').select<LiveCredit[]>('id', 'order_id', 'transfer_id', 'refund_id', 'kind', 'guide_id', 'rule', 'amount_fen', 'rule_set_version', 'evidence', 'candidates');
     const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'refunded_at', 'amount_fen');
     const closed = await closedMonths(trx, corpId);
@@ -78,8 +88,6 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       for (const r of rows) m.set(r.order_id, [...(m.get(r.order_id) ?? []), r]);
       return m;
     };
-    const couponsOf = byOrder(coupons.rows);
-    const interactionsOf = byOrder(interactions.rows);
     const liveOf = byOrder(live.filter((l): l is LiveCredit & { order_id: number } => l.order_id !== null));
     const refundsOf = byOrder(refunds);
 
@@ -87,15 +95,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const affected = new Set<string>();
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
-      const facts: OrderFacts = {
-        orderId: o.id,
-        paidAt: o.paid_at.getTime(),
-        netFen: o.net_fen,
-        customerId: o.customer_id,
-        exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null,
-        coupons: (couponsOf.get(o.id) ?? []).map((c) => ({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() })),
-        interactions: (interactionsOf.get(o.id) ?? []).map((i) => ({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind })),
-      };
+      const facts = factsOf.get(o.id)!;
       const a = attributeOrder(facts, rs.config);
       const current = liveOf.get(o.id) ?? [];
       const sale = current.find((c) => c.kind === 'sale');

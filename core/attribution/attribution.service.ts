@@ -12,7 +12,7 @@ import { attributeOrder, refundCreditFen, transferCreditFen, type Attribution, t
 const BATCH = 2_000;
 
 export interface OrderRow { id: number; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null }
-interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; kind: 'sale' | 'refund'; guide_id: number; rule: string; amount_fen: number; rule_set_version: number; evidence: unknown; candidates: unknown }
+interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; kind: 'sale' | 'refund'; guide_id: number; rule: string; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
 
 export interface AttributeResult {
   orders: number;
@@ -78,7 +78,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
     const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
-    const live = await trx('credits').where({ corp_id: corpId }).whereIn('order_id', orderIdList).whereNull('superseded_at').select<LiveCredit[]>('id', 'order_id', 'transfer_id', 'refund_id', 'kind', 'guide_id', 'rule', 'amount_fen', 'rule_set_version', 'evidence', 'candidates');
+    const live = await trx('credits').where({ corp_id: corpId }).whereIn('order_id', orderIdList).whereNull('superseded_at').select<LiveCredit[]>('id', 'order_id', 'transfer_id', 'refund_id', 'kind', 'guide_id', 'rule', 'amount_fen', 'occurred_at', 'rule_set_version', 'evidence', 'candidates');
     const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'refunded_at', 'amount_fen');
     const closed = await closedMonths(trx, corpId);
     const monthOf = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
@@ -93,10 +93,13 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 
     const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const affected = new Set<string>();
+    const now = new Date();
+    const supersede: LiveCredit[] = [];
+    const lockedEvents: object[] = [];
+    const fresh: NewCredit[] = [];
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
-      const facts = factsOf.get(o.id)!;
-      const a = attributeOrder(facts, rs.config);
+      const a = attributeOrder(factsOf.get(o.id)!, rs.config);
       const current = liveOf.get(o.id) ?? [];
       const sale = current.find((c) => c.kind === 'sale');
       const same = sale ? sale.guide_id === a.guideId && sale.rule === a.rule && sale.amount_fen === a.amountFen && sale.rule_set_version === rs.version && canonical(sale.evidence) === canonical(a.evidence) && canonical(sale.candidates) === canonical(a.candidates) : a.guideId === null;
@@ -116,40 +119,53 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       if (closed.has(monthOf(o.paid_at)) && sale) {
         // Locked: the credit stays; the correction is recorded for finance in the trail.
         result.lockedInClosedPeriod++;
-        await trx('credit_events').insert({ corp_id: corpId, credit_id: sale.id, event: 'adjusted', reason: `period closed; re-attribution would give ${a.guideId ?? 'nobody'} (${a.rule ?? 'unattributed'}): ${reason}`, detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
+        lockedEvents.push({ corp_id: corpId, credit_id: sale.id, event: 'adjusted', reason: `period closed; re-attribution would give ${a.guideId ?? 'nobody'} (${a.rule ?? 'unattributed'}): ${reason}`, detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
         continue;
       }
       result.changed++;
-      const now = new Date();
-      // Supersede first: the partial unique index admits one live credit per order and role.
-      if (current.length) {
-        await trx('credits').whereIn('id', current.map((c) => c.id)).update({ superseded_at: now });
-        await trx('credit_events').insert(current.map((c) => ({ corp_id: corpId, credit_id: c.id, event: 'superseded', reason })));
-        for (const c of current) affected.add(`${c.guide_id}|${(c.kind === 'sale' ? o.paid_at : now).toISOString()}`);
+      for (const c of current) {
+        supersede.push(c);
+        affected.add(`${c.guide_id}|${c.occurred_at.toISOString()}`);
       }
-      const inserted = await writeOrderCredits(trx, corpId, o, a, rs.version, wantRefunds, now);
-      if (sale && inserted.saleId) await trx('credits').where({ id: sale.id }).update({ superseded_by: inserted.saleId });
-      if (a.guideId) affected.add(`${a.guideId}|${o.paid_at.toISOString()}`);
-      for (const w of wantRefunds) affected.add(`${a.guideId}|${w.refund.refunded_at.toISOString()}`);
+      if (a.guideId === null || a.rule === null) continue;
+      const common = { corp_id: corpId, order_id: o.id, role: 'seller', guide_id: a.guideId, store_id: o.store_id, rule: a.rule, rule_set_version: rs.version, valid_from: now };
+      fresh.push({ row: { ...common, kind: 'sale', refund_id: null, amount_fen: a.amountFen, occurred_at: o.paid_at, evidence: JSON.stringify(a.evidence), candidates: JSON.stringify(a.candidates) }, event: 'created', reason: describe(a), replaces: sale?.id ?? null });
+      affected.add(`${a.guideId}|${o.paid_at.toISOString()}`);
+      for (const w of wantRefunds) {
+        fresh.push({ row: { ...common, kind: 'refund', refund_id: w.refund.id, amount_fen: w.amountFen, occurred_at: w.refund.refunded_at, evidence: JSON.stringify({ rule: a.rule, refundId: w.refund.id, reversesOrderCredit: true }), candidates: '[]' }, event: 'reversed', reason: `refund ${w.refund.id} reverses ${-w.amountFen} fen pro rata`, replaces: null });
+        affected.add(`${a.guideId}|${w.refund.refunded_at.toISOString()}`);
+      }
     }
+    // Set-based writes: supersede first (the partial unique index admits one live credit per order and role), then insert.
+    for (const part of chunks(supersede, 5_000)) {
+      await trx('credits').whereIn('id', part.map((c) => c.id)).update({ superseded_at: now });
+      await trx('credit_events').insert(part.map((c) => ({ corp_id: corpId, credit_id: c.id, event: 'superseded', reason })));
+    }
+    for (const part of chunks(fresh, 1_000)) {
+      const ids = await trx('credits').insert(part.map((f) => f.row)).returning<{ id: number }[]>('id');
+      await trx('credit_events').insert(part.map((f, k) => ({ corp_id: corpId, credit_id: ids[k]!.id, event: f.event, reason: f.reason })));
+      const links = part.flatMap((f, k) => (f.replaces ? [{ old: f.replaces, new: ids[k]!.id }] : []));
+      if (links.length) {
+        await trx.raw('update credits c set superseded_by = l.new_id from unnest(?::bigint[], ?::bigint[]) as l(old_id, new_id) where c.id = l.old_id', [links.map((l) => l.old), links.map((l) => l.new)]);
+      }
+    }
+    for (const part of chunks(lockedEvents, 5_000)) await trx('credit_events').insert(part);
     await refreshRollup(trx, corpId, tz, affected);
     return result;
   });
 }
 
-async function writeOrderCredits(trx: Db, corpId: number, o: OrderRow, a: Attribution, version: number, refunds: { refund: { id: number; refunded_at: Date }; amountFen: number }[], now: Date): Promise<{ saleId: number | null }> {
-  if (a.guideId === null || a.rule === null) return { saleId: null };
-  const [sale] = await trx('credits')
-    .insert({ corp_id: corpId, order_id: o.id, kind: 'sale', role: 'seller', guide_id: a.guideId, store_id: o.store_id, rule: a.rule, amount_fen: a.amountFen, occurred_at: o.paid_at, rule_set_version: version, evidence: JSON.stringify(a.evidence), candidates: JSON.stringify(a.candidates), valid_from: now })
-    .returning<{ id: number }[]>('id');
-  await trx('credit_events').insert({ corp_id: corpId, credit_id: sale!.id, event: 'created', reason: describe(a) });
-  for (const r of refunds) {
-    const [line] = await trx('credits')
-      .insert({ corp_id: corpId, order_id: o.id, refund_id: r.refund.id, kind: 'refund', role: 'seller', guide_id: a.guideId, store_id: o.store_id, rule: a.rule, amount_fen: r.amountFen, occurred_at: r.refund.refunded_at, rule_set_version: version, evidence: JSON.stringify({ rule: a.rule, refundId: r.refund.id, reversesOrderCredit: true }), candidates: '[]', valid_from: now })
-      .returning<{ id: number }[]>('id');
-    await trx('credit_events').insert({ corp_id: corpId, credit_id: line!.id, event: 'reversed', reason: `refund ${r.refund.id} reverses ${-r.amountFen} fen pro rata` });
-  }
-  return { saleId: sale!.id };
+interface NewCredit {
+  row: Record<string, unknown>;
+  event: 'created' | 'reversed';
+  reason: string;
+  replaces: number | null;
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
 }
 
 /** JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. */

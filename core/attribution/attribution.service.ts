@@ -222,6 +222,8 @@ async function refreshRollup(trx: Db, corpId: number, tz: string, affected: Set<
   const guideIds = pairs.map((p) => p.guideId);
   const ats = pairs.map((p) => p.at);
   const touched = `select distinct g as guide_id, (a::timestamptz at time zone ?)::date as day from unnest(?::bigint[], ?::text[]) as t(g, a)`;
+  // Serialize per (guide, day) so concurrent batches recompute from each other's committed credits.
+  await trx.raw(`select pg_advisory_xact_lock(hashtext('rollup:' || t.guide_id || ':' || t.day)) from (${touched}) t order by t.guide_id, t.day`, [tz, guideIds, ats]);
   await trx.raw(`delete from guide_daily_credits d using (${touched}) t where d.guide_id = t.guide_id and d.day = t.day`, [tz, guideIds, ats]);
   await trx.raw(
     `insert into guide_daily_credits (corp_id, guide_id, store_id, day, rule, orders, amount_fen)

@@ -1,0 +1,94 @@
+/**
+ * Attribution on the benchmark data (run `npm run bench -- seed --scale bench` first):
+ *   npm run bench -- attribution [--orders N] [--batch 2000] [--samples 100]
+ * Measures, in one run on the same data: the engine end to end through BullMQ workers, a bare
+ * set-based SQL statement that credits the same orders by the interaction window, and the
+ * latency of crediting one new order (enqueue → credited).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { type QueueEvents } from 'bullmq';
+import { loadConfigOrExit } from '../../core/config/env';
+import { closeContext, createContext } from '../../core/context';
+import { withDatabase } from '../../core/db/database-url';
+import { attributeJob } from '../../core/jobs/attribution.jobs';
+import { startWorkers } from '../../workers/runtime';
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, batch: { type: 'string', default: '2000' }, samples: { type: 'string', default: '100' }, database: { type: 'string', default: 'guidepost_bench' } } });
+  const base = loadConfigOrExit();
+  const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' as const };
+  const ctx = createContext(cfg, 'bench');
+  const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
+  if (!corp) throw new Error(`no benchmark tenant in ${values.database}: run npm run bench -- seed --scale bench`);
+  const limit = values.orders ? Number(values.orders) : undefined;
+  const q = ctx.db('orders').where({ corp_id: corp.id }).orderBy('id');
+  if (limit) q.limit(limit);
+  const ids = await q.pluck<number[]>('id');
+  const kinds = ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'archive_message'];
+  const [first, last] = [ids[0], ids[ids.length - 1]];
+  if (first === undefined || last === undefined) throw new Error('the benchmark tenant has no orders');
+  console.log(`orders: ${ids.length.toLocaleString('en')}`);
+
+  // 1. Bare set-based SQL: one statement credits every order by the 7-day window, with the write.
+  await ctx.db.raw('drop table if exists bench_sql_credits');
+  const t0 = performance.now();
+  await ctx.db.raw(
+    `create unlogged table bench_sql_credits as
+     select o.id as order_id, w.guide_id, o.net_fen as amount_fen, w.id as interaction_id
+       from orders o cross join lateral (
+         select i.guide_id, i.id from interactions i
+          where i.customer_id = o.customer_id and i.occurred_at >= o.paid_at - interval '7 days' and i.occurred_at < o.paid_at and i.kind::text = any(?)
+          order by i.occurred_at desc, i.guide_id limit 1) w
+      where o.corp_id = ? and o.id between ? and ?`,
+    [kinds, corp.id, first, last],
+  );
+  const sqlSeconds = (performance.now() - t0) / 1000;
+  const sqlCredited = Number((await ctx.db('bench_sql_credits').count<{ n: number }[]>('* as n'))[0]!.n);
+  await ctx.db.raw('drop table bench_sql_credits');
+  console.log(`sql baseline: ${sqlCredited.toLocaleString('en')} credited in ${sqlSeconds.toFixed(1)} s`);
+
+  // 2. The engine through the workers, from scratch.
+  await ctx.db('credit_events').where({ corp_id: corp.id }).del();
+  await ctx.db('credits').where({ corp_id: corp.id }).del();
+  await ctx.db('guide_daily_credits').where({ corp_id: corp.id }).del();
+  const workers = startWorkers(ctx);
+  const batch = Number(values.batch);
+  const t1 = performance.now();
+  for (let i = 0; i < ids.length; i += batch * 50) {
+    const payloads = [];
+    for (let j = i; j < Math.min(ids.length, i + batch * 50); j += batch) payloads.push({ corpId: corp.id, orderIds: ids.slice(j, j + batch), reason: 'bench' });
+    await ctx.queues.enqueueMany(attributeJob, payloads);
+  }
+  await ctx.queues.drain(3_600_000);
+  const engineSeconds = (performance.now() - t1) / 1000;
+  const engineCredited = Number((await ctx.db('credits').where({ corp_id: corp.id, kind: 'sale', rule: 'interaction' }).whereNull('superseded_at').count<{ n: number }[]>('* as n'))[0]!.n);
+  console.log(`engine: ${ids.length.toLocaleString('en')} orders in ${engineSeconds.toFixed(1)} s (${engineCredited.toLocaleString('en')} by the window rule)`);
+
+  // 3. One new order at a time: insert, enqueue, wait until credited.
+  const events = ctx.queues.events('attribution');
+  await events.waitUntilReady();
+  const sample = await ctx.db('orders as o').where({ 'o.corp_id': corp.id }).whereNotNull('o.customer_id').orderBy('o.id', 'desc').limit(Number(values.samples)).select<{ customer_id: number; store_id: number; paid_at: Date }[]>('o.customer_id', 'o.store_id', 'o.paid_at');
+  const lat: number[] = [];
+  for (const [k, s] of sample.entries()) {
+    const start = performance.now();
+    const [o] = await ctx.db('orders').insert({ corp_id: corp.id, source: 'pos', order_no: `BENCH-${cfg.QUEUE_PREFIX}-${k}`, store_id: s.store_id, customer_id: s.customer_id, paid_at: new Date(s.paid_at.getTime() + 60_000), gross_fen: 29_900, net_fen: 29_900 }).returning<{ id: number }[]>('id');
+    const jobId = await ctx.queues.enqueue(attributeJob, { corpId: corp.id, orderIds: [o!.id], reason: 'bench single order' });
+    const job = await ctx.queues.queue('attribution').getJob(jobId);
+    await job!.waitUntilFinished(events as QueueEvents, 30_000);
+    lat.push(performance.now() - start);
+  }
+  lat.sort((a, b) => a - b);
+  const p99 = lat[Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)]!;
+  console.log(`single order: p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${lat.length}`);
+  await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', `BENCH-${cfg.QUEUE_PREFIX}-%`).del().catch(() => undefined);
+
+  await events.close();
+  await workers.close();
+  const keys = await ctx.redis.keys(`${cfg.QUEUE_PREFIX}:*`);
+  if (keys.length) await ctx.redis.del(...keys);
+  await closeContext(ctx);
+  const e = ids.length / engineSeconds;
+  const s = ids.length / sqlSeconds;
+  console.log(`RESULT attribution orders=${ids.length} engine_orders_per_s=${Math.round(e)} sql_orders_per_s=${Math.round(s)} ratio=${(e / s).toFixed(2)} p99_single_order_ms=${Math.round(p99)}`);
+}

@@ -1,11 +1,29 @@
 import type { NextFunction, Request, Response } from 'express';
 import { SESSION_COOKIE, verifySession } from '../../core/auth/session';
-import { loadPrincipal } from '../../core/auth/principal';
+import { type Principal, loadPrincipal } from '../../core/auth/principal';
 import type { AppContext } from '../../core/context';
 import { AppError } from '../../core/errors';
 
+/**
+ * Role and scope are re-read from the database, but at most every PRINCIPAL_TTL_MS per user and
+ * process: the sidebar makes several calls per chat, and a role change still applies within seconds.
+ */
+const PRINCIPAL_TTL_MS = 10_000;
+const MAX_CACHED = 10_000;
+
 /** Resolves the caller from the session cookie or a Bearer token. Absent → anonymous. */
 export function session(ctx: AppContext) {
+  const cache = new Map<string, { at: number; p: Principal | null }>();
+  const principalOf = async (corpId: number, userid: string): Promise<Principal | null> => {
+    const key = `${corpId}:${userid}`;
+    const hit = cache.get(key);
+    const now = Date.now();
+    if (hit && now - hit.at < PRINCIPAL_TTL_MS) return hit.p;
+    const p = await loadPrincipal(ctx.db, corpId, userid);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, { at: now, p });
+    return p;
+  };
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const header = req.get('authorization');
@@ -14,7 +32,7 @@ export function session(ctx: AppContext) {
       if (token) {
         const v = verifySession(ctx.cfg.SESSION_SECRET, token);
         if (!v.ok) throw new AppError(v.reason === 'expired' ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED', v.reason === 'expired' ? 'session expired, sign in again' : 'invalid session');
-        const p = await loadPrincipal(ctx.db, v.claims.corpId, v.claims.userid);
+        const p = await principalOf(v.claims.corpId, v.claims.userid);
         if (!p) throw new AppError('UNAUTHENTICATED', 'this user is not enabled for Guidepost');
         res.locals.principal = p;
       }

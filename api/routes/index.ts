@@ -3,6 +3,7 @@ import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
+import { sidebarRoutes } from './sidebar.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
-export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes];
+export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes, ...sidebarRoutes];

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import * as c from '../../core/contracts/sidebar';
+import { asGuide } from '../../core/guide/access';
+import { issueCoupon, groupView, recordSend } from '../../core/guide/actions';
+import { editTags, setSize } from '../../core/guide/edits';
+import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/matches';
+import { bootstrap, myCredits } from '../../core/guide/overview';
+import { customerProfile } from '../../core/guide/profile';
+import { productContext, scriptsFor, setFavorite } from '../../core/guide/scripts';
+import { route } from '../http/route';
+
+/**
+ * The chat sidebar's API. Every route is for a signed-in guide and every customer route
+ * re-checks that this guide follows the customer named by the chat (NOT_FOLLOWED otherwise).
+ */
+const GUIDE = ['guide', 'store_manager', 'regional_manager'] as const;
+const ext = z.object({ ext: z.string().min(1).max(64) });
+const id = z.coerce.number().int().positive();
+const category = z.string().min(1).max(32).optional();
+
+export const sidebarRoutes = [
+  route({
+    method: 'get', path: '/api/sidebar/bootstrap', auth: GUIDE, response: c.bootstrapResponse,
+    handler: ({ ctx, principal }) => bootstrap(ctx.db, asGuide(principal)),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/customers/:ext', auth: GUIDE, params: ext, response: c.profileResponse,
+    handler: ({ ctx, principal, params }) => customerProfile(ctx.db, asGuide(principal), params.ext),
+  }),
+  route({
+    method: 'put', path: '/api/sidebar/customers/:ext/tags', auth: GUIDE, params: ext,
+    body: z.object({ add: z.array(z.number().int().positive()).max(50).default([]), remove: z.array(z.number().int().positive()).max(50).default([]) }),
+    response: z.object({ tags: z.array(c.customerTag.omit({ derived: true })) }),
+    handler: ({ ctx, principal, params, body, requestId }) => editTags(ctx, asGuide(principal), params.ext, body.add, body.remove, requestId),
+  }),
+  route({
+    method: 'put', path: '/api/sidebar/customers/:ext/sizes', auth: GUIDE, params: ext,
+    body: z.object({ category: z.string().min(1).max(32), size: z.string().min(1).max(16) }),
+    response: z.object({ sizes: z.array(c.customerSize) }),
+    handler: ({ ctx, principal, params, body }) => setSize(ctx, asGuide(principal), params.ext, body.category, body.size),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/customers/:ext/scripts', auth: GUIDE, params: ext, query: z.object({ productId: id.optional() }), response: c.scriptsResponse,
+    handler: async ({ ctx, principal, params, query }) => {
+      const p = asGuide(principal);
+      return scriptsFor(ctx.db, p, params.ext, query.productId ? await productContext(ctx.db, p, query.productId) : undefined);
+    },
+  }),
+  route({
+    method: 'put', path: '/api/sidebar/scripts/:scriptId/favorite', auth: GUIDE, params: z.object({ scriptId: id }), body: z.object({ favorite: z.boolean() }),
+    response: z.object({ favorite: z.boolean() }),
+    handler: ({ ctx, principal, params, body }) => setFavorite(ctx.db, asGuide(principal), params.scriptId, body.favorite),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/customers/:ext/matches', auth: GUIDE, params: ext, query: z.object({ category }), response: c.matchesResponse,
+    handler: ({ ctx, principal, params, query }) => matchesFor(ctx.db, asGuide(principal), params.ext, query.category),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/styles/broken', auth: GUIDE, query: z.object({ category }), response: c.brokenStylesResponse,
+    handler: async ({ ctx, principal, query }) => ({ items: await brokenStyles(ctx.db, asGuide(principal), { category: query.category }) }),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/styles/:productId/customers', auth: GUIDE, params: z.object({ productId: id }), response: c.styleCustomersResponse,
+    handler: ({ ctx, principal, params }) => customersForStyle(ctx.db, asGuide(principal), params.productId),
+  }),
+  route({
+    method: 'post', path: '/api/sidebar/customers/:ext/coupons', auth: GUIDE, params: ext, body: z.object({ templateId: z.number().int().positive() }), status: 201,
+    response: c.issueCouponResponse,
+    handler: async ({ ctx, principal, params, body }) => ({ coupon: await issueCoupon(ctx, asGuide(principal), params.ext, body.templateId) }),
+  }),
+  route({
+    method: 'post', path: '/api/sidebar/sends', auth: GUIDE, body: c.sendRequest, response: c.sendResponse,
+    handler: ({ ctx, principal, body }) => recordSend(ctx, asGuide(principal), body),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/groups/:chatId', auth: GUIDE, params: z.object({ chatId: z.string().min(1).max(64) }), response: c.groupResponse,
+    handler: ({ ctx, principal, params }) => groupView(ctx, asGuide(principal), params.chatId),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/my-credits', auth: GUIDE, response: c.creditsResponse,
+    handler: ({ ctx, principal }) => myCredits(ctx.db, asGuide(principal)),
+  }),
+];

@@ -1,0 +1,160 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Express } from 'express';
+import { createApp } from '../../api/app';
+import { signSession } from '../../core/auth/session';
+import type { Profile, ScriptsResponse } from '../../core/contracts/sidebar';
+import { markTagJob } from '../../core/jobs/wecom.jobs';
+import { seedTenant } from '../../sandbox/seed/seed';
+import { useTestContext } from '../helpers/context';
+
+const t = useTestContext();
+let app: Express;
+let corpId: number;
+let wang: { id: number; ext: string };
+let stranger: { id: number; ext: string };
+const bearer = (userid: string) => `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId, userid }, 600)}`;
+const as = (userid: string) => ({
+  get: (url: string) => request(app).get(url).set('Authorization', bearer(userid)),
+  put: (url: string, body: object) => request(app).put(url).set('Authorization', bearer(userid)).send(body),
+  post: (url: string, body: object) => request(app).post(url).set('Authorization', bearer(userid)).send(body),
+});
+
+beforeAll(async () => {
+  const { ctx } = t;
+  await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
+  corpId = (await ctx.db('corps').where({ wecom_corp_id: 'wwdemo0001guidepost' }).first<{ id: number }>('id')).id;
+  const w = await ctx.db('customers').where({ corp_id: corpId, name: '王雅琴' }).first<{ id: number; external_userid: string }>('id', 'external_userid');
+  wang = { id: w.id, ext: w.external_userid };
+  const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+  // A customer of another store that 李翠 does not follow.
+  const s = await ctx.db('customers as c').where({ 'c.corp_id': corpId }).whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id }))
+    .whereNotNull('c.external_userid').first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+  stranger = { id: s.id, ext: s.external_userid };
+  app = createApp(ctx, { serveSidebar: false });
+});
+
+describe('sidebar API', () => {
+  it('opens a followed customer: profile, tags by family with derived ones, sizes, coupons and timeline', async () => {
+    const res = await as('licui').get(`/api/sidebar/customers/${wang.ext}`);
+    expect(res.status).toBe(200);
+    const p = res.body as Profile;
+    expect(p.customer.name).toBe('王雅琴');
+    expect(p.customer.phoneMasked ?? '').not.toMatch(/^\d{11}$/);
+    expect(p.sizes.find((s) => s.category === 'shoes')?.size).toBe('37');
+    expect(p.tags.map((x) => x.name)).toEqual(expect.arrayContaining(['偏好新款', '偏好黑白灰']));
+    expect(p.tags.some((x) => x.derived && x.family === 'value')).toBe(true);
+    expect(p.valueTier).toMatch(/超级VIP|重点培养|重点促活/);
+    expect(p.timeline.length).toBeGreaterThan(0);
+    // newest first
+    const ats = p.timeline.map((e) => Date.parse(e.at));
+    expect([...ats].sort((a, b) => b - a)).toEqual(ats);
+  });
+
+  it('refuses a customer the guide does not follow, with a code, not data', async () => {
+    const res = await as('licui').get(`/api/sidebar/customers/${stranger.ext}`);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'NOT_FOLLOWED', field: 'externalUserid' });
+    expect(JSON.stringify(res.body)).not.toContain('phone');
+    for (const url of [`/api/sidebar/customers/${stranger.ext}/scripts`, `/api/sidebar/customers/${stranger.ext}/matches`]) {
+      expect((await as('licui').get(url)).status).toBe(403);
+    }
+    expect((await as('licui').get('/api/sidebar/customers/wmUNKNOWN')).body.error.code).toBe('NOT_FOUND');
+    expect((await request(app).get(`/api/sidebar/customers/${wang.ext}`)).status).toBe(401);
+    expect((await as('caiwu').get(`/api/sidebar/customers/${wang.ext}`)).status).toBe(403);
+  });
+
+  it('recommends scripts for her and fills the variables', async () => {
+    const res = await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`);
+    expect(res.status).toBe(200);
+    const s = res.body as ScriptsResponse;
+    expect(s.scripts.length).toBeGreaterThanOrEqual(40);
+    expect(s.vars).toMatchObject({ 称呼: '王女士', 导购: '李翠', 尺码: '37' });
+    expect(s.scripts[0]!.reasons.length).toBeGreaterThan(0);
+    const tagged = s.scripts.find((x) => x.reasons.some((r) => r.code === 'tag' && r.value === '偏好新款'));
+    expect(tagged).toBeDefined();
+  });
+
+  it('matches the broken run in her size first, and the reverse match lists her for that style', async () => {
+    const m = await as('licui').get(`/api/sidebar/customers/${wang.ext}/matches?category=shoes`);
+    expect(m.status).toBe(200);
+    const first = m.body.items[0];
+    expect(first).toMatchObject({ name: '云朵软底玛丽珍鞋', size: '37', broken: true });
+    expect(first.stock.map((x: { size: string }) => x.size)).toEqual(['37', '39']);
+    expect(m.body.items.every((i: { size: string }) => i.size === '37')).toBe(true);
+
+    const broken = await as('licui').get('/api/sidebar/styles/broken?category=shoes');
+    const style = broken.body.items.find((i: { name: string }) => i.name === '云朵软底玛丽珍鞋');
+    expect(style.fittingCustomers).toBeGreaterThan(0);
+    const fits = await as('licui').get(`/api/sidebar/styles/${style.productId}/customers`);
+    expect(fits.status).toBe(200);
+    const her = fits.body.customers.find((c: { externalUserid: string }) => c.externalUserid === wang.ext);
+    expect(her).toMatchObject({ size: '37' });
+    expect(fits.body.customers.every((c: { size: string }) => ['37', '39'].includes(c.size))).toBe(true);
+    const scores = fits.body.customers.map((c: { score: number }) => c.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+
+    const pitch = await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts?productId=${first.productId}`);
+    expect(pitch.body.scripts[0].reasons[0]).toMatchObject({ code: 'broken_size' });
+    expect(pitch.body.vars.商品).toBe('云朵软底玛丽珍鞋');
+  });
+
+  it('records a send once as an interaction and counts it', async () => {
+    const scripts = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as ScriptsResponse;
+    const script = scripts.scripts[0]!;
+    const body = { clientSendId: 'send-0001-abcdef', externalUserid: wang.ext, kind: 'script', scriptId: script.id, sent: [{ msgtype: 'text', summary: '王女士，本周新款到店' }] };
+    const first = await as('licui').post('/api/sidebar/sends', body);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ recorded: 1, duplicate: false });
+    expect((await as('licui').post('/api/sidebar/sends', body)).body).toEqual({ recorded: 0, duplicate: true });
+    const rows = await t.ctx.db('interactions').where({ corp_id: corpId, source: 'sidebar', customer_id: wang.id }).where('evidence_id', 'like', 'send-0001-abcdef%');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'script_send' });
+    expect(rows[0].detail.parts[0].summary).toBe('王女士，本周新款到店');
+    const after = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as ScriptsResponse;
+    expect(after.scripts.find((x) => x.id === script.id)).toMatchObject({ sendCount: script.sendCount + 1, mySendCount: script.mySendCount + 1 });
+
+    const bad = await as('licui').post('/api/sidebar/sends', { ...body, clientSendId: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('body.clientSendId');
+    const denied = await as('licui').post('/api/sidebar/sends', { ...body, clientSendId: 'send-0002-abcdef', externalUserid: stranger.ext });
+    expect(denied.body.error.code).toBe('NOT_FOLLOWED');
+  });
+
+  it('edits tags and sizes, queues mark_tag, and rejects tags and sizes that do not exist', async () => {
+    const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
+    expect(boot.me).toMatchObject({ name: '李翠', storeName: '上海南京西路店' });
+    const sale = boot.tagGroups.flatMap((g: { tags: { id: number; name: string }[] }) => g.tags).find((x: { name: string }) => x.name === '偏好大促');
+    const res = await as('licui').put(`/api/sidebar/customers/${wang.ext}/tags`, { add: [sale.id] });
+    expect(res.status).toBe(200);
+    expect(res.body.tags.map((x: { name: string }) => x.name)).toContain('偏好大促');
+    const jobs = await t.ctx.queues.queue('wecom').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.some((j) => j.name === markTagJob.name && j.data.payload.customerId === wang.id)).toBe(true);
+    const bad = await as('licui').put(`/api/sidebar/customers/${wang.ext}/tags`, { add: [999_999] });
+    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.add' });
+
+    const size = await as('licui').put(`/api/sidebar/customers/${wang.ext}/sizes`, { category: 'tops', size: 'L' });
+    expect(size.body.sizes.find((s: { category: string }) => s.category === 'tops')).toMatchObject({ size: 'L', source: 'guide', confidence: 1 });
+    expect((await as('licui').put(`/api/sidebar/customers/${wang.ext}/sizes`, { category: 'tops', size: '99' })).body.error.field).toBe('body.size');
+  });
+
+  it('issues a guide-bound coupon and records it as an interaction', async () => {
+    const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
+    const tpl = boot.couponTemplates[0];
+    const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/coupons`, { templateId: tpl.id });
+    expect(res.status).toBe(201);
+    const code = res.body.coupon.code as string;
+    const row = await t.ctx.db('coupons').where({ corp_id: corpId, code }).first();
+    expect(row).toMatchObject({ customer_id: wang.id, status: 'issued' });
+    expect(await t.ctx.db('interactions').where({ corp_id: corpId, evidence_id: `coupon:${code}`, kind: 'coupon_issue' }).first()).toBeTruthy();
+    const profile = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
+    expect(profile.openCoupons.some((c) => c.code === code && c.byMe)).toBe(true);
+  });
+
+  it('shows my credits today and this month by path, with the latest credited orders', async () => {
+    const res = await as('licui').get('/api/sidebar/my-credits');
+    expect(res.status).toBe(200);
+    expect(res.body.month.totalFen).toBeGreaterThanOrEqual(res.body.today.totalFen);
+    expect(Object.values(res.body.month.byRule as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.month.totalFen);
+  });
+});

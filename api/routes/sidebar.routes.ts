@@ -7,6 +7,7 @@ import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/ma
 import { bootstrap, myCredits } from '../../core/guide/overview';
 import { customerProfile } from '../../core/guide/profile';
 import { productContext, scriptsFor, setFavorite } from '../../core/guide/scripts';
+import { ensureMediaId } from '../../core/wecom/media';
 import { route } from '../http/route';
 
 /**
@@ -75,6 +76,10 @@ export const sidebarRoutes = [
   route({
     method: 'get', path: '/api/sidebar/groups/:chatId', auth: GUIDE, params: z.object({ chatId: z.string().min(1).max(64) }), response: c.groupResponse,
     handler: ({ ctx, principal, params }) => groupView(ctx, asGuide(principal), params.chatId),
+  }),
+  route({
+    method: 'post', path: '/api/sidebar/media/:assetId', auth: GUIDE, params: z.object({ assetId: id }), response: z.object({ mediaId: z.string() }),
+    handler: async ({ ctx, principal, params }) => ({ mediaId: await ensureMediaId(ctx, asGuide(principal).corpId, params.assetId) }),
   }),
   route({
     method: 'get', path: '/api/sidebar/my-credits', auth: GUIDE, response: c.creditsResponse,

@@ -19,6 +19,11 @@ const envSchema = z.object({
   WECOM_API_BASE: z.url().default('http://127.0.0.1:3100'),
   /** OAuth authorize page base; the sandbox serves one at the same origin. */
   WECOM_OAUTH_BASE: z.url().default('http://127.0.0.1:3100'),
+  /**
+   * Sandbox only: the simulated WeCom desktop client's JS bridge, injected into the sidebar page
+   * the way the real client injects WeixinJSBridge. Refused in production.
+   */
+  WECOM_JS_BRIDGE_URL: z.url().optional(),
   SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
   /** HMAC key for sidebar/desktop sessions. At least 32 characters. */
   SESSION_SECRET: z.string().min(32).default('guidepost-development-session-secret-change-me'),
@@ -50,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const cfg = parsed.data;
   if (cfg.NODE_ENV === 'production') {
+    if (cfg.WECOM_JS_BRIDGE_URL) throw new ConfigError('invalid configuration: WECOM_JS_BRIDGE_URL: the simulated client bridge is for the sandbox; unset it in production');
     for (const name of DEV_DEFAULTS) {
       if (cleaned[name] === undefined) throw new ConfigError(`invalid configuration: ${name}: required in production`);
     }

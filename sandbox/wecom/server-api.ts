@@ -234,7 +234,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => b.userid.includes(f.userid)));
       const added = contacts.filter((c) => c.follow_user.some((f) => b.userid.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400)).length;
       const sent = state.sentMessages.filter((m) => m.corpid === corp.corpid && b.userid.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400);
-      const chats = new Set(sent.map((m) => m.external_userid)).size;
+      const chats = new Set(sent.map((m) => m.external_userid || m.chat_id)).size;
       days.push({ stat_time: t, chat_cnt: chats, message_cnt: sent.length, negative_feedback_cnt: 0, new_apply_cnt: added, new_contact_cnt: added, ...(chats ? { reply_percentage: 100, avg_reply_time: 1 } : {}) });
     }
     return ok({ behavior_data: days });

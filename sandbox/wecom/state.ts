@@ -103,7 +103,7 @@ export class SandboxState {
   oauthCodes = new Map<string, { corpid: string; userid: string; expiresAt: number }>();
   /** Calls per API, for tests that count gettoken. */
   stats = { gettoken: 0, mediaUpload: 0 };
-  sentMessages: { corpid: string; userid: string; external_userid: string; at: number; message: unknown }[] = [];
+  sentMessages: { corpid: string; userid: string; external_userid: string; chat_id?: string | undefined; at: number; message: unknown }[] = [];
 
   reset(): void {
     this.corps.clear();

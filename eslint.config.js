@@ -27,5 +27,13 @@ export default tseslint.config(
   { files: ['core/contracts/**/*.ts'], rules: { 'no-restricted-imports': noImport([['*', '!zod']]) } },
   { files: ['api/**/*.ts', 'workers/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/sandbox/**', '**/test/**', '**/sidebar/**']]) } },
   { files: ['migrations/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/core/**', '**/api/**', '**/workers/**']]) } },
-  { files: ['sidebar/src/**/*.{ts,vue}'], rules: { 'no-restricted-imports': noImport([['**/core/**', '!**/core/contracts/**', '**/api/**', '**/workers/**', '**/sandbox/**']]) } },
+  {
+    files: ['sidebar/src/**/*.{ts,vue}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '(^|/)core/(?!contracts/)', message: 'the sidebar takes only contracts from core (see house-style: boundaries)' },
+        { group: ['**/api/**', '**/workers/**', '**/sandbox/**'], message: 'crosses a layer boundary (see house-style: boundaries)' },
+      ] }],
+    },
+  },
 );

@@ -92,7 +92,8 @@ export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid:
   const stage = babyStage(c.baby_birthday, c.today);
   const tags: Profile['tags'] = r.tags.map((t) => ({ ...t, derived: false }));
   for (const name of [tier, stage]) {
-    if (!name || tags.some((t) => t.name === name && t.source === 'rule')) continue;
+    // Shown only where the system disagrees with (or adds to) what WeCom and the guide set.
+    if (!name || tags.some((t) => t.name === name)) continue;
     const known = r.stageTags.find((t) => t.name === name);
     tags.push({ id: known?.id ?? 0, name, groupName: known?.groupName ?? '', family: name === tier ? 'value' : 'stage', source: 'rule', derived: true });
   }

@@ -43,12 +43,20 @@ describe('sidebar API', () => {
     expect(p.customer.phoneMasked ?? '').not.toMatch(/^\d{11}$/);
     expect(p.sizes.find((s) => s.category === 'shoes')?.size).toBe('37');
     expect(p.tags.map((x) => x.name)).toEqual(expect.arrayContaining(['偏好新款', '偏好黑白灰']));
-    expect(p.tags.some((x) => x.derived && x.family === 'value')).toBe(true);
     expect(p.valueTier).toMatch(/超级VIP|重点培养|重点促活/);
+    // The derived tier shows once: as its own chip only where WeCom's tag says otherwise.
+    expect(p.tags.filter((x) => x.name === p.valueTier)).toHaveLength(1);
     expect(p.timeline.length).toBeGreaterThan(0);
     // newest first
     const ats = p.timeline.map((e) => Date.parse(e.at));
     expect([...ats].sort((a, b) => b - a)).toEqual(ats);
+  });
+
+  it('derives the value tier from spend and the life stage from the baby\'s birth date where they differ from the tags', async () => {
+    await t.ctx.db('customers').where({ id: wang.id }).update({ baby_birthday: '2026-09-01' });
+    const p = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
+    expect(p.tags.find((x) => x.derived && x.family === 'stage')).toMatchObject({ name: '宝宝0-6个月', source: 'rule' });
+    expect(p.customer.babyAgeMonths).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a customer the guide does not follow, with a code, not data', async () => {

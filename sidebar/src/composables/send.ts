@@ -1,0 +1,71 @@
+import { showFailToast, showSuccessToast, showToast } from 'vant';
+import { useI18n } from 'vue-i18n';
+import type { ScriptPart } from '../../../core/contracts/sidebar';
+import { api } from '../net/sidebar';
+import { useSession } from '../stores/session';
+import { type OutgoingMessage, sendMessages } from '../wecom';
+
+export interface SendMeta {
+  kind: 'script' | 'product' | 'coupon' | 'text';
+  scriptId?: number;
+  productId?: number;
+  couponCode?: string;
+}
+
+function clientSendId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(12));
+  return 'sb' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function summary(m: OutgoingMessage): string {
+  if (m.msgtype === 'text') return m.text.content;
+  if (m.msgtype === 'news') return `${m.news.title} ${m.news.link}`;
+  if (m.msgtype === 'miniprogram') return `${m.miniprogram.title} ${m.miniprogram.page}`;
+  return `image ${m.image.mediaid}`;
+}
+
+/** Script parts (texts already filled) → what sendChatMessage takes. Images get a WeCom media id first. */
+export async function toMessages(parts: (ScriptPart | { type: 'text'; text: string })[]): Promise<OutgoingMessage[]> {
+  const out: OutgoingMessage[] = [];
+  for (const p of parts) {
+    if (p.type === 'text') {
+      if (p.text.trim()) out.push({ msgtype: 'text', text: { content: p.text } });
+    } else if (p.type === 'news') out.push({ msgtype: 'news', news: { link: p.link, title: p.title, desc: p.desc, imgUrl: p.imgUrl } });
+    else if (p.type === 'miniprogram') out.push({ msgtype: 'miniprogram', miniprogram: { appid: p.appid, title: p.title, imgUrl: p.imgUrl, page: /\.html(\?|$)/.test(p.page) ? p.page : p.page.replace(/(\?|$)/, '.html$1') } });
+    else out.push({ msgtype: 'image', image: { mediaid: (await api.media(p.mediaAssetId)).mediaId } });
+  }
+  return out;
+}
+
+/**
+ * Sends into the open chat and records what went out. A cancel records nothing; a failure
+ * part-way records the parts that did go out.
+ */
+export function useSend() {
+  const session = useSession();
+  const { t } = useI18n();
+  return async function send(messages: OutgoingMessage[], meta: SendMeta): Promise<'sent' | 'cancelled' | 'failed'> {
+    const ctx = session.context;
+    const target = ctx?.kind === 'customer' ? { externalUserid: ctx.externalUserid } : ctx?.kind === 'group' ? { chatId: ctx.chatId } : null;
+    if (!target) return 'failed';
+    let sent: OutgoingMessage[] = [];
+    let outcome: 'sent' | 'cancelled' | 'failed' = 'sent';
+    let error = '';
+    try {
+      const r = await sendMessages(messages);
+      sent = r.sent;
+      outcome = r.status;
+    } catch (err) {
+      sent = (err as { sent?: OutgoingMessage[] }).sent ?? [];
+      outcome = 'failed';
+      error = err instanceof Error ? err.message : String(err);
+    }
+    if (sent.length) {
+      await api.recordSend({ clientSendId: clientSendId(), ...target, ...meta, sent: sent.map((m) => ({ msgtype: m.msgtype, summary: summary(m).slice(0, 2000) })) });
+    }
+    if (outcome === 'sent') showSuccessToast(t('scripts.sentOk'));
+    else if (outcome === 'cancelled') showToast(t('scripts.cancelled'));
+    else showFailToast(t('scripts.failed', { msg: error }));
+    return outcome;
+  };
+}

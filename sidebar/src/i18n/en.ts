@@ -1,0 +1,56 @@
+import type zh from './zh-CN';
+
+const en: typeof zh = {
+  app: { title: 'Guide assistant', lang: '中文', retry: 'Retry', loading: 'Loading…' },
+  start: {
+    notWecomTitle: 'Open this in WeCom',
+    notWecomBody: 'The guide assistant is a WeCom chat-toolbar app: open it beside a chat with a customer.',
+    configTitle: 'WeCom authorisation failed',
+    configBody: 'Check that the app’s trusted domain includes this domain, that you are in the app’s visible scope, and that your clock is right.',
+    apiTitle: 'Could not load',
+    noContextTitle: 'Open it in a customer chat',
+    noContextBody: 'Open the assistant in a 1:1 chat, a customer group or a customer profile to see the profile, scripts and sizes in stock.',
+  },
+  nav: { customer: 'Customer', broken: 'Broken sizes', credits: 'My credits' },
+  tabs: { profile: 'Profile', scripts: 'Scripts', matches: 'In stock', coupons: 'Coupons' },
+  errors: {
+    NOT_FOLLOWED: 'You do not follow this customer, so their profile is not shown',
+    NOT_FOUND: 'This customer is still syncing; try again shortly',
+    NETWORK: 'Network error; check the connection and retry',
+    generic: 'Something went wrong: {msg}',
+  },
+  profile: {
+    exclusive: 'Exclusive guide', exclusiveMe: 'me', addedAt: 'Added {date}', via: 'via {channel}', phone: 'Phone', member: 'Member no.', birthday: 'Birthday', baby: 'Baby',
+    babyAge: '{n} months', spend180: 'Spend, 180 days', orders: 'Orders', tags: 'Tags', sizes: 'Sizes', edit: 'Edit', derived: 'system', lastPurchases: 'Last purchases',
+    openCoupons: 'Open coupons', timeline: 'Timeline', none: 'None', noSizes: 'No sizes yet; tap Edit to add them',
+    sizeSource: { purchase: 'from purchases', guide: 'confirmed by guide' }, confidence: '{p}% sure', tagsSaved: 'Tags updated', tagsFailed: 'Could not save the tag; undone',
+    sizeSaved: 'Size updated', chooseSize: 'Choose a size: {cat}', byMe: 'mine',
+  },
+  family: { value: 'Value tier', stage: 'Life stage', preference: 'Preferences', size: 'Size', channel: 'Source channel', custom: 'Other' },
+  addWay: { 0: 'Unknown', 1: 'QR code', 2: 'Phone search', 3: 'Card shared', 4: 'Group chat', 5: 'Phone contacts', 6: 'WeChat contact', 8: 'Third-party app', 9: 'Email search', 10: 'Channels', 201: 'Shared by colleague', 202: 'Assigned by admin' },
+  category: { shoes: 'Shoes', tops: 'Tops', bottoms: 'Bottoms', kids: 'Kids' },
+  timeline: {
+    order: 'Bought {title}', refund: 'Refund {title}', coupon_issued: 'Coupon {title}', coupon_redeemed: 'Redeemed {title}', interaction: '{title}',
+    kinds: { script_send: 'Script sent', product_share: 'Product shared', coupon_issue: 'Coupon sent', message: 'Chat', customer_added: 'Added', call: 'Call', transfer: 'Payment', archive_message: 'Chat', behavior: 'Chat' },
+  },
+  scripts: {
+    search: 'Search scripts', recommended: 'For her', all: 'All', favorites: 'Favourites', sent: 'sent {n}×', send: 'Send', preview: 'Preview & send', edit: 'Edit before sending',
+    missing: 'Fill in first: {vars}', sentOk: 'Sent', cancelled: 'Send cancelled', failed: 'Send failed: {msg}', empty: 'No scripts match', forProduct: 'Scripts · {name}',
+    reason: { tag: 'Tag · {v}', stage: '{v}', birthday: 'Birthday in {v} days', birthdayToday: 'Birthday today', new_customer: 'New customer', lapsed: '{v} days since last buy', lapsedNever: 'Never bought', recent_purchase: 'Bought {v} days ago', broken_size: 'Broken run · her size in stock', new_arrival: 'New in', favorite: 'Favourite' },
+    part: { image: 'Image', news: 'Link', miniprogram: 'Mini program' },
+  },
+  matches: {
+    herSize: 'Her size', all: 'All', broken: 'Broken run', sizesLeft: 'only {n} sizes left', onHand: 'size {size}: {n}', share: 'Send to her', noSize: 'No size for her yet; add it under Profile',
+    empty: 'Nothing in her size in your store right now', pitch: '{name}, your size {size} is in stock', price: '¥{v}',
+  },
+  broken: {
+    title: 'Broken runs · my store', fits: 'fits {n} customers', customers: 'Customers it fits', empty: 'No broken runs in your store', none: 'None of your customers has a matching size',
+    reason: { size: 'size {v}', prefers_new: 'likes new in', prefers_sale: 'likes promotions', colour: 'likes {v}', active: 'active {v} days ago', bought_category: 'bought this category' },
+  },
+  coupons: { title: 'Issue a coupon', issue: 'Issue and send', valid: 'valid {n} days', minSpend: 'min. spend ¥{v}', noMin: 'no minimum', cash: '¥{v} off', discount: '{v}% of price', issued: 'Issued {code}', message: '{name}, here is a {coupon} for you (code {code}), valid in store or online until {date}.' },
+  credits: {
+    today: 'Today', month: 'This month', orders: '{n} orders', rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' }, latest: 'Latest credited', empty: 'No credits yet',
+    why: { interaction: '{kind} on {date}, bought within 7 days', coupon: 'redeemed your coupon {code}', transfer: 'paid you through WeCom' },
+  },
+};
+export default en;

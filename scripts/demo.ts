@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadConfigOrExit } from '../core/config/env';
+import { createDb } from '../core/db/knex';
 
 const cfg = loadConfigOrExit();
 const children: ChildProcess[] = [];
@@ -74,17 +75,26 @@ run('building the sidebar', 'node_modules/.bin/vite', ['build', '--config', 'sid
 start('sandbox', 'sandbox/main.ts');
 await waitFor(`${sandboxUrl}/sandbox/api/corps`, 'the sandbox WeCom');
 run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', ['sandbox/seed/cli.ts', '--scale', 'demo', '--sandbox-url', sandboxUrl]);
+// The sandbox desktop client injects its WeixinJSBridge into the sidebar, as WeCom's client does.
+process.env.WECOM_JS_BRIDGE_URL ??= `${sandboxUrl}/client/bridge.js`;
 start('api', 'api/main.ts');
 start('workers', 'workers/main.ts');
 await waitFor(`${cfg.publicUrl}/healthz`, 'the API');
 
+const db = createDb(cfg.DATABASE_URL, { pool: { min: 0, max: 1 } });
+const wang = await db('customers as c').join('corps as k', 'k.id', 'c.corp_id').where({ 'k.wecom_corp_id': 'wwdemo0001guidepost', 'c.name': '王雅琴' }).first<{ external_userid: string } | undefined>('c.external_userid');
+await db.destroy();
+const client = `${sandboxUrl}/client/?corp=wwdemo0001guidepost&user=licui${wang ? `&chat=${wang.external_userid}` : ''}`;
+
 console.log(`
   Guidepost is running on the sandbox WeCom.
+
+  ▶ WeCom desktop client (sandbox) with the guide sidebar — 李翠 chatting with 王雅琴:
+    ${client}
 
   Sandbox WeCom controls (scan a store QR, pay a guide, edit tags):  ${sandboxUrl}/sandbox/
   Sign in as a guide (WeCom OAuth on the sandbox; pick 李翠):            ${cfg.publicUrl}/api/auth/wecom/start?corp=wwdemo0001guidepost&redirect=/api/guide/customers
     → her customers, newest first: scan a store QR in the controls and reload
-  Sidebar (built):                                                     ${cfg.publicUrl}/
   Health:                                                              ${cfg.publicUrl}/healthz
 
   Ctrl-C stops everything.

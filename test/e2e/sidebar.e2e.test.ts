@@ -14,6 +14,7 @@ import { createApp } from '../../api/app';
 import { BUDGET_BYTES, firstLoadJs } from '../../scripts/size-budget';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
 import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
+import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
 import { type Sandbox, startSandbox } from '../../sandbox/wecom/server';
 import { type RunningWorkers, startWorkers } from '../../workers/runtime';
@@ -52,6 +53,7 @@ beforeAll(async () => {
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
   await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
   api.on('request', createApp(ctx));
+  await creditHistory(ctx, (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id);
   workers = startWorkers(ctx);
   corpId = (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id;
   const w = await ctx.db('customers').where({ corp_id: corpId, name: '王雅琴' }).first<{ id: number; external_userid: string }>('id', 'external_userid');
@@ -165,6 +167,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   it('shows my credits by path', async () => {
     await sidebar().getByText('我的业绩').click();
     await sidebar().locator('[data-test=sum-month]').waitFor();
+    const line = sidebar().locator('[data-test=credit-line]').first();
+    await line.waitFor();
+    expect(await line.textContent()).toMatch(/7天内购买|核销了你发的券|向你付款/);
     await shot('09-credits');
   });
 

@@ -5,6 +5,7 @@ import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
 import type { Profile, ScriptsResponse } from '../../core/contracts/sidebar';
 import { markTagJob } from '../../core/jobs/wecom.jobs';
+import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
 import { useTestContext } from '../helpers/context';
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
   const { ctx } = t;
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
   corpId = (await ctx.db('corps').where({ wecom_corp_id: 'wwdemo0001guidepost' }).first<{ id: number }>('id')).id;
+  await creditHistory(ctx, corpId);
   const w = await ctx.db('customers').where({ corp_id: corpId, name: '王雅琴' }).first<{ id: number; external_userid: string }>('id', 'external_userid');
   wang = { id: w.id, ext: w.external_userid };
   const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
@@ -164,5 +166,15 @@ describe('sidebar API', () => {
     expect(res.status).toBe(200);
     expect(res.body.month.totalFen).toBeGreaterThanOrEqual(res.body.today.totalFen);
     expect(Object.values(res.body.month.byRule as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.month.totalFen);
+    expect(res.body.month.totalFen).toBeGreaterThan(0);
+    expect(res.body.latest.length).toBeGreaterThan(0);
+    for (const c of res.body.latest) {
+      if (c.rule === 'interaction') expect(c.evidence).toMatchObject({ kind: expect.any(String), lastAt: expect.any(String) });
+      if (c.rule === 'coupon') expect(c.evidence.code).toEqual(expect.any(String));
+    }
+    // The month total is the sum of this guide's live credits this month.
+    const sum = await t.ctx.db.raw(`select coalesce(sum(amount_fen), 0)::bigint as s from credits c join guides g on g.id = c.guide_id
+       where g.userid = 'licui' and c.corp_id = ? and c.superseded_at is null and c.occurred_at >= date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`, [corpId]);
+    expect(res.body.month.totalFen).toBe(Number(sum.rows[0].s));
   });
 });

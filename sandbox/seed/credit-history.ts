@@ -1,0 +1,14 @@
+/**
+ * After a fresh seed, the demo's 90 days of orders and transfers are credited by the engine
+ * itself (the same service the workers call), so boards and "my credits" start with history.
+ */
+import { attributeOrders, attributeTransfers } from '../../core/attribution/attribution.service';
+import type { AppContext } from '../../core/context';
+
+export async function creditHistory(ctx: AppContext, corpId: number, batch = 1000): Promise<{ orders: number; transfers: number }> {
+  const orders = await ctx.db('orders').where({ corp_id: corpId }).orderBy('id').pluck<number[]>('id');
+  for (let i = 0; i < orders.length; i += batch) await attributeOrders(ctx, corpId, orders.slice(i, i + batch), 'demo history');
+  const transfers = await ctx.db('transfers').where({ corp_id: corpId }).orderBy('id').pluck<number[]>('id');
+  for (let i = 0; i < transfers.length; i += batch) await attributeTransfers(ctx, corpId, transfers.slice(i, i + batch), 'demo history');
+  return { orders: orders.length, transfers: transfers.length };
+}

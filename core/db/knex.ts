@@ -14,7 +14,14 @@ export function createDb(databaseUrl: string, opts: { pool?: { min: number; max:
   return knexFactory({
     client: 'pg',
     connection: databaseUrl,
-    pool: opts.pool ?? { min: 0, max: 10 },
+    pool: {
+      ...(opts.pool ?? { min: 0, max: 10 }),
+      // Named prepared statements (core/db/prepared.ts) keep one generic plan per connection;
+      // knex's own queries are unnamed and planned per execution as before.
+      afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+        conn.query('set plan_cache_mode = force_generic_plan').then(() => done(null, conn), (err: Error) => done(err, conn));
+      },
+    },
     migrations: { tableName: 'knex_migrations' },
   });
 }

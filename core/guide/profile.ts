@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Profile } from '../contracts/sidebar';
 import type { Db } from '../db/knex';
+import { prepare, runPrepared } from '../db/prepared';
 import { type GuidePrincipal, explainMissing } from './access';
 import { babyStage, valueTier } from './derive';
 
@@ -64,6 +65,7 @@ select json_build_object(
     ) e)
 ) as p`;
 
+const STATEMENT = prepare('sidebar_profile', SQL);
 const row = z.object({
   c: z.object({
     id: z.number(), external_userid: z.string(), name: z.string(), avatar: z.string().nullable(), gender: z.number(), phone_masked: z.string().nullable(), member_no: z.string().nullable(),
@@ -83,8 +85,8 @@ const row = z.object({
 });
 
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {
-  const res = await db.raw<{ rows: { p: unknown }[] }>(SQL, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
-  const r = row.parse(res.rows[0]!.p);
+  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
+  const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
   const spend180 = r.spend.d180 - r.refunded180;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formOfAddress } from '../contracts/script-vars';
 import { type RecommendReason, type ScriptsResponse, scriptPart } from '../contracts/sidebar';
 import type { Db } from '../db/knex';
+import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
 import { type GuidePrincipal, explainMissing } from './access';
 import { babyStage, daysToBirthday } from './derive';
@@ -37,6 +38,7 @@ select json_build_object(
             where s.corp_id = :corpId and s.enabled)
 ) as p`;
 
+const STATEMENT = prepare('sidebar_scripts', SQL);
 const row = z.object({
   c: z.object({ id: z.number(), name: z.string(), gender: z.number(), birthday: z.string().nullable(), baby_birthday: z.string().nullable(), remark: z.string().nullable(), added_at: z.string(), today: z.string() }).nullable(),
   me: z.object({ guide: z.string(), store: z.string(), storeId: z.number() }),
@@ -77,8 +79,8 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
 }
 
 export async function scriptsFor(db: Db, p: GuidePrincipal, externalUserid: string, product?: ProductContext): Promise<ScriptsResponse> {
-  const res = await db.raw<{ rows: { p: unknown }[] }>(SQL, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
-  const r = row.parse(res.rows[0]!.p);
+  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
+  const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
   const tagIds = new Set(r.tags.map((t) => t.id));

@@ -7,6 +7,7 @@ export {};
 const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<void> }>> = {
   seed: () => import('./seed.bench'),
   attribution: () => import('./attribution.bench'),
+  sidebar: () => import('./sidebar.bench'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,109 @@
+/**
+ * Opening the sidebar, on the benchmark data (run `npm run bench -- seed --scale bench` first):
+ *   npm run bench -- sidebar [--seconds 20] [--concurrency 50] [--pairs 200]
+ * Measures, in one run: the API calls the sidebar makes when a chat opens (the customer profile
+ * and her scripts) through the real Express app with session auth, at 50 concurrent users; then
+ * a bare Express app answering one indexed PostgreSQL query, under the same load.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import express from 'express';
+import { Worker } from 'node:worker_threads';
+import { createApp } from '../../api/app';
+import { signSession } from '../../core/auth/session';
+import { loadConfigOrExit } from '../../core/config/env';
+import { closeContext, createContext } from '../../core/context';
+import { withDatabase } from '../../core/db/database-url';
+import { createDb } from '../../core/db/knex';
+import { migrateLatest } from '../../core/db/migrate';
+
+interface Pair { corpId: number; userid: string; ext: string }
+
+async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; firstError: string }
+
+/** `users` virtual users on a worker thread, each looping over the pairs from its own offset: warm-up, then the measured period. */
+function load(opts: { users: number; warmupMs: number; seconds: number; base: string; calls: { path: string; headers: Record<string, string> }[][] }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: opts });
+    w.once('message', (m: LoadResult) => resolve(m));
+    w.once('error', reject);
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seconds: { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '50' },
+      pairs: { type: 'string', default: '200' },
+      database: { type: 'string', default: 'guidepost_bench' },
+      corp: { type: 'string', default: 'wwbench0001guidepost' },
+      'sidebar-only': { type: 'boolean', default: false },
+    },
+  });
+  const base = loadConfigOrExit();
+  const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'silent' as const };
+  const ctx = createContext(cfg, 'bench');
+  await migrateLatest(ctx.db);
+  const corp = await ctx.db('corps').where({ wecom_corp_id: values.corp }).first<{ id: number } | undefined>('id');
+  if (!corp) throw new Error(`no tenant ${values.corp} in ${values.database}: run npm run bench -- seed --scale bench`);
+  // Follow relations spread over the table (every n-th id), for guides who can sign in.
+  const total = Number((await ctx.db('customer_guides').where({ corp_id: corp.id }).count<{ n: number }[]>('* as n'))[0]!.n);
+  const want = Number(values.pairs);
+  const stride = Math.max(1, Math.floor(total / want));
+  const rows = await ctx.db.raw<{ rows: { userid: string; ext: string }[] }>(
+    `select u.userid, c.external_userid as ext
+       from (select id, customer_id, guide_id from customer_guides where corp_id = ? and ended_at is null and id % ? = 0 limit ?) cg
+       join customers c on c.id = cg.customer_id and c.external_userid is not null
+       join users u on u.guide_id = cg.guide_id and u.role = 'guide' and u.active`,
+    [corp.id, stride, want],
+  );
+  const pairs: Pair[] = rows.rows.map((r) => ({ corpId: corp.id, userid: r.userid, ext: r.ext }));
+  if (pairs.length === 0) throw new Error('no guide/customer pairs to open');
+  const tokens = new Map(pairs.map((p) => [p.userid, `Bearer ${signSession(cfg.SESSION_SECRET, { corpId: p.corpId, userid: p.userid }, 3600)}`]));
+  const users = Number(values.concurrency);
+  const seconds = Number(values.seconds);
+  console.log(`pairs: ${pairs.length} (of ${total.toLocaleString('en')} follow relations), ${users} concurrent, ${seconds} s after a 3 s warm-up`);
+
+  // 1. The sidebar's calls when a chat opens, through the real app.
+  const api = await listen(createApp(ctx, { serveSidebar: false }));
+  const sidebar = await load({
+    users, warmupMs: 3000, seconds, base: api.url,
+    calls: pairs.map((p) => {
+      const headers = { authorization: tokens.get(p.userid)! };
+      return [{ path: `/api/sidebar/customers/${p.ext}`, headers }, { path: `/api/sidebar/customers/${p.ext}/scripts`, headers }];
+    }),
+  });
+  await new Promise((r) => api.server.close(r));
+  console.log(`sidebar: ${sidebar.requests.toLocaleString('en')} requests, p50 ${sidebar.p50.toFixed(1)} ms, p99 ${sidebar.p99.toFixed(1)} ms, ${sidebar.errors} errors${sidebar.firstError ? ` (first: ${sidebar.firstError})` : ''}`);
+
+  if (values['sidebar-only']) {
+    await closeContext(ctx);
+    return;
+  }
+  // 2. Baseline: bare Express, one indexed query, same pool size, same load.
+  const db = createDb(cfg.DATABASE_URL);
+  const bare = express();
+  bare.get('/baseline/:ext', async (req, res) => {
+    const row = await db('customers').where({ corp_id: corp.id, external_userid: req.params.ext }).first('id', 'name', 'avatar');
+    res.json(row ?? null);
+  });
+  const b = await listen(bare);
+  const baseline = await load({ users, warmupMs: 3000, seconds, base: b.url, calls: pairs.map((p) => [{ path: `/baseline/${p.ext}`, headers: {} }]) });
+  await new Promise((r) => b.server.close(r));
+  await db.destroy();
+  console.log(`baseline: ${baseline.requests.toLocaleString('en')} requests, p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms, ${baseline.errors} errors`);
+  await closeContext(ctx);
+  console.log(`RESULT sidebar p99_ms=${sidebar.p99.toFixed(1)} rps=${Math.round(sidebar.rps)} baseline_rps=${Math.round(baseline.rps)} ratio=${(sidebar.rps / baseline.rps).toFixed(2)}`);
+  if (sidebar.errors) process.exitCode = 1;
+}

@@ -6,7 +6,7 @@ import { editTags, setSize } from '../../core/guide/edits';
 import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/matches';
 import { bootstrap, myCredits } from '../../core/guide/overview';
 import { customerProfile } from '../../core/guide/profile';
-import { productContext, scriptsFor, setFavorite } from '../../core/guide/scripts';
+import { productContext, recommendationsFor, scriptLibrary, setFavorite } from '../../core/guide/scripts';
 import { ensureMediaId } from '../../core/wecom/media';
 import { route } from '../http/route';
 
@@ -41,10 +41,14 @@ export const sidebarRoutes = [
     handler: ({ ctx, principal, params, body }) => setSize(ctx, asGuide(principal), params.ext, body.category, body.size),
   }),
   route({
-    method: 'get', path: '/api/sidebar/customers/:ext/scripts', auth: GUIDE, params: ext, query: z.object({ productId: id.optional() }), response: c.scriptsResponse,
+    method: 'get', path: '/api/sidebar/scripts', auth: GUIDE, response: c.scriptLibraryResponse,
+    handler: ({ ctx, principal }) => scriptLibrary(ctx.db, asGuide(principal)),
+  }),
+  route({
+    method: 'get', path: '/api/sidebar/customers/:ext/scripts', auth: GUIDE, params: ext, query: z.object({ productId: id.optional() }), response: c.recommendationsResponse,
     handler: async ({ ctx, principal, params, query }) => {
       const p = asGuide(principal);
-      return scriptsFor(ctx.db, p, params.ext, query.productId ? await productContext(ctx.db, p, query.productId) : undefined);
+      return recommendationsFor(ctx.db, p, params.ext, query.productId ? await productContext(ctx.db, p, query.productId) : undefined);
     },
   }),
   route({

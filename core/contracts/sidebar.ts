@@ -107,11 +107,9 @@ export const recommendReason = z.object({
 });
 export type RecommendReason = z.infer<typeof recommendReason>;
 
-export const scriptsResponse = z.object({
+/** The corp's script library with this guide's favourites and counts: loaded once per sidebar session. */
+export const scriptLibraryResponse = z.object({
   categories: z.array(z.object({ id: z.number().int(), name: z.string(), scenario: z.string() })),
-  vars: scriptVars,
-  /** Sizes per category, for {{尺码}} when a product of another category is chosen. */
-  sizes: z.record(z.string(), z.string()),
   scripts: z.array(z.object({
     id: z.number().int(),
     categoryId: z.number().int(),
@@ -121,13 +119,19 @@ export const scriptsResponse = z.object({
     favorite: z.boolean(),
     sendCount: z.number().int(),
     mySendCount: z.number().int(),
-    /** Why it is recommended for this customer, best first; empty when it is not. */
-    reasons: z.array(recommendReason),
-    score: z.number(),
   })),
 });
-export type ScriptsResponse = z.infer<typeof scriptsResponse>;
-export type ScriptItem = ScriptsResponse['scripts'][number];
+export type ScriptLibrary = z.infer<typeof scriptLibraryResponse>;
+export type ScriptItem = ScriptLibrary['scripts'][number];
+
+/** For one customer (and optionally one product): variable values and the recommended scripts, best first. */
+export const recommendationsResponse = z.object({
+  vars: scriptVars,
+  /** Sizes per category, for {{尺码}} when a product of another category is chosen. */
+  sizes: z.record(z.string(), z.string()),
+  recommended: z.array(z.object({ scriptId: z.number().int(), score: z.number(), reasons: z.array(recommendReason).min(1) })),
+});
+export type Recommendations = z.infer<typeof recommendationsResponse>;
 
 export const stockBySize = z.array(z.object({ size: z.string(), onHand: z.number().int() }));
 

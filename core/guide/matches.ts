@@ -117,7 +117,7 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
     `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, cs.source as "sizeSource", cs.confidence,
             (select coalesce(array_agg(t.name), '{}') from customer_tags ct join tags t on t.id = ct.tag_id
               where ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null)) as tags,
-            greatest((select max(i.occurred_at) from interactions i where i.customer_id = c.id), (select max(o.paid_at) from orders o where o.customer_id = c.id)) as "lastActiveAt",
+            greatest((select max(i.occurred_at) from interactions i where i.customer_id = c.id and i.occurred_at >= now() - interval '180 days'), (select max(o.paid_at) from orders o where o.customer_id = c.id)) as "lastActiveAt",
             exists (select 1 from orders o join order_lines l on l.order_id = o.id where o.customer_id = c.id and l.category = :category) as "boughtCategory"
        from customer_guides cg
        join customers c on c.id = cg.customer_id and c.external_userid is not null

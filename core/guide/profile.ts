@@ -61,11 +61,16 @@ select json_build_object(
          from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null join coupon_templates tpl on tpl.id = cp.template_id order by cp.redeemed_at desc limit 5)
       union all
       (select i.occurred_at, 'interaction', i.kind::text, null, g.name
-         from c join interactions i on i.customer_id = c.id join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
+         from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
     ) e)
 ) as p`;
 
 const STATEMENT = prepare('sidebar_profile', SQL);
+/**
+ * Interactions in the timeline go back this far. The bound also lets PostgreSQL skip older
+ * monthly partitions when the (generic) plan starts, which the chat-open latency depends on.
+ */
+const TIMELINE_DAYS = 180;
 const row = z.object({
   c: z.object({
     id: z.number(), external_userid: z.string(), name: z.string(), avatar: z.string().nullable(), gender: z.number(), phone_masked: z.string().nullable(), member_no: z.string().nullable(),
@@ -85,7 +90,7 @@ const row = z.object({
 });
 
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {
-  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
+  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since: new Date(Date.now() - TIMELINE_DAYS * 86_400_000) });
   const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;

@@ -6,7 +6,7 @@
 import dayjs from 'dayjs';
 import { z } from 'zod';
 import { formOfAddress } from '../contracts/script-vars';
-import { type RecommendReason, type ScriptsResponse, scriptPart } from '../contracts/sidebar';
+import { type RecommendReason, type Recommendations, type ScriptLibrary, scriptPart } from '../contracts/sidebar';
 import type { Db } from '../db/knex';
 import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
@@ -24,34 +24,58 @@ with c as (
 )
 select json_build_object(
   'c', (select row_to_json(c) from c),
-  'me', (select json_build_object('guide', g.name, 'store', s.name, 'storeId', s.id) from guides g join stores s on s.id = g.store_id where g.id = :guideId),
+  'me', (select json_build_object('guide', g.name, 'store', s.name) from guides g join stores s on s.id = g.store_id where g.id = :guideId),
   'tags', (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name)), '[]') from c join customer_tags ct on ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null) join tags t on t.id = ct.tag_id),
   'sizes', (select coalesce(json_object_agg(s.category, s.size), '{}') from c join customer_sizes s on s.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
   'coupon', (select tpl.name from c join coupons cp on cp.customer_id = c.id and cp.status = 'issued' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
-  'categories', (select coalesce(json_agg(json_build_object('id', sc.id, 'name', sc.name, 'scenario', sc.scenario) order by sc."order", sc.id), '[]') from script_categories sc where sc.corp_id = :corpId),
-  'scripts', (select coalesce(json_agg(json_build_object('id', s.id, 'categoryId', s.category_id, 'title', s.title, 'scenario', sc.scenario, 'parts', s.parts, 'targetTagIds', s.target_tag_ids,
-                 'stages', s.stages, 'occasion', s.occasion, 'sendCount', s.send_count, 'favorite', f.script_id is not null, 'mine', coalesce(m.n, 0)) order by sc."order", s.id), '[]')
-             from scripts s join script_categories sc on sc.id = s.category_id
-             left join script_favorites f on f.guide_id = :guideId and f.script_id = s.id
-             left join (select script_id, count(*)::int as n from script_sends where guide_id = :guideId group by script_id) m on m.script_id = s.id
-            where s.corp_id = :corpId and s.enabled)
+  'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId)
 ) as p`;
 
 const STATEMENT = prepare('sidebar_scripts', SQL);
 const row = z.object({
   c: z.object({ id: z.number(), name: z.string(), gender: z.number(), birthday: z.string().nullable(), baby_birthday: z.string().nullable(), remark: z.string().nullable(), added_at: z.string(), today: z.string() }).nullable(),
-  me: z.object({ guide: z.string(), store: z.string(), storeId: z.number() }),
+  me: z.object({ guide: z.string(), store: z.string() }),
   tags: z.array(z.object({ id: z.number(), name: z.string() })),
   sizes: z.record(z.string(), z.string()),
   lastPaid: z.string().nullable(),
   coupon: z.string().nullable(),
-  categories: z.array(z.object({ id: z.number(), name: z.string(), scenario: z.string() })),
-  scripts: z.array(z.object({
-    id: z.number(), categoryId: z.number(), title: z.string(), scenario: z.string(), parts: z.array(scriptPart), targetTagIds: z.array(z.number()), stages: z.array(z.string()),
-    occasion: z.string().nullable(), sendCount: z.number(), favorite: z.boolean(), mine: z.number(),
-  })),
+  favorites: z.array(z.number()),
 });
+
+/** What recommendation needs of each script; the library changes rarely, so it is cached per corp for a minute. */
+interface Targeting { id: number; scenario: string; occasion: string | null; targetTagIds: number[]; stages: string[] }
+const TARGETING_TTL_MS = 60_000;
+const targetingCache = new Map<number, { at: number; scripts: Promise<Targeting[]> }>();
+
+function targeting(db: Db, corpId: number): Promise<Targeting[]> {
+  const hit = targetingCache.get(corpId);
+  if (hit && Date.now() - hit.at < TARGETING_TTL_MS) return hit.scripts;
+  const scripts = db('scripts as s').join('script_categories as sc', 'sc.id', 's.category_id').where({ 's.corp_id': corpId, 's.enabled': true }).orderBy([{ column: 'sc.order' }, { column: 's.id' }])
+    .select<{ id: number; scenario: string; occasion: string | null; target_tag_ids: (number | string)[]; stages: string[] }[]>('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages')
+    .then((rows) => rows.map((r) => ({ id: r.id, scenario: r.scenario, occasion: r.occasion, targetTagIds: r.target_tag_ids.map(Number), stages: r.stages })));
+  targetingCache.set(corpId, { at: Date.now(), scripts });
+  scripts.catch(() => targetingCache.delete(corpId));
+  return scripts;
+}
+
+/** The corp's library with this guide's favourites and send counts. */
+export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLibrary> {
+  const [categories, scripts] = await Promise.all([
+    db('script_categories').where({ corp_id: p.corpId }).orderBy([{ column: 'order' }, { column: 'id' }]).select<{ id: number; name: string; scenario: string }[]>('id', 'name', 'scenario'),
+    db.raw<{ rows: unknown[] }>(
+      `select s.id, s.category_id as "categoryId", s.title, sc.scenario, s.parts, s.send_count as "sendCount", f.script_id is not null as favorite, coalesce(m.n, 0) as "mySendCount"
+         from scripts s join script_categories sc on sc.id = s.category_id
+         left join script_favorites f on f.guide_id = :guideId and f.script_id = s.id
+         left join (select script_id, count(*)::int as n from script_sends where guide_id = :guideId group by script_id) m on m.script_id = s.id
+        where s.corp_id = :corpId and s.enabled
+        order by sc."order", s.id`,
+      { corpId: p.corpId, guideId: p.guideId },
+    ),
+  ]);
+  const parsed = z.array(z.object({ id: z.number(), categoryId: z.number(), title: z.string(), scenario: z.string(), parts: z.array(scriptPart), sendCount: z.number(), favorite: z.boolean(), mySendCount: z.number() })).parse(scripts.rows);
+  return { categories, scripts: parsed };
+}
 
 /** Category a customer's {{尺码}} defaults to when no product is chosen. */
 const SIZE_ORDER = ['shoes', 'tops', 'bottoms', 'kids'];
@@ -78,8 +102,8 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
   return { id: r.id, name: r.name, category: r.category, broken: r.sizes_left > 0 && r.sizes_left <= (r.broken_max_left ?? 2), isNew };
 }
 
-export async function scriptsFor(db: Db, p: GuidePrincipal, externalUserid: string, product?: ProductContext): Promise<ScriptsResponse> {
-  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid });
+export async function recommendationsFor(db: Db, p: GuidePrincipal, externalUserid: string, product?: ProductContext): Promise<Recommendations> {
+  const [[res], library] = await Promise.all([runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid }), targeting(db, p.corpId)]);
   const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
@@ -88,64 +112,20 @@ export async function scriptsFor(db: Db, p: GuidePrincipal, externalUserid: stri
   const stages = new Set(r.tags.map((t) => t.name));
   const derivedStage = babyStage(c.baby_birthday, c.today);
   if (derivedStage) stages.add(derivedStage);
-  const toBirthday = daysToBirthday(c.birthday, c.today);
-  const sinceAdded = dayjs(c.today).diff(dayjs(c.added_at), 'day');
-  const sincePaid = r.lastPaid ? dayjs(c.today).diff(dayjs(r.lastPaid), 'day') : null;
+  const favorites = new Set(r.favorites);
+  const ctx: CustomerContext = {
+    tagIds, tagName, stages, favorites,
+    toBirthday: daysToBirthday(c.birthday, c.today),
+    sinceAdded: dayjs(c.today).diff(dayjs(c.added_at), 'day'),
+    sincePaid: r.lastPaid ? dayjs(c.today).diff(dayjs(r.lastPaid), 'day') : null,
+  };
+  const recommended = library
+    .map((s, order) => ({ order, ...score(s, ctx, product) }))
+    .filter((x) => x.reasons.length > 0)
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .map(({ scriptId, score: sc, reasons }) => ({ scriptId, score: sc, reasons }));
   const sizeCategory = product?.category ?? SIZE_ORDER.find((k) => r.sizes[k]) ?? null;
-
-  const scripts = r.scripts.map((s) => {
-    const reasons: RecommendReason[] = [];
-    let score = 0;
-    for (const id of s.targetTagIds) {
-      if (tagIds.has(id)) {
-        score += 3;
-        reasons.push({ code: 'tag', value: tagName.get(id)! });
-      }
-    }
-    for (const st of s.stages) {
-      if (stages.has(st)) {
-        score += 3;
-        reasons.push({ code: 'stage', value: st });
-      }
-    }
-    const occasion = s.occasion ?? s.scenario;
-    if (occasion === 'birthday') {
-      if (toBirthday !== null && toBirthday <= 7) {
-        score += 6;
-        reasons.push({ code: 'birthday', value: String(toBirthday) });
-      } else score -= 10;
-    }
-    if (occasion === 'welcome' && sinceAdded <= 7) {
-      score += 4;
-      reasons.push({ code: 'new_customer', value: String(sinceAdded) });
-    }
-    if (s.scenario === 'reactivation' && (sincePaid === null || sincePaid >= 90)) {
-      score += 3;
-      reasons.push({ code: 'lapsed', value: sincePaid === null ? '' : String(sincePaid) });
-    }
-    if (s.scenario === 'after_sale' && sincePaid !== null && sincePaid <= 14) {
-      score += 3;
-      reasons.push({ code: 'recent_purchase', value: String(sincePaid) });
-    }
-    // A pitch for a chosen product ranks scripts written for that situation above everything else.
-    if (product && s.scenario === 'broken_size' && product.broken) {
-      score += 10;
-      reasons.unshift({ code: 'broken_size', value: product.name });
-    }
-    if (product && s.scenario === 'new_arrival' && product.isNew) {
-      score += 4;
-      reasons.unshift({ code: 'new_arrival', value: product.name });
-    }
-    if (s.favorite) {
-      score += 1;
-      if (reasons.length) reasons.push({ code: 'favorite' });
-    }
-    return { id: s.id, categoryId: s.categoryId, title: s.title, scenario: s.scenario, parts: s.parts, favorite: s.favorite, sendCount: s.sendCount, mySendCount: s.mine, reasons: score >= 3 ? reasons : [], score };
-  });
-  scripts.sort((a, b) => Number(b.reasons.length > 0) - Number(a.reasons.length > 0) || (a.reasons.length > 0 && b.reasons.length > 0 ? b.score - a.score || b.mySendCount - a.mySendCount : 0));
-
   return {
-    categories: r.categories,
     vars: {
       称呼: formOfAddress(c.name, c.gender, c.remark),
       导购: r.me.guide,
@@ -155,8 +135,69 @@ export async function scriptsFor(db: Db, p: GuidePrincipal, externalUserid: stri
       优惠券: r.coupon,
     },
     sizes: r.sizes,
-    scripts,
+    recommended,
   };
+}
+
+interface CustomerContext {
+  tagIds: Set<number>;
+  tagName: Map<number, string>;
+  stages: Set<string>;
+  favorites: Set<number>;
+  toBirthday: number | null;
+  sinceAdded: number;
+  sincePaid: number | null;
+}
+
+/** A script's fit for this customer: the score and, when it clears the bar, the reasons. */
+export function score(s: Targeting, c: CustomerContext, product?: ProductContext): { scriptId: number; score: number; reasons: RecommendReason[] } {
+  const reasons: RecommendReason[] = [];
+  let total = 0;
+  for (const id of s.targetTagIds) {
+    if (c.tagIds.has(id)) {
+      total += 3;
+      reasons.push({ code: 'tag', value: c.tagName.get(id)! });
+    }
+  }
+  for (const st of s.stages) {
+    if (c.stages.has(st)) {
+      total += 3;
+      reasons.push({ code: 'stage', value: st });
+    }
+  }
+  const occasion = s.occasion ?? s.scenario;
+  if (occasion === 'birthday') {
+    if (c.toBirthday !== null && c.toBirthday <= 7) {
+      total += 6;
+      reasons.push({ code: 'birthday', value: String(c.toBirthday) });
+    } else total -= 10;
+  }
+  if (occasion === 'welcome' && c.sinceAdded <= 7) {
+    total += 4;
+    reasons.push({ code: 'new_customer', value: String(c.sinceAdded) });
+  }
+  if (s.scenario === 'reactivation' && (c.sincePaid === null || c.sincePaid >= 90)) {
+    total += 3;
+    reasons.push({ code: 'lapsed', value: c.sincePaid === null ? '' : String(c.sincePaid) });
+  }
+  if (s.scenario === 'after_sale' && c.sincePaid !== null && c.sincePaid <= 14) {
+    total += 3;
+    reasons.push({ code: 'recent_purchase', value: String(c.sincePaid) });
+  }
+  // A pitch for a chosen product ranks scripts written for that situation above everything else.
+  if (product && s.scenario === 'broken_size' && product.broken) {
+    total += 10;
+    reasons.unshift({ code: 'broken_size', value: product.name });
+  }
+  if (product && s.scenario === 'new_arrival' && product.isNew) {
+    total += 4;
+    reasons.unshift({ code: 'new_arrival', value: product.name });
+  }
+  if (c.favorites.has(s.id)) {
+    total += 1;
+    if (reasons.length) reasons.push({ code: 'favorite' });
+  }
+  return { scriptId: s.id, score: total, reasons: total >= 3 ? reasons : [] };
 }
 
 export async function setFavorite(db: Db, p: GuidePrincipal, scriptId: number, on: boolean): Promise<{ favorite: boolean }> {

@@ -94,13 +94,21 @@ export async function main(argv: string[]): Promise<void> {
   // 2. Baseline: bare Express, one indexed query, same pool size, same load.
   const db = createDb(cfg.DATABASE_URL);
   const bare = express();
+  let inFlight = 0;
   bare.get('/baseline/:ext', async (req, res) => {
-    const row = await db('customers').where({ corp_id: corp.id, external_userid: req.params.ext }).first('id', 'name', 'avatar');
-    res.json(row ?? null);
+    inFlight++;
+    try {
+      const row = await db('customers').where({ corp_id: corp.id, external_userid: req.params.ext }).first('id', 'name', 'avatar');
+      res.json(row ?? null);
+    } finally {
+      inFlight--;
+    }
   });
   const b = await listen(bare);
   const baseline = await load({ users, warmupMs: 3000, seconds, base: b.url, calls: pairs.map((p) => [{ path: `/baseline/${p.ext}`, headers: {} }]) });
   await new Promise((r) => b.server.close(r));
+  // Requests the load generator abandoned at its deadline still finish before the pool closes.
+  while (inFlight > 0) await new Promise((r) => setImmediate(r));
   await db.destroy();
   console.log(`baseline: ${baseline.requests.toLocaleString('en')} requests, p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms, ${baseline.errors} errors`);
   await closeContext(ctx);

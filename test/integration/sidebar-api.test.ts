@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
-import type { Profile, ScriptsResponse } from '../../core/contracts/sidebar';
+import type { Profile, Recommendations, ScriptLibrary } from '../../core/contracts/sidebar';
 import { markTagJob } from '../../core/jobs/wecom.jobs';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
@@ -75,14 +75,18 @@ describe('sidebar API', () => {
   });
 
   it('recommends scripts for her and fills the variables', async () => {
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    expect(lib.scripts.length).toBeGreaterThanOrEqual(40);
+    expect(lib.categories.length).toBeGreaterThanOrEqual(6);
     const res = await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`);
     expect(res.status).toBe(200);
-    const s = res.body as ScriptsResponse;
-    expect(s.scripts.length).toBeGreaterThanOrEqual(40);
+    const s = res.body as Recommendations;
     expect(s.vars).toMatchObject({ 称呼: '王女士', 导购: '李翠', 尺码: '37' });
-    expect(s.scripts[0]!.reasons.length).toBeGreaterThan(0);
-    const tagged = s.scripts.find((x) => x.reasons.some((r) => r.code === 'tag' && r.value === '偏好新款'));
-    expect(tagged).toBeDefined();
+    expect(s.recommended.length).toBeGreaterThan(0);
+    const scores = s.recommended.map((r) => r.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    const tagged = s.recommended.find((x) => x.reasons.some((r) => r.code === 'tag' && r.value === '偏好新款'));
+    expect(lib.scripts.find((x) => x.id === tagged?.scriptId)?.title).toBeDefined();
   });
 
   it('matches the broken run in her size first, and the reverse match lists her for that style', async () => {
@@ -105,13 +109,13 @@ describe('sidebar API', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
 
     const pitch = await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts?productId=${first.productId}`);
-    expect(pitch.body.scripts[0].reasons[0]).toMatchObject({ code: 'broken_size' });
+    expect(pitch.body.recommended[0].reasons[0]).toMatchObject({ code: 'broken_size' });
     expect(pitch.body.vars.商品).toBe('云朵软底玛丽珍鞋');
   });
 
   it('records a send once as an interaction and counts it', async () => {
-    const scripts = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as ScriptsResponse;
-    const script = scripts.scripts[0]!;
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    const script = lib.scripts[0]!;
     const body = { clientSendId: 'send-0001-abcdef', externalUserid: wang.ext, kind: 'script', scriptId: script.id, sent: [{ msgtype: 'text', summary: '王女士，本周新款到店' }] };
     const first = await as('licui').post('/api/sidebar/sends', body);
     expect(first.status).toBe(200);
@@ -121,7 +125,7 @@ describe('sidebar API', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'script_send' });
     expect(rows[0].detail.parts[0].summary).toBe('王女士，本周新款到店');
-    const after = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as ScriptsResponse;
+    const after = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     expect(after.scripts.find((x) => x.id === script.id)).toMatchObject({ sendCount: script.sendCount + 1, mySendCount: script.mySendCount + 1 });
 
     const bad = await as('licui').post('/api/sidebar/sends', { ...body, clientSendId: 'x' });

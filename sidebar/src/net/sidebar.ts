@@ -1,4 +1,4 @@
-import type { Bootstrap, BrokenStyle, CouponView, Credits, CustomerSize, CustomerTag, GroupView, MatchItem, Profile, ScriptsResponse, SendRequest, StyleCustomers } from '../../../core/contracts/sidebar';
+import type { Bootstrap, BrokenStyle, CouponView, Credits, CustomerSize, CustomerTag, GroupView, MatchItem, Profile, Recommendations, ScriptLibrary, SendRequest, StyleCustomers } from '../../../core/contracts/sidebar';
 import type { Signatures } from '../wecom';
 import { http } from './http';
 
@@ -8,7 +8,8 @@ export const api = {
   signatures: (url: string) => http.post<Signatures>('/api/wecom/jssdk-signatures', { url }),
   bootstrap: () => http.get<Bootstrap>('/api/sidebar/bootstrap'),
   profile: (ext: string, signal?: AbortSignal) => http.get<Profile>(`/api/sidebar/customers/${e(ext)}`, signal),
-  scripts: (ext: string, productId?: number, signal?: AbortSignal) => http.get<ScriptsResponse>(`/api/sidebar/customers/${e(ext)}/scripts${productId ? `?productId=${productId}` : ''}`, signal),
+  library: () => http.get<ScriptLibrary>('/api/sidebar/scripts'),
+  recommendations: (ext: string, productId?: number, signal?: AbortSignal) => http.get<Recommendations>(`/api/sidebar/customers/${e(ext)}/scripts${productId ? `?productId=${productId}` : ''}`, signal),
   matches: (ext: string, category?: string, signal?: AbortSignal) => http.get<{ sizes: Record<string, string>; items: MatchItem[] }>(`/api/sidebar/customers/${e(ext)}/matches${category ? `?category=${e(category)}` : ''}`, signal),
   editTags: (ext: string, add: number[], remove: number[]) => http.put<{ tags: Omit<CustomerTag, 'derived'>[] }>(`/api/sidebar/customers/${e(ext)}/tags`, { add, remove }),
   setSize: (ext: string, category: string, size: string) => http.put<{ sizes: CustomerSize[] }>(`/api/sidebar/customers/${e(ext)}/sizes`, { category, size }),

@@ -1,13 +1,19 @@
 import { defineStore } from 'pinia';
-import type { ScriptItem, ScriptsResponse } from '../../../core/contracts/sidebar';
+import type { Recommendations, RecommendReason, ScriptItem, ScriptLibrary } from '../../../core/contracts/sidebar';
 import { api } from '../net/sidebar';
 
-/** The script library for the customer on screen, optionally in the context of one product. */
+export type RecommendedScript = ScriptItem & { reasons: RecommendReason[] };
+
+/**
+ * The script library (loaded once per sidebar session) and, for the customer on screen, the
+ * variable values and recommendations. A response for a previous customer is dropped.
+ */
 export const useScripts = defineStore('scripts', {
   state: () => ({
+    library: null as ScriptLibrary | null,
+    libraryLoading: null as Promise<ScriptLibrary> | null,
     key: '',
-    data: null as ScriptsResponse | null,
-    loading: false,
+    recs: null as Recommendations | null,
     error: null as string | null,
     query: '',
     categoryId: 0 as number,
@@ -15,46 +21,59 @@ export const useScripts = defineStore('scripts', {
     seq: 0,
   }),
   getters: {
-    recommended(state): ScriptItem[] {
-      return (state.data?.scripts ?? []).filter((s) => s.reasons.length > 0).slice(0, 5);
+    ready(state): boolean {
+      return state.library !== null && state.recs !== null;
+    },
+    recommended(state): RecommendedScript[] {
+      if (!state.library || !state.recs) return [];
+      const byId = new Map(state.library.scripts.map((s) => [s.id, s]));
+      return state.recs.recommended.flatMap((r) => (byId.has(r.scriptId) ? [{ ...byId.get(r.scriptId)!, reasons: r.reasons }] : [])).slice(0, 5);
     },
     visible(state): ScriptItem[] {
       const q = state.query.trim();
-      return (state.data?.scripts ?? []).filter((s) =>
+      return (state.library?.scripts ?? []).filter((s) =>
         (!state.categoryId || s.categoryId === state.categoryId) &&
         (!state.favoritesOnly || s.favorite) &&
         (!q || s.title.includes(q) || s.parts.some((p) => p.type === 'text' && p.text.includes(q))));
     },
   },
   actions: {
+    ensureLibrary(): Promise<ScriptLibrary> {
+      if (this.library) return Promise.resolve(this.library);
+      this.libraryLoading ??= api.library().then((l) => {
+        this.library = l;
+        return l;
+      }).finally(() => {
+        this.libraryLoading = null;
+      });
+      return this.libraryLoading;
+    },
     async load(ext: string, productId?: number) {
       const key = `${ext}:${productId ?? ''}`;
       const seq = ++this.seq;
-      if (this.key !== key) this.data = null;
+      if (this.key !== key) this.recs = null;
       this.key = key;
-      this.loading = true;
       this.error = null;
       try {
-        const data = await api.scripts(ext, productId);
-        if (seq === this.seq) this.data = data;
+        const [, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
+        if (seq === this.seq) this.recs = recs;
       } catch (err) {
         if (seq === this.seq) this.error = err instanceof Error ? err.message : String(err);
-      } finally {
-        if (seq === this.seq) this.loading = false;
       }
     },
     async toggleFavorite(s: ScriptItem) {
-      const before = s.favorite;
-      s.favorite = !before;
+      const target = this.library?.scripts.find((x) => x.id === s.id) ?? s;
+      const before = target.favorite;
+      target.favorite = !before;
       try {
-        await api.favorite(s.id, s.favorite);
+        await api.favorite(target.id, target.favorite);
       } catch (err) {
-        s.favorite = before;
+        target.favorite = before;
         throw err;
       }
     },
     countSend(id: number) {
-      const s = this.data?.scripts.find((x) => x.id === id);
+      const s = this.library?.scripts.find((x) => x.id === id);
       if (s) {
         s.sendCount += 1;
         s.mySendCount += 1;

@@ -78,10 +78,18 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
     const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
-    const live = await trx('credits').where({ corp_id: corpId }).whereIn('order_id', orderIdList).whereNull('superseded_at').select<LiveCredit[]>('id', 'order_id', 'transfer_id', 'refund_id', 'kind', 'guide_id', 'rule', 'amount_fen', 'occurred_at', 'rule_set_version', 'evidence', 'candidates');
+    // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
+    // credits grows fast under a bulk run, and a plan made from stale statistics scans it whole.
+    const live = (await trx.raw<{ rows: LiveCredit[] }>(
+      `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
+         select id, order_id, transfer_id, refund_id, kind, guide_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates
+           from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
+      [orderIdList, corpId],
+    )).rows;
     const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'refunded_at', 'amount_fen');
     const closed = await closedMonths(trx, corpId);
-    const monthOf = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
+    const monthFormat = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' });
+    const monthOf = (d: Date) => monthFormat.format(d).slice(0, 7);
 
     const byOrder = <T extends { order_id: number }>(rows: T[]) => {
       const m = new Map<number, T[]>();
@@ -227,10 +235,13 @@ async function refreshRollup(trx: Db, corpId: number, tz: string, affected: Set<
   await trx.raw(`delete from guide_daily_credits d using (${touched}) t where d.guide_id = t.guide_id and d.day = t.day`, [tz, guideIds, ats]);
   await trx.raw(
     `insert into guide_daily_credits (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-     select ?, c.guide_id, max(c.store_id), t.day, c.rule, count(distinct coalesce(c.order_id, -c.transfer_id)) filter (where c.kind = 'sale'), sum(c.amount_fen)
-       from credits c join (${touched}) t on t.guide_id = c.guide_id and (c.occurred_at at time zone ?)::date = t.day
-      where c.corp_id = ? and c.superseded_at is null
-      group by c.guide_id, t.day, c.rule`,
-    [corpId, tz, guideIds, ats, tz, corpId],
+     select ?, t.guide_id, r.store_id, t.day, r.rule, r.orders, r.amount_fen
+       from (${touched}) t cross join lateral (
+         select max(c.store_id) as store_id, c.rule, count(distinct coalesce(c.order_id, -c.transfer_id)) filter (where c.kind = 'sale') as orders, sum(c.amount_fen) as amount_fen
+           from credits c
+          where c.guide_id = t.guide_id and c.corp_id = ? and c.superseded_at is null
+            and c.occurred_at >= (t.day::timestamp at time zone ?) and c.occurred_at < ((t.day + 1)::timestamp at time zone ?)
+          group by c.rule) r`,
+    [corpId, tz, guideIds, ats, corpId, tz, tz],
   );
 }

@@ -3,12 +3,16 @@
  * (once; re-runs keep data) and push it to the sandbox, then run api and workers until Ctrl-C.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { prettyFactory } from 'pino-pretty';
 import { loadConfigOrExit } from '../core/config/env';
 import { createDb } from '../core/db/knex';
 
 const cfg = loadConfigOrExit();
 const children: ChildProcess[] = [];
 const colours = { sandbox: 35, api: 36, workers: 33 } as const;
+// The processes log JSON (what production ships); a person watching the demo reads it pretty.
+const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,svc,name', singleLine: true });
+const readable = (line: string): string => (line.startsWith('{') ? pretty(line).trimEnd() : line);
 
 function run(step: string, cmd: string, args: string[]): void {
   console.log(`[demo] ${step}`);
@@ -28,7 +32,7 @@ function start(name: keyof typeof colours, script: string): ChildProcess {
       buf += d.toString();
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
-        process.stdout.write(tag + buf.slice(0, i) + '\n');
+        process.stdout.write(tag + readable(buf.slice(0, i)) + '\n');
         buf = buf.slice(i + 1);
       }
     });

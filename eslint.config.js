@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   // Layer boundaries.
   { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': noImport([['express', '**/api/**', '**/workers/**', '**/sandbox/**', '**/test/**', '**/sidebar/**']]) } },
-  { files: ['core/contracts/**/*.ts'], rules: { 'no-restricted-imports': noImport([['*', '!zod']]) } },
+  { files: ['core/contracts/**/*.ts'], rules: { 'no-restricted-imports': noImport([['*', '!zod', '!zod/mini']]) } },
   { files: ['api/**/*.ts', 'workers/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/sandbox/**', '**/test/**', '**/sidebar/**']]) } },
   { files: ['migrations/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/core/**', '**/api/**', '**/workers/**']]) } },
   {

@@ -27,7 +27,10 @@ export interface HandlerInput<P, Q, B, A extends RouteAuth> {
   requestId: string;
 }
 
-export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, O extends z.ZodType, A extends RouteAuth> {
+/** Any zod schema, classic or zod/mini (the sidebar's contracts are written with zod/mini). */
+type Schema = z.core.$ZodType;
+
+export interface RouteDef<P extends Schema, Q extends Schema, B extends Schema, O extends Schema, A extends RouteAuth> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   auth: A;
@@ -40,21 +43,21 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<z.input<O>>;
 }
 
-export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType, z.ZodType, RouteAuth>;
+export type AnyRoute = RouteDef<Schema, Schema, Schema, Schema, RouteAuth>;
 
 export function route<
-  P extends z.ZodType = z.ZodObject<Record<string, never>>,
-  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
-  B extends z.ZodType = z.ZodUnknown,
-  O extends z.ZodType = z.ZodType,
+  P extends Schema = z.ZodObject<Record<string, never>>,
+  Q extends Schema = z.ZodObject<Record<string, never>>,
+  B extends Schema = z.ZodUnknown,
+  O extends Schema = z.ZodType,
   A extends RouteAuth = RouteAuth,
 >(def: RouteDef<P, Q, B, O, A>): AnyRoute {
   return def as unknown as AnyRoute;
 }
 
-function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.infer<S> {
+function parsePart<S extends Schema>(schema: S | undefined, value: unknown, where: string): z.infer<S> {
   if (!schema) return value as z.infer<S>;
-  const r = schema.safeParse(value);
+  const r = z.safeParse(schema, value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = [where, ...issue.path.map(String)].join('.');
@@ -83,7 +86,7 @@ export function mount(router: Router, ctx: AppContext, routes: readonly AnyRoute
           requestId: String(res.locals.requestId),
         });
         if (res.headersSent) return;
-        const checked = r.response.safeParse(out);
+        const checked = z.safeParse(r.response, out);
         if (!checked.success) {
           throw new Error(`response of ${r.method.toUpperCase()} ${r.path} does not match its schema: ${checked.error.issues[0]?.path.join('.')} ${checked.error.issues[0]?.message}`);
         }

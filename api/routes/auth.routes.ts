@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../../core/auth/session';
 import { OAUTH_COOKIE, finishSignIn, jssdkSignatures, startSignIn } from '../../core/auth/wecom-sign-in';
+import { jssdkSignaturesResponse } from '../../core/contracts/sidebar';
 import { route } from '../http/route';
 
 const cookieOpts = (secure: boolean, maxAgeMs: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure, path: '/', maxAge: maxAgeMs });
-const signature = z.object({ timestamp: z.number().int(), nonceStr: z.string(), signature: z.string().regex(/^[0-9a-f]{40}$/) });
 
 export const authRoutes = [
   route({
@@ -54,7 +54,7 @@ export const authRoutes = [
     path: '/api/wecom/jssdk-signatures',
     auth: 'session',
     body: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }),
-    response: z.object({ corpId: z.string(), agentId: z.number(), config: signature, agentConfig: signature }),
+    response: jssdkSignaturesResponse,
     handler: async ({ ctx, principal, body }) => jssdkSignatures(ctx, principal.corpId, body.url),
   }),
 ];

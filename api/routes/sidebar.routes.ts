@@ -31,13 +31,13 @@ export const sidebarRoutes = [
   route({
     method: 'put', path: '/api/sidebar/customers/:ext/tags', auth: GUIDE, params: ext,
     body: z.object({ add: z.array(z.number().int().positive()).max(50).default([]), remove: z.array(z.number().int().positive()).max(50).default([]) }),
-    response: z.object({ tags: z.array(c.customerTag.omit({ derived: true })) }),
+    response: c.editTagsResponse,
     handler: ({ ctx, principal, params, body, requestId }) => editTags(ctx, asGuide(principal), params.ext, body.add, body.remove, requestId),
   }),
   route({
     method: 'put', path: '/api/sidebar/customers/:ext/sizes', auth: GUIDE, params: ext,
     body: z.object({ category: z.string().min(1).max(32), size: z.string().min(1).max(16) }),
-    response: z.object({ sizes: z.array(c.customerSize) }),
+    response: c.setSizeResponse,
     handler: ({ ctx, principal, params, body }) => setSize(ctx, asGuide(principal), params.ext, body.category, body.size),
   }),
   route({
@@ -53,7 +53,7 @@ export const sidebarRoutes = [
   }),
   route({
     method: 'put', path: '/api/sidebar/scripts/:scriptId/favorite', auth: GUIDE, params: z.object({ scriptId: id }), body: z.object({ favorite: z.boolean() }),
-    response: z.object({ favorite: z.boolean() }),
+    response: c.favoriteResponse,
     handler: ({ ctx, principal, params, body }) => setFavorite(ctx.db, asGuide(principal), params.scriptId, body.favorite),
   }),
   route({
@@ -82,7 +82,7 @@ export const sidebarRoutes = [
     handler: ({ ctx, principal, params }) => groupView(ctx, asGuide(principal), params.chatId),
   }),
   route({
-    method: 'post', path: '/api/sidebar/media/:assetId', auth: GUIDE, params: z.object({ assetId: id }), response: z.object({ mediaId: z.string() }),
+    method: 'post', path: '/api/sidebar/media/:assetId', auth: GUIDE, params: z.object({ assetId: id }), response: c.mediaResponse,
     handler: async ({ ctx, principal, params }) => ({ mediaId: await ensureMediaId(ctx, asGuide(principal).corpId, params.assetId) }),
   }),
   route({

@@ -1,6 +1,10 @@
+import * as z from 'zod/mini';
+
 /**
- * JSON over fetch with the session cookie. Errors carry the API's code and field; a 401 sends the
- * frame through WeCom sign-in again and comes back to the same page.
+ * JSON over fetch with the session cookie. Every response is parsed with its contract schema
+ * before anyone sees it (a mismatch is a BAD_RESPONSE error, never half-typed data). Errors carry
+ * the API's code and field; a 401 sends the frame through WeCom sign-in again and comes back to
+ * the same page.
  */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
@@ -18,7 +22,9 @@ export function signInUrl(): string {
   return `/api/auth/wecom/start?corp=${encodeURIComponent(corpRef())}&redirect=${encodeURIComponent(back)}`;
 }
 
-async function call<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+type Schema<T> = z.core.$ZodType<T>;
+
+async function call<T>(schema: Schema<T>, method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -37,16 +43,28 @@ async function call<T>(method: string, url: string, body?: unknown, signal?: Abo
     throw new ApiError(401, 'UNAUTHENTICATED', 'signing in');
   }
   const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new ApiError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? res.statusText, e?.field);
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(res.status, res.ok ? 'BAD_RESPONSE' : 'HTTP_' + res.status, res.ok ? `${method} ${url}: not JSON` : res.statusText);
   }
-  return json as T;
+  if (!res.ok) {
+    const e = z.safeParse(errorBody, json);
+    throw new ApiError(res.status, e.success ? e.data.error.code : 'HTTP_' + res.status, e.success ? e.data.error.message : res.statusText, e.success ? e.data.error.field : undefined);
+  }
+  const parsed = z.safeParse(schema, json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${url}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+  }
+  return parsed.data;
 }
 
+const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.optional(z.string()) }) });
+
 export const http = {
-  get: <T>(url: string, signal?: AbortSignal) => call<T>('GET', url, undefined, signal),
-  post: <T>(url: string, body: unknown) => call<T>('POST', url, body),
-  put: <T>(url: string, body: unknown) => call<T>('PUT', url, body),
+  get: <T>(schema: Schema<T>, url: string, signal?: AbortSignal) => call(schema, 'GET', url, undefined, signal),
+  post: <T>(schema: Schema<T>, url: string, body: unknown) => call(schema, 'POST', url, body),
+  put: <T>(schema: Schema<T>, url: string, body: unknown) => call(schema, 'PUT', url, body),
 };

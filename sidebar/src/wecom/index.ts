@@ -4,6 +4,7 @@
  * into the chat: parts in order, each awaited; a cancel is an outcome, not an error.
  */
 import * as ww from '@wecom/jssdk';
+import type { JssdkSignatures } from '../../../core/contracts/sidebar';
 
 export type Entry = 'single_chat_tools' | 'group_chat_tools' | 'contact_profile' | 'single_kf_tools' | 'chat_attachment' | 'normal' | string;
 
@@ -18,12 +19,8 @@ export type OutgoingMessage =
   | { msgtype: 'news'; news: { link: string; title: string; desc: string; imgUrl: string } }
   | { msgtype: 'miniprogram'; miniprogram: { appid: string; title: string; imgUrl: string; page: string } };
 
-export interface Signatures {
-  corpId: string;
-  agentId: number;
-  config: { timestamp: number; nonceStr: string; signature: string };
-  agentConfig: { timestamp: number; nonceStr: string; signature: string };
-}
+/** What ww.register needs, from POST /api/wecom/jssdk-signatures (the tickets stay on the server). */
+export type Signatures = JssdkSignatures;
 
 /** A failure from the client, with the SDK's normalised errMsg ("api:reason"). */
 export class WecomError extends Error {

@@ -1,27 +1,41 @@
 /**
  * The engine's only I/O: loads the facts of a batch of orders in a few set-based queries, runs
- * the pure rules, and writes only what changed — superseding the old credit (kept in the trail)
- * and inserting the new one. Orders are row-locked in id order, and the partial unique index
- * `credits_one_live` guarantees one live credit per order and role whatever runs concurrently.
+ * the pure rules (rules.ts) and the line planner (ledger.ts), and writes only what changed —
+ * superseding old lines (kept in the trail) and inserting new ones, or, where a period is
+ * closed, posting adjustment lines in the open period. Orders are row-locked in id order (then
+ * the transfer bills they were paid by), and the partial unique index `credits_one_live`
+ * guarantees one live sale line per order and role whatever runs concurrently.
  */
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
+import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
-import { attributeOrder, refundCreditFen, transferCreditFen, type Attribution, type OrderFacts } from './rules';
+import { attributeOrder, transferCreditFen, type Attribution, type CreditRule, type OrderFacts } from './rules';
+
+export { canonical } from './ledger';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
 
 const BATCH = 2_000;
 
-export interface OrderRow { id: number; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null }
-interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; kind: 'sale' | 'refund'; guide_id: number; rule: string; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
+export interface OrderRow { id: number; order_no: string; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null; payment_transaction_id: string | null }
+export const ORDER_COLUMNS = ['id', 'order_no', 'paid_at', 'net_fen', 'customer_id', 'store_id', 'payment_transaction_id'] as const;
+interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; adjusts_credit_id: number | null; kind: LineKind; guide_id: number; rule: CreditRule; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
+const LIVE_COLUMNS = 'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
 
 export interface AttributeResult {
   orders: number;
   changed: number;
   unchanged: number;
+  /** Orders whose change touched a closed period, so part of it was posted as adjustment lines. */
   lockedInClosedPeriod: number;
 }
 
-/** Orders of these customers that a changed fact may affect (paid in an open period or later). */
+/** Orders of these customers that a changed fact may affect. */
 export async function ordersOfCustomers(db: Db, corpId: number, customerIds: number[]): Promise<number[]> {
   if (customerIds.length === 0) return [];
   return db('orders').where({ corp_id: corpId }).whereIn('customer_id', customerIds).pluck<number[]>('id');
@@ -40,12 +54,19 @@ export async function attributeOrders(ctx: AppContext, corpId: number, orderIds:
   return total;
 }
 
-async function closedMonths(db: Db, corpId: number): Promise<Set<string>> {
-  const rows = await db('commission_periods').where({ corp_id: corpId, status: 'closed' }).select<{ month: string }[]>('month');
-  return new Set(rows.map((r) => r.month.slice(0, 7)));
+/** Closed periods of a tenant as a predicate over moments, and where adjustment lines are dated. */
+export async function periodClock(db: Db, corpId: number, tz: string, now: Date): Promise<{ isClosed: (ms: number) => boolean; postAt: number }> {
+  const rows = await db('commission_periods').where({ corp_id: corpId, status: 'closed' }).select<{ month: string | Date }[]>('month');
+  const closed = new Set(rows.map((r) => (typeof r.month === 'string' ? r.month : dayjs(r.month).format('YYYY-MM-DD')).slice(0, 7)));
+  const monthFormat = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' });
+  const isClosed = closed.size === 0 ? () => false : (ms: number) => closed.has(monthFormat.format(ms).slice(0, 7));
+  // Adjustments are dated now, or — should the current month be closed already — at the start of the next open one.
+  let postAt = now.getTime();
+  for (let m = dayjs(now).tz(tz).startOf('month'); isClosed(postAt); m = m.add(1, 'month')) postAt = m.add(1, 'month').valueOf();
+  return { isClosed, postAt };
 }
 
-/** The candidate facts of a batch of orders, in three set-based queries. */
+/** The candidate facts of a batch of orders, in a few set-based queries. */
 export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[], maxWindowDays: number, kinds: string[]): Promise<Map<number, OrderFacts>> {
   const ids = orders.map((o) => o.id);
   const coupons = await db.raw<{ rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[] }>(
@@ -57,13 +78,28 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
        from orders o join interactions i on i.customer_id = o.customer_id
         and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
       where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`, [maxWindowDays, ids, corpId, kinds]);
+  const paidByTransfer = orders.filter((o) => o.payment_transaction_id !== null).map((o) => o.id);
+  const transfers = paidByTransfer.length
+    ? (await db.raw<{ rows: { order_id: number; id: number; transaction_id: string; guide_id: number; pay_time: Date }[] }>(
+        `select o.id as order_id, t.id, t.transaction_id, t.guide_id, t.pay_time
+           from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id and t.bill_type = 0
+          where o.id = any(?) and t.guide_id is not null`, [paidByTransfer])).rows
+    : [];
   const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
   const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereIn('customer_id', customerIds).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
-  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null, coupons: [], interactions: [] }]));
+  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null, transfers: [], coupons: [], interactions: [] }]));
+  for (const t of transfers) facts.get(t.order_id)!.transfers.push({ transferId: t.id, transactionId: t.transaction_id, guideId: t.guide_id, paidAt: t.pay_time.getTime() });
   for (const c of coupons.rows) facts.get(c.order_id)!.coupons.push({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() });
   for (const i of interactions.rows) facts.get(i.order_id)!.interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
   return facts;
 }
+
+const toCurrent = (c: LiveCredit): CurrentLine => ({
+  id: c.id, kind: c.kind, guideId: c.guide_id, rule: c.rule, amountFen: c.amount_fen, occurredAt: c.occurred_at.getTime(), ruleSetVersion: c.rule_set_version,
+  refundId: c.refund_id, transferId: c.transfer_id, adjustsCreditId: c.adjusts_credit_id, evidence: c.evidence, candidates: c.candidates,
+});
+
+const clip = (s: string) => (s.length > 256 ? `${s.slice(0, 255)}…` : s);
 
 async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], reason: string): Promise<AttributeResult> {
   const sets = await loadRuleSets(ctx.db, corpId);
@@ -74,100 +110,124 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 
   return ctx.db.transaction(async (trx) => {
     // Lock the batch's orders in id order: concurrent workers on overlapping batches serialize here.
-    const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', ids).orderBy('id').forUpdate().select<OrderRow[]>('id', 'paid_at', 'net_fen', 'customer_id', 'store_id');
+    const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', ids).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
+    // Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle).
+    const txIds = [...new Set(orders.flatMap((o) => (o.payment_transaction_id ? [o.payment_transaction_id] : [])))];
+    const bills = txIds.length
+      ? await trx('transfers').where({ corp_id: corpId }).whereIn('transaction_id', txIds).orderBy('id').forUpdate()
+          .select<{ id: number; transaction_id: string; bill_type: number; out_refund_no: string; pay_time: Date; total_refund_fee_fen: number }[]>('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen')
+      : [];
+    if (bills.some((b) => b.bill_type === 1)) {
+      // A paid-by bill's refund records are the order's refunds (source transfer), stored once.
+      await trx.raw(
+        `insert into refunds (corp_id, source, refund_no, order_no, order_id, refunded_at, amount_fen)
+         select o.corp_id, 'transfer', t.transaction_id || ':' || t.out_refund_no, o.order_no, o.id, t.pay_time, t.total_refund_fee_fen
+           from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id
+          where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0
+         on conflict (corp_id, source, refund_no) do nothing`, [orderIdList]);
+    }
     const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
     // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
     // credits grows fast under a bulk run, and a plan made from stale statistics scans it whole.
     const live = (await trx.raw<{ rows: LiveCredit[] }>(
       `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
-         select id, order_id, transfer_id, refund_id, kind, guide_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates
-           from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
+         select ${LIVE_COLUMNS} from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
       [orderIdList, corpId],
     )).rows;
+    // Stand-alone credits of the paid-by bills become the order's lines to replace (or adjust).
+    const billLive = bills.length
+      ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, bills.map((b) => b.id)])).rows
+      : [];
     const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'refunded_at', 'amount_fen');
-    const closed = await closedMonths(trx, corpId);
-    const monthFormat = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' });
-    const monthOf = (d: Date) => monthFormat.format(d).slice(0, 7);
+    const now = new Date();
+    const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
 
-    const byOrder = <T extends { order_id: number }>(rows: T[]) => {
-      const m = new Map<number, T[]>();
-      for (const r of rows) m.set(r.order_id, [...(m.get(r.order_id) ?? []), r]);
+    const group = <T, K>(rows: T[], key: (r: T) => K) => {
+      const m = new Map<K, T[]>();
+      for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
       return m;
     };
-    const liveOf = byOrder(live.filter((l): l is LiveCredit & { order_id: number } => l.order_id !== null));
-    const refundsOf = byOrder(refunds);
+    const liveOf = group(live, (l) => l.order_id!);
+    const refundsOf = group(refunds, (r) => r.order_id);
+    const billTx = new Map(bills.map((b) => [b.id, b.transaction_id]));
+    const billLiveOf = group(billLive, (l) => billTx.get(l.transfer_id!)!);
 
     const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const affected = new Set<string>();
-    const now = new Date();
     const supersede: LiveCredit[] = [];
-    const lockedEvents: object[] = [];
+    const adjustedEvents: object[] = [];
     const fresh: NewCredit[] = [];
+    const byId = new Map([...live, ...billLive].map((c) => [c.id, c]));
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
       const a = attributeOrder(factsOf.get(o.id)!, rs.config);
-      const current = liveOf.get(o.id) ?? [];
-      const sale = current.find((c) => c.kind === 'sale');
-      const same = sale ? sale.guide_id === a.guideId && sale.rule === a.rule && sale.amount_fen === a.amountFen && sale.rule_set_version === rs.version && canonical(sale.evidence) === canonical(a.evidence) && canonical(sale.candidates) === canonical(a.candidates) : a.guideId === null;
-      // Desired refund lines follow the (new) sale credit.
-      let reversed = 0;
-      const wantRefunds = a.guideId === null ? [] : (refundsOf.get(o.id) ?? []).flatMap((r) => {
-        const amt = refundCreditFen({ netFen: o.net_fen, creditedFen: a.amountFen, alreadyReversedFen: reversed }, r.amount_fen);
-        reversed -= amt;
-        return amt === 0 ? [] : [{ refund: r, amountFen: amt }];
-      });
-      const liveRefunds = current.filter((c) => c.kind === 'refund');
-      const refundsSame = same && liveRefunds.length === wantRefunds.length && wantRefunds.every((w) => liveRefunds.some((l) => l.refund_id === w.refund.id && l.amount_fen === w.amountFen && l.guide_id === a.guideId));
-      if (same && refundsSame) {
+      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
+      const current = [...(liveOf.get(o.id) ?? []), ...(o.payment_transaction_id ? (billLiveOf.get(o.payment_transaction_id) ?? []) : [])];
+      const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
+      if (plan.unchanged) {
         result.unchanged++;
         continue;
       }
-      if (closed.has(monthOf(o.paid_at)) && sale) {
-        // Locked: the credit stays; the correction is recorded for finance in the trail.
-        result.lockedInClosedPeriod++;
-        lockedEvents.push({ corp_id: corpId, credit_id: sale.id, event: 'adjusted', reason: `period closed; re-attribution would give ${a.guideId ?? 'nobody'} (${a.rule ?? 'unattributed'}): ${reason}`, detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
-        continue;
-      }
       result.changed++;
-      for (const c of current) {
-        supersede.push(c);
-        affected.add(`${c.guide_id}|${c.occurred_at.toISOString()}`);
+      const oldSale = plan.supersede.find((c) => c.kind === 'sale');
+      for (const c of plan.supersede) {
+        supersede.push(byId.get(c.id)!);
+        affected.add(`${c.guideId}|${new Date(c.occurredAt).toISOString()}`);
       }
-      if (a.guideId === null || a.rule === null) continue;
-      const common = { corp_id: corpId, order_id: o.id, role: 'seller', guide_id: a.guideId, store_id: o.store_id, rule: a.rule, rule_set_version: rs.version, valid_from: now };
-      fresh.push({ row: { ...common, kind: 'sale', refund_id: null, amount_fen: a.amountFen, occurred_at: o.paid_at, evidence: JSON.stringify(a.evidence), candidates: JSON.stringify(a.candidates) }, event: 'created', reason: describe(a), replaces: sale?.id ?? null });
-      affected.add(`${a.guideId}|${o.paid_at.toISOString()}`);
-      for (const w of wantRefunds) {
-        fresh.push({ row: { ...common, kind: 'refund', refund_id: w.refund.id, amount_fen: w.amountFen, occurred_at: w.refund.refunded_at, evidence: JSON.stringify({ rule: a.rule, refundId: w.refund.id, reversesOrderCredit: true }), candidates: '[]' }, event: 'reversed', reason: `refund ${w.refund.id} reverses ${-w.amountFen} fen pro rata`, replaces: null });
-        affected.add(`${a.guideId}|${w.refund.refunded_at.toISOString()}`);
+      if (plan.adjusted) {
+        result.lockedInClosedPeriod++;
+        const locked = plan.insert.find((l) => l.kind === 'adjustment')?.adjustsCreditId;
+        const moves = plan.insert.filter((l) => l.kind === 'adjustment').map((l) => `${l.guideId}: ${l.amountFen}`).join(', ');
+        if (locked) adjustedEvents.push({ corp_id: corpId, credit_id: locked, event: 'adjusted', reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${reason}`), detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
       }
-    }
-    // Set-based writes: supersede first (the partial unique index admits one live credit per order and role), then insert.
-    for (const part of chunks(supersede, 5_000)) {
-      await trx('credits').whereIn('id', part.map((c) => c.id)).update({ superseded_at: now });
-      await trx('credit_events').insert(part.map((c) => ({ corp_id: corpId, credit_id: c.id, event: 'superseded', reason })));
-    }
-    for (const part of chunks(fresh, 1_000)) {
-      const ids = await trx('credits').insert(part.map((f) => f.row)).returning<{ id: number }[]>('id');
-      await trx('credit_events').insert(part.map((f, k) => ({ corp_id: corpId, credit_id: ids[k]!.id, event: f.event, reason: f.reason })));
-      const links = part.flatMap((f, k) => (f.replaces ? [{ old: f.replaces, new: ids[k]!.id }] : []));
-      if (links.length) {
-        await trx.raw('update credits c set superseded_by = l.new_id from unnest(?::bigint[], ?::bigint[]) as l(old_id, new_id) where c.id = l.old_id', [links.map((l) => l.old), links.map((l) => l.new)]);
+      for (const l of plan.insert) {
+        fresh.push({ row: lineRow(corpId, o, l, now), event: l.kind === 'sale' ? 'created' : l.kind === 'refund' ? 'reversed' : 'adjusted', reason: clip(eventReason(l, a, reason)), replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
+        affected.add(`${l.guideId}|${new Date(l.occurredAt).toISOString()}`);
       }
     }
-    for (const part of chunks(lockedEvents, 5_000)) await trx('credit_events').insert(part);
+    await writeLines(trx, corpId, supersede, fresh, reason, now);
+    for (const part of chunks(adjustedEvents, 5_000)) await trx('credit_events').insert(part);
     await refreshRollup(trx, corpId, tz, affected);
     return result;
   });
 }
 
+function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date): Record<string, unknown> {
+  return {
+    corp_id: corpId, order_id: o.id, role: 'seller', guide_id: l.guideId, store_id: o.store_id, rule: l.rule, rule_set_version: l.ruleSetVersion, valid_from: now,
+    kind: l.kind, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), evidence: JSON.stringify(l.evidence), candidates: JSON.stringify(l.candidates),
+  };
+}
+
+function eventReason(l: WantedLine, a: Attribution, reason: string): string {
+  if (l.kind === 'sale') return describe(a);
+  if (l.kind === 'refund') return `refund ${l.refundId} reverses ${-l.amountFen} fen pro rata`;
+  return `${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`;
+}
+
 interface NewCredit {
   row: Record<string, unknown>;
-  event: 'created' | 'reversed';
+  event: 'created' | 'reversed' | 'adjusted';
   reason: string;
   replaces: number | null;
+}
+
+/** Set-based writes: supersede first (the partial unique index admits one live line per order and role), then insert. */
+async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fresh: NewCredit[], reason: string, now: Date): Promise<void> {
+  for (const part of chunks(supersede, 5_000)) {
+    await trx('credits').whereIn('id', part.map((c) => c.id)).update({ superseded_at: now });
+    await trx('credit_events').insert(part.map((c) => ({ corp_id: corpId, credit_id: c.id, event: 'superseded', reason: clip(reason) })));
+  }
+  for (const part of chunks(fresh, 1_000)) {
+    const ids = await trx('credits').insert(part.map((f) => f.row)).returning<{ id: number }[]>('id');
+    await trx('credit_events').insert(part.map((f, k) => ({ corp_id: corpId, credit_id: ids[k]!.id, event: f.event, reason: f.reason })));
+    const links = part.flatMap((f, k) => (f.replaces ? [{ old: f.replaces, new: ids[k]!.id }] : []));
+    if (links.length) {
+      await trx.raw('update credits c set superseded_by = l.new_id from unnest(?::bigint[], ?::bigint[]) as l(old_id, new_id) where c.id = l.old_id', [links.map((l) => l.old), links.map((l) => l.new)]);
+    }
+  }
 }
 
 function chunks<T>(xs: T[], n: number): T[][] {
@@ -176,48 +236,71 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return out;
 }
 
-/** JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v ?? null);
-}
-
 /** One line a guide reads: why this order is theirs. */
 export function describe(a: Attribution): string {
   if (!a.evidence) return 'unattributed';
+  if (a.evidence.rule === 'transfer') return `paid by WeCom transfer ${a.evidence.transactionId} received by this guide at ${a.evidence.paidAt}`;
   if (a.evidence.rule === 'coupon') return `redeemed coupon ${a.evidence.code} issued by this guide at ${a.evidence.issuedAt}`;
   const tie = a.evidence.tieBreak === 'exclusive_guide' ? ' (tie: exclusive guide)' : a.evidence.tieBreak === 'smallest_guide_id' ? ' (tie: smallest guide id)' : '';
   return `last ${a.evidence.kind} at ${a.evidence.lastAt}, within ${a.evidence.windowDays} days before the purchase${tie}`;
 }
 
-/** Transfers: payments credit their payee, refund records reverse. One live credit per bill row. */
+/**
+ * Transfer bills. A bill some order names as its payment is that order's transfer evidence: the
+ * order is (re-)attributed and the bill gets no credit of its own. Any other bill is a sale on its
+ * own: a payment credits its payee, a refund record reverses — by the rule-set version in force
+ * at its pay time; one live line per bill, replaced when it changes, adjusted when its period is closed.
+ */
 export async function attributeTransfers(ctx: AppContext, corpId: number, transferIds: number[], reason: string): Promise<number> {
   if (transferIds.length === 0) return 0;
   const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
-  return ctx.db.transaction(async (trx) => {
+  const tz = corp?.timezone ?? 'Asia/Shanghai';
+  const sets = await loadRuleSets(ctx.db, corpId);
+  const { written, matchedOrders } = await ctx.db.transaction(async (trx) => {
     const rows = await trx('transfers').where({ corp_id: corpId }).whereIn('id', transferIds).whereNotNull('guide_id').orderBy('id').forUpdate()
       .select<{ id: number; transaction_id: string; bill_type: number; guide_id: number; pay_time: Date; total_fee_fen: number; total_refund_fee_fen: number }[]>('id', 'transaction_id', 'bill_type', 'guide_id', 'pay_time', 'total_fee_fen', 'total_refund_fee_fen');
-    const version = ruleSetAt(await loadRuleSets(trx, corpId), Date.now()).version;
-    const store = new Map((await trx('guides').whereIn('id', rows.map((r) => r.guide_id)).select<{ id: number; store_id: number }[]>('id', 'store_id')).map((g) => [g.id, g.store_id]));
+    const matched = rows.length
+      ? await trx('orders').where({ corp_id: corpId }).whereIn('payment_transaction_id', [...new Set(rows.map((r) => r.transaction_id))]).select<{ id: number; payment_transaction_id: string }[]>('id', 'payment_transaction_id')
+      : [];
+    const matchedTx = new Set(matched.map((m) => m.payment_transaction_id));
+    const own = rows.filter((r) => !matchedTx.has(r.transaction_id));
+    const store = new Map((await trx('guides').whereIn('id', own.map((r) => r.guide_id)).select<{ id: number; store_id: number }[]>('id', 'store_id')).map((g) => [g.id, g.store_id]));
+    const live = own.length ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, own.map((r) => r.id)])).rows : [];
+    const now = new Date();
+    const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
     const affected = new Set<string>();
-    let written = 0;
-    for (const t of rows) {
+    const supersede: LiveCredit[] = [];
+    const fresh: NewCredit[] = [];
+    for (const t of own) {
+      const kind = t.bill_type === 0 ? 'sale' : 'refund';
       const amount = transferCreditFen({ billType: t.bill_type, totalFeeFen: t.total_fee_fen, refundFeeFen: t.total_refund_fee_fen });
-      const inserted = await trx('credits')
-        .insert({ corp_id: corpId, transfer_id: t.id, kind: t.bill_type === 0 ? 'sale' : 'refund', role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', amount_fen: amount, occurred_at: t.pay_time, rule_set_version: version, evidence: JSON.stringify({ rule: 'transfer', transactionId: t.transaction_id, billType: t.bill_type }), candidates: '[]' })
-        .onConflict(trx.raw('(corp_id, coalesce(order_id, 0), coalesce(transfer_id, 0), role, kind, coalesce(refund_id, 0)) where superseded_at is null'))
-        .ignore()
-        .returning<{ id: number }[]>('id');
-      if (inserted.length) {
-        written++;
-        await trx('credit_events').insert({ corp_id: corpId, credit_id: inserted[0]!.id, event: t.bill_type === 0 ? 'created' : 'reversed', reason: `WeCom transfer ${t.transaction_id} ${t.bill_type === 0 ? 'received' : 'refunded'} by this guide (${reason})` });
-        affected.add(`${t.guide_id}|${t.pay_time.toISOString()}`);
+      const version = ruleSetAt(sets, t.pay_time.getTime()).version;
+      const evidence = { rule: 'transfer', transactionId: t.transaction_id, billType: t.bill_type };
+      const mine = live.filter((l) => l.transfer_id === t.id);
+      const line = mine.find((l) => l.kind !== 'adjustment');
+      if (line && line.guide_id === t.guide_id && line.amount_fen === amount && line.rule_set_version === version && canonical(line.evidence) === canonical(evidence)) continue;
+      const base = { corp_id: corpId, transfer_id: t.id, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: '[]' };
+      const what = `WeCom transfer ${t.transaction_id} ${t.bill_type === 0 ? 'received' : 'refunded'} by this guide (${reason})`;
+      if (isClosed(t.pay_time.getTime())) {
+        // Locked: a bill first seen after its period closed is credited by an adjustment line, once.
+        if (mine.length) continue;
+        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: JSON.stringify({ ...evidence, why: 'credited after its period closed' }) }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
+        affected.add(`${t.guide_id}|${new Date(postAt).toISOString()}`);
+        continue;
       }
+      for (const l of mine) {
+        supersede.push(l);
+        affected.add(`${l.guide_id}|${l.occurred_at.toISOString()}`);
+      }
+      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence: JSON.stringify(evidence) }, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
+      affected.add(`${t.guide_id}|${t.pay_time.toISOString()}`);
     }
-    await refreshRollup(trx, corpId, corp?.timezone ?? 'Asia/Shanghai', affected);
-    return written;
+    await writeLines(trx, corpId, supersede, fresh, reason, now);
+    await refreshRollup(trx, corpId, tz, affected);
+    return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };
   });
+  if (matchedOrders.length) await attributeOrders(ctx, corpId, matchedOrders, reason);
+  return written;
 }
 
 /** Recomputes the board rollup for the touched (guide, tenant day) pairs from live credits. */

@@ -3,10 +3,12 @@
  * data: no I/O, no clock, no randomness — the same facts in any order give byte-identical output.
  */
 export type CreditRule = 'transfer' | 'coupon' | 'interaction';
-export type OrderRule = Exclude<CreditRule, 'transfer'>;
+/** Every path can credit an order: a transfer path through the bill the order was paid by. */
+export type OrderRule = CreditRule;
+export const CREDIT_RULES: readonly CreditRule[] = ['transfer', 'coupon', 'interaction'];
 
 export interface RuleConfig {
-  /** Order paths in precedence order (transfers are credited on their own bills). */
+  /** The three paths in precedence order (a path left out never credits an order). */
   precedence: OrderRule[];
   windowDays: number;
   /** Interaction kinds that count for the window rule. */
@@ -14,7 +16,7 @@ export interface RuleConfig {
 }
 
 export const DEFAULT_RULES: RuleConfig = {
-  precedence: ['coupon', 'interaction'],
+  precedence: ['transfer', 'coupon', 'interaction'],
   windowDays: 7,
   countedKinds: ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'archive_message'],
 };
@@ -25,6 +27,14 @@ export interface CouponFact {
   guideId: number;
   issuedAt: number; // epoch ms
   expiresAt: number;
+}
+
+/** A WeCom 对外收款 payment bill matched to the order (the order names its transaction id). */
+export interface TransferFact {
+  transferId: number;
+  transactionId: string;
+  guideId: number;
+  paidAt: number;
 }
 
 export interface InteractionFact {
@@ -40,6 +50,8 @@ export interface OrderFacts {
   netFen: number;
   customerId: number | null;
   exclusiveGuideId: number | null;
+  /** Payment bills the order was paid by, payee known as a guide. */
+  transfers: TransferFact[];
   /** Guide coupons named on the order (the order's coupon codes joined to coupons). */
   coupons: CouponFact[];
   /** The customer's interactions; the rule picks those in the window itself. */
@@ -54,6 +66,7 @@ export interface Candidate {
 }
 
 export type Evidence =
+  | { rule: 'transfer'; transferId: number; transactionId: string; paidAt: string }
   | { rule: 'coupon'; couponId: number; code: string; issuedAt: string }
   | { rule: 'interaction'; interactionIds: number[]; lastAt: string; kind: string; windowDays: number; tieBreak: 'none' | 'exclusive_guide' | 'smallest_guide_id' };
 
@@ -68,6 +81,13 @@ export interface Attribution {
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function transferWinner(o: OrderFacts): { winner: TransferFact | null; losers: Candidate[] } {
+  // One bill per order in practice; should several name it, the latest payment wins, ties by id.
+  const sorted = [...o.transfers].sort((a, b) => b.paidAt - a.paidAt || a.transferId - b.transferId);
+  const [winner, ...rest] = sorted;
+  return { winner: winner ?? null, losers: rest.map((t) => ({ guideId: t.guideId, rule: 'transfer' as const, lostBecause: `transfer ${t.transactionId} was paid before ${winner!.transactionId}` })) };
+}
 
 function couponWinner(o: OrderFacts): { winner: CouponFact | null; losers: Candidate[] } {
   const losers: Candidate[] = [];
@@ -118,24 +138,22 @@ function windowWinner(o: OrderFacts, cfg: RuleConfig): { winner: { guideId: numb
 
 /** Credits one order to at most one guide (role seller), with the evidence and the losers. */
 export function attributeOrder(o: OrderFacts, cfg: RuleConfig = DEFAULT_RULES): Attribution {
+  const transfer = transferWinner(o);
   const coupon = couponWinner(o);
   const window = windowWinner(o, cfg);
-  let chosen: { guideId: number; rule: OrderRule; evidence: Evidence } | null = null;
-  for (const rule of cfg.precedence) {
-    if (rule === 'coupon' && coupon.winner) {
-      const c = coupon.winner;
-      chosen = { guideId: c.guideId, rule, evidence: { rule: 'coupon', couponId: c.couponId, code: c.code, issuedAt: iso(c.issuedAt) } };
-    } else if (rule === 'interaction' && window.winner) {
-      const w = window.winner;
-      chosen = { guideId: w.guideId, rule, evidence: { rule: 'interaction', interactionIds: w.ids, lastAt: iso(w.lastAt), kind: w.kind, windowDays: cfg.windowDays, tieBreak: w.tieBreak } };
-    }
-    if (chosen) break;
-  }
-  const candidates: Candidate[] = [...coupon.losers, ...window.losers];
-  // Winners of a lower-precedence path lose to the chosen path.
-  if (chosen) {
-    if (coupon.winner && chosen.rule !== 'coupon') candidates.push({ guideId: coupon.winner.guideId, rule: 'coupon', lostBecause: `the ${chosen.rule} rule comes first` });
-    if (window.winner && chosen.rule !== 'interaction') candidates.push({ guideId: window.winner.guideId, rule: 'interaction', lostBecause: `the ${chosen.rule} rule comes first` });
+  const winners: Record<OrderRule, { guideId: number; evidence: Evidence } | null> = {
+    transfer: transfer.winner && { guideId: transfer.winner.guideId, evidence: { rule: 'transfer', transferId: transfer.winner.transferId, transactionId: transfer.winner.transactionId, paidAt: iso(transfer.winner.paidAt) } },
+    coupon: coupon.winner && { guideId: coupon.winner.guideId, evidence: { rule: 'coupon', couponId: coupon.winner.couponId, code: coupon.winner.code, issuedAt: iso(coupon.winner.issuedAt) } },
+    interaction: window.winner && { guideId: window.winner.guideId, evidence: { rule: 'interaction', interactionIds: window.winner.ids, lastAt: iso(window.winner.lastAt), kind: window.winner.kind, windowDays: cfg.windowDays, tieBreak: window.winner.tieBreak } },
+  };
+  const rule = cfg.precedence.find((r) => winners[r] !== null) ?? null;
+  const chosen = rule ? { rule, ...winners[rule]! } : null;
+  const candidates: Candidate[] = [...transfer.losers, ...coupon.losers, ...window.losers];
+  // Winners of the other paths lose to the chosen path, or to precedence leaving their path out.
+  for (const r of CREDIT_RULES) {
+    const w = winners[r];
+    if (!w || r === chosen?.rule) continue;
+    candidates.push({ guideId: w.guideId, rule: r, lostBecause: !cfg.precedence.includes(r) ? `the ${r} rule is not in this rule set` : `the ${chosen!.rule} rule comes first` });
   }
   const sorted = candidates
     .filter((c) => !chosen || c.guideId !== chosen.guideId || c.rule !== chosen.rule)

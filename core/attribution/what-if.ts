@@ -3,7 +3,7 @@
  * the same pure rules as the engine, writing nothing, and compares with the live credits.
  */
 import type { AppContext } from '../context';
-import { loadOrderFacts, type OrderRow } from './attribution.service';
+import { loadOrderFacts, ORDER_COLUMNS, type OrderRow } from './attribution.service';
 import { attributeOrder, type RuleConfig } from './rules';
 
 const BATCH = 5_000;
@@ -30,11 +30,24 @@ export async function whatIf(ctx: AppContext, corpId: number, proposed: RuleConf
   let after = 0;
   for (;;) {
     const orders = await ctx.db('orders').where({ corp_id: corpId }).where('paid_at', '>=', from).where('paid_at', '<', to).where('id', '>', after).orderBy('id').limit(BATCH)
-      .select<OrderRow[]>('id', 'paid_at', 'net_fen', 'customer_id', 'store_id');
+      .select<OrderRow[]>(...ORDER_COLUMNS);
     if (orders.length === 0) break;
     after = orders[orders.length - 1]!.id;
     const facts = await loadOrderFacts(ctx.db, corpId, orders, proposed.windowDays, proposed.countedKinds);
-    const live = new Map((await ctx.db('credits').where({ corp_id: corpId, kind: 'sale' }).whereIn('order_id', orders.map((o) => o.id)).whereNull('superseded_at').select<{ order_id: number; guide_id: number; amount_fen: number }[]>('order_id', 'guide_id', 'amount_fen')).map((c) => [c.order_id, c]));
+    // The current owner: the guide holding the order's live sale, or — for an order corrected after
+    // its period closed — the guide its sale and adjustment lines now add up to.
+    const lines = await ctx.db('credits').where({ corp_id: corpId }).whereIn('order_id', orders.map((o) => o.id)).whereIn('kind', ['sale', 'adjustment']).whereNull('superseded_at').orderBy('id')
+      .select<{ order_id: number; guide_id: number; amount_fen: number }[]>('order_id', 'guide_id', 'amount_fen');
+    const perOrder = new Map<number, Map<number, number>>();
+    for (const l of lines) {
+      const m = perOrder.get(l.order_id) ?? new Map<number, number>();
+      m.set(l.guide_id, (m.get(l.guide_id) ?? 0) + l.amount_fen);
+      perOrder.set(l.order_id, m);
+    }
+    const live = new Map([...perOrder].flatMap(([orderId, m]) => {
+      const best = [...m].filter(([, fen]) => fen > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+      return best ? [[orderId, { guide_id: best[0], amount_fen: best[1] }] as const] : [];
+    }));
     for (const o of orders) {
       const a = attributeOrder(facts.get(o.id)!, proposed);
       const cur = live.get(o.id);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
+import { AppError } from '../errors';
 import { attributeJob } from '../jobs/attribution.jobs';
 import { normalizePhone } from './money';
 
@@ -25,6 +26,8 @@ export const orderRow = z.object({
   phone: z.string().max(20).optional(),
   unionid: z.string().max(64).optional(),
   couponCodes: z.array(z.string().min(1).max(40)).max(10).default([]),
+  /** The WeCom 对外收款 transaction id when the customer paid through a guide's transfer. */
+  paymentTransactionId: z.string().min(1).max(64).optional(),
   lines: z.array(z.object({ lineNo: z.number().int().positive().optional(), skuCode: z.string().min(1).max(40), qty: z.number().int().positive().max(999), netFen: fen })).min(1).max(200),
 }).superRefine((o, c) => {
   if (o.netFen !== o.grossFen - o.discountFen) c.addIssue({ code: 'custom', path: ['netFen'], message: 'must equal grossFen − discountFen' });
@@ -104,6 +107,7 @@ export async function storeFacts(ctx: AppContext, corpId: number, good: { orders
             corp_id: corpId, source: o.source, order_no: o.orderNo, store_id: stores.get(o.storeCode), customer_id: customerOf.get(o.orderNo) ?? null,
             member_no: o.memberNo ?? null, phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null, unionid: o.unionid ?? null,
             paid_at: new Date(o.paidAt), gross_fen: o.grossFen, discount_fen: o.discountFen, net_fen: o.netFen, coupon_codes: o.couponCodes,
+            payment_transaction_id: o.paymentTransactionId ?? null,
           })))
           .onConflict(['corp_id', 'source', 'order_no'])
           .ignore()
@@ -189,17 +193,39 @@ export async function ingestBatch(
 
 /**
  * Links an identity to a customer (e.g. a guide binds a member number); earlier orders carrying it
- * get the customer and are re-attributed.
+ * get the customer and are re-attributed. An identity already linked to another customer is a conflict.
  */
 export async function linkIdentity(ctx: AppContext, corpId: number, customerId: number, kind: 'member_no' | 'phone' | 'unionid', raw: string): Promise<number[]> {
   const value = kind === 'phone' ? normalizePhone(raw) : raw.trim();
-  if (!value) throw new Error('not a mainland mobile number');
+  if (!value) throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, { field: 'value' });
   const idKind = kind === 'phone' ? 'phone_hash' : kind;
   const stored = kind === 'phone' ? sha256(value) : value;
   await ctx.db('customer_identities').insert({ corp_id: corpId, kind: idKind, value: stored, customer_id: customerId }).onConflict(['corp_id', 'kind', 'value']).ignore();
-  const column = kind === 'phone' ? 'phone_hash' : kind;
-  const orderIds = await ctx.db('orders').where({ corp_id: corpId, [column]: stored }).whereNull('customer_id').update({ customer_id: customerId }).returning<{ id: number }[]>('id');
-  const ids = orderIds.map((o) => o.id);
+  const owner = await ctx.db('customer_identities').where({ corp_id: corpId, kind: idKind, value: stored }).first<{ customer_id: number }>('customer_id');
+  if (owner?.customer_id !== customerId) throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field: 'value' });
+  const ids = await linkOrdersOfCustomers(ctx.db, corpId, [customerId]);
   if (ids.length) await ctx.queues.enqueue(attributeJob, { corpId, orderIds: ids, reason: `identity ${kind} linked later` });
   return ids;
+}
+
+/**
+ * Gives orders that carry no customer yet the customer their member number, unionid or phone now
+ * resolves to (member number first, then unionid, then phone), for these customers' identities —
+ * set-based. Returns the orders linked now: their attribution may change.
+ */
+export async function linkOrdersOfCustomers(db: Db, corpId: number, customerIds: number[]): Promise<number[]> {
+  if (customerIds.length === 0) return [];
+  const r = await db.raw<{ rows: { id: number }[] }>(
+    `update orders o set customer_id = m.customer_id
+       from (
+         select distinct on (o2.id) o2.id, i.customer_id
+           from customer_identities i
+           join orders o2 on o2.corp_id = i.corp_id and o2.customer_id is null
+            and ((i.kind = 'member_no' and o2.member_no = i.value) or (i.kind = 'unionid' and o2.unionid = i.value) or (i.kind = 'phone_hash' and o2.phone_hash = i.value))
+          where i.corp_id = ? and i.customer_id = any(?)
+          order by o2.id, case i.kind when 'member_no' then 1 when 'unionid' then 2 else 3 end
+       ) m
+      where o.id = m.id and o.customer_id is null
+      returning o.id`, [corpId, customerIds]);
+  return r.rows.map((x) => x.id).sort((a, b) => a - b);
 }

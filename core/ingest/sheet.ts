@@ -28,6 +28,7 @@ export const COLUMNS: Record<string, string> = {
   手机号: 'phone', phone: 'phone',
   unionid: 'unionid',
   优惠券码: 'coupon_codes', coupon_codes: 'coupon_codes',
+  转账交易号: 'payment_transaction_id', payment_transaction_id: 'payment_transaction_id',
   SKU: 'sku_code', sku_code: 'sku_code',
   数量: 'qty', qty: 'qty',
   '行金额(元)': 'line_net', line_net_yuan: 'line_net',
@@ -123,6 +124,7 @@ export function rowsToFacts(rows: SheetRow[], tz: string): { orders: unknown[]; 
         orderNo: no, source: v.source || 'pos', storeCode: v.store_code, paidAt: time(v.paid_at ?? ''),
         grossFen: money(r, 'gross', '应付金额(元)', 'order', no), discountFen: money(r, 'discount', '优惠金额(元)', 'order', no) ?? 0, netFen: money(r, 'net', '实付金额(元)', 'order', no),
         ...(v.member_no ? { memberNo: v.member_no } : {}), ...(v.phone ? { phone: v.phone } : {}), ...(v.unionid ? { unionid: v.unionid } : {}),
+        ...(v.payment_transaction_id ? { paymentTransactionId: v.payment_transaction_id } : {}),
         couponCodes: (v.coupon_codes ?? '').split(/[;；,，\s]+/).filter(Boolean),
       },
     });

@@ -120,7 +120,10 @@ describe('attribution engine through the queues', () => {
     const r = await attributeOrders(ctx, corpId, [o3], 'late call log');
     expect(r.lockedInClosedPeriod).toBe(1);
     const rows = await live(o3);
-    expect(rows).toMatchObject([{ guide_id: g1.id }]);
+    // The locked sale is untouched; the correction is two adjustment lines in the open period, linked to it.
+    expect(rows[0]).toMatchObject({ kind: 'sale', guide_id: g1.id, amount_fen: 30_000, superseded_at: null });
+    expect(rows.slice(1).map((l) => [l.kind, l.guide_id, l.amount_fen, l.adjusts_credit_id])).toEqual([['adjustment', g1.id, -30_000, rows[0].id], ['adjustment', g2.id, 30_000, rows[0].id]]);
+    expect(rows.slice(1).every((l) => l.occurred_at.getTime() >= Date.parse('2026-10-01T00:00:00+08:00'))).toBe(true);
     expect(await ctx.db('credit_events').where({ credit_id: rows[0].id, event: 'adjusted' }).first()).toMatchObject({ reason: expect.stringContaining('period closed') });
   });
 

@@ -1,15 +1,62 @@
 import { describe, expect, it } from 'vitest';
+import { planLines, wantedLines, type CurrentLine } from '../../core/attribution/ledger';
+import { ruleConfigSchema, ruleSetAt } from '../../core/attribution/rule-sets';
 import { DEFAULT_RULES, attributeOrder, refundCreditFen, transferCreditFen, type OrderFacts } from '../../core/attribution/rules';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-11-20T14:00:00+08:00');
-const base: OrderFacts = { orderId: 1, paidAt: T, netFen: 59_900, customerId: 9, exclusiveGuideId: null, coupons: [], interactions: [] };
+const base: OrderFacts = { orderId: 1, paidAt: T, netFen: 59_900, customerId: 9, exclusiveGuideId: null, transfers: [], coupons: [], interactions: [] };
 const at = (ms: number) => new Date(ms).toISOString();
 
 describe('rule 1 — transfer', () => {
-  it('credits the payee the bill amount; a refund record reverses its refund', () => {
+  const bill = (transferId: number, guideId: number, paidAt = T - 60_000) => ({ transferId, transactionId: `TX${transferId}`, guideId, paidAt });
+  const coupon = { couponId: 5, code: 'GC5', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY };
+  const chat = { id: 1, guideId: 8, at: T - 60_000, kind: 'message' };
+
+  it('credits the payee of the bill the order was paid by, with the transaction id as evidence', () => {
+    const r = attributeOrder({ ...base, transfers: [bill(7, 4)] });
+    expect(r).toMatchObject({ guideId: 4, rule: 'transfer', amountFen: 59_900, evidence: { rule: 'transfer', transferId: 7, transactionId: 'TX7', paidAt: at(T - 60_000) } });
+  });
+  it('comes before coupon and interaction by default; their winners are listed as losing', () => {
+    const r = attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] });
+    expect(r).toMatchObject({ guideId: 4, rule: 'transfer' });
+    expect(r.candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'the transfer rule comes first' },
+      { guideId: 8, rule: 'interaction', lostBecause: 'the transfer rule comes first' },
+    ]);
+  });
+  it('precedence is configurable: coupon above transfer', () => {
+    const r = attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] }, { ...DEFAULT_RULES, precedence: ['coupon', 'transfer', 'interaction'] });
+    expect(r).toMatchObject({ guideId: 3, rule: 'coupon' });
+    expect(r.candidates).toContainEqual({ guideId: 4, rule: 'transfer', lostBecause: 'the coupon rule comes first' });
+    // Interaction above both.
+    expect(attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] }, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon', 'transfer'] }).guideId).toBe(8);
+  });
+  it('a rule set that leaves transfer out never credits by it, and says so', () => {
+    const r = attributeOrder({ ...base, transfers: [bill(7, 4)] }, { ...DEFAULT_RULES, precedence: ['coupon', 'interaction'] });
+    expect(r.guideId).toBeNull();
+    expect(r.candidates).toEqual([{ guideId: 4, rule: 'transfer', lostBecause: 'the transfer rule is not in this rule set' }]);
+  });
+  it('several bills naming one order: the latest payment wins, ties by the smaller transfer id', () => {
+    expect(attributeOrder({ ...base, transfers: [bill(7, 4, T - 2 * DAY), bill(9, 5, T - DAY)] })).toMatchObject({ guideId: 5, candidates: [{ guideId: 4, rule: 'transfer', lostBecause: 'transfer TX7 was paid before TX9' }] });
+    expect(attributeOrder({ ...base, transfers: [bill(9, 5), bill(7, 4)] }).guideId).toBe(4);
+  });
+  it('row T — a bill no order names credits its payee the bill amount; a refund record reverses its refund', () => {
     expect(transferCreditFen({ billType: 0, totalFeeFen: 39_900, refundFeeFen: 0 })).toBe(39_900);
     expect(transferCreditFen({ billType: 1, totalFeeFen: 39_900, refundFeeFen: 10_000 })).toBe(-10_000);
+  });
+});
+
+describe('rule sets', () => {
+  it('precedence may name each of the three paths once, in any order', () => {
+    expect(ruleConfigSchema.safeParse({ ...DEFAULT_RULES, precedence: ['coupon', 'transfer'] }).success).toBe(true);
+    expect(ruleConfigSchema.safeParse({ ...DEFAULT_RULES, precedence: ['coupon', 'coupon'] }).success).toBe(false);
+    expect(ruleConfigSchema.safeParse({ ...DEFAULT_RULES, precedence: ['gift'] }).success).toBe(false);
+  });
+  it('an order is judged by the version in force at paid_at (effective_from inclusive)', () => {
+    const sets = [{ version: 1, effectiveFrom: 0, config: DEFAULT_RULES }, { version: 2, effectiveFrom: T, config: { ...DEFAULT_RULES, windowDays: 5 } }];
+    expect(ruleSetAt(sets, T - 1).version).toBe(1);
+    expect(ruleSetAt(sets, T).version).toBe(2);
   });
 });
 
@@ -98,5 +145,59 @@ describe('refunds', () => {
   });
   it('reverse nothing for an order that was not credited', () => {
     expect(refundCreditFen({ netFen: 60_000, creditedFen: 0, alreadyReversedFen: 0 }, 20_000)).toBe(0);
+  });
+});
+
+describe('periods — lines in a closed period are locked, corrections land as adjustments', () => {
+  const SEP = Date.parse('2026-09-10T12:00:00+08:00');
+  const POST = Date.parse('2026-11-25T10:00:00+08:00');
+  const closedSep = (ms: number) => ms < Date.parse('2026-10-01T00:00:00+08:00');
+  const open = () => false;
+  const facts = (guideId: number): OrderFacts => ({ ...base, paidAt: SEP, netFen: 30_000, interactions: [{ id: guideId, guideId, at: SEP - DAY, kind: 'call' }] });
+  const line = (over: Partial<CurrentLine>): CurrentLine => ({ id: 1, kind: 'sale', guideId: 1, rule: 'interaction', amountFen: 30_000, occurredAt: SEP, ruleSetVersion: 1, refundId: null, transferId: null, adjustsCreditId: null, evidence: {}, candidates: [], ...over });
+  const asCurrent = (want: ReturnType<typeof wantedLines>, firstId = 1): CurrentLine[] => want.map((w, k) => ({ ...w, id: firstId + k, transferId: null }));
+
+  it('open period: the old line is superseded and the new one inserted', () => {
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [], 1);
+    const plan = planLines(want, [line({})], open, POST);
+    expect(plan).toMatchObject({ unchanged: false, adjusted: false, supersede: [{ id: 1 }], insert: [{ kind: 'sale', guideId: 2, amountFen: 30_000 }] });
+  });
+  it('same facts again: nothing to write', () => {
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: SEP + DAY, amountFen: 10_000 }], 1);
+    expect(planLines(want, asCurrent(want), open, POST).unchanged).toBe(true);
+  });
+  it('closed period: the locked sale stays; the move is posted as linked adjustment lines at the posting time', () => {
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [], 1);
+    const plan = planLines(want, [line({ id: 11 })], closedSep, POST);
+    expect(plan.supersede).toEqual([]);
+    expect(plan.adjusted).toBe(true);
+    expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.occurredAt, l.adjustsCreditId])).toEqual([['adjustment', 1, -30_000, POST, 11], ['adjustment', 2, 30_000, POST, 11]]);
+    // Posted once: planning again over the result changes nothing.
+    expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(true);
+  });
+  it('a refund in the open period of a locked sale is an ordinary refund line for the credited guide', () => {
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: POST - DAY, amountFen: 12_000 }], 1);
+    const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
+    expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.refundId])).toEqual([['refund', 1, -12_000, 4]]);
+    expect(plan.adjusted).toBe(false);
+  });
+  it('a late order for a closed period is credited by an adjustment line, with no locked original', () => {
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [], 1);
+    expect(planLines(want, [], closedSep, POST).insert.map((l) => [l.kind, l.guideId, l.amountFen, l.adjustsCreditId])).toEqual([['adjustment', 2, 30_000, null]]);
+  });
+  it('a refund dated in a closed period, arriving late, is reversed by an adjustment line', () => {
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: SEP + DAY, amountFen: 45_000 }], 1);
+    const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
+    // A refund larger than the sale reverses the whole credit, never more.
+    expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen])).toEqual([['adjustment', 1, -30_000]]);
+  });
+});
+
+describe('refunds without their order', () => {
+  it('credit nothing until the order arrives, then reverse pro rata', () => {
+    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, at: T + DAY, amountFen: 20_000 }], 1);
+    expect(none).toEqual([]);
+    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, at: T + DAY, amountFen: 20_000 }], 1);
+    expect(credited.map((l) => [l.kind, l.amountFen])).toEqual([['sale', 60_000], ['refund', -20_000]]);
   });
 });

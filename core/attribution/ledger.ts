@@ -1,0 +1,121 @@
+/**
+ * From one order's attribution to the credit lines it should have, and the smallest change from
+ * the lines it has. Pure: no I/O, no clock (the posting time is an argument).
+ *
+ * Lines in a closed period are locked: they are never superseded. Whatever the new attribution
+ * would change there is posted as `adjustment` lines in the open period, one per guide whose
+ * locked total changes, linked to the locked sale credit they correct. Lines in open periods are
+ * replaced (the old ones kept, superseded).
+ */
+import { refundCreditFen, type Attribution, type Evidence, type Candidate, type CreditRule } from './rules';
+
+export type LineKind = 'sale' | 'refund' | 'adjustment';
+
+export interface CurrentLine {
+  id: number;
+  kind: LineKind;
+  guideId: number;
+  rule: CreditRule;
+  amountFen: number;
+  occurredAt: number;
+  ruleSetVersion: number;
+  refundId: number | null;
+  transferId: number | null;
+  adjustsCreditId: number | null;
+  evidence: unknown;
+  candidates: unknown;
+}
+
+export interface WantedLine {
+  kind: LineKind;
+  guideId: number;
+  rule: CreditRule;
+  amountFen: number;
+  occurredAt: number;
+  ruleSetVersion: number;
+  refundId: number | null;
+  adjustsCreditId: number | null;
+  evidence: Evidence | Record<string, unknown>;
+  candidates: Candidate[];
+}
+
+export interface RefundFact {
+  id: number;
+  at: number;
+  amountFen: number;
+}
+
+export interface LinePlan {
+  unchanged: boolean;
+  /** Some of the change landed as adjustment lines because a period is closed. */
+  adjusted: boolean;
+  supersede: CurrentLine[];
+  insert: WantedLine[];
+}
+
+/** The sale line and pro-rata refund lines an attribution asks for (refunds sorted by time, id). */
+export function wantedLines(a: Attribution, order: { netFen: number; paidAt: number }, refunds: RefundFact[], ruleSetVersion: number): WantedLine[] {
+  if (a.guideId === null || a.rule === null) return [];
+  const lines: WantedLine[] = [{ kind: 'sale', guideId: a.guideId, rule: a.rule, amountFen: a.amountFen, occurredAt: order.paidAt, ruleSetVersion, refundId: null, adjustsCreditId: null, evidence: a.evidence!, candidates: a.candidates }];
+  let reversed = 0;
+  for (const r of [...refunds].sort((x, y) => x.at - y.at || x.id - y.id)) {
+    const amt = refundCreditFen({ netFen: order.netFen, creditedFen: a.amountFen, alreadyReversedFen: reversed }, r.amountFen);
+    reversed -= amt;
+    if (amt !== 0) lines.push({ kind: 'refund', guideId: a.guideId, rule: a.rule, amountFen: amt, occurredAt: r.at, ruleSetVersion, refundId: r.id, adjustsCreditId: null, evidence: { rule: a.rule, refundId: r.id, reversesOrderCredit: true }, candidates: [] });
+  }
+  return lines;
+}
+
+/** JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/** Identity of a line for "nothing changed": adjustments are compared without their posting time. */
+function lineKey(l: Omit<WantedLine, 'evidence' | 'candidates'> & { evidence: unknown; candidates: unknown; transferId?: number | null }): string {
+  return [l.kind, l.guideId, l.rule, l.amountFen, l.kind === 'adjustment' ? '' : l.occurredAt, l.ruleSetVersion, l.refundId ?? '', l.transferId ?? '', l.adjustsCreditId ?? '', canonical(l.evidence), canonical(l.candidates)].join('|');
+}
+
+/**
+ * Plans the change for one order. `current` are its live lines (including live credits of a
+ * transfer bill the order was paid by); `isClosed` says whether a moment falls in a closed period;
+ * `postAt` is when adjustment lines are dated (a moment in the open period).
+ */
+export function planLines(want: WantedLine[], current: CurrentLine[], isClosed: (ms: number) => boolean, postAt: number): LinePlan {
+  const lockedCur = current.filter((l) => isClosed(l.occurredAt));
+  const openCur = current.filter((l) => !isClosed(l.occurredAt));
+  const wantOpen = want.filter((l) => !isClosed(l.occurredAt));
+  const wantLocked = want.filter((l) => isClosed(l.occurredAt));
+  const delta = new Map<number, number>();
+  for (const l of wantLocked) delta.set(l.guideId, (delta.get(l.guideId) ?? 0) + l.amountFen);
+  for (const l of lockedCur) delta.set(l.guideId, (delta.get(l.guideId) ?? 0) - l.amountFen);
+  const sale = want.find((l) => l.kind === 'sale');
+  const original = [...lockedCur].filter((l) => l.kind === 'sale').sort((a, b) => a.id - b.id)[0] ?? null;
+  const adjustments: WantedLine[] = [...delta]
+    .filter(([, fen]) => fen !== 0)
+    .sort((a, b) => a[0] - b[0])
+    .map(([guideId, amountFen]) => {
+      const mine = sale && sale.guideId === guideId ? sale : null;
+      const lockedRule = lockedCur.filter((l) => l.guideId === guideId).sort((a, b) => a.id - b.id)[0]?.rule;
+      return {
+        kind: 'adjustment' as const,
+        guideId,
+        rule: mine?.rule ?? lockedRule ?? sale?.rule ?? 'interaction',
+        amountFen,
+        occurredAt: postAt,
+        ruleSetVersion: sale?.ruleSetVersion ?? original?.ruleSetVersion ?? 1,
+        refundId: null,
+        adjustsCreditId: original?.id ?? null,
+        evidence: { adjusts: original?.id ?? null, why: amountFen > 0 ? 'credited after its period closed' : 'reversed after its period closed', attribution: mine ? mine.evidence : null },
+        candidates: mine ? mine.candidates : [],
+      };
+    });
+  const insert = [...wantOpen, ...adjustments];
+  const have = openCur.map(lineKey).sort();
+  const next = insert.map(lineKey).sort();
+  const unchanged = have.length === next.length && have.every((k, i) => k === next[i]);
+  if (unchanged) return { unchanged: true, adjusted: false, supersede: [], insert: [] };
+  return { unchanged: false, adjusted: adjustments.length > 0, supersede: openCur, insert };
+}

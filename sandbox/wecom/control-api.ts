@@ -149,14 +149,60 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
   });
   r.post('/corps/:corpid/actions/delete-customer', removeFollow('del_external_contact'));
   r.post('/corps/:corpid/actions/customer-deletes-guide', removeFollow('del_follow_user'));
+  // 在职继承 (an admin hands a guide's customer to another guide). On success the handover guide's
+  // relation goes with Source DELETE_BY_TRANSFER; whether WeCom also fires add_external_contact for
+  // the takeover is unconfirmed, so none is sent (a client re-reading the contact sees both sides).
+  r.post('/corps/:corpid/actions/transfer-customer', wrap((req) => {
+    const c = corpOf(req);
+    const b = z.object({ handover_userid: z.string(), takeover_userid: z.string(), external_userid: z.string(), outcome: z.enum(['success', 'customer_refused', 'customer_limit_exceed']).default('success') }).parse(req.body);
+    member(c, b.takeover_userid);
+    const contact = c.contacts.get(b.external_userid);
+    const from = contact?.follow_user.find((f) => f.userid === b.handover_userid);
+    if (!contact || !from) throw new ControlError(404, `${b.handover_userid} does not follow ${b.external_userid}`);
+    if (b.outcome !== 'success') {
+      fire(c, { Event: 'change_external_contact', ChangeType: 'transfer_fail', FailReason: b.outcome, UserID: b.takeover_userid, ExternalUserID: b.external_userid });
+      return { transferred: false };
+    }
+    contact.follow_user = [...contact.follow_user.filter((f) => f.userid !== b.handover_userid && f.userid !== b.takeover_userid), { ...from, userid: b.takeover_userid, createtime: nowS(), add_way: 202, oper_userid: b.handover_userid }];
+    fire(c, { Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: b.handover_userid, ExternalUserID: b.external_userid, Source: 'DELETE_BY_TRANSFER' });
+    return { transferred: true };
+  }));
+  // An admin edits the corp tag library in the admin console: change_external_tag.
+  r.post('/corps/:corpid/actions/admin-edit-tag', wrap((req) => {
+    const c = corpOf(req);
+    const b = z.discriminatedUnion('change', [
+      z.object({ change: z.literal('create'), group_name: z.string().min(1).max(30), name: z.string().min(1).max(30) }),
+      z.object({ change: z.literal('update'), tag_id: z.string(), name: z.string().min(1).max(30) }),
+      z.object({ change: z.literal('delete'), tag_id: z.string() }),
+    ]).parse(req.body);
+    let id: string;
+    if (b.change === 'create') {
+      let g = c.groups.find((x) => x.group_name === b.group_name);
+      if (!g) c.groups.push((g = { group_id: newId('et'), group_name: b.group_name, create_time: nowS(), order: 0, tag: [] }));
+      id = newId('et');
+      g.tag.push({ id, name: b.name, create_time: nowS(), order: 0 });
+    } else {
+      const t = c.groups.flatMap((g) => g.tag).find((x) => x.id === b.tag_id);
+      if (!t) throw new ControlError(404, `no tag ${b.tag_id}`);
+      id = t.id;
+      if (b.change === 'update') t.name = b.name;
+      else {
+        for (const g of c.groups) g.tag = g.tag.filter((x) => x.id !== id);
+        for (const k of c.contacts.values()) for (const f of k.follow_user) f.tag_ids = f.tag_ids.filter((x) => x !== id);
+      }
+    }
+    fire(c, { Event: 'change_external_tag', Id: id, TagType: 'tag', ChangeType: b.change });
+    return { tag_id: id };
+  }));
   r.post('/corps/:corpid/actions/transfer', wrap((req) => {
     const c = corpOf(req);
-    const b = z.object({ payee_userid: z.string(), external_userid: z.string().optional(), amount_fen: z.number().int().min(1).max(5_000_000), pay_time: z.number().int().optional(), remark: z.string().optional(), payment_type: z.number().int().optional() }).parse(req.body);
+    const b = z.object({ payee_userid: z.string(), external_userid: z.string().optional(), amount_fen: z.number().int().min(1).max(5_000_000), pay_time: z.number().int().optional(), remark: z.string().optional(), payment_type: z.number().int().optional(), payer: z.object({ name: z.string(), phone: z.string(), address: z.string() }).optional() }).parse(req.body);
     member(c, b.payee_userid);
     const transaction_id = `4200${randomBytes(12).toString('hex')}`;
     c.bills.push({
       transaction_id, bill_type: 0, trade_state: 1, pay_time: b.pay_time ?? nowS(), out_trade_no: `SB${randomBytes(8).toString('hex')}`, external_userid: b.external_userid ?? '', total_fee: b.amount_fen,
       payee_userid: b.payee_userid, payment_type: b.payment_type ?? 0, mch_id: '1900000109', remark: b.remark ?? '', total_refund_fee: 0, commodity_list: [{ description: b.remark || '商品', amount: 1 }], refund_list: [],
+      ...(b.payer ? { payer_info: b.payer } : {}),
     });
     return { transaction_id };
   }));
@@ -184,9 +230,15 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
   }));
   r.post('/corps/:corpid/faults', wrap((req) => {
     const c = corpOf(req);
-    const b = z.object({ expireTokens: z.boolean().optional(), rateLimit: z.object({ path: z.string(), count: z.number().int().min(1) }).optional() }).parse(req.body);
+    const b = z.object({
+      expireTokens: z.boolean().optional(),
+      rateLimit: z.object({ path: z.string(), count: z.number().int().min(1) }).optional(),
+      delay: z.object({ path: z.string(), count: z.number().int().min(1), ms: z.number().int().min(1).max(30_000) }).optional(),
+    }).parse(req.body);
+    const apiPath = (p: string) => p.replace(/^\/?cgi-bin\//, '');
     if (b.expireTokens) c.faults.expireTokens = true;
-    if (b.rateLimit) c.faults.rateLimits.set(b.rateLimit.path.replace(/^\/?cgi-bin\//, ''), b.rateLimit.count);
+    if (b.rateLimit) c.faults.rateLimits.set(apiPath(b.rateLimit.path), b.rateLimit.count);
+    if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });
     return { ok: true };
   }));
   r.get('/corps/:corpid/callbacks', wrap((req) => corpOf(req).callbacks));

@@ -75,6 +75,12 @@ table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px
 <label>导购</label><select id="tguide"></select><label>客户 external_userid</label><input id="tcust">
 <label>添加标签</label><select id="ttag"></select>
 <button id="tag">保存</button><pre id="tagout"></pre></section>
+<section><h2>删除好友</h2>
+<label>导购</label><select id="dguide"></select><label>客户 external_userid</label><input id="dcust">
+<button id="custdel">客户删除导购</button> <button id="guidedel">导购删除客户</button><pre id="delout"></pre></section>
+<section><h2>管理后台编辑企业标签</h2>
+<label>标签组</label><input id="agroup" value="客户价值"><label>新标签名</label><input id="aname" value="重点培养">
+<button id="acreate">新建标签</button><pre id="aout"></pre></section>
 <section style="grid-column:1/-1"><h2>回调投递记录</h2><table><thead><tr><th>事件</th><th>类型</th><th>状态</th><th>次数</th><th>时间</th></tr></thead><tbody id="log"></tbody></table></section>
 </main>
 <script>
@@ -86,7 +92,7 @@ async function load(){const corps=await api('/corps');$('corp').replaceChildren(
 async function pick(){const c=await api('/corps/'+encodeURIComponent($('corp').value));$('corpname').textContent=c.name;
 $('summary').textContent=c.members.length+' 名成员 · '+c.contactWays.length+' 个渠道码';
 $('way').replaceChildren(...c.contactWays.map(w=>opt(w.state,w.state+' → '+w.user.slice(0,3).join(', ')+(w.user.length>3?' …':''))));
-for(const id of ['payee','tguide'])$(id).replaceChildren(...c.members.map(m=>opt(m.userid,m.name+' ('+m.userid+')')));
+for(const id of ['payee','tguide','dguide'])$(id).replaceChildren(...c.members.map(m=>opt(m.userid,m.name+' ('+m.userid+')')));
 $('ttag').replaceChildren(...c.groups.flatMap(g=>g.tag.map(t=>opt(t.id,g.group_name+' / '+t.name))));refreshLog()}
 async function refreshLog(){if(!$('corp').value)return;const l=await api('/corps/'+encodeURIComponent($('corp').value)+'/callbacks');
 $('log').replaceChildren(...l.slice(-30).reverse().map(e=>{const tr=document.createElement('tr');for(const v of [e.event,e.change_type||'',e.status+(e.last_error?' ('+e.last_error+')':''),e.attempts,new Date(e.at).toLocaleTimeString()]){const td=document.createElement('td');td.textContent=v;tr.append(td)}return tr}))}
@@ -96,5 +102,8 @@ run('scan','scanout',()=>api(corp()+'/actions/scan-contact-way',{state:$('way').
 run('pay','payout',async()=>{const r=await api(corp()+'/actions/transfer',{payee_userid:$('payee').value,external_userid:$('payer').value||undefined,amount_fen:yuanToFen($('amount').value)});$('tx').value=r.transaction_id;return r});
 run('refund','payout',()=>api(corp()+'/actions/refund',{transaction_id:$('tx').value,amount_fen:yuanToFen($('ramount').value)}));
 run('tag','tagout',()=>api(corp()+'/actions/edit-tags',{userid:$('tguide').value,external_userid:$('tcust').value,add:[$('ttag').value]}));
+run('custdel','delout',()=>api(corp()+'/actions/customer-deletes-guide',{userid:$('dguide').value,external_userid:$('dcust').value}));
+run('guidedel','delout',()=>api(corp()+'/actions/delete-customer',{userid:$('dguide').value,external_userid:$('dcust').value}));
+run('acreate','aout',async()=>{const r=await api(corp()+'/actions/admin-edit-tag',{change:'create',group_name:$('agroup').value,name:$('aname').value});await pick();return r});
 $('corp').onchange=pick;load();setInterval(refreshLog,3000);
 </script></html>`;

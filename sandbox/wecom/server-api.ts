@@ -8,6 +8,9 @@ import { newId, type Contact, type Corp, type SandboxState } from './state';
 const TOKEN_TTL_S = 7200;
 const PER_MINUTE_LIMIT = 10_000;
 const BILL_WINDOW_S = 31 * 86_400;
+const FOLLOW_PAGE = 500;
+const CST_OFFSET_S = 8 * 3600;
+const TICKETS_PER_HOUR = 100;
 
 type Handler = (corp: Corp, req: Request) => object;
 
@@ -15,19 +18,36 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
   const r = express.Router();
   const nowS = () => Math.floor(now() / 1000);
 
-  function send(res: Response, fn: () => object): void {
+  function send(res: Response, fn: () => object, delayMs = 0): void {
+    let body: object;
     try {
-      res.json(fn());
+      body = fn();
     } catch (err) {
-      if (err instanceof WecomFault) res.json(wecomError(err.errcode, err.text));
-      else if (err instanceof z.ZodError) res.json(wecomError(40058, `invalid parameter: ${err.issues[0]?.path.join('.')} ${err.issues[0]?.message}`));
+      if (err instanceof WecomFault) body = wecomError(err.errcode, err.text);
+      else if (err instanceof z.ZodError) body = wecomError(40058, `invalid parameter: ${err.issues[0]?.path.join('.')} ${err.issues[0]?.message}`);
       else throw err;
     }
+    if (delayMs <= 0) return void res.json(body);
+    // Network latency: the answer reflects the state when the request arrived, however late it lands.
+    state.delayedInFlight++;
+    setTimeout(() => {
+      state.delayedInFlight--;
+      res.json(body);
+    }, delayMs);
+  }
+
+  /** A one-off injected latency for the next call(s) to a path. */
+  function takeDelay(corp: Corp | undefined, path: string): number {
+    const d = corp?.faults.delays.get(path);
+    if (!d || d.count <= 0) return 0;
+    d.count--;
+    return d.ms;
   }
 
   /** Resolves the access token to its corp, applying invalidation, expiry and rate limits. */
   function authed(path: string, handler: Handler) {
-    return (req: Request, res: Response) =>
+    return (req: Request, res: Response) => {
+      const delayMs = takeDelay(state.corps.get(state.tokens.get(String(req.query.access_token ?? ''))?.corpid ?? ''), path);
       send(res, () => {
         const token = String(req.query.access_token ?? '');
         if (!token) throw new WecomFault(41001, 'access_token missing');
@@ -51,7 +71,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
         if (!c || c.minute !== minute) corp.calls.set(path, { minute, count: 1 });
         else if (++c.count > PER_MINUTE_LIMIT) throw new WecomFault(45009, 'api freq out of limit');
         return handler(corp, req);
-      });
+      }, delayMs);
+    };
   }
 
   r.get('/cgi-bin/gettoken', (req, res) =>
@@ -81,6 +102,10 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
   }));
 
   const ticket = (kind: string) => (corp: Corp) => {
+    state.stats.tickets++;
+    const hour = Math.floor(now() / 3_600_000);
+    if (corp.ticketCalls.hour !== hour) corp.ticketCalls = { hour, count: 0 };
+    if (++corp.ticketCalls.count > TICKETS_PER_HOUR) throw new WecomFault(45009, 'api freq out of limit');
     const key = `${corp.corpid}:${kind}`;
     const t = state.tickets.get(key);
     if (t && t.expiresAt > now()) return ok({ ticket: t.ticket, expires_in: Math.floor((t.expiresAt - now()) / 1000) });
@@ -110,7 +135,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
   r.get('/cgi-bin/externalcontact/get', authed('externalcontact/get', (corp, req) => {
     const c = corp.contacts.get(String(req.query.external_userid ?? ''));
     if (!c || c.follow_user.length === 0) throw new WecomFault(84061, 'not external contact');
-    return ok({ external_contact: contactView(corp, c), follow_user: c.follow_user.map((f) => followView(corp, f)) });
+    // follow_user comes 500 at a time; next_cursor only while more remain.
+    const start = req.query.cursor ? Number(Buffer.from(String(req.query.cursor), 'base64url').toString()) || 0 : 0;
+    const page = c.follow_user.slice(start, start + FOLLOW_PAGE);
+    const more = start + FOLLOW_PAGE < c.follow_user.length;
+    return ok({ external_contact: contactView(corp, c), follow_user: page.map((f) => followView(corp, f)), ...(more ? { next_cursor: Buffer.from(String(start + FOLLOW_PAGE)).toString('base64url') } : {}) });
   }));
 
   r.get('/cgi-bin/externalcontact/list', authed('externalcontact/list', (corp, req) => {
@@ -220,20 +249,36 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     const all = corp.bills
       .filter((x) => x.pay_time >= b.begin_time && x.pay_time <= b.end_time && (!b.payee_userid || x.payee_userid === b.payee_userid))
       .sort((x, y) => x.pay_time - y.pay_time || x.transaction_id.localeCompare(y.transaction_id) || x.bill_type - y.bill_type);
-    const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
+    // A cursor belongs to the query that issued it (an assumption: WeCom's cursors are opaque), so a
+    // client that changes the window mid-paging is told, not silently served a shifted page.
+    const query = `${b.begin_time}:${b.end_time}:${b.payee_userid ?? ''}`;
+    let start = 0;
+    if (b.cursor) {
+      const c = /^(\d+)@(.*)$/.exec(Buffer.from(b.cursor, 'base64url').toString());
+      if (!c || c[2] !== query) throw new WecomFault(40058, 'invalid cursor');
+      start = Number(c[1]);
+    }
     const limit = b.limit ?? 1000;
     const page = all.slice(start, start + limit);
-    return ok({ ...(start + limit < all.length ? { next_cursor: Buffer.from(String(start + limit)).toString('base64url') } : {}), bill_list: page });
+    return ok({ ...(start + limit < all.length ? { next_cursor: Buffer.from(`${start + limit}@${query}`).toString('base64url') } : {}), bill_list: page });
   }));
 
   r.post('/cgi-bin/externalcontact/get_user_behavior_data', express.json(), authed('externalcontact/get_user_behavior_data', (corp, req) => {
-    const b = z.object({ userid: z.array(z.string()).min(1), start_time: z.number().int(), end_time: z.number().int() }).parse(req.body);
-    if (b.end_time - b.start_time > 30 * 86_400) throw new WecomFault(40058, 'time range exceeds 30 days');
+    const b = z.object({ userid: z.array(z.string()).max(100).optional(), partyid: z.array(z.number().int()).max(100).optional(), start_time: z.number().int(), end_time: z.number().int() }).parse(req.body);
+    const users = b.userid ?? [];
+    if (users.length === 0 && !b.partyid?.length) throw new WecomFault(40058, 'userid and partyid cannot both be empty');
+    // Days are China Standard Time days: times are floored to 00:00 CST (UTC+8).
+    const cstDay = (t: number) => Math.floor((t + CST_OFFSET_S) / 86_400) * 86_400 - CST_OFFSET_S;
+    const first = cstDay(b.start_time);
+    if (b.end_time < b.start_time) throw new WecomFault(40058, 'end_time before start_time');
+    if (cstDay(b.end_time) - first >= 30 * 86_400) throw new WecomFault(40058, 'time range exceeds 30 days');
+    if (first < cstDay(nowS()) - 180 * 86_400) throw new WecomFault(40058, 'start_time older than 180 days');
     const days: object[] = [];
-    for (let t = Math.floor(b.start_time / 86_400) * 86_400; t <= b.end_time; t += 86_400) {
-      const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => b.userid.includes(f.userid)));
-      const added = contacts.filter((c) => c.follow_user.some((f) => b.userid.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400)).length;
-      const sent = state.sentMessages.filter((m) => m.corpid === corp.corpid && b.userid.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400);
+    for (let t = first; t <= b.end_time; t += 86_400) {
+      // Several ids are summed into one series, as the real API does.
+      const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => users.includes(f.userid)));
+      const added = contacts.filter((c) => c.follow_user.some((f) => users.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400)).length;
+      const sent = state.sentMessages.filter((m) => m.corpid === corp.corpid && users.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400);
       const chats = new Set(sent.map((m) => m.external_userid || m.chat_id)).size;
       days.push({ stat_time: t, chat_cnt: chats, message_cnt: sent.length, negative_feedback_cnt: 0, new_apply_cnt: added, new_contact_cnt: added, ...(chats ? { reply_percentage: 100, avg_reply_time: 1 } : {}) });
     }

@@ -45,6 +45,7 @@ export interface Bill {
   remark?: string;
   total_refund_fee: number;
   commodity_list?: { description: string; amount: number }[];
+  payer_info?: { name: string; phone: string; address: string };
   refund_list?: { out_refund_no: string; refund_userid: string; refund_comment: string; refund_reqtime: number; refund_status: number; refund_fee: number }[];
 }
 
@@ -83,9 +84,11 @@ export interface Corp {
   groupChats: Map<string, GroupChat>;
   media: Map<string, { type: string; bytes: number; created_at: number }>;
   callbacks: CallbackDelivery[];
-  faults: { expireTokens: boolean; rateLimits: Map<string, number> };
+  faults: { expireTokens: boolean; rateLimits: Map<string, number>; delays: Map<string, { count: number; ms: number }> };
   /** Calls per api path in the current minute, for the real 45009 limit. */
   calls: Map<string, { minute: number; count: number }>;
+  /** JS-SDK ticket calls in the current hour (at most 100 per app per hour). */
+  ticketCalls: { hour: number; count: number };
 }
 
 export interface Token {
@@ -102,7 +105,9 @@ export class SandboxState {
   tickets = new Map<string, { ticket: string; expiresAt: number }>();
   oauthCodes = new Map<string, { corpid: string; userid: string; expiresAt: number }>();
   /** Calls per API, for tests that count gettoken. */
-  stats = { gettoken: 0, mediaUpload: 0 };
+  stats = { gettoken: 0, mediaUpload: 0, tickets: 0 };
+  /** Responses held back by an injected delay and not yet sent. */
+  delayedInFlight = 0;
   sentMessages: { corpid: string; userid: string; external_userid: string; chat_id?: string | undefined; at: number; message: unknown }[] = [];
 
   reset(): void {
@@ -118,7 +123,7 @@ export class SandboxState {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
       ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback }
-      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map() }, calls: new Map() };
+      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
     this.corps.set(c.corpid, corp);
     return corp;
   }

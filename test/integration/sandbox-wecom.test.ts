@@ -139,6 +139,55 @@ describe('sandbox WeCom: contacts, tags, bills, OAuth', () => {
     expect(wide.errcode).not.toBe(0);
   });
 
+  it('binds a bill cursor to the query that issued it', async () => {
+    const t = await token();
+    const pay = Math.floor(clock / 1000) - 1800;
+    await call(`/sandbox/api/corps/${CORP}/actions/transfer`, { payee_userid: 'zhangmin', amount_fen: 100, pay_time: pay });
+    await call(`/sandbox/api/corps/${CORP}/actions/transfer`, { payee_userid: 'zhangmin', amount_fen: 200, pay_time: pay + 1 });
+    const first = await call(`/cgi-bin/externalpay/get_bill_list?access_token=${t}`, { begin_time: pay - 10, end_time: pay + 10, payee_userid: 'zhangmin', limit: 1 });
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const moved = await call(`/cgi-bin/externalpay/get_bill_list?access_token=${t}`, { begin_time: pay - 10, end_time: pay + 70, payee_userid: 'zhangmin', limit: 1, cursor: first.next_cursor });
+    expect(moved.errcode).toBe(40058);
+    const same = await call(`/cgi-bin/externalpay/get_bill_list?access_token=${t}`, { begin_time: pay - 10, end_time: pay + 10, payee_userid: 'zhangmin', limit: 1, cursor: first.next_cursor });
+    expect(same).toMatchObject({ errcode: 0, bill_list: [{ total_fee: 200 }] });
+    expect(same.next_cursor).toBeUndefined();
+  });
+
+  it('pages follow_user 500 at a time with next_cursor', async () => {
+    const t = await token();
+    const crowd = Array.from({ length: 501 }, (_, i) => ({ userid: `crowd${i}`, name: `成员${i}` }));
+    await call(`/sandbox/api/corps/${CORP}/members`, { members: crowd });
+    await call(`/sandbox/api/corps/${CORP}/contacts`, { contacts: [{ external_userid: 'wmcrowd', name: '大客户', follow_user: crowd.map((m) => ({ userid: m.userid, createtime: 1_700_000_000 })) }] });
+    const p1 = await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=wmcrowd`);
+    expect(p1.follow_user as unknown[]).toHaveLength(500);
+    const p2 = await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=wmcrowd&cursor=${String(p1.next_cursor)}`);
+    expect(p2).toMatchObject({ errcode: 0, follow_user: [{ userid: 'crowd500' }] });
+    expect(p2.next_cursor).toBeUndefined();
+  });
+
+  it('serves behaviour data per China-time day, one guide or summed over several, within 30 days', async () => {
+    const t = await token();
+    const cstMidnight = Math.floor((Math.floor(clock / 1000) + 8 * 3600) / 86_400) * 86_400 - 8 * 3600;
+    const one = await call(`/cgi-bin/externalcontact/get_user_behavior_data?access_token=${t}`, { userid: ['licui'], start_time: cstMidnight, end_time: cstMidnight + 86_399 });
+    expect(one.behavior_data).toEqual([expect.objectContaining({ stat_time: cstMidnight, chat_cnt: 0 })]);
+    expect((one.behavior_data as Record<string, unknown>[])[0]).not.toHaveProperty('reply_percentage');
+    const mid = await call(`/cgi-bin/externalcontact/get_user_behavior_data?access_token=${t}`, { userid: ['licui'], start_time: cstMidnight + 3600, end_time: cstMidnight + 7200 });
+    expect((mid.behavior_data as { stat_time: number }[]).map((d) => d.stat_time)).toEqual([cstMidnight]);
+    expect((await call(`/cgi-bin/externalcontact/get_user_behavior_data?access_token=${t}`, { userid: ['licui'], start_time: cstMidnight - 30 * 86_400, end_time: cstMidnight + 60 })).errcode).toBe(40058);
+    expect((await call(`/cgi-bin/externalcontact/get_user_behavior_data?access_token=${t}`, { userid: [], start_time: cstMidnight, end_time: cstMidnight + 60 })).errcode).toBe(40058);
+  });
+
+  it('limits JS-SDK tickets to 100 calls an hour per app (45009), then recovers the next hour', async () => {
+    const t = await token();
+    const codes: number[] = [];
+    for (let i = 0; i < 101; i++) codes.push((await call(`/cgi-bin/ticket/get?access_token=${t}&type=agent_config`)).errcode as number);
+    expect(codes.slice(0, 100).every((c) => c === 0)).toBe(true);
+    expect(codes[100]).toBe(45009);
+    clock += 3600_000;
+    const t2 = await token();
+    expect(await call(`/cgi-bin/get_jsapi_ticket?access_token=${t2}`)).toMatchObject({ errcode: 0, ticket: expect.any(String), expires_in: expect.any(Number) });
+  });
+
   it('issues single-use five-minute OAuth codes (40029 on reuse or expiry)', async () => {
     const t = await token();
     const { code } = (await call(`/sandbox/api/corps/${CORP}/oauth-code`, { userid: 'licui' })) as { code: string };
@@ -192,6 +241,28 @@ describe('sandbox WeCom: client-side actions fire encrypted callbacks', () => {
     expect(new Set(bodies).size).toBe(1);
     const log = (await (await fetch(`${sb.url}/sandbox/api/corps/${CORP}/callbacks`)).json()) as { change_type: string; status: string; attempts: number }[];
     expect(log.at(-1)).toMatchObject({ change_type: 'edit_external_contact', status: 'delivered', attempts: 3 });
+  });
+
+  const lastEvent = async (before: number) => {
+    await expect.poll(() => received.length, { timeout: 2000, interval: 10 }).toBe(before + 1);
+    return parser.parse(decrypt(AES, (parser.parse(received.at(-1)!.body).xml as { Encrypt: string }).Encrypt).message).xml as Record<string, string>;
+  };
+
+  it('an admin editing the tag library in the console posts change_external_tag', async () => {
+    const before = received.length;
+    const { tag_id } = (await call(`/sandbox/api/corps/${CORP}/actions/admin-edit-tag`, { change: 'create', group_name: '客户价值', name: '重点培养' })) as { tag_id: string };
+    expect(await lastEvent(before)).toMatchObject({ Event: 'change_external_tag', Id: tag_id, TagType: 'tag', ChangeType: 'create' });
+  });
+
+  it('a refused customer transfer posts transfer_fail; a done one removes the old guide with DELETE_BY_TRANSFER', async () => {
+    let before = received.length;
+    await call(`/sandbox/api/corps/${CORP}/actions/transfer-customer`, { handover_userid: 'licui', takeover_userid: 'zhangmin', external_userid: 'wmc5', outcome: 'customer_limit_exceed' });
+    expect(await lastEvent(before)).toMatchObject({ ChangeType: 'transfer_fail', FailReason: 'customer_limit_exceed', UserID: 'zhangmin', ExternalUserID: 'wmc5' });
+    before = received.length;
+    await call(`/sandbox/api/corps/${CORP}/actions/transfer-customer`, { handover_userid: 'licui', takeover_userid: 'zhangmin', external_userid: 'wmc5' });
+    expect(await lastEvent(before)).toMatchObject({ ChangeType: 'del_external_contact', Source: 'DELETE_BY_TRANSFER', UserID: 'licui', ExternalUserID: 'wmc5' });
+    const t = await token();
+    expect(await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=wmc5`)).toMatchObject({ follow_user: [{ userid: 'zhangmin', add_way: 202 }] });
   });
 
   it('rejects bad control input with a 400 naming the field', async () => {

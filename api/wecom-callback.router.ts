@@ -5,7 +5,7 @@ import { receiveCallback, verifyCallbackUrl } from '../core/wecom/callback';
 
 /**
  * WeCom callbacks: GET URL verification, POST encrypted events. Acknowledged as soon as the
- * event is stored; a worker processes it. Retried deliveries are stored once.
+ * event is stored; a worker processes it. Retried deliveries are stored once and processed once.
  */
 export function wecomCallbackRouter(ctx: AppContext): Router {
   const r = express.Router();
@@ -20,7 +20,9 @@ export function wecomCallbackRouter(ctx: AppContext): Router {
   r.post('/wecom/callback/:corp', raw, async (req, res, next) => {
     try {
       const stored = await receiveCallback(ctx, String(req.params.corp), req.query, typeof req.body === 'string' ? req.body : '');
-      if (stored.isNew) await ctx.queues.enqueue(wecomCallbackJob, { corpId: stored.corpId, eventId: stored.eventId }, { requestId: String(res.locals.requestId) });
+      // Queued on every delivery until processed (the job id collapses repeats): an event stored
+      // while the queue was unreachable is picked up by WeCom's retry instead of being lost.
+      if (stored.pending) await ctx.queues.enqueue(wecomCallbackJob, { corpId: stored.corpId, eventId: stored.eventId }, { requestId: String(res.locals.requestId) });
       res.type('text/plain').send('success');
     } catch (err) {
       next(err);

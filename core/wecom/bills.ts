@@ -40,24 +40,38 @@ export async function ingestBills(db: Db, corpId: number, bills: BillItem[]): Pr
   return inserted.filter((r) => r.inserted).map((r) => r.id);
 }
 
-/** One polling run: pages through windows from the saved position up to now, saving after each page. */
-export async function pollBills(ctx: AppContext, client: WecomClient, corpId: number, nowS = Math.floor(Date.now() / 1000)): Promise<{ bills: number; newTransferIds: number[] }> {
-  const cur = await ctx.db('sync_cursors').where({ corp_id: corpId, kind: 'bills' }).first<{ cursor: string; window_start: Date | null; synced_to: Date | null } | undefined>();
-  let begin = cur?.window_start ? Math.floor(cur.window_start.getTime() / 1000) : cur?.synced_to ? Math.floor(cur.synced_to.getTime() / 1000) - OVERLAP_S : nowS - FIRST_LOOKBACK_S;
-  let cursor = cur?.cursor ?? '';
+/**
+ * One polling run: pages through windows (at most a month each) from the saved position up to
+ * now, saving the cursor with its window after each page, so a run that dies mid-window resumes
+ * the same query where it stopped.
+ */
+export async function pollBills(ctx: AppContext, client: WecomClient, corpId: number, nowS = Math.floor(Date.now() / 1000), opts: { limit?: number } = {}): Promise<{ bills: number; newTransferIds: number[] }> {
+  const cur = await ctx.db('sync_cursors').where({ corp_id: corpId, kind: 'bills' }).first<{ cursor: string; window_start: Date | null; window_end: Date | null; synced_to: Date | null } | undefined>();
+  const sec = (d: Date) => Math.floor(d.getTime() / 1000);
+  let begin = cur?.window_start ? sec(cur.window_start) : cur?.synced_to ? sec(cur.synced_to) - OVERLAP_S : nowS - FIRST_LOOKBACK_S;
+  // A saved cursor is only valid for the window it was issued for.
+  let pinnedEnd = cur?.window_start && cur.window_end && cur.cursor ? sec(cur.window_end) : null;
+  let cursor = pinnedEnd === null ? '' : (cur?.cursor ?? '');
   let total = 0;
   const fresh: number[] = [];
   while (begin < nowS) {
-    const end = Math.min(begin + WINDOW_S, nowS);
-    const page = await client.getBillList({ begin_time: begin, end_time: end, cursor, limit: 1000 });
+    const end = pinnedEnd ?? Math.min(begin + WINDOW_S, nowS);
+    const page = await client.getBillList({ begin_time: begin, end_time: end, cursor, limit: opts.limit ?? 1000 });
     total += page.bill_list.length;
     fresh.push(...(await ingestBills(ctx.db, corpId, page.bill_list)));
-    const done = !page.next_cursor;
-    cursor = page.next_cursor ?? '';
-    const save = done ? { cursor: '', window_start: end >= nowS ? null : new Date(end * 1000), synced_to: new Date(end * 1000) } : { cursor, window_start: new Date(begin * 1000) };
+    // No next_cursor means the window is done (an older doc says an empty page does; both end here).
+    const done = !page.next_cursor || page.bill_list.length === 0;
+    cursor = done ? '' : page.next_cursor!;
+    const save = done
+      ? { cursor: '', window_start: null, window_end: null, synced_to: new Date(end * 1000) }
+      : { cursor, window_start: new Date(begin * 1000), window_end: new Date(end * 1000) };
     await ctx.db('sync_cursors').insert({ corp_id: corpId, kind: 'bills', ...save, updated_at: new Date() }).onConflict(['corp_id', 'kind']).merge();
-    if (done) begin = end;
-    if (done && end >= nowS) break;
+    if (!done) {
+      pinnedEnd = end;
+      continue;
+    }
+    pinnedEnd = null;
+    begin = end;
   }
   return { bills: total, newTransferIds: fresh };
 }

@@ -24,6 +24,8 @@ export const callbackEvent = z.object({
   UserID: z.string().optional(),
   ExternalUserID: z.string().optional(),
   State: z.string().optional(),
+  Source: z.string().optional(),
+  FailReason: z.string().optional(),
   Id: z.string().optional(),
   TagType: z.string().optional(),
 }).passthrough();
@@ -65,8 +67,11 @@ export async function verifyCallbackUrl(ctx: AppContext, corpRef: string, query:
   return open(aesKey, q.data.echostr, corp.wecom_corp_id);
 }
 
-/** POST: verifies, decrypts and stores the event. Returns the stored id and whether it is new. */
-export async function receiveCallback(ctx: AppContext, corpRef: string, query: unknown, body: string, nowS = Math.floor(Date.now() / 1000)): Promise<{ corpId: number; eventId: number; isNew: boolean }> {
+/**
+ * POST: verifies, decrypts and stores the event. Returns the stored id, whether it is new, and
+ * whether it still needs processing (a retry of an event stored but never processed does).
+ */
+export async function receiveCallback(ctx: AppContext, corpRef: string, query: unknown, body: string, nowS = Math.floor(Date.now() / 1000)): Promise<{ corpId: number; eventId: number; isNew: boolean; pending: boolean }> {
   const q = callbackQuery.safeParse(query);
   if (!q.success) throw new AppError('VALIDATION_FAILED', `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`, { field: `query.${q.error.issues[0]?.path.join('.')}` });
   const envelope = z.object({ Encrypt: z.string().min(1) }).passthrough().safeParse((parser.parse(body) as { xml?: unknown }).xml);
@@ -81,6 +86,6 @@ export async function receiveCallback(ctx: AppContext, corpRef: string, query: u
     .insert({ corp_id: corp.id, dedupe_key: dedupeKey, event: ev.Event ?? ev.MsgType, change_type: ev.ChangeType ?? null, xml })
     .onConflict(['corp_id', 'dedupe_key'])
     .merge({ deliveries: ctx.db.raw('wecom_callback_events.deliveries + 1') })
-    .returning<{ id: number; inserted: boolean }[]>([ctx.db.raw('id'), ctx.db.raw('(xmax = 0) as inserted')]);
-  return { corpId: corp.id, eventId: row!.id, isNew: row!.inserted };
+    .returning<{ id: number; inserted: boolean; status: string }[]>([ctx.db.raw('id'), ctx.db.raw('(xmax = 0) as inserted'), ctx.db.raw('status')]);
+  return { corpId: corp.id, eventId: row!.id, isNew: row!.inserted, pending: row!.status !== 'processed' };
 }

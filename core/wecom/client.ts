@@ -23,6 +23,8 @@ export interface WecomClientOptions {
 }
 
 type Query = Record<string, string | number | undefined>;
+/** A JSON body, or a factory for a multipart body (rebuilt on every attempt). */
+type Body = { json: unknown } | { form: () => FormData } | undefined;
 
 export class WecomClient {
   private inflightToken: Promise<string> | null = null;
@@ -43,19 +45,28 @@ export class WecomClient {
     return `${this.o.keyPrefix}:wecom:${kind}:${this.o.corpid}:${this.o.app}`;
   }
 
-  private async http<S extends z.ZodType>(method: 'GET' | 'POST', path: string, query: Query, body: unknown, schema: S): Promise<{ errcode: number; errmsg: string; data?: z.infer<S> }> {
+  private async http<S extends z.ZodType>(method: 'GET' | 'POST', path: string, query: Query, body: Body, schema: S): Promise<{ errcode: number; errmsg: string; data?: z.infer<S> }> {
     const url = new URL(path, this.o.baseUrl);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    const res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    if (!res.ok) throw new WecomError(-1, `HTTP ${res.status}`, path);
-    const json: unknown = await res.json();
-    const base = s.baseResponse.parse(json);
-    if (base.errcode !== 0) return { errcode: base.errcode, errmsg: base.errmsg };
+    let json: unknown;
+    try {
+      const res = await fetch(url, {
+        method,
+        headers: body && 'json' in body ? { 'content-type': 'application/json' } : {},
+        body: body === undefined ? undefined : 'json' in body ? JSON.stringify(body.json) : body.form(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!res.ok) throw new WecomError(-1, `HTTP ${res.status}`, path);
+      json = await res.json();
+    } catch (err) {
+      if (err instanceof WecomError) throw err;
+      // Timeouts, refused connections and non-JSON bodies: transient, never retried here (a POST may have landed).
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw new WecomError(-1, timedOut ? `timed out after ${this.timeoutMs} ms` : `request failed: ${err instanceof Error ? err.message : String(err)}`, path);
+    }
+    const base = s.baseResponse.safeParse(json);
+    if (!base.success) throw new WecomError(-2, 'unexpected response shape: no errcode', path);
+    if (base.data.errcode !== 0) return { errcode: base.data.errcode, errmsg: base.data.errmsg };
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new WecomError(-2, `unexpected response shape: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, path);
     return { errcode: 0, errmsg: 'ok', data: parsed.data };
@@ -70,8 +81,8 @@ export class WecomClient {
       try {
         const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
         if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
-        // Refresh a minute early, as the reference clients do.
-        await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', Math.max(60, r.data.expires_in - 60));
+        // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
+        await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
         return r.data.access_token;
       } finally {
         this.inflightToken = null;
@@ -81,11 +92,12 @@ export class WecomClient {
   }
 
   /** Calls an API with the token; token errors refresh and retry once, rate limits back off. */
-  async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, opts: { query?: Query; body?: unknown } = {}): Promise<z.infer<S>> {
+  async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, opts: { query?: Query; body?: unknown; form?: () => FormData } = {}): Promise<z.infer<S>> {
+    const body: Body = opts.form ? { form: opts.form } : opts.body === undefined ? undefined : { json: opts.body };
     let token = await this.accessToken();
     let refreshed = false;
-    for (let attempt = 0; ; attempt++) {
-      const r = await this.http(method, path, { ...opts.query, access_token: token }, opts.body, schema);
+    for (let backoffs = 0; ; ) {
+      const r = await this.http(method, path, { ...opts.query, access_token: token }, body, schema);
       if (r.data !== undefined) return r.data;
       if (TOKEN_ERRCODES.has(r.errcode) && !refreshed) {
         refreshed = true;
@@ -93,8 +105,9 @@ export class WecomClient {
         token = await this.accessToken(token);
         continue;
       }
-      const wait = this.backoffMs[attempt];
+      const wait = this.backoffMs[backoffs];
       if (BACKOFF_ERRCODES.has(r.errcode) && wait !== undefined) {
+        backoffs++;
         this.o.logger?.warn({ path, errcode: r.errcode, waitMs: wait }, 'wecom busy or rate-limited; backing off');
         await new Promise((res) => setTimeout(res, wait));
         continue;
@@ -114,7 +127,7 @@ export class WecomClient {
         const r = kind === 'corp'
           ? await this.call('GET', '/cgi-bin/get_jsapi_ticket', s.ticketResponse)
           : await this.call('GET', '/cgi-bin/ticket/get', s.ticketResponse, { query: { type: 'agent_config' } });
-        await this.o.redis.set(key, r.ticket, 'EX', Math.max(60, r.expires_in - 300));
+        await this.o.redis.set(key, r.ticket, 'EX', cacheSeconds(r.expires_in, 300));
         return r.ticket;
       } finally {
         this.inflightTickets.delete(kind);
@@ -134,8 +147,16 @@ export class WecomClient {
   getUserInfo(code: string) {
     return this.call('GET', '/cgi-bin/auth/getuserinfo', s.userInfoResponse, { query: { code } });
   }
-  getExternalContact(externalUserid: string) {
-    return this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, { query: { external_userid: externalUserid } });
+  /** One external contact with all its followers: follow_user pages (500 each) are followed through next_cursor. */
+  async getExternalContact(externalUserid: string): Promise<z.infer<typeof s.getContactResponse>> {
+    const first = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, { query: { external_userid: externalUserid } });
+    const followUser = [...first.follow_user];
+    for (let cursor = first.next_cursor; cursor; ) {
+      const page = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, { query: { external_userid: externalUserid, cursor } });
+      followUser.push(...page.follow_user);
+      cursor = page.next_cursor;
+    }
+    return { external_contact: first.external_contact, follow_user: followUser };
   }
   listExternalContacts(userid: string) {
     return this.call('GET', '/cgi-bin/externalcontact/list', s.listContactsResponse, { query: { userid } });
@@ -146,8 +167,8 @@ export class WecomClient {
   getCorpTags() {
     return this.call('POST', '/cgi-bin/externalcontact/get_corp_tag_list', s.corpTagListResponse, { body: {} });
   }
-  addCorpTags(body: { group_id?: string; group_name?: string; tag: { name: string; order?: number }[] }) {
-    return this.call('POST', '/cgi-bin/externalcontact/add_corp_tag', s.baseResponse, { body });
+  addCorpTags(body: { group_id?: string; group_name?: string; order?: number; tag: { name: string; order?: number }[]; agentid?: number }) {
+    return this.call('POST', '/cgi-bin/externalcontact/add_corp_tag', s.addCorpTagResponse, { body });
   }
   markTag(body: { userid: string; external_userid: string; add_tag?: string[]; remove_tag?: string[] }) {
     return this.call('POST', '/cgi-bin/externalcontact/mark_tag', s.emptyResponse, { body });
@@ -180,29 +201,21 @@ export class WecomClient {
   }
   /** Uploads temporary media (valid 3 days) as multipart; only bytes we hold, never a client URL. */
   uploadMedia(type: 'image' | 'file' | 'video', filename: string, contentType: string, content: Buffer) {
-    return this.callRaw('/cgi-bin/media/upload', s.mediaUploadResponse, { type }, () => {
+    const makeForm = (): FormData => {
       const form = new FormData();
       form.append('media', new Blob([new Uint8Array(content)], { type: contentType }), filename);
       return form;
-    });
-  }
-
-  private async callRaw<S extends z.ZodType>(path: string, schema: S, query: Query, makeBody: () => FormData): Promise<z.infer<S>> {
-    let token = await this.accessToken();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const url = new URL(path, this.o.baseUrl);
-      for (const [k, v] of Object.entries({ ...query, access_token: token })) if (v !== undefined) url.searchParams.set(k, String(v));
-      const res = await fetch(url, { method: 'POST', body: makeBody(), signal: AbortSignal.timeout(this.timeoutMs) });
-      const json: unknown = await res.json();
-      const base = s.baseResponse.parse(json);
-      if (base.errcode === 0) return schema.parse(json);
-      if (!TOKEN_ERRCODES.has(base.errcode) || attempt > 0) throw new WecomError(base.errcode, base.errmsg, path);
-      token = await this.accessToken(token);
-    }
-    throw new WecomError(-1, 'unreachable', path);
+    };
+    return this.call('POST', '/cgi-bin/media/upload', s.mediaUploadResponse, { query: { type }, form: makeForm });
   }
 
   getUserBehaviorData(userid: string, startTime: number, endTime: number) {
     return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, { body: { userid: [userid], start_time: startTime, end_time: endTime } });
   }
+}
+
+/** How long to cache a token or ticket WeCom says lives `expiresIn` seconds: `early` seconds less, never past its expiry. */
+export function cacheSeconds(expiresIn: number, early: number): number {
+  if (expiresIn > early * 2) return expiresIn - early;
+  return Math.max(1, Math.floor(expiresIn / 2));
 }

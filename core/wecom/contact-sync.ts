@@ -44,7 +44,7 @@ async function upsertCustomer(db: Db, corpId: number, c: Contact): Promise<numbe
 }
 
 /** Writes one customer's follow relations (all guides, or only `onlyUserid`) as WeCom reports them. */
-export async function applyContact(db: Db, corpId: number, contact: Contact, follows: Follow[], opts: { onlyUserid?: string; endMissing: boolean }): Promise<ReconcileResult> {
+export async function applyContact(db: Db, corpId: number, contact: Contact, follows: Follow[], opts: { onlyUserid?: string; endMissing: boolean; endReason?: string; skipTouchedSince?: Date }): Promise<ReconcileResult> {
   return db.transaction(async (trx) => {
     const customerId = await upsertCustomer(trx, corpId, contact);
     const guides = await trx('guides').where({ corp_id: corpId }).whereIn('userid', follows.map((f) => f.userid)).select<{ id: number; userid: string }[]>('id', 'userid');
@@ -58,12 +58,14 @@ export async function applyContact(db: Db, corpId: number, contact: Contact, fol
       const guideId = guideOf.get(f.userid);
       if (!guideId) continue; // a member who is not a guide here
       seen.push(guideId);
-      const before = await trx('customer_guides').where({ corp_id: corpId, customer_id: customerId, guide_id: guideId }).first<{ ended_at: Date | null } | undefined>('ended_at');
+      const before = await trx('customer_guides').where({ corp_id: corpId, customer_id: customerId, guide_id: guideId }).first<{ ended_at: Date | null; updated_at: Date } | undefined>('ended_at', 'updated_at');
+      // A relation written after this data was read from WeCom (a callback got there first) holds fresher news.
+      if (before && opts.skipTouchedSince && before.updated_at >= opts.skipTouchedSince) continue;
       const addedAt = new Date(f.createtime * 1000);
       await trx('customer_guides')
         .insert({ corp_id: corpId, customer_id: customerId, guide_id: guideId, added_at: addedAt, add_way: f.add_way, state: f.state ?? null, remark: f.remark || null, description: f.description || null })
         .onConflict(['corp_id', 'customer_id', 'guide_id'])
-        .merge({ added_at: addedAt, add_way: f.add_way, state: f.state ?? null, remark: f.remark || null, description: f.description || null, ended_at: null, end_reason: null, updated_at: trx.fn.now() });
+        .merge({ added_at: addedAt, add_way: f.add_way, state: f.state ?? null, remark: f.remark || null, description: f.description || null, ended_at: null, end_reason: null, updated_at: trx.raw('clock_timestamp()') });
       if (!before || before.ended_at) added.push({ guideId, at: addedAt, state: f.state ?? null });
       // Tags from WeCom replace this relation's WeCom-sourced tags.
       const want = f.tagIds.flatMap((t) => (tagOf.has(t) ? [tagOf.get(t)!] : []));
@@ -79,47 +81,64 @@ export async function applyContact(db: Db, corpId: number, contact: Contact, fol
     if (opts.endMissing) {
       const q = trx('customer_guides').where({ corp_id: corpId, customer_id: customerId }).whereNull('ended_at').whereNotIn('guide_id', seen);
       if (opts.onlyUserid) q.whereIn('guide_id', trx('guides').select('id').where({ corp_id: corpId, userid: opts.onlyUserid }));
-      ended = await q.update({ ended_at: trx.fn.now(), end_reason: 'deleted', updated_at: trx.fn.now() });
+      ended = await q.update({ ended_at: trx.fn.now(), end_reason: opts.endReason ?? 'deleted', updated_at: trx.raw('clock_timestamp()') });
     }
     return { customerId, added, ended };
   });
 }
 
-/** Re-reads one external contact from WeCom and applies it; a contact WeCom no longer has ends every relation. */
-export async function reconcileContact(ctx: AppContext, client: WecomClient, corpId: number, externalUserid: string): Promise<ReconcileResult> {
-  try {
-    const r = await client.getExternalContact(externalUserid);
+/** Advisory-lock key for one contact of one corp. */
+const contactLock = (corpId: number, externalUserid: string) => `wecom-contact:${corpId}:${externalUserid}`;
+
+/**
+ * Re-reads one external contact from WeCom and applies it; a contact WeCom no longer has ends
+ * every relation. Reconciles of one contact run one at a time and read WeCom inside the lock, so
+ * a later event's read always follows an earlier event's write: concurrent and out-of-order
+ * events converge on WeCom's latest state.
+ */
+export async function reconcileContact(ctx: AppContext, client: WecomClient, corpId: number, externalUserid: string, endReason = 'deleted'): Promise<ReconcileResult> {
+  return ctx.db.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [contactLock(corpId, externalUserid)]);
+    let r;
+    try {
+      r = await client.getExternalContact(externalUserid);
+    } catch (err) {
+      if (err instanceof WecomError && err.errcode === 84061) {
+        const ended = await trx('customer_guides')
+          .where({ corp_id: corpId })
+          .whereIn('customer_id', trx('customers').select('id').where({ corp_id: corpId, external_userid: externalUserid }))
+          .whereNull('ended_at')
+          .update({ ended_at: trx.fn.now(), end_reason: endReason, updated_at: trx.raw('clock_timestamp()') });
+        return { customerId: null, added: [], ended };
+      }
+      throw err;
+    }
     const follows: Follow[] = r.follow_user.map((f) => ({ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])) }));
-    const result = await applyContact(ctx.db, corpId, r.external_contact, follows, { endMissing: true });
+    const result = await applyContact(trx, corpId, r.external_contact, follows, { endMissing: true, endReason });
     if (result.customerId) {
-      await recordInteractions(ctx.db, result.added.map((a) => ({
+      await recordInteractions(trx, result.added.map((a) => ({
         corpId, guideId: a.guideId, customerId: result.customerId!, occurredAt: a.at, kind: 'customer_added', source: 'wecom', evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`, detail: { state: a.state },
       })));
     }
     return result;
-  } catch (err) {
-    if (err instanceof WecomError && err.errcode === 84061) {
-      const ended = await ctx.db('customer_guides')
-        .where({ corp_id: corpId })
-        .whereIn('customer_id', ctx.db('customers').select('id').where({ corp_id: corpId, external_userid: externalUserid }))
-        .whereNull('ended_at')
-        .update({ ended_at: ctx.db.fn.now(), end_reason: 'deleted', updated_at: ctx.db.fn.now() });
-      return { customerId: null, added: [], ended };
-    }
-    throw err;
-  }
+  });
 }
+
+const dbClock = async (db: Db): Promise<Date> => ((await db.raw('select clock_timestamp() as t')) as { rows: { t: Date }[] }).rows[0]!.t;
 
 /** Full sync of one guide's customers (batch/get_by_user, cursor paging). */
 export async function syncGuideContacts(ctx: AppContext, client: WecomClient, corpId: number, userid: string): Promise<{ contacts: number; added: number; ended: number }> {
   const seenCustomers: number[] = [];
   let added = 0;
   let cursor = '';
+  // Callbacks keep arriving during a sync; relations they write after a page was read are newer than the page.
+  const startedAt = await dbClock(ctx.db);
   do {
+    const readAt = await dbClock(ctx.db);
     const page = await client.batchGetByUser([userid], cursor, 100);
     for (const e of page.external_contact_list) {
       const f = e.follow_info;
-      const r = await applyContact(ctx.db, corpId, e.external_contact, [{ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tag_id }], { onlyUserid: userid, endMissing: false });
+      const r = await applyContact(ctx.db, corpId, e.external_contact, [{ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tag_id }], { onlyUserid: userid, endMissing: false, skipTouchedSince: readAt });
       if (r.customerId) seenCustomers.push(r.customerId);
       added += r.added.length;
     }
@@ -130,7 +149,8 @@ export async function syncGuideContacts(ctx: AppContext, client: WecomClient, co
     .whereIn('guide_id', ctx.db('guides').select('id').where({ corp_id: corpId, userid }))
     .whereNull('ended_at')
     .whereNotIn('customer_id', seenCustomers)
-    .update({ ended_at: ctx.db.fn.now(), end_reason: 'sync', updated_at: ctx.db.fn.now() });
+    .where('updated_at', '<', startedAt)
+    .update({ ended_at: ctx.db.fn.now(), end_reason: 'sync', updated_at: ctx.db.raw('clock_timestamp()') });
   return { contacts: seenCustomers.length, added, ended };
 }
 
@@ -146,8 +166,10 @@ export function tagKindOf(groupName: string): 'value' | 'stage' | 'preference' |
 
 /** Mirrors the corp tag library; groups and tags WeCom no longer has are marked deleted. */
 export async function syncCorpTags(ctx: AppContext, client: WecomClient, corpId: number): Promise<{ groups: number; tags: number }> {
-  const { tag_group } = await client.getCorpTags();
   return ctx.db.transaction(async (trx) => {
+    // One tag sync per corp at a time, reading WeCom inside the lock: an older read never lands last.
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`wecom-tags:${corpId}`]);
+    const { tag_group } = await client.getCorpTags();
     let tagCount = 0;
     for (const g of tag_group) {
       const [grp] = await trx('tag_groups')

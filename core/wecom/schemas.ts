@@ -56,6 +56,10 @@ export const corpTagListResponse = z.object({
     tag: z.array(z.object({ id: z.string(), name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0), deleted: z.boolean().optional() })),
   })),
 });
+const corpTag = z.object({ id: z.string(), name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0) });
+export const addCorpTagResponse = z.object({
+  tag_group: z.object({ group_id: z.string(), group_name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0), tag: z.array(corpTag) }),
+});
 export const contactWayResponse = z.object({ config_id: z.string(), qr_code: z.string().optional() });
 export const emptyResponse = z.object({});
 
@@ -73,6 +77,10 @@ const billItem = z.object({
   mch_id: z.string().optional(),
   remark: z.string().optional(),
   total_refund_fee: z.number().int().optional().default(0),
+  refund_list: z.array(z.object({ out_refund_no: z.string(), refund_fee: z.number().int(), refund_status: z.number().int() }).passthrough()).optional(),
+  // The payer's contact details: the current doc says payer_info, some SDKs contact_info (unconfirmed): accept either.
+  payer_info: z.object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() }).passthrough().optional(),
+  contact_info: z.object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() }).passthrough().optional(),
 }).passthrough();
 export type BillItem = z.infer<typeof billItem>;
 export const billListResponse = z.object({ next_cursor: z.string().optional(), bill_list: z.array(billItem).default([]) });

@@ -7,14 +7,22 @@ import { attributeJob } from '../jobs/attribution.jobs';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob } from '../jobs/wecom.jobs';
 import type { Logger } from '../logger';
 import { pollBills } from './bills';
-import { parseEventXml } from './callback';
+import { parseEventXml, type CallbackEvent } from './callback';
 import { getWecomClient } from './corp-client';
 import { reconcileContact, syncCorpTags, syncGuideContacts } from './contact-sync';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
 
-const CONTACT_CHANGES = new Set(['add_external_contact', 'add_half_external_contact', 'edit_external_contact', 'del_external_contact', 'del_follow_user']);
+/** Every change_external_contact type re-reads the contact: WeCom's current state is the truth. */
+const CONTACT_CHANGES = new Set(['add_external_contact', 'add_half_external_contact', 'edit_external_contact', 'del_external_contact', 'del_follow_user', 'transfer_fail']);
+
+/** Why a relation ended, as far as the event says (the relation itself comes from WeCom). */
+function endReasonOf(ev: CallbackEvent): string {
+  if (ev.ChangeType === 'del_follow_user') return 'customer_deleted';
+  if (ev.ChangeType === 'del_external_contact') return ev.Source === 'DELETE_BY_TRANSFER' ? 'transferred' : 'guide_deleted';
+  return 'deleted';
+}
 
 export async function processCallbackEvent(ctx: AppContext, corpId: number, eventId: number, log: Logger): Promise<string> {
   const row = await ctx.db('wecom_callback_events').where({ id: eventId, corp_id: corpId }).first<{ xml: string; status: string } | undefined>('xml', 'status');
@@ -25,14 +33,13 @@ export async function processCallbackEvent(ctx: AppContext, corpId: number, even
     const client = await getWecomClient(ctx, corpId);
     let outcome = 'ignored';
     if (ev.Event === 'change_external_contact' && ev.ChangeType && CONTACT_CHANGES.has(ev.ChangeType) && ev.ExternalUserID) {
-      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID);
+      if (ev.ChangeType === 'transfer_fail') log.warn({ userid: ev.UserID, externalUserid: ev.ExternalUserID, reason: ev.FailReason }, 'customer transfer failed; the customer stays with their guide');
+      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, endReasonOf(ev));
       if (r.customerId && r.added.length) await ctx.queues.enqueue(attributeJob, { corpId, customerIds: [r.customerId], reason: `customer added (${ev.ChangeType})` });
       outcome = `contact ${ev.ExternalUserID}: ${r.added.length} added, ${r.ended} ended`;
-    } else if (ev.Event === 'change_external_contact' && ev.ChangeType === 'transfer_fail') {
-      outcome = 'transfer failed (logged)';
-      log.warn({ ev }, 'customer transfer failed');
     } else if (ev.Event === 'change_external_tag') {
-      await ctx.queues.enqueue(syncTagsJob, { corpId });
+      // Its own job per event: a per-minute id would swallow a second change made in the same minute.
+      await ctx.queues.enqueue(syncTagsJob, { corpId }, { jobId: `sync-tags-${corpId}-event-${eventId}` });
       outcome = 'tag sync enqueued';
     }
     await ctx.db('wecom_callback_events').where({ id: eventId }).update({ status: 'processed', processed_at: ctx.db.fn.now(), error: null });

@@ -6,11 +6,14 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
-import { pollBillsJob } from '../../core/jobs/wecom.jobs';
+import { pollBillsJob, syncContactsJob } from '../../core/jobs/wecom.jobs';
+import { pollBills } from '../../core/wecom/bills';
+import { receiveCallback } from '../../core/wecom/callback';
 import { WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
 import { ensureMediaId } from '../../core/wecom/media';
-import { runBillPoll } from '../../core/wecom/service';
+import { runBehaviorData, runBillPoll } from '../../core/wecom/service';
+import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
@@ -227,5 +230,205 @@ describe('WeCom layer against the sandbox', () => {
     const later = await ensureMediaId(ctx, corp.id, id, Date.now() + 3 * 86_400_000);
     expect(later).not.toBe(a);
     expect(sb.state.stats.mediaUpload - before).toBe(2);
+  });
+});
+
+describe('WeCom layer: a second tenant, races, resumption and retries', () => {
+  let b: CorpFixture;
+  let storeB = 0;
+  let g1: { id: number; userid: string };
+  let g2: { id: number; userid: string };
+  const apiB = (path: string, body?: unknown) =>
+    fetch(`${sb.url}/sandbox/api/corps/${b.wecomCorpId}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
+      if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, unknown>>;
+    });
+  async function settleB(): Promise<void> {
+    await expect.poll(async () => ((await apiB('/callbacks')) as unknown as { status: string }[]).every((c) => c.status !== 'pending'), { timeout: 5000, interval: 20 }).toBe(true);
+    await ctx.queues.drain();
+  }
+  const relation = (ext: string, guideId: number) =>
+    ctx.db('customer_guides as cg').join('customers as c', 'c.id', 'cg.customer_id').where({ 'c.external_userid': ext, 'cg.guide_id': guideId, 'cg.corp_id': b.id }).first('cg.ended_at', 'cg.end_reason', 'cg.state', 'cg.add_way');
+  function signedPostB(xml: string) {
+    const enc = encrypt(b.callbackAesKey, xml, b.wecomCorpId);
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = getSignature(b.callbackToken, ts, 'n2', enc);
+    return { url: `${api}/wecom/callback/${b.wecomCorpId}?msg_signature=${sig}&timestamp=${ts}&nonce=n2`, body: `<xml><ToUserName><![CDATA[${b.wecomCorpId}]]></ToUserName><AgentID><![CDATA[${b.agentId}]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>` };
+  }
+
+  beforeAll(async () => {
+    b = await createCorp(ctx.db, ctx.secrets, { name: '第二租户' });
+    storeB = await createStore(ctx.db, b.id, await createRegion(ctx.db, b.id));
+    g1 = await createGuide(ctx.db, b.id, storeB, { userid: 'wangfang', name: '王芳' });
+    g2 = await createGuide(ctx.db, b.id, storeB, { userid: 'zhaolei', name: '赵磊' });
+    await fetch(`${sb.url}/sandbox/api/corps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ corpid: b.wecomCorpId, name: '第二租户', agentid: b.agentId, secret: b.agentSecret, callback: { url: `${api}/wecom/callback/${b.wecomCorpId}`, token: b.callbackToken, encodingAESKey: b.callbackAesKey } }),
+    });
+    await apiB('/members', { members: [{ userid: 'wangfang', name: '王芳' }, { userid: 'zhaolei', name: '赵磊' }] });
+    await apiB('/contact-ways', { state: 'st_b', userids: ['wangfang'] });
+  });
+
+  it('keeps tenants apart: own secrets sealed at rest, own tokens, and one corp cannot sign for another', async () => {
+    const row = await ctx.db('corps').where({ id: b.id }).first();
+    expect(row.agent_secret_enc).not.toContain(b.agentSecret);
+    expect(row.callback_aes_key_enc).not.toContain(b.callbackAesKey);
+    const { external_userid } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '孙女士' } })) as { external_userid: string };
+    await settleB();
+    expect(await ctx.db('customers').where({ external_userid }).pluck('corp_id')).toEqual([b.id]);
+    expect(await relation(external_userid, g1.id)).toMatchObject({ ended_at: null, state: 'st_b', add_way: 1 });
+    const [ta, tb] = await Promise.all([(await getWecomClient(ctx, corp.id)).accessToken(), (await getWecomClient(ctx, b.id)).accessToken()]);
+    expect(ta).not.toBe(tb);
+    // Corp A's token and key, posted to corp B's URL.
+    const enc = encrypt(corp.callbackAesKey, eventXml('edit_external_contact', external_userid, Math.floor(Date.now() / 1000)), corp.wecomCorpId);
+    const ts = Math.floor(Date.now() / 1000);
+    const r = await fetch(`${api}/wecom/callback/${b.wecomCorpId}?msg_signature=${getSignature(corp.callbackToken, ts, 'x', enc)}&timestamp=${ts}&nonce=x`, { method: 'POST', body: `<xml><Encrypt><![CDATA[${enc}]]></Encrypt></xml>` });
+    expect(r.status).toBe(401);
+    // B's token, but a payload encrypted for another receive id.
+    const foreign = encrypt(b.callbackAesKey, '<xml><ToUserName>x</ToUserName></xml>', corp.wecomCorpId);
+    const r2 = await fetch(`${api}/wecom/callback/${b.wecomCorpId}?msg_signature=${getSignature(b.callbackToken, ts, 'y', foreign)}&timestamp=${ts}&nonce=y`, { method: 'POST', body: `<xml><Encrypt><![CDATA[${foreign}]]></Encrypt></xml>` });
+    expect(r2.status).toBe(401);
+    expect(((await r2.json()) as { error: { message: string } }).error.message).toMatch(/receive id/);
+  });
+
+  it('converges when two events for one customer are processed at the same time (a slow read cannot land last)', async () => {
+    const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '周女士' } })) as { external_userid: string };
+    await settleB();
+    expect((await relation(ext, g1.id))?.ended_at).toBeNull();
+    // The guide edits the customer's tags; our re-read of the contact is slow on the network…
+    await apiB('/faults', { delay: { path: 'externalcontact/get', count: 1, ms: 600 } });
+    await apiB('/actions/edit-tags', { userid: 'wangfang', external_userid: ext, add: [] });
+    await expect.poll(() => sb.state.delayedInFlight, { timeout: 5000, interval: 10 }).toBe(1);
+    // …and meanwhile the customer deletes the guide, whose event is processed concurrently.
+    await apiB('/actions/customer-deletes-guide', { userid: 'wangfang', external_userid: ext });
+    await settleB();
+    expect(sb.state.delayedInFlight).toBe(0);
+    expect(await relation(ext, g1.id)).toMatchObject({ ended_at: expect.any(Date), end_reason: 'customer_deleted' });
+  });
+
+  it('processes an event that was stored but never queued when WeCom retries it', async () => {
+    const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '吴先生' } })) as { external_userid: string };
+    await settleB();
+    const xml = `<xml><ToUserName><![CDATA[${b.wecomCorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType><UserID><![CDATA[wangfang]]></UserID><ExternalUserID><![CDATA[${ext}]]></ExternalUserID></xml>`;
+    const p = signedPostB(xml);
+    // The first delivery was stored, then the process died before queueing it.
+    const u = new URL(p.url);
+    const stored = await receiveCallback(ctx, b.wecomCorpId, Object.fromEntries(u.searchParams), p.body);
+    expect(stored).toMatchObject({ isNew: true, pending: true });
+    await ctx.queues.drain();
+    expect(await ctx.db('wecom_callback_events').where({ id: stored.eventId }).first('status')).toEqual({ status: 'received' });
+    // WeCom did not get its 200, so it delivers again.
+    expect((await fetch(p.url, { method: 'POST', body: p.body })).status).toBe(200);
+    await ctx.queues.drain();
+    expect(await ctx.db('wecom_callback_events').where({ id: stored.eventId }).first('status', 'deliveries')).toEqual({ status: 'processed', deliveries: 2 });
+    // A third delivery after processing queues nothing and changes nothing.
+    expect((await fetch(p.url, { method: 'POST', body: p.body })).status).toBe(200);
+    expect(await ctx.queues.queue('wecom').getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  it('handles customer transfers: a failed one leaves the customer with the guide, a done one moves them', async () => {
+    const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '郑女士' } })) as { external_userid: string };
+    await settleB();
+    await apiB('/actions/transfer-customer', { handover_userid: 'wangfang', takeover_userid: 'zhaolei', external_userid: ext, outcome: 'customer_refused' });
+    await settleB();
+    expect(await ctx.db('wecom_callback_events').where({ corp_id: b.id, change_type: 'transfer_fail' }).pluck('status')).toEqual(['processed']);
+    expect((await relation(ext, g1.id))?.ended_at).toBeNull();
+    expect(await relation(ext, g2.id)).toBeUndefined();
+    await apiB('/actions/transfer-customer', { handover_userid: 'wangfang', takeover_userid: 'zhaolei', external_userid: ext });
+    await settleB();
+    expect(await relation(ext, g1.id)).toMatchObject({ ended_at: expect.any(Date), end_reason: 'transferred' });
+    expect(await relation(ext, g2.id)).toMatchObject({ ended_at: null, add_way: 202, state: 'st_b' });
+  });
+
+  it('reads every follower of a customer with more than 500 (follow_user pages), ending nobody by mistake', async () => {
+    const crowd = Array.from({ length: 500 }, (_, i) => ({ userid: `m${i}`, name: `成员${i}` }));
+    await apiB('/members', { members: crowd });
+    const ext = 'wmcrowded0001';
+    await apiB('/contacts', { contacts: [{ external_userid: ext, name: '大客户', follow_user: [...crowd.map((m) => ({ userid: m.userid, createtime: 1_700_000_000 })), { userid: 'zhaolei', createtime: 1_700_000_500, state: 'st_b' }] }] });
+    const client = await getWecomClient(ctx, b.id);
+    const full = await client.getExternalContact(ext);
+    expect(full.follow_user).toHaveLength(501);
+    // zhaolei (the 501st follower) edits the customer's tags in the client.
+    await apiB('/actions/edit-tags', { userid: 'zhaolei', external_userid: ext, add: [] });
+    await settleB();
+    expect(await relation(ext, g2.id)).toMatchObject({ ended_at: null, state: 'st_b' });
+  });
+
+  it('a nightly contact sync does not end a relation a callback added while the sync was reading', async () => {
+    await apiB('/faults', { delay: { path: 'externalcontact/batch/get_by_user', count: 1, ms: 600 } });
+    await ctx.queues.enqueue(syncContactsJob, { corpId: b.id, userid: 'wangfang' });
+    await expect.poll(() => sb.state.delayedInFlight, { timeout: 5000, interval: 10 }).toBe(1);
+    const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '冯女士' } })) as { external_userid: string };
+    await settleB();
+    expect(sb.state.delayedInFlight).toBe(0);
+    expect(await relation(ext, g1.id)).toMatchObject({ ended_at: null, state: 'st_b' });
+  });
+
+  it('resyncs corp tags on every change_external_tag, even two in the same minute', async () => {
+    const { tag_id: t1 } = (await apiB('/actions/admin-edit-tag', { change: 'create', group_name: '尺码', name: '鞋码 38' })) as { tag_id: string };
+    await settleB();
+    const { tag_id: t2 } = (await apiB('/actions/admin-edit-tag', { change: 'create', group_name: '尺码', name: '鞋码 39' })) as { tag_id: string };
+    await settleB();
+    expect(await ctx.db('tags').where({ corp_id: b.id }).whereNull('deleted_at').orderBy('name').pluck('wecom_tag_id')).toEqual([t1, t2]);
+    await apiB('/actions/admin-edit-tag', { change: 'delete', tag_id: t1 });
+    await settleB();
+    expect(await ctx.db('tags').where({ corp_id: b.id }).whereNull('deleted_at').pluck('wecom_tag_id')).toEqual([t2]);
+    expect(await ctx.db('tag_groups').where({ corp_id: b.id }).first('kind')).toEqual({ kind: 'size' });
+  });
+
+  it('resumes a bill poll that died mid-window with the same window, losing and doubling nothing', async () => {
+    const t = Math.floor(Date.now() / 1000);
+    const ids: string[] = [];
+    for (const [i, fen] of [12_900, 25_000, 7_800].entries()) {
+      ids.push(((await apiB('/actions/transfer', { payee_userid: 'wangfang', amount_fen: fen, pay_time: t - 300 + i * 100, payer: { name: '钱女士', phone: '138****0000', address: '上海' } })) as { transaction_id: string }).transaction_id);
+    }
+    const client = await getWecomClient(ctx, b.id);
+    // An earlier run brought the corp up to date, so this window is short and ends at "now".
+    await pollBills(ctx, client, b.id, t - 1000);
+    let calls = 0;
+    // The worker dies after the first page.
+    const dying = Object.assign(Object.create(client) as WecomClient, {
+      getBillList: (body: Parameters<WecomClient['getBillList']>[0]) => (++calls === 2 ? Promise.reject(new Error('worker killed')) : client.getBillList(body)),
+    });
+    await expect(pollBills(ctx, dying, b.id, t, { limit: 1 })).rejects.toThrow('worker killed');
+    expect(await ctx.db('transfers').where({ corp_id: b.id }).count('* as n').first()).toEqual({ n: 1 });
+    // A minute later the next run resumes the saved cursor on the window it belongs to.
+    const r = await pollBills(ctx, client, b.id, t + 60, { limit: 1 });
+    expect(r.newTransferIds).toHaveLength(2);
+    expect(await ctx.db('transfers').where({ corp_id: b.id }).orderBy('pay_time').pluck('transaction_id')).toEqual(ids);
+    expect((await ctx.db('transfers').where({ corp_id: b.id }).first('raw')).raw).toMatchObject({ payer_info: { name: '钱女士' } });
+    const again = await pollBills(ctx, client, b.id, t + 120, { limit: 1 });
+    expect(again.newTransferIds).toEqual([]);
+  });
+
+  it('stores behaviour data for exactly the guide and the China-time day asked for', async () => {
+    const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    expect(await runBehaviorData(ctx, b.id, 'wangfang', day)).toBe(1);
+    const rows = await ctx.db('guide_behavior_daily').where({ corp_id: b.id }).select('guide_id', 'day', 'new_contact_cnt');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ guide_id: g1.id, day });
+    // The three customers who still follow her, all added today.
+    expect(rows[0].new_contact_cnt).toBe(3);
+  });
+
+  it('caches JS-SDK tickets per corp and app: repeated signatures fetch each ticket once', async () => {
+    const before = sb.state.stats.tickets;
+    const session = signSession(ctx.cfg.SESSION_SECRET, { corpId: b.id, userid: 'wangfang' }, 600);
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`${api}/api/wecom/jssdk-signatures`, { method: 'POST', headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `http://127.0.0.1:3000/sidebar?i=${i}#x` }) });
+      expect(r.status).toBe(200);
+    }
+    expect(sb.state.stats.tickets - before).toBe(2);
+  });
+
+  it('turns a timeout into a WecomError with an errcode', async () => {
+    const client = new WecomClient({ baseUrl: sb.url, corpid: b.wecomCorpId, secret: b.agentSecret, app: 'timeout-test', redis: ctx.redis, keyPrefix: ctx.queues.prefix, timeoutMs: 100 });
+    await client.accessToken();
+    await apiB('/faults', { delay: { path: 'externalcontact/list', count: 1, ms: 1000 } });
+    const err: unknown = await client.listExternalContacts('wangfang').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WecomError);
+    expect(err).toMatchObject({ errcode: -1, errmsg: expect.stringMatching(/timed out/) });
+    await expect.poll(() => sb.state.delayedInFlight, { timeout: 5000, interval: 20 }).toBe(0);
   });
 });

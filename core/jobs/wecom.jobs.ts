@@ -18,7 +18,7 @@ export const behaviorDataJob = defineJob({ queue: 'wecom', name: 'wecom-behavior
 /** A guide's tag edit in the sidebar, written to WeCom (mark_tag). Tag ids are ours. */
 export const markTagJob = defineJob({ queue: 'wecom', name: 'wecom-mark-tag', schema: z.object({ corpId, guideId: z.number().int().positive(), customerId: z.number().int().positive(), add: z.array(z.number().int().positive()), remove: z.array(z.number().int().positive()) }) });
 
-/** Scheduled fan-out: one job per corp (and per guide for contacts and behaviour). */
-export const wecomFanoutJob = defineJob({ queue: 'wecom', name: 'wecom-fanout', schema: z.object({ kind: z.enum(['bills', 'tags', 'contacts', 'behavior']) }) });
+/** Scheduled fan-out: one job per corp (and per guide for contacts and behaviour; per stuck event for callbacks). */
+export const wecomFanoutJob = defineJob({ queue: 'wecom', name: 'wecom-fanout', schema: z.object({ kind: z.enum(['bills', 'tags', 'contacts', 'behavior', 'callbacks']) }) });
 
 export const wecomJobs = [wecomCallbackJob, syncContactsJob, syncTagsJob, pollBillsJob, behaviorDataJob, markTagJob, wecomFanoutJob];

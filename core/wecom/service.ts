@@ -4,7 +4,7 @@ import utc from 'dayjs/plugin/utc.js';
 import timezone from 'dayjs/plugin/timezone.js';
 import type { AppContext } from '../context';
 import { attributeJob } from '../jobs/attribution.jobs';
-import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob } from '../jobs/wecom.jobs';
+import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob, wecomCallbackJob } from '../jobs/wecom.jobs';
 import type { Logger } from '../logger';
 import { pollBills } from './bills';
 import { parseEventXml, type CallbackEvent } from './callback';
@@ -90,8 +90,28 @@ export async function runMarkTag(ctx: AppContext, p: { corpId: number; guideId: 
   await (await getWecomClient(ctx, p.corpId)).markTag({ userid: guide.userid, external_userid: customer.external_userid, add_tag: add, remove_tag: remove });
 }
 
+/** Callback events stored but still unprocessed after this long are queued again. */
+const STUCK_CALLBACK_S = 120;
+
+/**
+ * Queues stored callback events that never reached a worker (the process died between storing
+ * and queueing, and WeCom's retries were used up). The job id is the event id, so an event
+ * already queued is not queued twice.
+ */
+export async function requeueStuckCallbacks(ctx: AppContext): Promise<number> {
+  const stuck = await ctx.db('wecom_callback_events')
+    .where({ status: 'received' })
+    .where('received_at', '<', ctx.db.raw(`now() - interval '${STUCK_CALLBACK_S} seconds'`))
+    .orderBy('id')
+    .limit(1000)
+    .select<{ id: number; corp_id: number }[]>('id', 'corp_id');
+  await ctx.queues.enqueueMany(wecomCallbackJob, stuck.map((e) => ({ corpId: e.corp_id, eventId: e.id })));
+  return stuck.length;
+}
+
 /** Scheduled fan-out to per-corp (and per-guide) jobs with deterministic ids. */
-export async function fanOut(ctx: AppContext, kind: 'bills' | 'tags' | 'contacts' | 'behavior'): Promise<number> {
+export async function fanOut(ctx: AppContext, kind: 'bills' | 'tags' | 'contacts' | 'behavior' | 'callbacks'): Promise<number> {
+  if (kind === 'callbacks') return requeueStuckCallbacks(ctx);
   const corps = await ctx.db('corps').select<{ id: number; timezone: string }[]>('id', 'timezone');
   let n = 0;
   for (const c of corps) {

@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
-import { pollBillsJob, syncContactsJob } from '../../core/jobs/wecom.jobs';
+import { pollBillsJob, syncContactsJob, wecomFanoutJob } from '../../core/jobs/wecom.jobs';
 import { pollBills } from '../../core/wecom/bills';
 import { receiveCallback } from '../../core/wecom/callback';
 import { WecomClient } from '../../core/wecom/client';
@@ -327,6 +327,22 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
     expect(await ctx.queues.queue('wecom').getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
   });
 
+  it('a scheduled sweep queues an event that was stored but never queued', async () => {
+    const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '陈先生' } })) as { external_userid: string };
+    await settleB();
+    const xml = `<xml><ToUserName><![CDATA[${b.wecomCorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType><UserID><![CDATA[wangfang]]></UserID><ExternalUserID><![CDATA[${ext}]]></ExternalUserID></xml>`;
+    const p = signedPostB(xml);
+    const stored = await receiveCallback(ctx, b.wecomCorpId, Object.fromEntries(new URL(p.url).searchParams), p.body);
+    // Too fresh to be called stuck: it may still be on its way to the queue.
+    await ctx.queues.enqueue(wecomFanoutJob, { kind: 'callbacks' }, { jobId: 'sweep-fresh' });
+    await ctx.queues.drain();
+    expect(await ctx.db('wecom_callback_events').where({ id: stored.eventId }).first('status')).toEqual({ status: 'received' });
+    await ctx.db('wecom_callback_events').where({ id: stored.eventId }).update({ received_at: ctx.db.raw("now() - interval '10 minutes'") });
+    await Promise.all([ctx.queues.enqueue(wecomFanoutJob, { kind: 'callbacks' }, { jobId: 'sweep-a' }), ctx.queues.enqueue(wecomFanoutJob, { kind: 'callbacks' }, { jobId: 'sweep-b' })]);
+    await ctx.queues.drain();
+    expect(await ctx.db('wecom_callback_events').where({ id: stored.eventId }).first('status')).toEqual({ status: 'processed' });
+  });
+
   it('handles customer transfers: a failed one leaves the customer with the guide, a done one moves them', async () => {
     const { external_userid: ext } = (await apiB('/actions/scan-contact-way', { state: 'st_b', customer: { name: '郑女士' } })) as { external_userid: string };
     await settleB();
@@ -408,8 +424,9 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
     const rows = await ctx.db('guide_behavior_daily').where({ corp_id: b.id }).select('guide_id', 'day', 'new_contact_cnt');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ guide_id: g1.id, day });
-    // The three customers who still follow her, all added today.
-    expect(rows[0].new_contact_cnt).toBe(3);
+    // Every customer who still follows her was added today, in this file.
+    const following = await ctx.db('customer_guides').where({ guide_id: g1.id }).whereNull('ended_at').count('* as n').first();
+    expect(rows[0].new_contact_cnt).toBe(following?.n);
   });
 
   it('caches JS-SDK tickets per corp and app: repeated signatures fetch each ticket once', async () => {

@@ -25,6 +25,8 @@ const corpBody = z.object({
   secret: z.string().min(1),
   contactSecret: z.string().optional(),
   callback: z.object({ url: z.url(), token: z.string().min(1), encodingAESKey: z.string().length(43) }).optional(),
+  /** 网页授权及JS-SDK 可信域名: when set, OAuth redirects elsewhere fail with 50001, as in WeCom. */
+  trustedDomains: z.array(z.string().min(1)).optional(),
 });
 const followBody = z.object({ userid: z.string(), remark: z.string().optional(), description: z.string().optional(), createtime: z.number().int(), add_way: z.number().int().optional(), state: z.string().max(30).optional(), tag_ids: z.array(z.string()).optional() });
 const contactBody = z.object({ external_userid: z.string().min(1), name: z.string().min(1), type: z.union([z.literal(1), z.literal(2)]).optional(), gender: z.number().int().min(0).max(2).optional(), unionid: z.string().optional(), avatar: z.string().optional(), follow_user: z.array(followBody) });

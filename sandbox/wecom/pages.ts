@@ -15,6 +15,16 @@ export function pagesRouter(state: SandboxState, now: () => number): Router {
     if (!corp) return void res.status(400).send(`<p>appid ${esc(q.appid ?? '')} is not a corp in the sandbox</p>`);
     if (q.response_type !== 'code' || !q.redirect_uri) return void res.status(400).send('<p>response_type=code and redirect_uri are required</p>');
     if (q.scope === 'snsapi_privateinfo' && String(corp.agentid) !== q.agentid) return void res.status(400).send('<p>agentid does not match the corp</p>');
+    if (q.state !== undefined && !/^[a-zA-Z0-9]{0,128}$/.test(q.state)) return void res.status(400).send('<p>state must be [a-zA-Z0-9], at most 128 bytes</p>');
+    let redirectHost: string;
+    try {
+      redirectHost = new URL(q.redirect_uri).hostname;
+    } catch {
+      return void res.status(400).send('<p>redirect_uri is not a URL</p>');
+    }
+    if (corp.trustedDomains && !corp.trustedDomains.includes(redirectHost)) {
+      return void res.status(400).send(`<p>errcode 50001: redirect_url未登记可信域名 (${esc(redirectHost)})</p>`);
+    }
     // The member signed into the simulated desktop client is authorised silently, as in WeCom.
     const client = /(?:^|;\s*)sandbox_client_user=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
     const [clientCorp, clientUser] = client ? decodeURIComponent(client).split(':') : [];

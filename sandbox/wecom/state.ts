@@ -76,6 +76,7 @@ export interface Corp {
   secret: string;
   contactSecret?: string;
   callback?: { url: string; token: string; encodingAESKey: string };
+  trustedDomains?: string[];
   members: Map<string, { userid: string; name: string }>;
   contacts: Map<string, Contact>;
   groups: TagGroup[];
@@ -119,10 +120,10 @@ export class SandboxState {
     this.sentMessages = [];
   }
 
-  upsertCorp(c: { corpid: string; name: string; agentid: number; secret: string; contactSecret?: string | undefined; callback?: Corp['callback'] | undefined }): Corp {
+  upsertCorp(c: { corpid: string; name: string; agentid: number; secret: string; contactSecret?: string | undefined; callback?: Corp['callback'] | undefined; trustedDomains?: string[] | undefined }): Corp {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
-      ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback }
+      ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback, trustedDomains: c.trustedDomains }
       : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
     this.corps.set(c.corpid, corp);
     return corp;

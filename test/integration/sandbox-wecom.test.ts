@@ -210,6 +210,21 @@ describe('sandbox WeCom: contacts, tags, bills, OAuth', () => {
   });
 });
 
+describe('sandbox WeCom: OAuth trusted domains', () => {
+  it('refuses to redirect outside the trusted domains (50001) and a state outside [a-zA-Z0-9]', async () => {
+    await call('/sandbox/api/corps', { corpid: 'wwtrusted01', name: '可信域名', agentid: 1000003, secret: 's3', trustedDomains: ['guide.example.com'] });
+    await call('/sandbox/api/corps/wwtrusted01/members', { members: [{ userid: 'licui', name: '李翠' }] });
+    const authorize = (redirect: string, state = 'abc') => fetch(`${sb.url}/connect/oauth2/authorize?appid=wwtrusted01&redirect_uri=${encodeURIComponent(redirect)}&response_type=code&scope=snsapi_base&state=${state}&sandbox_userid=licui`, { redirect: 'manual' });
+    const bad = await authorize('https://evil.example.net/cb');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/50001/);
+    expect((await authorize('https://guide.example.com/api/auth/wecom/callback', 'a-b')).status).toBe(400);
+    const good = await authorize('https://guide.example.com/api/auth/wecom/callback');
+    expect(good.status).toBe(302);
+    expect(new URL(good.headers.get('location')!).hostname).toBe('guide.example.com');
+  });
+});
+
 describe('sandbox WeCom: client-side actions fire encrypted callbacks', () => {
   const parser = new XMLParser({ parseTagValue: false });
 

@@ -3,6 +3,7 @@
  * Redis (shared by every process) and refreshed single-flight per process; token errors refresh
  * and retry once; rate limits back off without refreshing; every response is parsed by zod.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from '../logger';
@@ -21,6 +22,10 @@ export interface WecomClientOptions {
   timeoutMs?: number;
   backoffMs?: number[];
 }
+
+/** How long one process may hold the cross-process gettoken lock, and how often the others look for its token. */
+const TOKEN_LOCK_MS = 5_000;
+const LOCK_POLL_MS = 25;
 
 type Query = Record<string, string | number | undefined>;
 /** A JSON body, or a factory for a multipart body (rebuilt on every attempt). */
@@ -72,19 +77,36 @@ export class WecomClient {
     return { errcode: 0, errmsg: 'ok', data: parsed.data };
   }
 
-  /** The cached token, or a fresh one (single-flight: concurrent callers share one gettoken). */
+  /**
+   * The cached token, or a fresh one. Single-flight twice over: concurrent callers in this process
+   * share one promise, and processes share a Redis lock, so a burst of 42001s anywhere in the
+   * deployment calls gettoken once; the others pick up the token it stored.
+   */
   async accessToken(stale?: string): Promise<string> {
     const cached = await this.o.redis.get(this.key('token'));
     if (cached && cached !== stale) return cached;
     if (this.inflightToken) return this.inflightToken;
     this.inflightToken = (async () => {
+      const lockKey = this.key('token-lock');
+      const mine = randomBytes(8).toString('hex');
       try {
+        for (let waited = 0; ; waited += LOCK_POLL_MS) {
+          if ((await this.o.redis.set(lockKey, mine, 'PX', TOKEN_LOCK_MS, 'NX')) === 'OK') break;
+          // Another process is fetching: use its token when it lands (or fetch anyway if it died).
+          if (waited >= TOKEN_LOCK_MS) break;
+          await new Promise((res) => setTimeout(res, LOCK_POLL_MS));
+          const landed = await this.o.redis.get(this.key('token'));
+          if (landed && landed !== stale) return landed;
+        }
+        const landed = await this.o.redis.get(this.key('token'));
+        if (landed && landed !== stale) return landed;
         const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
         if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
         // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
         await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
         return r.data.access_token;
       } finally {
+        if ((await this.o.redis.get(lockKey)) === mine) await this.o.redis.del(lockKey);
         this.inflightToken = null;
       }
     })();

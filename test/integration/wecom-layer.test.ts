@@ -150,6 +150,18 @@ describe('WeCom layer against the sandbox', () => {
     expect(sb.state.stats.gettoken - before).toBe(1);
   });
 
+  it('calls gettoken once for a 42001 burst across processes sharing Redis', async () => {
+    // Two clients for the same corp and app stand for two worker processes.
+    const proc = () => new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'multi', redis: ctx.redis, keyPrefix: ctx.queues.prefix });
+    const [p1, p2] = [proc(), proc()];
+    await p1.listExternalContacts('licui');
+    await sandboxApi('/faults', { expireTokens: true });
+    const before = sb.state.stats.gettoken;
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? p1 : p2).listExternalContacts('licui')));
+    expect(results).toHaveLength(20);
+    expect(sb.state.stats.gettoken - before).toBe(1);
+  });
+
   it('backs off on a 45009 burst without refreshing the token, then succeeds', async () => {
     const client = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'test', redis: ctx.redis, keyPrefix: ctx.queues.prefix, backoffMs: [5, 5, 5] });
     await client.listExternalContacts('licui');

@@ -8,7 +8,7 @@ import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
 import { pollBillsJob, syncContactsJob, wecomFanoutJob } from '../../core/jobs/wecom.jobs';
 import { pollBills } from '../../core/wecom/bills';
-import { receiveCallback } from '../../core/wecom/callback';
+import { receiveCallback, verifyCallbackUrl } from '../../core/wecom/callback';
 import { WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
 import { ensureMediaId } from '../../core/wecom/media';
@@ -129,6 +129,21 @@ describe('WeCom layer against the sandbox', () => {
     const r2 = await fetch(old.url, { method: 'POST', body: old.body });
     expect(r2.status).toBe(401);
     expect(await ctx.db('wecom_callback_events').count('* as n').first()).toEqual(before);
+  });
+
+  it('takes WeCom\'s official vectors through our own callback code: URL verification and the sample POST', async () => {
+    await ctx.db('corps').insert({ wecom_corp_id: 'wx5823bf96d3bd56c7', name: '官方示例', agent_id: 218, agent_secret_enc: ctx.secrets.seal('x'), callback_token: 'QDG6eK', callback_aes_key_enc: ctx.secrets.seal('jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C') });
+    const echostr = 'P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==';
+    expect(await verifyCallbackUrl(ctx, 'wx5823bf96d3bd56c7', { msg_signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3', timestamp: '1409659589', nonce: '263014780', echostr }, 1409659589)).toBe('1616140317555161061');
+    const encrypt = 'RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==';
+    const body = `<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>`;
+    const stored = await receiveCallback(ctx, 'wx5823bf96d3bd56c7', { msg_signature: '477715d11cdb4164915debcba66cb864d751f3e6', timestamp: '1409659813', nonce: '1372623149' }, body, 1409659813);
+    expect(stored.isNew).toBe(true);
+    const row = await ctx.db('wecom_callback_events').where({ id: stored.eventId }).first('event', 'xml');
+    expect(row.event).toBe('text');
+    expect(row.xml).toContain('<Content><![CDATA[hello]]></Content>');
+    // The same request a minute past the allowed skew is refused as stale.
+    await expect(receiveCallback(ctx, 'wx5823bf96d3bd56c7', { msg_signature: '477715d11cdb4164915debcba66cb864d751f3e6', timestamp: '1409659813', nonce: '1372623149' }, body, 1409659813 + 360)).rejects.toMatchObject({ code: 'BAD_SIGNATURE', field: 'timestamp' });
   });
 
   it('answers WeCom URL verification with the plaintext echostr', async () => {

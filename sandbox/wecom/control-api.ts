@@ -236,10 +236,12 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       expireTokens: z.boolean().optional(),
       rateLimit: z.object({ path: z.string(), count: z.number().int().min(1) }).optional(),
       delay: z.object({ path: z.string(), count: z.number().int().min(1), ms: z.number().int().min(1).max(30_000) }).optional(),
+      busy: z.object({ path: z.string(), count: z.number().int().min(1), errcode: z.union([z.literal(45033), z.literal(-1)]) }).optional(),
     }).parse(req.body);
     const apiPath = (p: string) => p.replace(/^\/?cgi-bin\//, '');
     if (b.expireTokens) c.faults.expireTokens = true;
     if (b.rateLimit) c.faults.rateLimits.set(apiPath(b.rateLimit.path), b.rateLimit.count);
+    if (b.busy) c.faults.busy.set(apiPath(b.busy.path), { count: b.busy.count, errcode: b.busy.errcode });
     if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });
     return { ok: true };
   }));

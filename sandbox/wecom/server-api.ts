@@ -61,6 +61,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
           corp.faults.expireTokens = false;
         }
         if (t.expiresAt <= now()) throw new WecomFault(42001, 'access_token expired');
+        const busy = corp.faults.busy.get(path);
+        if (busy && busy.count > 0) {
+          busy.count--;
+          throw busy.errcode === -1 ? new WecomFault(-1, 'system busy') : new WecomFault(45033, 'api concurrent out of limit');
+        }
         const injected = corp.faults.rateLimits.get(path) ?? 0;
         if (injected > 0) {
           corp.faults.rateLimits.set(path, injected - 1);

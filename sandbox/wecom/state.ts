@@ -85,7 +85,7 @@ export interface Corp {
   groupChats: Map<string, GroupChat>;
   media: Map<string, { type: string; bytes: number; created_at: number }>;
   callbacks: CallbackDelivery[];
-  faults: { expireTokens: boolean; rateLimits: Map<string, number>; delays: Map<string, { count: number; ms: number }> };
+  faults: { expireTokens: boolean; rateLimits: Map<string, number>; busy: Map<string, { count: number; errcode: 45033 | -1 }>; delays: Map<string, { count: number; ms: number }> };
   /** Calls per api path in the current minute, for the real 45009 limit. */
   calls: Map<string, { minute: number; count: number }>;
   /** JS-SDK ticket calls in the current hour (at most 100 per app per hour). */
@@ -124,7 +124,7 @@ export class SandboxState {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
       ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback, trustedDomains: c.trustedDomains }
-      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
+      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
     this.corps.set(c.corpid, corp);
     return corp;
   }

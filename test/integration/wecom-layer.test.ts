@@ -177,6 +177,30 @@ describe('WeCom layer against the sandbox', () => {
     expect(sb.state.stats.gettoken - before).toBe(1);
   });
 
+  it('refreshes once on a rejected token (40014), and a bad secret (40001 from gettoken) fails at once', async () => {
+    const client = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'forged', redis: ctx.redis, keyPrefix: ctx.queues.prefix });
+    await ctx.redis.set(`${ctx.queues.prefix}:wecom:token:${corp.wecomCorpId}:forged`, 'not-a-token');
+    const before = sb.state.stats.gettoken;
+    await expect(client.listExternalContacts('licui')).resolves.toBeTruthy();
+    expect(sb.state.stats.gettoken - before).toBe(1);
+    const wrong = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: 'wrong', app: 'wrong', redis: ctx.redis, keyPrefix: ctx.queues.prefix });
+    await expect(wrong.listExternalContacts('licui')).rejects.toMatchObject({ errcode: 40001 });
+    expect(sb.state.stats.gettoken - before).toBe(2);
+  });
+
+  it('backs off on 45033 and -1 (system busy) without refreshing the token', async () => {
+    const client = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'busy', redis: ctx.redis, keyPrefix: ctx.queues.prefix, backoffMs: [5, 5, 5] });
+    await client.listExternalContacts('licui');
+    const before = sb.state.stats.gettoken;
+    await sandboxApi('/faults', { busy: { path: 'externalcontact/list', count: 2, errcode: 45033 } });
+    await expect(client.listExternalContacts('licui')).resolves.toBeTruthy();
+    await sandboxApi('/faults', { busy: { path: 'externalcontact/list', count: 3, errcode: -1 } });
+    await expect(client.listExternalContacts('licui')).resolves.toBeTruthy();
+    await sandboxApi('/faults', { busy: { path: 'externalcontact/list', count: 4, errcode: -1 } });
+    await expect(client.listExternalContacts('licui')).rejects.toMatchObject({ errcode: -1 });
+    expect(sb.state.stats.gettoken).toBe(before);
+  });
+
   it('backs off on a 45009 burst without refreshing the token, then succeeds', async () => {
     const client = new WecomClient({ baseUrl: sb.url, corpid: corp.wecomCorpId, secret: corp.agentSecret, app: 'test', redis: ctx.redis, keyPrefix: ctx.queues.prefix, backoffMs: [5, 5, 5] });
     await client.listExternalContacts('licui');

@@ -83,7 +83,7 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
     ? (await db.raw<{ rows: { order_id: number; id: number; transaction_id: string; guide_id: number; pay_time: Date }[] }>(
         `select o.id as order_id, t.id, t.transaction_id, t.guide_id, t.pay_time
            from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id and t.bill_type = 0
-          where o.id = any(?) and t.guide_id is not null`, [paidByTransfer])).rows
+          where o.id = any(?) and t.guide_id is not null and o.id = (${PAYER_OF_O})`, [paidByTransfer])).rows
     : [];
   const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
   const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereIn('customer_id', customerIds).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
@@ -93,6 +93,12 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
   for (const i of interactions.rows) facts.get(i.order_id)!.interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
   return facts;
 }
+
+/**
+ * A bill pays at most one order: should several orders name it, the earliest paid (then source
+ * and order number) — natural keys, so the choice does not depend on arrival order.
+ */
+const PAYER_OF_O = `select o2.id from orders o2 where o2.corp_id = o.corp_id and o2.payment_transaction_id = o.payment_transaction_id order by o2.paid_at, o2.source, o2.order_no limit 1`;
 
 const toCurrent = (c: LiveCredit): CurrentLine => ({
   id: c.id, kind: c.kind, guideId: c.guide_id, rule: c.rule, amountFen: c.amount_fen, occurredAt: c.occurred_at.getTime(), ruleSetVersion: c.rule_set_version,
@@ -108,9 +114,15 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
   const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
   const tz = corp?.timezone ?? 'Asia/Shanghai';
 
+  // Orders naming the same bill as one in the batch are judged with it (which one the bill pays may change).
+  const siblings = (await ctx.db.raw<{ rows: { id: number }[] }>(
+    `select s.id from orders o join orders s on s.corp_id = o.corp_id and s.payment_transaction_id = o.payment_transaction_id
+      where o.id = any(?) and o.corp_id = ? and o.payment_transaction_id is not null and s.id <> o.id`, [ids, corpId])).rows.map((r) => r.id);
+  const batch = siblings.length ? [...new Set([...ids, ...siblings])] : ids;
+
   return ctx.db.transaction(async (trx) => {
     // Lock the batch's orders in id order: concurrent workers on overlapping batches serialize here.
-    const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', ids).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
+    const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', batch).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
     // Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle).
@@ -120,13 +132,14 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
           .select<{ id: number; transaction_id: string; bill_type: number; out_refund_no: string; pay_time: Date; total_refund_fee_fen: number }[]>('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen')
       : [];
     if (bills.some((b) => b.bill_type === 1)) {
-      // A paid-by bill's refund records are the order's refunds (source transfer), stored once.
+      // A paid-by bill's refund records are the refunds (source transfer) of the order it pays.
       await trx.raw(
         `insert into refunds (corp_id, source, refund_no, order_no, order_id, refunded_at, amount_fen)
          select o.corp_id, 'transfer', t.transaction_id || ':' || t.out_refund_no, o.order_no, o.id, t.pay_time, t.total_refund_fee_fen
            from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id
-          where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0
-         on conflict (corp_id, source, refund_no) do nothing`, [orderIdList]);
+          where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0 and o.id = (${PAYER_OF_O})
+         on conflict (corp_id, source, refund_no) do update set order_id = excluded.order_id, order_no = excluded.order_no
+          where refunds.order_id is distinct from excluded.order_id`, [orderIdList]);
     }
     const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
     // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
@@ -140,7 +153,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const billLive = bills.length
       ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, bills.map((b) => b.id)])).rows
       : [];
-    const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'refunded_at', 'amount_fen');
+    const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
     const now = new Date();
     const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
 
@@ -153,6 +166,12 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const refundsOf = group(refunds, (r) => r.order_id);
     const billTx = new Map(bills.map((b) => [b.id, b.transaction_id]));
     const billLiveOf = group(billLive, (l) => billTx.get(l.transfer_id!)!);
+    // The order each bill pays (its stand-alone lines become that order's to replace).
+    const payerOf = txIds.length
+      ? new Map((await trx.raw<{ rows: { tx: string; id: number }[] }>(
+          `select distinct on (payment_transaction_id) payment_transaction_id as tx, id from orders where corp_id = ? and payment_transaction_id = any(?)
+            order by payment_transaction_id, paid_at, source, order_no`, [corpId, txIds])).rows.map((r) => [r.tx, r.id]))
+      : new Map<string, number>();
 
     const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const affected = new Set<string>();
@@ -163,8 +182,8 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
       const a = attributeOrder(factsOf.get(o.id)!, rs.config);
-      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
-      const current = [...(liveOf.get(o.id) ?? []), ...(o.payment_transaction_id ? (billLiveOf.get(o.payment_transaction_id) ?? []) : [])];
+      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, key: `${r.source}:${r.refund_no}`, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
+      const current = [...(liveOf.get(o.id) ?? []), ...(o.payment_transaction_id && payerOf.get(o.payment_transaction_id) === o.id ? (billLiveOf.get(o.payment_transaction_id) ?? []) : [])];
       const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
       if (plan.unchanged) {
         result.unchanged++;

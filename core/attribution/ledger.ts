@@ -41,6 +41,8 @@ export interface WantedLine {
 
 export interface RefundFact {
   id: number;
+  /** Natural key (source and refund number): orders refunds at equal times whatever their arrival. */
+  key: string;
   at: number;
   amountFen: number;
 }
@@ -53,12 +55,12 @@ export interface LinePlan {
   insert: WantedLine[];
 }
 
-/** The sale line and pro-rata refund lines an attribution asks for (refunds sorted by time, id). */
+/** The sale line and pro-rata refund lines an attribution asks for (refunds in time order, then by natural key). */
 export function wantedLines(a: Attribution, order: { netFen: number; paidAt: number }, refunds: RefundFact[], ruleSetVersion: number): WantedLine[] {
   if (a.guideId === null || a.rule === null) return [];
   const lines: WantedLine[] = [{ kind: 'sale', guideId: a.guideId, rule: a.rule, amountFen: a.amountFen, occurredAt: order.paidAt, ruleSetVersion, refundId: null, adjustsCreditId: null, evidence: a.evidence!, candidates: a.candidates }];
   let reversed = 0;
-  for (const r of [...refunds].sort((x, y) => x.at - y.at || x.id - y.id)) {
+  for (const r of [...refunds].sort((x, y) => x.at - y.at || x.key.localeCompare(y.key))) {
     const amt = refundCreditFen({ netFen: order.netFen, creditedFen: a.amountFen, alreadyReversedFen: reversed }, r.amountFen);
     reversed -= amt;
     if (amt !== 0) lines.push({ kind: 'refund', guideId: a.guideId, rule: a.rule, amountFen: amt, occurredAt: r.at, ruleSetVersion, refundId: r.id, adjustsCreditId: null, evidence: { rule: a.rule, refundId: r.id, reversesOrderCredit: true }, candidates: [] });

@@ -83,8 +83,9 @@ const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function transferWinner(o: OrderFacts): { winner: TransferFact | null; losers: Candidate[] } {
-  // One bill per order in practice; should several name it, the latest payment wins, ties by id.
-  const sorted = [...o.transfers].sort((a, b) => b.paidAt - a.paidAt || a.transferId - b.transferId);
+  // One bill per order in practice; should several name it, the latest payment wins, ties by
+  // transaction id (a natural key, so the outcome does not depend on arrival order).
+  const sorted = [...o.transfers].sort((a, b) => b.paidAt - a.paidAt || a.transactionId.localeCompare(b.transactionId) || a.transferId - b.transferId);
   const [winner, ...rest] = sorted;
   return { winner: winner ?? null, losers: rest.map((t) => ({ guideId: t.guideId, rule: 'transfer' as const, lostBecause: `transfer ${t.transactionId} was paid before ${winner!.transactionId}` })) };
 }
@@ -113,7 +114,8 @@ function windowWinner(o: OrderFacts, cfg: RuleConfig): { winner: { guideId: numb
   const byGuide = new Map<number, InteractionFact[]>();
   for (const i of inWindow) byGuide.set(i.guideId, [...(byGuide.get(i.guideId) ?? []), i]);
   const latest = [...byGuide].map(([guideId, list]) => {
-    const sorted = [...list].sort((a, b) => b.at - a.at || a.id - b.id);
+    // The guide's latest interaction; at equal times the kind decides, not the arrival-dependent id.
+    const sorted = [...list].sort((a, b) => b.at - a.at || a.kind.localeCompare(b.kind) || a.id - b.id);
     return { guideId, lastAt: sorted[0]!.at, kind: sorted[0]!.kind, ids: list.map((i) => i.id).sort((a, b) => a - b) };
   });
   const top = Math.max(...latest.map((l) => l.lastAt));

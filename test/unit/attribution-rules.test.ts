@@ -37,9 +37,10 @@ describe('rule 1 — transfer', () => {
     expect(r.guideId).toBeNull();
     expect(r.candidates).toEqual([{ guideId: 4, rule: 'transfer', lostBecause: 'the transfer rule is not in this rule set' }]);
   });
-  it('several bills naming one order: the latest payment wins, ties by the smaller transfer id', () => {
+  it('several bills naming one order: the latest payment wins, ties by transaction id', () => {
     expect(attributeOrder({ ...base, transfers: [bill(7, 4, T - 2 * DAY), bill(9, 5, T - DAY)] })).toMatchObject({ guideId: 5, candidates: [{ guideId: 4, rule: 'transfer', lostBecause: 'transfer TX7 was paid before TX9' }] });
     expect(attributeOrder({ ...base, transfers: [bill(9, 5), bill(7, 4)] }).guideId).toBe(4);
+    expect(attributeOrder({ ...base, transfers: [{ ...bill(1, 5), transactionId: 'TX-B' }, { ...bill(2, 4), transactionId: 'TX-A' }] }).guideId).toBe(4);
   });
   it('row T — a bill no order names credits its payee the bill amount; a refund record reverses its refund', () => {
     expect(transferCreditFen({ billType: 0, totalFeeFen: 39_900, refundFeeFen: 0 })).toBe(39_900);
@@ -110,6 +111,10 @@ describe('rule 3 — 7-day interaction window', () => {
     expect(r.guideId).toBe(5);
     expect(r.candidates).toEqual([{ guideId: 2, rule: 'interaction', lostBecause: `last interaction ${at(T - 2 * DAY)} is older than ${at(T - DAY)}` }]);
   });
+  it("one guide's interactions at the same moment: the evidence names the same kind whatever their ids", () => {
+    expect(attributeOrder({ ...base, interactions: [i(9, 2, T - DAY, 'message'), i(3, 2, T - DAY, 'call')] }).evidence).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
+    expect(attributeOrder({ ...base, interactions: [i(3, 2, T - DAY, 'message'), i(9, 2, T - DAY, 'call')] }).evidence).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
+  });
   it('ties go to the exclusive guide', () => {
     const r = attributeOrder({ ...base, exclusiveGuideId: 7, interactions: [i(1, 2, T - DAY), i(2, 7, T - DAY)] });
     expect(r).toMatchObject({ guideId: 7, evidence: { tieBreak: 'exclusive_guide' } });
@@ -136,6 +141,13 @@ describe('rule 4 — unattributed', () => {
 });
 
 describe('refunds', () => {
+  it('refunds at the same moment are applied in refund-number order, not arrival order', () => {
+    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
+    const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:RB', at: T + DAY, amountFen: 50_000 }, { id: 2, key: 'pos:RA', at: T + DAY, amountFen: 30_000 }], 1);
+    const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 2, key: 'pos:RA', at: T + DAY, amountFen: 30_000 }, { id: 1, key: 'pos:RB', at: T + DAY, amountFen: 50_000 }], 1);
+    expect(one).toEqual(two);
+    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[2, -30_000], [1, -30_000]]);
+  });
   it('reverse pro rata', () => {
     expect(refundCreditFen({ netFen: 60_000, creditedFen: 60_000, alreadyReversedFen: 0 }, 20_000)).toBe(-20_000);
   });
@@ -163,7 +175,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(plan).toMatchObject({ unchanged: false, adjusted: false, supersede: [{ id: 1 }], insert: [{ kind: 'sale', guideId: 2, amountFen: 30_000 }] });
   });
   it('same facts again: nothing to write', () => {
-    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: SEP + DAY, amountFen: 10_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: SEP + DAY, amountFen: 10_000 }], 1);
     expect(planLines(want, asCurrent(want), open, POST).unchanged).toBe(true);
   });
   it('closed period: the locked sale stays; the move is posted as linked adjustment lines at the posting time', () => {
@@ -176,7 +188,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(true);
   });
   it('a refund in the open period of a locked sale is an ordinary refund line for the credited guide', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: POST - DAY, amountFen: 12_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: POST - DAY, amountFen: 12_000 }], 1);
     const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.refundId])).toEqual([['refund', 1, -12_000, 4]]);
     expect(plan.adjusted).toBe(false);
@@ -186,7 +198,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(planLines(want, [], closedSep, POST).insert.map((l) => [l.kind, l.guideId, l.amountFen, l.adjustsCreditId])).toEqual([['adjustment', 2, 30_000, null]]);
   });
   it('a refund dated in a closed period, arriving late, is reversed by an adjustment line', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, at: SEP + DAY, amountFen: 45_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: SEP + DAY, amountFen: 45_000 }], 1);
     const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
     // A refund larger than the sale reverses the whole credit, never more.
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen])).toEqual([['adjustment', 1, -30_000]]);
@@ -195,9 +207,9 @@ describe('periods — lines in a closed period are locked, corrections land as a
 
 describe('refunds without their order', () => {
   it('credit nothing until the order arrives, then reverse pro rata', () => {
-    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, at: T + DAY, amountFen: 20_000 }], 1);
+    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
     expect(none).toEqual([]);
-    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, at: T + DAY, amountFen: 20_000 }], 1);
+    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
     expect(credited.map((l) => [l.kind, l.amountFen])).toEqual([['sale', 60_000], ['refund', -20_000]]);
   });
 });

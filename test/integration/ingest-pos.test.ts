@@ -137,6 +137,16 @@ describe('order files', () => {
     expect(await ctx.db('orders').where({ order_no: 'X1' }).first()).toMatchObject({ gross_fen: 129_900, discount_fen: 10_000, net_fen: 119_900 });
   });
 
+  it('takes the WeCom transfer an order was paid by, from the webhook and from files', async () => {
+    const hook = await post({ batchId: 'b-tx', orders: [order('PT1', { paymentTransactionId: 'wx-tx-0001' }), order('PT2', { paymentTransactionId: '' })] });
+    expect(hook.body.orders.accepted).toBe(1);
+    expect(hook.body.rejected).toEqual([expect.objectContaining({ ref: 'PT2', field: 'paymentTransactionId' })]);
+    const csv = [`${header},转账交易号`, 'FT1,NJXL,2026-11-20 15:00:00,399.00,0,399.00,M0001,YX-1-37,1,399.00,wx-tx-0002'].join('\n');
+    const res = await request(createApp(ctx)).post('/api/ingest/orders-file').set('Authorization', finance()).set('content-type', 'text/csv').send(csv);
+    expect(res.body.orders.accepted).toBe(1);
+    expect(await ctx.db('orders').whereIn('order_no', ['PT1', 'FT1']).orderBy('order_no').pluck('payment_transaction_id')).toEqual(['wx-tx-0002', 'wx-tx-0001']);
+  });
+
   it('refuses guides and unknown formats', async () => {
     const guide = `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'licui' }, 600)}`;
     expect((await request(createApp(ctx)).post('/api/ingest/orders-file').set('Authorization', guide).set('content-type', 'text/csv').send(header)).status).toBe(403);

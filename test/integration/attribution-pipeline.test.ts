@@ -81,6 +81,8 @@ beforeAll(async () => {
   await ctx.db('user_scopes').insert({ corp_id: corp.id, user_id: mgr.id, store_id: otherStore });
   const [mgr2] = await ctx.db('users').insert({ corp_id: corp.id, userid: 'dianzhang-nj', name: '南京西路店长', role: 'store_manager' }).returning('id');
   await ctx.db('user_scopes').insert({ corp_id: corp.id, user_id: mgr2.id, store_id: store });
+  const [east, south] = await ctx.db('users').insert([{ corp_id: corp.id, userid: 'quyu-hd', name: '华东区域经理', role: 'regional_manager' }, { corp_id: corp.id, userid: 'quyu-hn', name: '华南区域经理', role: 'regional_manager' }]).returning('id');
+  await ctx.db('user_scopes').insert([{ corp_id: corp.id, user_id: east.id, region_id: region }, { corp_id: corp.id, user_id: south.id, region_id: (await ctx.db('stores').where({ id: otherStore }).first('region_id')).region_id }]);
   const interactions = [];
   for (let k = 0; k < CUSTOMERS; k++) {
     const c = await createCustomer(ctx.db, corp.id, { name: `客户${k}`, memberNo: memberNo(k) });
@@ -174,6 +176,8 @@ describe('webhook → queues → two worker processes → credits → trail', ()
     expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('zhangmin'))).status).toBe(403);
     expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('dianzhang-gz'))).status).toBe(403);
     expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('dianzhang-nj'))).status).toBe(200);
+    expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('quyu-hd'))).status).toBe(200);
+    expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('quyu-hn'))).status).toBe(403);
     expect((await request(app).get(`/api/attribution/orders/${o!.id}/trail`).set('Authorization', bearer('caiwu'))).status).toBe(200);
   });
 });

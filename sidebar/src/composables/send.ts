@@ -60,10 +60,14 @@ export function useSend() {
       outcome = 'failed';
       error = err instanceof Error ? err.message : String(err);
     }
+    let recorded = true;
     if (sent.length) {
-      await api.recordSend({ clientSendId: clientSendId(), ...target, ...meta, sent: sent.map((m) => ({ msgtype: m.msgtype, summary: summary(m).slice(0, 2000) })) });
+      // The record is the attribution evidence: one retry with the same send id (the API records it once).
+      const body = { clientSendId: clientSendId(), ...target, ...meta, sent: sent.map((m) => ({ msgtype: m.msgtype, summary: summary(m).slice(0, 2000) })) };
+      recorded = await api.recordSend(body).then(() => true, () => api.recordSend(body).then(() => true, () => false));
     }
-    if (outcome === 'sent') showSuccessToast(t('scripts.sentOk'));
+    if (!recorded) showFailToast(t('scripts.notRecorded'));
+    else if (outcome === 'sent') showSuccessToast(t('scripts.sentOk'));
     else if (outcome === 'cancelled') showToast(t('scripts.cancelled'));
     else showFailToast(t('scripts.failed', { msg: error }));
     return outcome;

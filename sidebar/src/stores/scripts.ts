@@ -14,7 +14,7 @@ export const useScripts = defineStore('scripts', {
     libraryLoading: null as Promise<ScriptLibrary> | null,
     key: '',
     recs: null as Recommendations | null,
-    error: null as string | null,
+    error: null as unknown,
     query: '',
     categoryId: 0 as number,
     favoritesOnly: false,
@@ -58,7 +58,7 @@ export const useScripts = defineStore('scripts', {
         const [, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
         if (seq === this.seq) this.recs = recs;
       } catch (err) {
-        if (seq === this.seq) this.error = err instanceof Error ? err.message : String(err);
+        if (seq === this.seq) this.error = err;
       }
     },
     async toggleFavorite(s: ScriptItem) {

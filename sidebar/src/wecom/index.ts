@@ -47,11 +47,22 @@ export function inWecom(): boolean {
 let ready: Promise<void> | null = null;
 
 /**
+ * ww.register() starts agentConfig itself and drops that promise, so a failed agentConfig would
+ * also surface as an unhandled rejection. connect() handles (and explains) that failure; this
+ * keeps it from being reported twice.
+ */
+function swallowRegisterRejection(e: PromiseRejectionEvent): void {
+  if (/^agentConfig:/.test(errMsgOf(e.reason, ''))) e.preventDefault();
+}
+
+/**
  * Registers once. agentConfig that fails is retried once (a fresh signature), then rejected with
  * a WecomError the UI explains (trusted domain, app visibility, clock).
  */
 export function connect(fetchSignatures: (url: string) => Promise<Signatures>): Promise<void> {
   if (ready) return ready;
+  window.removeEventListener('unhandledrejection', swallowRegisterRejection);
+  window.addEventListener('unhandledrejection', swallowRegisterRejection);
   ready = (async () => {
     const url = location.href.split('#')[0]!;
     const first = await fetchSignatures(url);

@@ -5,7 +5,8 @@
  * each view go to test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, type FrameLocator, type Page, chromium } from 'playwright-core';
@@ -33,9 +34,23 @@ let page: Page;
 let corpId: number;
 let wang: { id: number; ext: string };
 let stranger: string;
+let groupChatId: string;
+const sandboxCorp = () => sandbox.state.corps.get(DEMO_CORP.wecomCorpId)!;
 
 const sidebar = (): FrameLocator => page.frameLocator('#app');
-const shot = (name: string) => page.locator('.toolbar').screenshot({ path: `${SHOTS}/${name}.png` });
+/**
+ * The sidebar frame as the guide sees it (360 px), once sheets have finished sliding in and the
+ * toasts of an earlier step are gone (unless the toast is what the shot is about).
+ */
+const shot = async (name: string, opts: { toast?: boolean } = {}) => {
+  if (!opts.toast) await expect.poll(() => sidebar().locator('.van-toast:visible').count(), { timeout: 5_000 }).toBe(0);
+  await sidebar().locator('body').evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+    .map((a) => a.finished.catch(() => undefined))));
+  await page.locator('#app').screenshot({ path: `${SHOTS}/${name}.png` });
+};
+/** No Chinese in the English UI's own text (data such as names, tags and scripts stays as entered). */
+const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 const openChat = async (peer: string, extra = '') => {
   await page.goto(`${sandbox.url}/client/?corp=${DEMO_CORP.wecomCorpId}&user=licui&chat=${encodeURIComponent(peer)}${extra}`);
 };
@@ -43,7 +58,8 @@ const interactions = (kind: string) => ctx.db('interactions').where({ corp_id: c
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  // The production build, as shipped (vitest's NODE_ENV=test would otherwise give Vue's development build).
+  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   // The API's address must be known before its configuration (OAuth redirect), so listen first.
   api = createServer();
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
@@ -61,6 +77,13 @@ beforeAll(async () => {
   const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
   stranger = (await ctx.db('customers as c').where({ 'c.corp_id': corpId }).whereNotNull('c.external_userid')
     .whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id })).first<{ external_userid: string }>('c.external_userid')).external_userid;
+  // A customer group run by 李翠 with her customer 王雅琴, a customer she does not follow, and herself.
+  const strangerName = (await ctx.db('customers').where({ corp_id: corpId, external_userid: stranger }).first<{ name: string }>('name')).name;
+  const created = await fetch(`${sandbox.url}/sandbox/api/corps/${DEMO_CORP.wecomCorpId}/group-chats`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: '南京西路店 · 宝妈交流群', owner: 'licui', members: [{ userid: 'licui' }, { external_userid: wang.ext, name: '王雅琴' }, { external_userid: stranger, name: strangerName }] }),
+  });
+  groupChatId = ((await created.json()) as { chat_id: string }).chat_id;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -88,7 +111,39 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect.poll(() => sidebar().locator('[data-test=size-shoes]').textContent()).toContain('37');
     const log = await page.locator('#log').textContent();
     expect(log).toMatch(/agentConfig → agentConfig:ok[\s\S]*getContext → getContext:ok[\s\S]*getCurExternalContact → getCurExternalContact:ok/);
+    // Each size says where it comes from and how sure it is; the system's tags are marked as such.
+    expect(await sidebar().locator('[data-test=size-source-tops]').textContent()).toMatch(/购买推断 \d+%/);
+    expect(await sidebar().locator('html').getAttribute('lang')).toBe('zh-CN');
     await shot('01-profile');
+  });
+
+  it('adds a tag at once, writes it to WeCom with mark_tag, and takes it off again', async () => {
+    const tag = await ctx.db('tags').where({ corp_id: corpId, name: '偏好通勤' }).first<{ id: number; wecom_tag_id: string }>('id', 'wecom_tag_id');
+    const inWecom = () => sandboxCorp().contacts.get(wang.ext)!.follow_user.find((f) => f.userid === 'licui')!.tag_ids.includes(tag.wecom_tag_id);
+    await sidebar().locator('[data-test=edit-tags]').click();
+    await sidebar().locator('[data-test="pick-偏好通勤"]').click();
+    await expect.poll(() => sidebar().locator('[data-test="tag-偏好通勤"]').count()).toBe(1);
+    await expect.poll(() => ctx.db('customer_tags').where({ customer_id: wang.id, tag_id: tag.id, source: 'guide' }).first()).toBeTruthy();
+    await expect.poll(inWecom, { timeout: 15_000 }).toBe(true);
+    await shot('02-tag-editor');
+    await sidebar().locator('[data-test="pick-偏好通勤"]').click();
+    await expect.poll(() => sidebar().locator('[data-test="tag-偏好通勤"]').count()).toBe(0);
+    await expect.poll(inWecom, { timeout: 15_000 }).toBe(false);
+    await sidebar().locator('[data-test=tag-editor]').press('Escape');
+    await sidebar().locator('.van-popup:visible .van-popup__close-icon').click();
+  });
+
+  it('corrects a size: the guide\'s word replaces the purchase guess', async () => {
+    await sidebar().locator('[data-test=size-tops]').click();
+    const sheet = sidebar().locator('.van-action-sheet:visible');
+    await sheet.waitFor();
+    await shot('03-size-sheet');
+    await sheet.getByText('L', { exact: true }).click();
+    await expect.poll(() => sidebar().locator('[data-test=size-tops]').textContent()).toContain('L');
+    expect(await sidebar().locator('[data-test=size-source-tops]').textContent()).toBe('导购确认');
+    const row = await ctx.db('customer_sizes').where({ customer_id: wang.id, category: 'tops' }).first<{ size: string; source: string; confidence: number }>();
+    expect(row).toMatchObject({ size: 'L', source: 'guide', confidence: 1 });
+    await shot('04-size-corrected');
   });
 
   it('sends a recommended script with the variables filled: the chat shows the exact text and an interaction is recorded', async () => {
@@ -96,14 +151,14 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await sidebar().getByRole('tab', { name: '话术' }).click();
     const first = sidebar().locator('[data-test=recommended] .item').first();
     await first.waitFor();
-    await shot('02-scripts');
+    await shot('05-scripts');
     await first.click();
     const text = sidebar().locator('[data-test=part-text-0] textarea');
     await text.waitFor();
     const content = await text.inputValue();
     expect(content).toContain('王女士');
     expect(content).not.toContain('{{');
-    await shot('03-script-preview');
+    await shot('06-script-preview');
     await sidebar().locator('[data-test=send]').click();
     await expect.poll(() => page.locator('.msgs .bubble').last().textContent()).toBe(content);
     await expect.poll(async () => (await interactions('script_send')).length).toBe(before + 1);
@@ -117,9 +172,11 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await sidebar().locator('[data-test=recommended] .item').first().click();
     await sidebar().locator('[data-test=send]').click();
     await expect.poll(() => sidebar().locator('.van-toast').last().textContent()).toContain('已取消发送');
+    expect(await sidebar().locator('.van-toast--fail:visible').count()).toBe(0);
     expect((await interactions('script_send')).length).toBe(before);
     await page.keyboard.press('Escape');
-    await sidebar().locator('.van-popup__close-icon').first().click({ trial: false }).catch(() => undefined);
+    await sidebar().locator('.van-popup:visible .van-popup__close-icon').click();
+    await expect.poll(() => sidebar().locator('[data-test=script-sheet]:visible').count()).toBe(0);
   });
 
   it('shows the broken run in her size first and shares it with a pitch that says it fits her size', async () => {
@@ -130,12 +187,12 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await first.waitFor({ timeout: 20_000 });
     expect(await first.getAttribute('data-broken')).toBe('true');
     expect(await first.textContent()).toContain('云朵软底玛丽珍鞋');
-    await shot('04-matches');
+    await shot('07-matches');
     await first.locator('[data-test=share]').click();
     const text = await sidebar().locator('[data-test=part-text-0] textarea').inputValue();
     expect(text).toContain('37');
     expect(text).not.toMatch(/清仓|尾货|剩货/);
-    await shot('05-product-pitch');
+    await shot('08-product-pitch');
     await sidebar().locator('[data-test=send]').click();
     await expect.poll(() => page.locator('.msgs .msg[data-msgtype=news]').last().textContent()).toContain('云朵软底玛丽珍鞋');
     await expect.poll(async () => (await interactions('product_share')).length).toBe(before + 1);
@@ -143,11 +200,13 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
 
   it('issues a coupon and sends it into the chat', async () => {
     await sidebar().getByRole('tab', { name: '优惠券' }).click();
+    await sidebar().locator('[data-test=issue]').first().waitFor();
+    await shot('09-coupons');
     await sidebar().locator('[data-test=issue]').first().click();
     const text = await sidebar().locator('[data-test=part-text-0] textarea').inputValue();
     const code = /券码 (GP\w+)/.exec(text)?.[1];
     expect(code).toBeDefined();
-    await shot('06-coupon');
+    await shot('10-coupon-message');
     await sidebar().locator('[data-test=send]').click();
     await expect.poll(() => page.locator('.msgs .bubble').last().textContent()).toContain(code!);
     expect(await ctx.db('coupons').where({ corp_id: corpId, code, customer_id: wang.id, status: 'issued' }).first()).toBeTruthy();
@@ -158,10 +217,10 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await sidebar().getByText('断码找人').click();
     const style = sidebar().locator('[data-test^=style-]', { hasText: '云朵软底玛丽珍鞋' });
     await style.waitFor({ timeout: 20_000 });
-    await shot('07-broken-styles');
+    await shot('11-broken-styles');
     await style.click();
     await sidebar().locator(`[data-test="fit-${wang.ext}"]`).waitFor();
-    await shot('08-style-customers');
+    await shot('12-style-customers');
   });
 
   it('shows my credits by path', async () => {
@@ -170,7 +229,40 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const line = sidebar().locator('[data-test=credit-line]').first();
     await line.waitFor();
     expect(await line.textContent()).toMatch(/7天内购买|核销了你发的券|向你付款/);
-    await shot('09-credits');
+    await shot('13-credits');
+  });
+
+  it('works fully in English once the guide switches, and back', async () => {
+    await sidebar().locator('[data-test=lang]').click();
+    await expect.poll(() => sidebar().locator('html').getAttribute('lang')).toBe('en');
+    expect(await sidebar().locator('[data-test=sum-month]').textContent()).toMatch(/This month.*Transfers.*Coupons.*7-day chats/s);
+    await sidebar().locator('.van-tabbar-item', { hasText: 'Customer' }).click();
+    await sidebar().getByRole('tab', { name: 'Profile' }).click();
+    await sidebar().locator('[data-test=profile]').waitFor();
+    const chrome = sidebar().locator('.van-tabs__nav, .van-tabbar, [data-test=profile] h3, .fam-name, [data-test=sizes] .src, .gp-kv dt');
+    const texts = await chrome.allTextContents();
+    expect(texts.join(' ')).toMatch(/Profile.*Scripts.*In stock.*Coupons/s);
+    expect(texts.filter((x) => CJK.test(x))).toEqual([]);
+    await shot('14-english-profile');
+    await sidebar().getByRole('tab', { name: 'Coupons' }).click();
+    const faces = await sidebar().locator('[data-test=coupons] .face').allTextContents();
+    expect(faces.join(' ')).toMatch(/15% off/);
+    expect(faces.filter((x) => CJK.test(x))).toEqual([]);
+    await shot('15-english-coupons');
+    await sidebar().locator('.van-tabbar-item', { hasText: 'My credits' }).click();
+    await sidebar().locator('[data-test=lang]').click();
+    await expect.poll(() => sidebar().locator('html').getAttribute('lang')).toBe('zh-CN');
+  });
+
+  it('in a customer group, lists the group\'s customers, hers first and openable', async () => {
+    await openChat(groupChatId);
+    const mine = sidebar().locator(`[data-test="group-customer-${wang.ext}"]`);
+    await mine.waitFor({ timeout: 20_000 });
+    expect(await page.locator('#log').textContent()).toMatch(/getCurExternalChat → getCurExternalChat:ok/);
+    expect(await sidebar().locator(`[data-test="group-customer-${stranger}"]`).textContent()).toContain('不是你的客户');
+    await shot('16-group-chat');
+    await mine.click();
+    await expect.poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 }).toContain('王雅琴');
   });
 
   it('refuses a customer this guide does not follow, showing no data', async () => {
@@ -179,14 +271,32 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await err.waitFor({ timeout: 20_000 });
     expect(await err.getAttribute('data-code')).toBe('NOT_FOLLOWED');
     expect(await sidebar().locator('[data-test=profile]').count()).toBe(0);
-    await shot('10-not-followed');
+    await shot('17-not-followed');
   });
 
   it('explains where to open it when there is no customer chat', async () => {
     await openChat(wang.ext);
     await page.locator('#entry').selectOption('normal');
     await sidebar().locator('[data-test=no-context]').waitFor({ timeout: 20_000 });
-    await shot('11-no-context');
+    await shot('18-no-context');
+  });
+
+  it('retries a failed agentConfig once, then says what to check', async () => {
+    await openChat(wang.ext, '&failAgentConfig=1');
+    const err = sidebar().locator('[data-test=start-error]');
+    await err.waitFor({ timeout: 20_000 });
+    expect(await err.getAttribute('data-kind')).toBe('config');
+    expect(await err.textContent()).toMatch(/可信域名[\s\S]*可见范围[\s\S]*invalid signature/);
+    const log = (await page.locator('#log').textContent()) ?? '';
+    expect(log.match(/agentConfig → agentConfig:fail_invalid signature/g)).toHaveLength(2);
+    expect(log).not.toMatch(/getCurExternalContact/);
+    await shot('19-config-error');
+  });
+
+  it('ships no simulated client bridge in the production build', () => {
+    const files = readdirSync('dist/sidebar', { recursive: true, encoding: 'utf8' }).filter((f) => /\.(js|html)$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(join('dist/sidebar', f), 'utf8')).not.toMatch(/__wwbridge|bridge\.js|window\.WeixinJSBridge\s*=/);
   });
 
   it('keeps first-load JavaScript within the budget', () => {

@@ -11,6 +11,7 @@ import { type QueueEvents } from 'bullmq';
 import { loadConfigOrExit } from '../../core/config/env';
 import { closeContext, createContext } from '../../core/context';
 import { withDatabase } from '../../core/db/database-url';
+import { migrateLatest } from '../../core/db/migrate';
 import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { startWorkers } from '../../workers/runtime';
 
@@ -19,8 +20,15 @@ export async function main(argv: string[]): Promise<void> {
   const base = loadConfigOrExit();
   const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' as const };
   const ctx = createContext(cfg, 'bench');
+  // Data seeded under an older schema is brought up to date first, as a deploy would.
+  await migrateLatest(ctx.db);
   const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
   if (!corp) throw new Error(`no benchmark tenant in ${values.database}: run npm run bench -- seed --scale bench`);
+  // Single-order probes an interrupted run left behind are not part of the data set.
+  const probes = ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').select('id');
+  await ctx.db('credit_events').whereIn('credit_id', ctx.db('credits').whereIn('order_id', probes).select('id')).del();
+  await ctx.db('credits').whereIn('order_id', probes).del();
+  await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').del();
   const limit = values.orders ? Number(values.orders) : undefined;
   const q = ctx.db('orders').where({ corp_id: corp.id }).orderBy('id');
   if (limit) q.limit(limit);
@@ -52,6 +60,10 @@ export async function main(argv: string[]): Promise<void> {
   await ctx.db('credit_events').where({ corp_id: corp.id }).del();
   await ctx.db('credits').where({ corp_id: corp.id }).del();
   await ctx.db('guide_daily_credits').where({ corp_id: corp.id }).del();
+  // Crediting from scratch replays history as it happened, before the seeded periods closed
+  // (as the demo's history credit does); otherwise every old sale becomes today's adjustment.
+  const closed = await ctx.db('commission_periods').where({ corp_id: corp.id, status: 'closed' }).pluck<number[]>('id');
+  await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'open' });
   const workers = startWorkers(ctx);
   const batch = Number(values.batch);
   const t1 = performance.now();
@@ -62,6 +74,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   await ctx.queues.drain(3_600_000);
   const engineSeconds = (performance.now() - t1) / 1000;
+  await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'closed' });
   const engineCredited = Number((await ctx.db('credits').where({ corp_id: corp.id, kind: 'sale', rule: 'interaction' }).whereNull('superseded_at').count<{ n: number }[]>('* as n'))[0]!.n);
   console.log(`engine: ${ids.length.toLocaleString('en')} orders in ${engineSeconds.toFixed(1)} s (${engineCredited.toLocaleString('en')} by the window rule)`);
 

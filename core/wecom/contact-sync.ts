@@ -87,6 +87,18 @@ export async function applyContact(db: Db, corpId: number, contact: Contact, fol
   });
 }
 
+/**
+ * A `customer_added` interaction per relation that started (or restarted), evidenced by the
+ * contact, guide and WeCom's add time, so a callback and a sync that both see one add record it
+ * once. Returns the customer when it got a new interaction (its orders need re-attribution).
+ */
+async function recordAdds(db: Db, corpId: number, externalUserid: string, r: ReconcileResult): Promise<number[]> {
+  if (!r.customerId) return [];
+  return recordInteractions(db, r.added.map((a) => ({
+    corpId, guideId: a.guideId, customerId: r.customerId!, occurredAt: a.at, kind: 'customer_added', source: 'wecom', evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`, detail: { state: a.state },
+  })));
+}
+
 /** Advisory-lock key for one contact of one corp. */
 const contactLock = (corpId: number, externalUserid: string) => `wecom-contact:${corpId}:${externalUserid}`;
 
@@ -115,19 +127,19 @@ export async function reconcileContact(ctx: AppContext, client: WecomClient, cor
     }
     const follows: Follow[] = r.follow_user.map((f) => ({ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])) }));
     const result = await applyContact(trx, corpId, r.external_contact, follows, { endMissing: true, endReason });
-    if (result.customerId) {
-      await recordInteractions(trx, result.added.map((a) => ({
-        corpId, guideId: a.guideId, customerId: result.customerId!, occurredAt: a.at, kind: 'customer_added', source: 'wecom', evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`, detail: { state: a.state },
-      })));
-    }
+    await recordAdds(trx, corpId, externalUserid, result);
     return result;
   });
 }
 
 const dbClock = async (db: Db): Promise<Date> => ((await db.raw('select clock_timestamp() as t')) as { rows: { t: Date }[] }).rows[0]!.t;
 
-/** Full sync of one guide's customers (batch/get_by_user, cursor paging). */
-export async function syncGuideContacts(ctx: AppContext, client: WecomClient, corpId: number, userid: string): Promise<{ contacts: number; added: number; ended: number }> {
+/**
+ * Full sync of one guide's customers (batch/get_by_user, cursor paging). A relation the sync finds
+ * new (no callback reached us) gets its `customer_added` interaction like a callback's, and
+ * `onAdded` hears, page by page, which customers got one, so their orders can be re-attributed.
+ */
+export async function syncGuideContacts(ctx: AppContext, client: WecomClient, corpId: number, userid: string, onAdded: (customerIds: number[]) => Promise<void> = async () => undefined): Promise<{ contacts: number; added: number; ended: number }> {
   const seenCustomers: number[] = [];
   let added = 0;
   let cursor = '';
@@ -136,12 +148,19 @@ export async function syncGuideContacts(ctx: AppContext, client: WecomClient, co
   do {
     const readAt = await dbClock(ctx.db);
     const page = await client.batchGetByUser([userid], cursor, 100);
+    const addedOnPage = new Set<number>();
     for (const e of page.external_contact_list) {
       const f = e.follow_info;
-      const r = await applyContact(ctx.db, corpId, e.external_contact, [{ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tag_id }], { onlyUserid: userid, endMissing: false, skipTouchedSince: readAt });
+      const r = await ctx.db.transaction(async (trx) => {
+        const applied = await applyContact(trx, corpId, e.external_contact, [{ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tag_id }], { onlyUserid: userid, endMissing: false, skipTouchedSince: readAt });
+        for (const id of await recordAdds(trx, corpId, e.external_contact.external_userid, applied)) addedOnPage.add(id);
+        return applied;
+      });
       if (r.customerId) seenCustomers.push(r.customerId);
       added += r.added.length;
     }
+    // Per page, after its rows are committed: a sync that dies later has already handed these on.
+    if (addedOnPage.size) await onAdded([...addedOnPage]);
     cursor = page.next_cursor;
   } while (cursor);
   const ended = await ctx.db('customer_guides')

@@ -51,7 +51,9 @@ export async function processCallbackEvent(ctx: AppContext, corpId: number, even
 }
 
 export async function runContactSync(ctx: AppContext, corpId: number, userid: string) {
-  return syncGuideContacts(ctx, await getWecomClient(ctx, corpId), corpId, userid);
+  return syncGuideContacts(ctx, await getWecomClient(ctx, corpId), corpId, userid, async (customerIds) => {
+    await ctx.queues.enqueue(attributeJob, { corpId, customerIds, reason: `customer added (contact sync of ${userid})` });
+  });
 }
 
 export async function runTagSync(ctx: AppContext, corpId: number) {

@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
+import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { pollBillsJob, syncContactsJob, wecomFanoutJob } from '../../core/jobs/wecom.jobs';
 import { pollBills } from '../../core/wecom/bills';
 import { receiveCallback, verifyCallbackUrl } from '../../core/wecom/callback';
@@ -17,7 +18,7 @@ import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
-import { createCorp, createGuide, createRegion, createStore, type CorpFixture } from '../factories/org.factory';
+import { createCorp, createCustomer, createGuide, createRegion, createStore, type CorpFixture } from '../factories/org.factory';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -75,8 +76,8 @@ function signedPost(xml: string, timestamp = Math.floor(Date.now() / 1000)) {
   const sig = getSignature(corp.callbackToken, timestamp, nonce, enc);
   return { url: `${api}/wecom/callback/${corp.wecomCorpId}?msg_signature=${sig}&timestamp=${timestamp}&nonce=${nonce}`, body: `<xml><ToUserName><![CDATA[${corp.wecomCorpId}]]></ToUserName><AgentID><![CDATA[${corp.agentId}]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>` };
 }
-const eventXml = (change: string, ext: string, createTime: number) =>
-  `<xml><ToUserName><![CDATA[${corp.wecomCorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[${change}]]></ChangeType><UserID><![CDATA[licui]]></UserID><ExternalUserID><![CDATA[${ext}]]></ExternalUserID><State><![CDATA[st_test]]></State></xml>`;
+const eventXml = (change: string, ext: string, createTime: number, to = { corpid: corp.wecomCorpId, userid: 'licui', state: 'st_test' }) =>
+  `<xml><ToUserName><![CDATA[${to.corpid}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[${change}]]></ChangeType><UserID><![CDATA[${to.userid}]]></UserID><ExternalUserID><![CDATA[${ext}]]></ExternalUserID><State><![CDATA[${to.state}]]></State></xml>`;
 
 describe('WeCom layer against the sandbox', () => {
   let addedExt = '';
@@ -430,6 +431,36 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
     await settleB();
     expect(sb.state.delayedInFlight).toBe(0);
     expect(await relation(ext, g1.id)).toMatchObject({ ended_at: null, state: 'st_b' });
+  });
+
+  it('a nightly contact sync records a customer added while no callback reached us, once, and re-attributes her orders', async () => {
+    const ext = 'wmmissedcallback01';
+    // Added today, like every customer of hers in this file (the behaviour data test counts them).
+    const addedAt = Math.floor(Date.now() / 1000) - 10;
+    // A store customer we know from POS, who added 王芳 and then paid in store; WeCom's callback never arrived.
+    const customer = await createCustomer(ctx.db, b.id, { externalUserid: ext, name: '褚女士' });
+    const [o] = await ctx.db('orders').insert({ corp_id: b.id, source: 'pos', order_no: 'POS-MISSED-1', store_id: storeB, customer_id: customer.id, paid_at: new Date((addedAt + 5) * 1000), gross_fen: 45_900, net_fen: 45_900 }).returning<{ id: number }[]>('id');
+    await ctx.queues.enqueue(attributeJob, { corpId: b.id, orderIds: [o!.id], reason: 'order ingested' });
+    await ctx.queues.drain();
+    const credited = () => ctx.db('credits').where({ order_id: o!.id, kind: 'sale' }).whereNull('superseded_at').select('guide_id', 'rule', 'amount_fen');
+    expect(await credited()).toEqual([]);
+    await apiB('/contacts', { contacts: [{ external_userid: ext, name: '褚女士', follow_user: [{ userid: 'wangfang', createtime: addedAt, state: 'st_b' }] }] });
+
+    // Own job ids: the hourly id of this guide's sync is taken by the test above.
+    await ctx.queues.enqueue(syncContactsJob, { corpId: b.id, userid: 'wangfang' }, { jobId: 'sync-contacts-missed-callback' });
+    await ctx.queues.drain();
+    expect(await relation(ext, g1.id)).toMatchObject({ ended_at: null, state: 'st_b' });
+    const added = () => ctx.db('interactions').where({ corp_id: b.id, customer_id: customer.id, kind: 'customer_added' }).select('guide_id', 'occurred_at');
+    expect(await added()).toEqual([{ guide_id: g1.id, occurred_at: new Date(addedAt * 1000) }]);
+    expect(await credited()).toEqual([{ guide_id: g1.id, rule: 'interaction', amount_fen: 45_900 }]);
+
+    // The next night's sync and a late callback for the same add record nothing more.
+    await ctx.queues.enqueue(syncContactsJob, { corpId: b.id, userid: 'wangfang' }, { jobId: 'sync-contacts-missed-callback-again' });
+    const late = signedPostB(eventXml('add_external_contact', ext, addedAt, { corpid: b.wecomCorpId, userid: 'wangfang', state: 'st_b' }));
+    expect((await fetch(late.url, { method: 'POST', body: late.body })).status).toBe(200);
+    await ctx.queues.drain();
+    expect(await added()).toHaveLength(1);
+    expect(await credited()).toEqual([{ guide_id: g1.id, rule: 'interaction', amount_fen: 45_900 }]);
   });
 
   it('resyncs corp tags on every change_external_tag, even two in the same minute', async () => {

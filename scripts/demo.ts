@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { prettyFactory } from 'pino-pretty';
 import { loadConfigOrExit } from '../core/config/env';
 import { createDb } from '../core/db/knex';
+import { createRedis } from '../core/redis';
 
 const cfg = loadConfigOrExit();
 const children: ChildProcess[] = [];
@@ -73,11 +74,31 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+/**
+ * The sandbox WeCom starts empty on every run, so access tokens and JS-SDK tickets a previous run
+ * cached in Redis name nothing it issued: a stale agent ticket would make every sidebar's
+ * agentConfig fail with "invalid signature". Real WeCom never forgets; the demo forgets with it.
+ */
+async function forgetCachedWecomCredentials(): Promise<void> {
+  const redis = createRedis(cfg.REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${cfg.QUEUE_PREFIX}:wecom:*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const sandboxUrl = `http://${cfg.HOST}:${cfg.SANDBOX_PORT}`;
 run('migrating the database', 'node_modules/.bin/tsx', ['scripts/db.ts', 'migrate']);
 run('building the sidebar', 'node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn']);
 start('sandbox', 'sandbox/main.ts');
 await waitFor(`${sandboxUrl}/sandbox/api/corps`, 'the sandbox WeCom');
+await forgetCachedWecomCredentials();
 run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', ['sandbox/seed/cli.ts', '--scale', 'demo', '--sandbox-url', sandboxUrl]);
 // The sandbox desktop client injects its WeixinJSBridge into the sidebar, as WeCom's client does.
 process.env.WECOM_JS_BRIDGE_URL ??= `${sandboxUrl}/client/bridge.js`;

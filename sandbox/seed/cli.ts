@@ -13,6 +13,7 @@ import { migrateLatest } from '../../core/db/migrate';
 import { closeContext, createContext } from '../../core/context';
 import { creditHistory } from './credit-history';
 import { loadSandboxPayload, pushToSandbox } from './push-to-sandbox';
+import { pointImagesAtSandbox } from './sandbox-images';
 import { DEMO_CORP, BENCH_CORP } from './scales';
 import { expectedRows, seedTenant } from './seed';
 
@@ -71,6 +72,7 @@ else {
 }
 
 if (values['sandbox-url']) {
+  if (scale === 'demo') await pointImagesAtSandbox(db, corp.wecomCorpId, values['sandbox-url']);
   const payload = await loadSandboxPayload(db, corp.wecomCorpId, cfg.publicUrl);
   await pushToSandbox(values['sandbox-url'], payload, { agentSecret: corp.agentSecret, contactSecret: corp.contactSecret, callbackToken: corp.callbackToken, callbackAesKey: corp.callbackAesKey });
   console.log(`sandbox WeCom at ${values['sandbox-url']} now knows ${payload.members.length} members and ${payload.contacts.length} customers of ${corp.name}`);

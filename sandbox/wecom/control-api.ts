@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { deliver, eventXml, type DeliveryOptions } from './callbacks';
 import { newId, type Corp, type SandboxState } from './state';
+import { avatarUrl } from './assets';
 
 class ControlError extends Error {
   constructor(
@@ -124,7 +125,9 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     const userid = b.userid ?? way.user[Math.floor(Math.random() * way.user.length)]!;
     if (!way.user.includes(userid)) throw new ControlError(400, `${userid} is not on the contact way ${b.state}`);
     const external_userid = b.customer.external_userid ?? `wm${randomBytes(13).toString('hex')}`;
-    const contact = c.contacts.get(external_userid) ?? { external_userid, name: b.customer.name, type: 1 as const, gender: b.customer.gender ?? 0, ...(b.customer.unionid ? { unionid: b.customer.unionid } : {}), avatar: '', follow_user: [] };
+    // WeCom hands out an avatar address for every WeChat user; here it is this sandbox's placeholder.
+    const avatar = avatarUrl(`${req.protocol}://${req.get('host') ?? '127.0.0.1'}`, b.customer.name);
+    const contact = c.contacts.get(external_userid) ?? { external_userid, name: b.customer.name, type: 1 as const, gender: b.customer.gender ?? 0, ...(b.customer.unionid ? { unionid: b.customer.unionid } : {}), avatar, follow_user: [] };
     contact.follow_user = contact.follow_user.filter((f) => f.userid !== userid);
     contact.follow_user.push({ userid, remark: '', description: '', createtime: nowS(), add_way: 1, state: b.state, oper_userid: external_userid, tag_ids: [] });
     c.contacts.set(external_userid, contact);

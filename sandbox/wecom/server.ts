@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import { clientRouter } from '../client/router';
+import { assetsRouter } from './assets';
 import { controlApiRouter } from './control-api';
 import { pagesRouter } from './pages';
 import { serverApiRouter } from './server-api';
@@ -38,6 +39,7 @@ export function createSandboxApp(opts: SandboxOptions = {}, state = new SandboxS
   app.use(serverApiRouter(state, now));
   app.use('/sandbox/api', controlApiRouter(state, now, { retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000], timeoutMs: opts.callbackTimeoutMs ?? 5000 }));
   app.use(pagesRouter(state, now));
+  app.use(assetsRouter());
   app.use(clientRouter(state, now, { appUrl: opts.appUrl ?? 'http://127.0.0.1:3000' }));
   for (const r of opts.extraRouters ?? []) app.use(r);
   return app;

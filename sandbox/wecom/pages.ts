@@ -56,6 +56,7 @@ export function pagesRouter(state: SandboxState, now: () => number): Router {
 
 const CONTROL_PAGE = `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>沙箱企业微信 · 控制台</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body{font:14px -apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f5f6f7;color:#1f2329}
 header{background:#0082ef;color:#fff;padding:12px 20px;font-size:16px}
@@ -65,6 +66,7 @@ h2{font-size:15px;margin:0 0 12px}label{display:block;color:#646a73;margin:8px 0
 select,input{width:100%;box-sizing:border-box;padding:7px 8px;border:1px solid #dee0e3;border-radius:4px;font:inherit}
 button{margin-top:12px;background:#0082ef;color:#fff;border:0;border-radius:4px;padding:8px 14px;font:inherit;cursor:pointer}
 pre{background:#f5f6f7;padding:8px;border-radius:4px;white-space:pre-wrap;max-height:260px;overflow:auto;font-size:12px}
+.hint{color:#8f959e;font-size:12px;line-height:1.6;margin:8px 0 0}
 table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px solid #eee;padding:4px;text-align:left}
 </style>
 <header>沙箱企业微信 · 控制台 <small id="corpname"></small></header>
@@ -72,6 +74,7 @@ table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px
 <section><h2>选择企业</h2><select id="corp"></select><p id="summary"></p></section>
 <section><h2>模拟客户扫码添加（渠道码）</h2>
 <label>渠道码 state</label><select id="way"></select>
+<label>添加的成员</label><select id="wayuser"></select>
 <label>客户昵称</label><input id="cname" value="陈女士">
 <button id="scan">模拟客户扫码添加</button><pre id="scanout"></pre></section>
 <section><h2>客户向导购付款（对外收款）</h2>
@@ -80,11 +83,12 @@ table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px
 <label>金额（元）</label><input id="amount" value="399.00">
 <button id="pay">付款</button>
 <label>退款：交易单号</label><input id="tx"><label>退款金额（元）</label><input id="ramount" value="100.00">
-<button id="refund">退款</button><pre id="payout"></pre></section>
+<button id="refund">退款</button><pre id="payout"></pre>
+<p class="hint">WeCom 不为对外收款发回调：Guidepost 每 5 分钟拉取一次账单，之后付款和退款计入收款导购的「我的业绩」。</p></section>
 <section><h2>导购在客户端编辑标签</h2>
 <label>导购</label><select id="tguide"></select><label>客户 external_userid</label><input id="tcust">
 <label>添加标签</label><select id="ttag"></select>
-<button id="tag">保存</button><pre id="tagout"></pre></section>
+<button id="tag">添加</button> <button id="untag">移除</button><pre id="tagout"></pre></section>
 <section><h2>删除好友</h2>
 <label>导购</label><select id="dguide"></select><label>客户 external_userid</label><input id="dcust">
 <button id="custdel">客户删除导购</button> <button id="guidedel">导购删除客户</button><pre id="delout"></pre></section>
@@ -101,17 +105,25 @@ const opt=(v,t)=>{const o=document.createElement('option');o.value=v;o.textConte
 async function load(){const corps=await api('/corps');$('corp').replaceChildren(...corps.map(c=>opt(c.corpid,c.name+' ('+c.corpid+')')));if(corps.length)await pick()}
 async function pick(){const c=await api('/corps/'+encodeURIComponent($('corp').value));$('corpname').textContent=c.name;
 $('summary').textContent=c.members.length+' 名成员 · '+c.contactWays.length+' 个渠道码';
-$('way').replaceChildren(...c.contactWays.map(w=>opt(w.state,w.state+' → '+w.user.slice(0,3).join(', ')+(w.user.length>3?' …':''))));
+ways=c.contactWays;names=new Map(c.members.map(m=>[m.userid,m.name]));
+$('way').replaceChildren(...c.contactWays.map(w=>opt(w.state,w.state+' → '+w.user.slice(0,3).map(u=>names.get(u)||u).join(', ')+(w.user.length>3?' …':''))));wayUsers();
 for(const id of ['payee','tguide','dguide'])$(id).replaceChildren(...c.members.map(m=>opt(m.userid,m.name+' ('+m.userid+')')));
 $('ttag').replaceChildren(...c.groups.flatMap(g=>g.tag.map(t=>opt(t.id,g.group_name+' / '+t.name))));refreshLog()}
 async function refreshLog(){if(!$('corp').value)return;const l=await api('/corps/'+encodeURIComponent($('corp').value)+'/callbacks');
 $('log').replaceChildren(...l.slice(-30).reverse().map(e=>{const tr=document.createElement('tr');for(const v of [e.event,e.change_type||'',e.status+(e.last_error?' ('+e.last_error+')':''),e.attempts,new Date(e.at).toLocaleTimeString()]){const td=document.createElement('td');td.textContent=v;tr.append(td)}return tr}))}
 const run=(btn,out,fn)=>$(btn).onclick=async()=>{try{$(out).textContent=JSON.stringify(await fn(),null,2);setTimeout(refreshLog,300)}catch(e){$(out).textContent='失败：'+e.message}};
 const corp=()=>'/corps/'+encodeURIComponent($('corp').value);
-run('scan','scanout',()=>api(corp()+'/actions/scan-contact-way',{state:$('way').value,customer:{name:$('cname').value,gender:2}}));
+let ways=[],names=new Map();
+function wayUsers(){const w=ways.find(x=>x.state===$('way').value);if(!w)return $('wayuser').replaceChildren();
+$('wayuser').replaceChildren(...w.user.map(u=>opt(u,(names.get(u)||u)+' ('+u+')')),...(w.user.length>1?[opt('','随机（多人渠道码由 WeCom 分配）')]:[]))}
+$('way').onchange=wayUsers;
+// The customer just added is the one to pay, tag or delete next.
+function carry(ext,userid){for(const id of ['payer','tcust','dcust'])$(id).value=ext;for(const id of ['payee','tguide','dguide'])$(id).value=userid}
+run('scan','scanout',async()=>{const r=await api(corp()+'/actions/scan-contact-way',{state:$('way').value,userid:$('wayuser').value||undefined,customer:{name:$('cname').value,gender:2}});carry(r.external_userid,r.userid);return r});
 run('pay','payout',async()=>{const r=await api(corp()+'/actions/transfer',{payee_userid:$('payee').value,external_userid:$('payer').value||undefined,amount_fen:yuanToFen($('amount').value)});$('tx').value=r.transaction_id;return r});
 run('refund','payout',()=>api(corp()+'/actions/refund',{transaction_id:$('tx').value,amount_fen:yuanToFen($('ramount').value)}));
 run('tag','tagout',()=>api(corp()+'/actions/edit-tags',{userid:$('tguide').value,external_userid:$('tcust').value,add:[$('ttag').value]}));
+run('untag','tagout',()=>api(corp()+'/actions/edit-tags',{userid:$('tguide').value,external_userid:$('tcust').value,remove:[$('ttag').value]}));
 run('custdel','delout',()=>api(corp()+'/actions/customer-deletes-guide',{userid:$('dguide').value,external_userid:$('dcust').value}));
 run('guidedel','delout',()=>api(corp()+'/actions/delete-customer',{userid:$('dguide').value,external_userid:$('dcust').value}));
 run('acreate','aout',async()=>{const r=await api(corp()+'/actions/admin-edit-tag',{change:'create',group_name:$('agroup').value,name:$('aname').value});await pick();return r});

@@ -26,7 +26,7 @@ export function assetsRouter(): Router {
     const label = text(req.query.label, 8) || '商品';
     const code = text(req.query.code, 24);
     const tint = colourOf(label + code);
-    svg(res, `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="#f2f4f8"/><circle cx="120" cy="104" r="58" fill="${tint}" opacity=".18"/><text x="120" y="106" fill="${tint}" font-size="34" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc(label)}</text><text x="120" y="206" fill="#8f959e" font-size="16" font-family="ui-monospace, Menlo, monospace" text-anchor="middle">${esc(code)}</text></svg>`);
+    svg(res, `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="#f2f4f8"/><circle cx="120" cy="108" r="84" fill="${tint}" opacity=".16"/><text x="120" y="110" fill="${tint}" font-size="56" font-weight="600" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc(label)}</text><text x="120" y="222" fill="#8f959e" font-size="20" font-family="ui-monospace, Menlo, monospace" text-anchor="middle">${esc(code)}</text></svg>`);
   });
 
   // A script card's cover (news, mini-program): any name, one picture.

@@ -36,6 +36,7 @@ export function createSandboxApp(opts: SandboxOptions = {}, state = new SandboxS
   const now = opts.now ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use(serverApiRouter(state, now));
   app.use('/sandbox/api', controlApiRouter(state, now, { retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000], timeoutMs: opts.callbackTimeoutMs ?? 5000 }));
   app.use(pagesRouter(state, now));

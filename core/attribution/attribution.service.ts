@@ -24,8 +24,8 @@ const BATCH = 2_000;
 
 export interface OrderRow { id: number; order_no: string; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null; payment_transaction_id: string | null }
 export const ORDER_COLUMNS = ['id', 'order_no', 'paid_at', 'net_fen', 'customer_id', 'store_id', 'payment_transaction_id'] as const;
-interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; adjusts_credit_id: number | null; kind: LineKind; guide_id: number; rule: CreditRule; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
-const LIVE_COLUMNS = 'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
+interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; adjusts_credit_id: number | null; kind: LineKind; guide_id: number; store_id: number | null; rule: CreditRule; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
+const LIVE_COLUMNS = 'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
 
 export interface AttributeResult {
   orders: number;
@@ -86,7 +86,7 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
           where o.id = any(?) and t.guide_id is not null and o.id = (${PAYER_OF_O})`, [paidByTransfer])).rows
     : [];
   const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
-  const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereIn('customer_id', customerIds).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
+  const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereRaw('customer_id = any(?::bigint[])', [customerIds]).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
   const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null, transfers: [], coupons: [], interactions: [] }]));
   for (const t of transfers) facts.get(t.order_id)!.transfers.push({ transferId: t.id, transactionId: t.transaction_id, guideId: t.guide_id, paidAt: t.pay_time.getTime() });
   for (const c of coupons.rows) facts.get(c.order_id)!.coupons.push({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() });
@@ -116,13 +116,15 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 
   // Orders naming the same bill as one in the batch are judged with it (which one the bill pays may change).
   const siblings = (await ctx.db.raw<{ rows: { id: number }[] }>(
-    `select s.id from orders o join orders s on s.corp_id = o.corp_id and s.payment_transaction_id = o.payment_transaction_id
-      where o.id = any(?) and o.corp_id = ? and o.payment_transaction_id is not null and s.id <> o.id`, [ids, corpId])).rows.map((r) => r.id);
+    `select s.id from orders s
+      where s.corp_id = ? and s.id <> all(?::bigint[]) and s.payment_transaction_id is not null
+        and s.payment_transaction_id = any(array(select payment_transaction_id from orders where id = any(?::bigint[]) and corp_id = ? and payment_transaction_id is not null))`,
+    [corpId, ids, ids, corpId])).rows.map((r) => r.id);
   const batch = siblings.length ? [...new Set([...ids, ...siblings])] : ids;
 
   return ctx.db.transaction(async (trx) => {
     // Lock the batch's orders in id order: concurrent workers on overlapping batches serialize here.
-    const orders = await trx('orders').where({ corp_id: corpId }).whereIn('id', batch).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
+    const orders = await trx('orders').where({ corp_id: corpId }).whereRaw('id = any(?::bigint[])', [batch]).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
     // Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle).
@@ -153,7 +155,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const billLive = bills.length
       ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, bills.map((b) => b.id)])).rows
       : [];
-    const refunds = await trx('refunds').where({ corp_id: corpId }).whereIn('order_id', orderIdList).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
+    const refunds = await trx('refunds').where({ corp_id: corpId }).whereRaw('order_id = any(?::bigint[])', [orderIdList]).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
     const now = new Date();
     const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
 
@@ -174,7 +176,6 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       : new Map<string, number>();
 
     const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
-    const affected = new Set<string>();
     const supersede: LiveCredit[] = [];
     const adjustedEvents: object[] = [];
     const fresh: NewCredit[] = [];
@@ -193,7 +194,6 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       const oldSale = plan.supersede.find((c) => c.kind === 'sale');
       for (const c of plan.supersede) {
         supersede.push(byId.get(c.id)!);
-        affected.add(`${c.guideId}|${new Date(c.occurredAt).toISOString()}`);
       }
       if (plan.adjusted) {
         result.lockedInClosedPeriod++;
@@ -203,12 +203,11 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       }
       for (const l of plan.insert) {
         fresh.push({ row: lineRow(corpId, o, l, now), event: l.kind === 'sale' ? 'created' : l.kind === 'refund' ? 'reversed' : 'adjusted', reason: clip(eventReason(l, a, reason)), replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
-        affected.add(`${l.guideId}|${new Date(l.occurredAt).toISOString()}`);
       }
     }
     await writeLines(trx, corpId, supersede, fresh, reason, now);
     for (const part of chunks(adjustedEvents, 5_000)) await trx('credit_events').insert(part);
-    await refreshRollup(trx, corpId, tz, affected);
+    await applyRollup(trx, corpId, tz, supersede, fresh);
     return result;
   });
 }
@@ -216,7 +215,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date): Record<string, unknown> {
   return {
     corp_id: corpId, order_id: o.id, role: 'seller', guide_id: l.guideId, store_id: o.store_id, rule: l.rule, rule_set_version: l.ruleSetVersion, valid_from: now,
-    kind: l.kind, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), evidence: JSON.stringify(l.evidence), candidates: JSON.stringify(l.candidates),
+    kind: l.kind, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), evidence: l.evidence, candidates: l.candidates,
   };
 }
 
@@ -233,20 +232,35 @@ interface NewCredit {
   replaces: number | null;
 }
 
-/** Set-based writes: supersede first (the partial unique index admits one live line per order and role), then insert. */
+/**
+ * Set-based writes, one statement each: supersede first (the partial unique index admits one
+ * live line per order and role) with its trail events, then insert the new lines with their
+ * events and link each replaced line to its successor. Ids are drawn from the sequence up front
+ * so one statement writes a line, its event and the link.
+ */
 async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fresh: NewCredit[], reason: string, now: Date): Promise<void> {
-  for (const part of chunks(supersede, 5_000)) {
-    await trx('credits').whereIn('id', part.map((c) => c.id)).update({ superseded_at: now });
-    await trx('credit_events').insert(part.map((c) => ({ corp_id: corpId, credit_id: c.id, event: 'superseded', reason: clip(reason) })));
+  if (supersede.length) {
+    await trx.raw(
+      `with s as (update credits set superseded_at = ? where id = any(?::bigint[]) returning id)
+       insert into credit_events (corp_id, credit_id, event, reason) select ?, id, 'superseded', ? from s`,
+      [now, supersede.map((c) => c.id), corpId, clip(reason)],
+    );
   }
-  for (const part of chunks(fresh, 1_000)) {
-    const ids = await trx('credits').insert(part.map((f) => f.row)).returning<{ id: number }[]>('id');
-    await trx('credit_events').insert(part.map((f, k) => ({ corp_id: corpId, credit_id: ids[k]!.id, event: f.event, reason: f.reason })));
-    const links = part.flatMap((f, k) => (f.replaces ? [{ old: f.replaces, new: ids[k]!.id }] : []));
-    if (links.length) {
-      await trx.raw('update credits c set superseded_by = l.new_id from unnest(?::bigint[], ?::bigint[]) as l(old_id, new_id) where c.id = l.old_id', [links.map((l) => l.old), links.map((l) => l.new)]);
-    }
-  }
+  if (fresh.length === 0) return;
+  const rows = fresh.map((f) => ({ ...f.row, event: f.event, reason: f.reason, replaces: f.replaces }));
+  await trx.raw(
+    `with src as materialized (
+       select nextval('credits_id_seq') as id, r.* from json_to_recordset(?::json) as r(
+         corp_id bigint, order_id bigint, transfer_id bigint, refund_id bigint, adjusts_credit_id bigint, kind credit_kind, role text, guide_id bigint, store_id bigint,
+         rule credit_rule, amount_fen bigint, occurred_at timestamptz, rule_set_version int, evidence jsonb, candidates jsonb, valid_from timestamptz,
+         event credit_event, reason text, replaces bigint)),
+     ins as (
+       insert into credits (id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates, valid_from)
+       select id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, coalesce(candidates, '[]'), valid_from from src),
+     ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src)
+     update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces`,
+    [JSON.stringify(rows)],
+  );
 }
 
 function chunks<T>(xs: T[], n: number): T[][] {
@@ -287,7 +301,6 @@ export async function attributeTransfers(ctx: AppContext, corpId: number, transf
     const live = own.length ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, own.map((r) => r.id)])).rows : [];
     const now = new Date();
     const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
-    const affected = new Set<string>();
     const supersede: LiveCredit[] = [];
     const fresh: NewCredit[] = [];
     for (const t of own) {
@@ -298,52 +311,48 @@ export async function attributeTransfers(ctx: AppContext, corpId: number, transf
       const mine = live.filter((l) => l.transfer_id === t.id);
       const line = mine.find((l) => l.kind !== 'adjustment');
       if (line && line.guide_id === t.guide_id && line.amount_fen === amount && line.rule_set_version === version && canonical(line.evidence) === canonical(evidence)) continue;
-      const base = { corp_id: corpId, transfer_id: t.id, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: '[]' };
+      const base = { corp_id: corpId, transfer_id: t.id, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: [] };
       const what = `WeCom transfer ${t.transaction_id} ${t.bill_type === 0 ? 'received' : 'refunded'} by this guide (${reason})`;
       if (isClosed(t.pay_time.getTime())) {
         // Locked: a bill first seen after its period closed is credited by an adjustment line, once.
         if (mine.length) continue;
-        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: JSON.stringify({ ...evidence, why: 'credited after its period closed' }) }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
-        affected.add(`${t.guide_id}|${new Date(postAt).toISOString()}`);
+        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' } }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
         continue;
       }
       for (const l of mine) {
         supersede.push(l);
-        affected.add(`${l.guide_id}|${l.occurred_at.toISOString()}`);
       }
-      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence: JSON.stringify(evidence) }, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
-      affected.add(`${t.guide_id}|${t.pay_time.toISOString()}`);
+      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence }, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
     }
     await writeLines(trx, corpId, supersede, fresh, reason, now);
-    await refreshRollup(trx, corpId, tz, affected);
+    await applyRollup(trx, corpId, tz, supersede, fresh);
     return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };
   });
   if (matchedOrders.length) await attributeOrders(ctx, corpId, matchedOrders, reason);
   return written;
 }
 
-/** Recomputes the board rollup for the touched (guide, tenant day) pairs from live credits. */
-async function refreshRollup(trx: Db, corpId: number, tz: string, affected: Set<string>): Promise<void> {
-  if (affected.size === 0) return;
-  const pairs = [...affected].map((k) => {
-    const [guide, at] = k.split('|');
-    return { guideId: Number(guide), at: at! };
-  });
-  const guideIds = pairs.map((p) => p.guideId);
-  const ats = pairs.map((p) => p.at);
-  const touched = `select distinct g as guide_id, (a::timestamptz at time zone ?)::date as day from unnest(?::bigint[], ?::text[]) as t(g, a)`;
-  // Serialize per (guide, day) so concurrent batches recompute from each other's committed credits.
-  await trx.raw(`select pg_advisory_xact_lock(hashtext('rollup:' || t.guide_id || ':' || t.day)) from (${touched}) t order by t.guide_id, t.day`, [tz, guideIds, ats]);
-  await trx.raw(`delete from guide_daily_credits d using (${touched}) t where d.guide_id = t.guide_id and d.day = t.day`, [tz, guideIds, ats]);
+/**
+ * Keeps the board rollup equal to the live lines by applying this write's deltas: each
+ * superseded line leaves its (guide, tenant day, rule) cell, each new line enters one. Exact
+ * because the lines of an order or bill change only under its row lock; cells are upserted in
+ * key order, so concurrent batches never deadlock on them.
+ */
+async function applyRollup(trx: Db, corpId: number, tz: string, supersede: LiveCredit[], fresh: NewCredit[]): Promise<void> {
+  const cells = [
+    ...supersede.map((c) => ({ g: c.guide_id, s: c.store_id, a: c.occurred_at, r: c.rule, n: c.kind === 'sale' ? -1 : 0, f: -c.amount_fen })),
+    ...fresh.map(({ row }) => ({ g: row.guide_id as number, s: row.store_id as number | null, a: row.occurred_at as Date, r: row.rule as string, n: row.kind === 'sale' ? 1 : 0, f: row.amount_fen as number })),
+  ];
+  if (cells.length === 0) return;
   await trx.raw(
-    `insert into guide_daily_credits (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-     select ?, t.guide_id, r.store_id, t.day, r.rule, r.orders, r.amount_fen
-       from (${touched}) t cross join lateral (
-         select max(c.store_id) as store_id, c.rule, count(distinct coalesce(c.order_id, -c.transfer_id)) filter (where c.kind = 'sale') as orders, sum(c.amount_fen) as amount_fen
-           from credits c
-          where c.guide_id = t.guide_id and c.corp_id = ? and c.superseded_at is null
-            and c.occurred_at >= (t.day::timestamp at time zone ?) and c.occurred_at < ((t.day + 1)::timestamp at time zone ?)
-          group by c.rule) r`,
-    [corpId, tz, guideIds, ats, corpId, tz, tz],
+    `insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
+     select ?, g, max(s), (a at time zone ?)::date as day, r, sum(n), sum(f)
+       from json_to_recordset(?::json) as t(g bigint, s bigint, a timestamptz, r credit_rule, n int, f bigint)
+      group by g, day, r
+     having sum(n) <> 0 or sum(f) <> 0
+      order by g, day, r
+     on conflict (guide_id, day, rule) do update
+       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
+    [corpId, tz, JSON.stringify(cells)],
   );
 }

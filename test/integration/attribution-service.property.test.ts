@@ -151,6 +151,15 @@ async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
   const named = f.orders.flatMap((o) => (o.tx ? [o.tx] : []));
   const doubled = await db('credits as c').join('transfers as t', 't.id', 'c.transfer_id').where({ 'c.corp_id': tn.corpId }).whereNull('c.superseded_at').whereIn('t.transaction_id', named).count<{ n: number }[]>('* as n');
   expect(doubled[0]!.n).toBe(0);
+  // The board rollup, cell by cell (guide, tenant day, rule), is the live lines aggregated.
+  const cells = (q: string) => db.raw<{ rows: { guide_id: number; day: string; rule: string; orders: number; amount_fen: string }[] }>(q, [tn.corpId]).then((r) => r.rows.map((c) => JSON.stringify(c)));
+  const fromLines = await cells(
+    `select guide_id, to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, rule::text, (count(*) filter (where kind = 'sale'))::int as orders, sum(amount_fen)::text as amount_fen
+       from credits where corp_id = ? and superseded_at is null group by 1, 2, 3 having count(*) filter (where kind = 'sale') <> 0 or sum(amount_fen) <> 0 order by 1, 2, 3`);
+  const rollup = await cells(
+    `select guide_id, to_char(day, 'YYYY-MM-DD') as day, rule::text, orders, amount_fen::text as amount_fen
+       from guide_daily_credits where corp_id = ? and (orders <> 0 or amount_fen <> 0) order by 1, 2, 3`);
+  expect(rollup).toEqual(fromLines);
 }
 
 describe('attribution service invariants (PostgreSQL)', () => {

@@ -102,6 +102,8 @@ await forgetCachedWecomCredentials();
 run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', ['sandbox/seed/cli.ts', '--scale', 'demo', '--sandbox-url', sandboxUrl]);
 // The sandbox desktop client injects its WeixinJSBridge into the sidebar, as WeCom's client does.
 process.env.WECOM_JS_BRIDGE_URL ??= `${sandboxUrl}/client/bridge.js`;
+// A transfer paid in the sandbox reaches 我的业绩 within about a minute, not five.
+process.env.WECOM_BILL_POLL_SECONDS ??= '30';
 start('api', 'api/main.ts');
 start('workers', 'workers/main.ts');
 await waitFor(`${cfg.publicUrl}/healthz`, 'the API');

@@ -10,7 +10,8 @@ export async function installSchedules(ctx: AppContext): Promise<void> {
   });
   const wecom = ctx.queues.queue('wecom');
   const fanout = (kind: 'bills' | 'tags' | 'contacts' | 'behavior' | 'callbacks') => ({ name: wecomFanoutJob.name, data: { payload: { kind } } });
-  await wecom.upsertJobScheduler('wecom-bills-every-5m', { every: 5 * 60_000 }, fanout('bills'));
+  await wecom.removeJobScheduler('wecom-bills-every-5m'); // its fixed-interval predecessor
+  await wecom.upsertJobScheduler('wecom-bills', { every: ctx.cfg.WECOM_BILL_POLL_SECONDS * 1000 }, fanout('bills'));
   await wecom.upsertJobScheduler('wecom-tags-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, fanout('tags'));
   await wecom.upsertJobScheduler('wecom-contacts-nightly', { pattern: '30 2 * * *', tz: 'Asia/Shanghai' }, fanout('contacts'));
   await wecom.upsertJobScheduler('wecom-callbacks-sweep-5m', { every: 5 * 60_000 }, fanout('callbacks'));

@@ -30,6 +30,8 @@ const envSchema = z.object({
   /** 32-byte key (hex or base64) that encrypts corp secrets at rest. */
   SECRETS_KEY: z.string().min(32).default('0000000000000000000000000000000000000000000000000000000000000000'),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  /** How often the workers poll WeCom transfer bills (get_bill_list), in seconds; at most once a minute takes effect per corp. */
+  WECOM_BILL_POLL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 

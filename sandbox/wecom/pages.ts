@@ -84,7 +84,7 @@ table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px
 <button id="pay">付款</button>
 <label>退款：交易单号</label><input id="tx"><label>退款金额（元）</label><input id="ramount" value="100.00">
 <button id="refund">退款</button><pre id="payout"></pre>
-<p class="hint">WeCom 不为对外收款发回调：Guidepost 每 5 分钟拉取一次账单，之后付款和退款计入收款导购的「我的业绩」。</p></section>
+<p class="hint">WeCom 不为对外收款发回调：Guidepost 定时拉取账单（演示中约每 30 秒，生产默认每 5 分钟），之后付款和退款计入收款导购的「我的业绩」。</p></section>
 <section><h2>导购在客户端编辑标签</h2>
 <label>导购</label><select id="tguide"></select><label>客户 external_userid</label><input id="tcust">
 <label>添加标签</label><select id="ttag"></select>

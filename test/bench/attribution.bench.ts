@@ -1,6 +1,6 @@
 /**
  * Attribution on the benchmark data (run `npm run bench -- seed --scale bench` first):
- *   npm run bench -- attribution [--orders N] [--batch 2000] [--samples 100]
+ *   npm run bench -- attribution [--orders N] [--batch 2000] [--samples 100] [--concurrency N (default: the queue policy)]
  * Measures, in one run on the same data: the engine end to end through BullMQ workers, a bare
  * set-based SQL statement that credits the same orders by the interaction window, and the
  * latency of crediting one new order (enqueue → credited).
@@ -16,7 +16,7 @@ import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { startWorkers } from '../../workers/runtime';
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, batch: { type: 'string', default: '2000' }, samples: { type: 'string', default: '100' }, database: { type: 'string', default: 'guidepost_bench' } } });
+  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, batch: { type: 'string', default: '2000' }, samples: { type: 'string', default: '100' }, concurrency: { type: 'string' }, database: { type: 'string', default: 'guidepost_bench' } } });
   const base = loadConfigOrExit();
   const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' as const };
   const ctx = createContext(cfg, 'bench');
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
   // (as the demo's history credit does); otherwise every old sale becomes today's adjustment.
   const closed = await ctx.db('commission_periods').where({ corp_id: corp.id, status: 'closed' }).pluck<number[]>('id');
   await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'open' });
-  const workers = startWorkers(ctx);
+  const workers = startWorkers(ctx, values.concurrency ? { concurrency: Number(values.concurrency) } : {});
   const batch = Number(values.batch);
   const t1 = performance.now();
   for (let i = 0; i < ids.length; i += batch * 50) {

@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   seed: () => import('./seed.bench'),
   attribution: () => import('./attribution.bench'),
   sidebar: () => import('./sidebar.bench'),
+  'attribution-profile': () => import('./attribution-profile.bench'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -55,7 +55,7 @@ const en: typeof zh = {
   coupons: { dateFormat: 'MMM D', title: 'Issue a coupon', issue: 'Issue and send', valid: 'valid {n} days', minSpend: 'min. spend ¥{v}', noMin: 'no minimum', cash: '¥{v} off', discount: '{off}% off', issued: 'Issued {code}', message: '{name}, here is a {coupon} for you (code {code}), valid in store or online until {date}.' },
   group: { customers: 'Customers in this group · {n}', others: '{n} more members are not customers or not synced yet', notMine: 'not your customer', empty: 'No synced customers in this group yet', hint: 'Tap a customer for her profile; scripts sent from here go to the group' },
   credits: {
-    today: 'Today', month: 'This month', orders: '{n} orders', rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' }, latest: 'Latest credited', empty: 'No credits yet',
+    today: 'Today', month: 'This month', orders: '{n} orders', rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' }, latest: 'Latest credited', empty: 'No credits yet', unknownCustomer: 'Unidentified customer',
     why: { interaction: '{kind} on {date}, bought within 7 days', coupon: 'redeemed your coupon {code}', transfer: 'paid you through WeCom' },
   },
 };

@@ -53,7 +53,7 @@ export default {
   coupons: { dateFormat: 'M月D日', title: '发放优惠券', issue: '发放并发送', valid: '{n}天有效', minSpend: '满{v}元可用', noMin: '无门槛', cash: '{v}元', discount: '{v}折', issued: '已发放 {code}', message: '{name}，送您一张{coupon}（券码 {code}），{date}前到店或线上都能用～' },
   group: { customers: '群里的客户 · {n}', others: '另有 {n} 位群成员不是客户或未同步', notMine: '不是你的客户', empty: '群里暂时没有已同步的客户', hint: '点客户查看画像；在这里发送的话术会发到群里' },
   credits: {
-    today: '今日业绩', month: '本月业绩', orders: '{n} 单', rule: { transfer: '对外收款', coupon: '券核销', interaction: '7天互动' } as Record<string, string>, latest: '最近计入的订单', empty: '还没有计入的业绩',
+    today: '今日业绩', month: '本月业绩', orders: '{n} 单', rule: { transfer: '对外收款', coupon: '券核销', interaction: '7天互动' } as Record<string, string>, latest: '最近计入的订单', empty: '还没有计入的业绩', unknownCustomer: '未识别客户',
     why: { interaction: '{date}{kind}，7天内购买', coupon: '核销了你发的券 {code}', transfer: '客户通过企业微信向你付款' },
   },
 };

@@ -44,8 +44,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     return d.ms;
   }
 
-  /** Resolves the access token to its corp, applying invalidation, expiry and rate limits. */
-  function authed(path: string, handler: Handler) {
+  /**
+   * Resolves the access token to its corp, applying invalidation, expiry and rate limits.
+   * `unmetered` marks calls the per-minute limit does not count (auth/getuserinfo with a valid code).
+   */
+  function authed(path: string, handler: Handler, unmetered?: (corp: Corp, req: Request) => boolean) {
     return (req: Request, res: Response) => {
       const delayMs = takeDelay(state.corps.get(state.tokens.get(String(req.query.access_token ?? ''))?.corpid ?? ''), path);
       send(res, () => {
@@ -71,6 +74,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
           corp.faults.rateLimits.set(path, injected - 1);
           throw new WecomFault(45009, 'api freq out of limit');
         }
+        if (unmetered?.(corp, req)) return handler(corp, req);
         const minute = Math.floor(now() / 60_000);
         const c = corp.calls.get(path);
         if (!c || c.minute !== minute) corp.calls.set(path, { minute, count: 1 });
@@ -98,13 +102,18 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     }),
   );
 
+  const validCode = (corp: Corp, code: string) => {
+    const c = state.oauthCodes.get(code);
+    return c && c.corpid === corp.corpid && c.expiresAt > now() ? c : undefined;
+  };
+  // Sign-in with a valid code is not rate-limited in WeCom; invalid codes count as any other call.
   r.get('/cgi-bin/auth/getuserinfo', authed('auth/getuserinfo', (corp, req) => {
     const code = String(req.query.code ?? '');
-    const c = state.oauthCodes.get(code);
+    const c = validCode(corp, code);
     state.oauthCodes.delete(code); // single use, even when expired
-    if (!c || c.corpid !== corp.corpid || c.expiresAt <= now()) throw new WecomFault(40029, 'invalid code');
+    if (!c) throw new WecomFault(40029, 'invalid code');
     return ok({ userid: c.userid });
-  }));
+  }, (corp, req) => validCode(corp, String(req.query.code ?? '')) !== undefined));
 
   const ticket = (kind: string) => (corp: Corp) => {
     state.stats.tickets++;

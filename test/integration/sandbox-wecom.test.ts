@@ -199,6 +199,16 @@ describe('sandbox WeCom: contacts, tags, bills, OAuth', () => {
     expect((await call(`/cgi-bin/auth/getuserinfo?access_token=${t2}&code=${late}`)).errcode).toBe(40029);
   });
 
+  it('does not rate-limit sign-in with a valid code; invalid codes still count toward 45009', async () => {
+    const t = await token();
+    // This minute's getuserinfo calls are already at the per-minute limit.
+    sb.state.corps.get(CORP)!.calls.set('auth/getuserinfo', { minute: Math.floor(clock / 60_000), count: 10_000 });
+    const { code } = (await call(`/sandbox/api/corps/${CORP}/oauth-code`, { userid: 'licui' })) as { code: string };
+    expect(await call(`/cgi-bin/auth/getuserinfo?access_token=${t}&code=${code}`)).toMatchObject({ errcode: 0, userid: 'licui' });
+    expect((await call(`/cgi-bin/auth/getuserinfo?access_token=${t}&code=${code}`)).errcode).toBe(45009);
+    sb.state.corps.get(CORP)!.calls.delete('auth/getuserinfo');
+  });
+
   it('redirects the authorize page back with a code for the chosen member', async () => {
     const res = await fetch(`${sb.url}/connect/oauth2/authorize?appid=${CORP}&redirect_uri=${encodeURIComponent('http://127.0.0.1:1/cb?x=1')}&response_type=code&scope=snsapi_base&state=abc&sandbox_userid=licui#wechat_redirect`, { redirect: 'manual' });
     expect(res.status).toBe(302);

@@ -12,7 +12,7 @@ import { pollBills } from '../../core/wecom/bills';
 import { receiveCallback, verifyCallbackUrl } from '../../core/wecom/callback';
 import { WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
-import { ensureMediaId } from '../../core/wecom/media';
+import { ensureMediaId, mediaUploadLockKey } from '../../core/wecom/media';
 import { runBehaviorData, runBillPoll } from '../../core/wecom/service';
 import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
@@ -282,6 +282,30 @@ describe('WeCom layer against the sandbox', () => {
     const later = await ensureMediaId(ctx, corp.id, id, Date.now() + 3 * 86_400_000);
     expect(later).not.toBe(a);
     expect(sb.state.stats.mediaUpload - before).toBe(2);
+  });
+
+  it('uploads an asset once when two requests want its media_id at the same time', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2212bc10000000049454e44ae426083', 'hex');
+    const [{ id }] = await ctx.db('media_assets').insert({ corp_id: corp.id, kind: 'image', filename: 'script.png', content_type: 'image/png', sha256: createHash('sha256').update(png).digest('hex'), content: png }).returning('id');
+    const before = sb.state.stats.mediaUpload;
+    const [a, b] = await Promise.all([ensureMediaId(ctx, corp.id, id), ensureMediaId(ctx, corp.id, id)]);
+    expect(b).toBe(a);
+    expect(sb.state.stats.mediaUpload - before).toBe(1);
+  });
+
+  it('waits for the media_id another process is uploading instead of uploading again', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2212bc10000000049454e44ae426084', 'hex');
+    const [{ id }] = await ctx.db('media_assets').insert({ corp_id: corp.id, kind: 'image', filename: 'script2.png', content_type: 'image/png', sha256: createHash('sha256').update(png).digest('hex'), content: png }).returning('id');
+    const before = sb.state.stats.mediaUpload;
+    // Another process holds the asset's upload lock…
+    await ctx.redis.set(mediaUploadLockKey(ctx, corp.id, id), 'other-process', 'PX', 30_000);
+    const pending = ensureMediaId(ctx, corp.id, id);
+    // …and stores its media_id.
+    await ctx.db('media_assets').where({ id }).update({ wecom_media_id: '3from-the-other-process', wecom_uploaded_at: new Date() });
+    expect(await pending).toBe('3from-the-other-process');
+    expect(sb.state.stats.mediaUpload - before).toBe(0);
+    expect(await ctx.redis.get(mediaUploadLockKey(ctx, corp.id, id))).toBe('other-process');
+    await ctx.redis.del(mediaUploadLockKey(ctx, corp.id, id));
   });
 });
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { deliver, eventXml, type DeliveryOptions } from './callbacks';
-import { newId, type Corp, type SandboxState } from './state';
+import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
 
 class ControlError extends Error {
@@ -61,6 +61,15 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     void deliver(corp, xml, { event: String(fields.Event), change_type: fields.ChangeType ? String(fields.ChangeType) : null }, delivery);
   };
 
+  /** The relation starts (add_way 1, the channel's state) and add_external_contact goes out. */
+  const addFollow = (corp: Corp, profile: Omit<Contact, 'follow_user'>, userid: string, wayState: string) => {
+    const contact: Contact = corp.contacts.get(profile.external_userid) ?? { ...profile, follow_user: [] };
+    contact.follow_user = contact.follow_user.filter((f) => f.userid !== userid);
+    contact.follow_user.push({ userid, remark: '', description: '', createtime: nowS(), add_way: 1, state: wayState, oper_userid: profile.external_userid, tag_ids: [] });
+    corp.contacts.set(profile.external_userid, contact);
+    fire(corp, { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: userid, ExternalUserID: profile.external_userid, State: wayState, WelcomeCode: randomBytes(16).toString('base64url') });
+  };
+
   r.get('/corps', wrap(() => [...state.corps.values()].map((c) => ({ corpid: c.corpid, name: c.name, agentid: c.agentid, members: c.members.size, contacts: c.contacts.size }))));
   r.post('/reset', wrap(() => state.reset()));
   r.post('/corps', wrap((req) => {
@@ -73,7 +82,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     return {
       corpid: c.corpid, name: c.name, agentid: c.agentid,
       members: [...c.members.values()],
-      contactWays: [...c.contactWays.values()].map((w) => ({ config_id: w.config_id, state: w.state, user: w.user, remark: w.remark })),
+      contactWays: [...c.contactWays.values()].map((w) => ({ config_id: w.config_id, state: w.state, user: w.user, remark: w.remark, skip_verify: w.skip_verify })),
       groups: c.groups,
     };
   }));
@@ -109,11 +118,11 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
   }));
   r.post('/corps/:corpid/contact-ways', wrap((req) => {
     const c = corpOf(req);
-    const b = z.object({ state: z.string().min(1).max(30), userids: z.array(z.string()).min(1).max(100), type: z.union([z.literal(1), z.literal(2)]).optional() }).parse(req.body);
+    const b = z.object({ state: z.string().min(1).max(30), userids: z.array(z.string()).min(1).max(100), type: z.union([z.literal(1), z.literal(2)]).optional(), skip_verify: z.boolean().optional() }).parse(req.body);
     b.userids.forEach((u) => member(c, u));
     const existing = [...c.contactWays.values()].find((w) => w.state === b.state);
     const config_id = existing?.config_id ?? newId('', 16);
-    const way = { config_id, type: b.type ?? (b.userids.length > 1 ? 2 : 1), scene: 2, state: b.state, user: b.userids, remark: '', qr_code: `http://sandbox.local/qr/${config_id}.png` };
+    const way = { config_id, type: b.type ?? (b.userids.length > 1 ? 2 : 1), scene: 2, state: b.state, user: b.userids, remark: '', skip_verify: b.skip_verify ?? true, qr_code: `http://sandbox.local/qr/${config_id}.png` };
     c.contactWays.set(config_id, way);
     return { config_id, qr_code: way.qr_code };
   }));
@@ -127,12 +136,26 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     const external_userid = b.customer.external_userid ?? `wm${randomBytes(13).toString('hex')}`;
     // WeCom hands out an avatar address for every WeChat user; here it is this sandbox's placeholder.
     const avatar = avatarUrl(`${req.protocol}://${req.get('host') ?? '127.0.0.1'}`, b.customer.name);
-    const contact = c.contacts.get(external_userid) ?? { external_userid, name: b.customer.name, type: 1 as const, gender: b.customer.gender ?? 0, ...(b.customer.unionid ? { unionid: b.customer.unionid } : {}), avatar, follow_user: [] };
-    contact.follow_user = contact.follow_user.filter((f) => f.userid !== userid);
-    contact.follow_user.push({ userid, remark: '', description: '', createtime: nowS(), add_way: 1, state: b.state, oper_userid: external_userid, tag_ids: [] });
-    c.contacts.set(external_userid, contact);
-    fire(c, { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: userid, ExternalUserID: external_userid, State: b.state, WelcomeCode: randomBytes(16).toString('base64url') });
-    return { external_userid, userid };
+    const known = c.contacts.get(external_userid);
+    const profile = known ? { external_userid, name: known.name, type: known.type, gender: known.gender, ...(known.unionid ? { unionid: known.unionid } : {}), avatar: known.avatar } : { external_userid, name: b.customer.name, type: 1 as const, gender: b.customer.gender ?? 0, ...(b.customer.unionid ? { unionid: b.customer.unionid } : {}), avatar };
+    if (!way.skip_verify) {
+      // Verification on: the customer's friend request waits for the guide; WeCom has no relation and sends nothing yet.
+      c.pendingAdds.set(`${external_userid}:${userid}`, { userid, state: b.state, contact: profile });
+      return { external_userid, userid, pending: true };
+    }
+    addFollow(c, profile, userid, b.state);
+    return { external_userid, userid, pending: false };
+  }));
+  // The guide accepts a pending friend request (contact way with skip_verify false): add_external_contact.
+  r.post('/corps/:corpid/actions/accept-contact', wrap((req) => {
+    const c = corpOf(req);
+    const b = z.object({ userid: z.string().min(1), external_userid: z.string().min(1) }).parse(req.body);
+    const key = `${b.external_userid}:${b.userid}`;
+    const p = c.pendingAdds.get(key);
+    if (!p) throw new ControlError(404, `no pending request from ${b.external_userid} to ${b.userid}`);
+    c.pendingAdds.delete(key);
+    addFollow(c, p.contact, p.userid, p.state);
+    return { external_userid: b.external_userid, userid: b.userid };
   }));
   r.post('/corps/:corpid/actions/edit-tags', wrap((req) => {
     const c = corpOf(req);

@@ -76,7 +76,7 @@ table{width:100%;border-collapse:collapse;font-size:12px}td,th{border-bottom:1px
 <label>渠道码 state</label><select id="way"></select>
 <label>添加的成员</label><select id="wayuser"></select>
 <label>客户昵称</label><input id="cname" value="陈女士">
-<button id="scan">模拟客户扫码添加</button><pre id="scanout"></pre></section>
+<button id="scan">模拟客户扫码添加</button><button id="accept">导购通过好友申请（渠道码需验证时）</button><pre id="scanout"></pre></section>
 <section><h2>客户向导购付款（对外收款）</h2>
 <label>收款导购</label><select id="payee"></select>
 <label>客户 external_userid（可空）</label><input id="payer">
@@ -119,7 +119,9 @@ $('wayuser').replaceChildren(...w.user.map(u=>opt(u,(names.get(u)||u)+' ('+u+')'
 $('way').onchange=wayUsers;
 // The customer just added is the one to pay, tag or delete next.
 function carry(ext,userid){for(const id of ['payer','tcust','dcust'])$(id).value=ext;for(const id of ['payee','tguide','dguide'])$(id).value=userid}
-run('scan','scanout',async()=>{const r=await api(corp()+'/actions/scan-contact-way',{state:$('way').value,userid:$('wayuser').value||undefined,customer:{name:$('cname').value,gender:2}});carry(r.external_userid,r.userid);return r});
+let lastScan=null;
+run('scan','scanout',async()=>{const r=await api(corp()+'/actions/scan-contact-way',{state:$('way').value,userid:$('wayuser').value||undefined,customer:{name:$('cname').value,gender:2}});lastScan=r;carry(r.external_userid,r.userid);return r});
+run('accept','scanout',()=>api(corp()+'/actions/accept-contact',{userid:lastScan?.userid??$('wayuser').value,external_userid:lastScan?.external_userid??''}));
 run('pay','payout',async()=>{const r=await api(corp()+'/actions/transfer',{payee_userid:$('payee').value,external_userid:$('payer').value||undefined,amount_fen:yuanToFen($('amount').value)});$('tx').value=r.transaction_id;return r});
 run('refund','payout',()=>api(corp()+'/actions/refund',{transaction_id:$('tx').value,amount_fen:yuanToFen($('ramount').value)}));
 run('tag','tagout',()=>api(corp()+'/actions/edit-tags',{userid:$('tguide').value,external_userid:$('tcust').value,add:[$('ttag').value]}));

@@ -234,7 +234,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     return ok({});
   }));
 
-  const wayBody = z.object({ type: z.union([z.literal(1), z.literal(2)]), scene: z.union([z.literal(1), z.literal(2)]), state: z.string().max(30).optional(), user: z.array(z.string()).max(100).optional(), remark: z.string().optional() }).passthrough();
+  const wayBody = z.object({ type: z.union([z.literal(1), z.literal(2)]), scene: z.union([z.literal(1), z.literal(2)]), state: z.string().max(30).optional(), user: z.array(z.string()).max(100).optional(), remark: z.string().optional(), skip_verify: z.boolean().optional() }).passthrough();
   r.post('/cgi-bin/externalcontact/add_contact_way', express.json(), authed('externalcontact/add_contact_way', (corp, req) => {
     const b = wayBody.parse(req.body);
     const users = b.user ?? [];
@@ -242,7 +242,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
     const config_id = newId('', 16);
     const qr_code = `http://sandbox.local/qr/${config_id}.png`;
-    corp.contactWays.set(config_id, { config_id, type: b.type, scene: b.scene, state: b.state ?? '', user: users, remark: b.remark ?? '', qr_code });
+    corp.contactWays.set(config_id, { config_id, type: b.type, scene: b.scene, state: b.state ?? '', user: users, remark: b.remark ?? '', skip_verify: b.skip_verify ?? true, qr_code });
     return ok({ config_id, qr_code });
   }));
   r.post('/cgi-bin/externalcontact/get_contact_way', express.json(), authed('externalcontact/get_contact_way', (corp, req) => {

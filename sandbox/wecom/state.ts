@@ -80,7 +80,9 @@ export interface Corp {
   members: Map<string, { userid: string; name: string }>;
   contacts: Map<string, Contact>;
   groups: TagGroup[];
-  contactWays: Map<string, { config_id: string; type: number; scene: number; state: string; user: string[]; remark: string; qr_code: string }>;
+  contactWays: Map<string, { config_id: string; type: number; scene: number; state: string; user: string[]; remark: string; skip_verify: boolean; qr_code: string }>;
+  /** Friend requests from customers who scanned a contact way with skip_verify false, not yet accepted; keyed external_userid:userid. */
+  pendingAdds: Map<string, { userid: string; state: string; contact: Omit<Contact, 'follow_user'> }>;
   bills: Bill[];
   groupChats: Map<string, GroupChat>;
   media: Map<string, { type: string; bytes: number; created_at: number }>;
@@ -124,7 +126,7 @@ export class SandboxState {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
       ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback, trustedDomains: c.trustedDomains }
-      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
+      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), pendingAdds: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
     this.corps.set(c.corpid, corp);
     return corp;
   }

@@ -257,6 +257,26 @@ describe('sandbox WeCom: client-side actions fire encrypted callbacks', () => {
     expect(await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=${r.external_userid}`)).toMatchObject({ follow_user: [{ userid: 'licui', add_way: 1, state: 'st_S0001' }] });
   });
 
+  it('a contact way with skip_verify false waits for the guide to accept; accepting adds the relation and posts add_external_contact once', async () => {
+    await call(`/sandbox/api/corps/${CORP}/contact-ways`, { state: 'st_verify', userids: ['zhangmin'], skip_verify: false });
+    const t = await token();
+    const log = async () => ((await fetch(`${sb.url}/sandbox/api/corps/${CORP}/callbacks`).then((x) => x.json())) as unknown[]).length;
+    const logBefore = await log();
+    const r = (await call(`/sandbox/api/corps/${CORP}/actions/scan-contact-way`, { state: 'st_verify', customer: { name: '黄女士', gender: 2 } })) as { external_userid: string; userid: string; pending: boolean };
+    expect(r).toMatchObject({ userid: 'zhangmin', pending: true });
+    expect(await log()).toBe(logBefore);
+    expect((await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=${r.external_userid}`)).errcode).toBe(84061);
+    const before = received.length;
+    expect(await call(`/sandbox/api/corps/${CORP}/actions/accept-contact`, { userid: 'zhangmin', external_userid: r.external_userid })).toMatchObject({ external_userid: r.external_userid });
+    await expect.poll(() => received.length, { timeout: 2000, interval: 10 }).toBe(before + 1);
+    const ev = parser.parse(decrypt(AES, (parser.parse(received.at(-1)!.body).xml as { Encrypt: string }).Encrypt).message).xml as Record<string, string>;
+    expect(ev).toMatchObject({ ChangeType: 'add_external_contact', UserID: 'zhangmin', ExternalUserID: r.external_userid, State: 'st_verify' });
+    expect(await call(`/cgi-bin/externalcontact/get?access_token=${t}&external_userid=${r.external_userid}`)).toMatchObject({ external_contact: { name: '黄女士' }, follow_user: [{ userid: 'zhangmin', add_way: 1, state: 'st_verify' }] });
+    const again = await fetch(`${sb.url}/sandbox/api/corps/${CORP}/actions/accept-contact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid: 'zhangmin', external_userid: r.external_userid }) });
+    expect(again.status).toBe(404);
+    expect(await log()).toBe(logBefore + 1);
+  });
+
   it('retries a failing receiver: 3 attempts in all, the same payload each time', async () => {
     const before = received.length;
     failNext = 2;

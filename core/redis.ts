@@ -1,6 +1,44 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** BullMQ needs maxRetriesPerRequest: null on connections used by workers. */
 export function createRedis(url: string, opts: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...opts });
+}
+
+/** Deletes a lock only if this holder still owns it (it may have expired and been taken by another). */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
+/**
+ * Single-flight across processes: the holder of a Redis lock does `work`, which stores its result
+ * where `landed` finds it; the others poll `landed` until it appears, and do the work themselves
+ * should the holder die (the lock lapses after `ttlMs`). `landed` is checked once more after the
+ * lock is taken, so a result stored meanwhile is not fetched twice.
+ */
+export async function singleFlight<T>(
+  redis: Redis,
+  key: string,
+  opts: { ttlMs: number; pollMs?: number; landed: () => Promise<T | null> },
+  work: () => Promise<T>,
+): Promise<T> {
+  const pollMs = opts.pollMs ?? 25;
+  const token = randomUUID();
+  let held = false;
+  try {
+    for (let waited = 0; ; waited += pollMs) {
+      if ((await redis.set(key, token, 'PX', opts.ttlMs, 'NX')) === 'OK') {
+        held = true;
+        break;
+      }
+      if (waited >= opts.ttlMs) break;
+      await new Promise((res) => setTimeout(res, pollMs));
+      const v = await opts.landed();
+      if (v !== null) return v;
+    }
+    const v = await opts.landed();
+    if (v !== null) return v;
+    return await work();
+  } finally {
+    if (held) await redis.eval(RELEASE, 1, key, token);
+  }
 }

@@ -3,10 +3,10 @@
  * Redis (shared by every process) and refreshed single-flight per process; token errors refresh
  * and retry once; rate limits back off without refreshing; every response is parsed by zod.
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from '../logger';
+import { singleFlight } from '../redis';
 import * as s from './schemas';
 import { BACKOFF_ERRCODES, TOKEN_ERRCODES, WecomError } from './wecom-error';
 
@@ -23,9 +23,8 @@ export interface WecomClientOptions {
   backoffMs?: number[];
 }
 
-/** How long one process may hold the cross-process gettoken lock, and how often the others look for its token. */
+/** How long one process may hold the cross-process gettoken lock. */
 const TOKEN_LOCK_MS = 5_000;
-const LOCK_POLL_MS = 25;
 
 type Query = Record<string, string | number | undefined>;
 /** A JSON body, or a factory for a multipart body (rebuilt on every attempt). */
@@ -87,26 +86,20 @@ export class WecomClient {
     if (cached && cached !== stale) return cached;
     if (this.inflightToken) return this.inflightToken;
     this.inflightToken = (async () => {
-      const lockKey = this.key('token-lock');
-      const mine = randomBytes(8).toString('hex');
       try {
-        for (let waited = 0; ; waited += LOCK_POLL_MS) {
-          if ((await this.o.redis.set(lockKey, mine, 'PX', TOKEN_LOCK_MS, 'NX')) === 'OK') break;
-          // Another process is fetching: use its token when it lands (or fetch anyway if it died).
-          if (waited >= TOKEN_LOCK_MS) break;
-          await new Promise((res) => setTimeout(res, LOCK_POLL_MS));
-          const landed = await this.o.redis.get(this.key('token'));
-          if (landed && landed !== stale) return landed;
-        }
-        const landed = await this.o.redis.get(this.key('token'));
-        if (landed && landed !== stale) return landed;
-        const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
-        if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
-        // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
-        await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
-        return r.data.access_token;
+        // Another process may be fetching: use its token when it lands (or fetch anyway if it died).
+        const landed = async () => {
+          const t = await this.o.redis.get(this.key('token'));
+          return t && t !== stale ? t : null;
+        };
+        return await singleFlight(this.o.redis, this.key('token-lock'), { ttlMs: TOKEN_LOCK_MS, landed }, async () => {
+          const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
+          if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
+          // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
+          await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
+          return r.data.access_token;
+        });
       } finally {
-        if ((await this.o.redis.get(lockKey)) === mine) await this.o.redis.del(lockKey);
         this.inflightToken = null;
       }
     })();

@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
+import { singleFlight } from '../redis';
 import { AppError } from '../errors';
 import { getWecomClient } from './corp-client';
 
 /** Temporary media lives 3 days in WeCom; we re-upload a little before that. */
 const REUSE_MS = 3 * 86_400_000 - 3_600_000;
-/** How long one process may hold an asset's upload lock (an upload with its retries fits), and how often the others look for its media_id. */
+/** How long one process may hold an asset's upload lock (an upload with its retries fits). */
 const UPLOAD_LOCK_MS = 30_000;
-const LOCK_POLL_MS = 25;
 
 interface AssetRow {
   kind: 'image' | 'file' | 'video';
@@ -49,25 +48,13 @@ export async function ensureMediaId(ctx: AppContext, corpId: number, assetId: nu
 }
 
 async function upload(ctx: AppContext, corpId: number, assetId: number, now: number): Promise<string> {
-  const lockKey = mediaUploadLockKey(ctx, corpId, assetId);
-  const mine = randomBytes(8).toString('hex');
-  try {
-    for (let waited = 0; ; waited += LOCK_POLL_MS) {
-      if ((await ctx.redis.set(lockKey, mine, 'PX', UPLOAD_LOCK_MS, 'NX')) === 'OK') break;
-      // Another process is uploading this asset: use its media_id when it lands.
-      if (waited >= UPLOAD_LOCK_MS) break;
-      await new Promise((res) => setTimeout(res, LOCK_POLL_MS));
-      const landed = reusable(await readAsset(ctx, corpId, assetId), now);
-      if (landed) return landed;
-    }
+  // Another process may be uploading this asset: use its media_id when it lands.
+  const landed = async () => reusable(await readAsset(ctx, corpId, assetId), now);
+  return singleFlight(ctx.redis, mediaUploadLockKey(ctx, corpId, assetId), { ttlMs: UPLOAD_LOCK_MS, landed }, async () => {
     const a = await readAsset(ctx, corpId, assetId);
-    const landed = reusable(a, now);
-    if (landed) return landed;
     const client = await getWecomClient(ctx, corpId);
     const r = await client.uploadMedia(a.kind, a.filename, a.content_type, a.content);
     await ctx.db('media_assets').where({ id: assetId }).update({ wecom_media_id: r.media_id, wecom_uploaded_at: new Date(now) });
     return r.media_id;
-  } finally {
-    if ((await ctx.redis.get(lockKey)) === mine) await ctx.redis.del(lockKey);
-  }
+  });
 }

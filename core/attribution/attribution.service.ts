@@ -161,7 +161,12 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 
     const group = <T, K>(rows: T[], key: (r: T) => K) => {
       const m = new Map<K, T[]>();
-      for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+      for (const r of rows) {
+        const k = key(r);
+        const list = m.get(k);
+        if (list) list.push(r);
+        else m.set(k, [r]);
+      }
       return m;
     };
     const liveOf = group(live, (l) => l.order_id!);

@@ -11,8 +11,8 @@ import { refundCreditFen, type Attribution, type Evidence, type Candidate, type 
 
 export type LineKind = 'sale' | 'refund' | 'adjustment';
 
-export interface CurrentLine {
-  id: number;
+/** What every credit line carries, planned or stored. */
+interface LineFields {
   kind: LineKind;
   guideId: number;
   rule: CreditRule;
@@ -20,21 +20,19 @@ export interface CurrentLine {
   occurredAt: number;
   ruleSetVersion: number;
   refundId: number | null;
-  transferId: number | null;
   adjustsCreditId: number | null;
+}
+
+/** A live line as stored (evidence and candidates as read back from jsonb). */
+export interface CurrentLine extends LineFields {
+  id: number;
+  transferId: number | null;
   evidence: unknown;
   candidates: unknown;
 }
 
-export interface WantedLine {
-  kind: LineKind;
-  guideId: number;
-  rule: CreditRule;
-  amountFen: number;
-  occurredAt: number;
-  ruleSetVersion: number;
-  refundId: number | null;
-  adjustsCreditId: number | null;
+/** A line the attribution asks for. */
+export interface WantedLine extends LineFields {
   evidence: Evidence | Record<string, unknown>;
   candidates: Candidate[];
 }

@@ -10,6 +10,7 @@ import { loadConfigOrExit } from '../../core/config/env';
 import { ensureDatabase } from '../../core/db/database-url';
 import { createDb } from '../../core/db/knex';
 import { migrateLatest } from '../../core/db/migrate';
+import { deleteTenant } from '../../core/db/tenant';
 import { closeContext, createContext } from '../../core/context';
 import { creditHistory } from './credit-history';
 import { loadSandboxPayload, pushToSandbox } from './push-to-sandbox';
@@ -38,8 +39,8 @@ const db = createDb(databaseUrl, { pool: { min: 0, max: 2 } });
 await migrateLatest(db);
 const corp = scale === 'demo' ? DEMO_CORP : BENCH_CORP;
 if (values.reset) {
-  const deleted = await db('corps').where({ wecom_corp_id: corp.wecomCorpId }).del();
-  if (deleted) console.log(`removed the existing ${corp.name} tenant`);
+  const existing = await db('corps').where({ wecom_corp_id: corp.wecomCorpId }).first<{ id: number } | undefined>('id');
+  if (existing && (await deleteTenant(db, existing.id))) console.log(`removed the existing ${corp.name} tenant`);
 }
 
 const bar = scale === 'bench' ? new SingleBar({ format: 'seeding {bar} {percentage}% | {value}/{total} rows | {table}', hideCursor: true }, Presets.shades_classic) : null;

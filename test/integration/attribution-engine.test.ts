@@ -4,6 +4,7 @@ import { createApp } from '../../api/app';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import { recordInteractions } from '../../core/ingest/interactions';
+import { deleteTenant } from '../../core/db/tenant';
 import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
@@ -157,5 +158,24 @@ describe('attribution engine through the queues', () => {
     const o3 = await ctx.db('orders').where({ order_no: 'POS-OLD' }).first('id');
     const strip = (rows: string[]) => rows.filter((r) => !r.startsWith(`{"order_id":${o3.id},`));
     expect(strip(after)).toEqual(strip(before));
+  });
+
+  it('removes a tenant with its whole ledger, and leaves other tenants alone', async () => {
+    const other = await createCorp(ctx.db, ctx.secrets, { wecomCorpId: 'wwothertenant0001' });
+    const otherRegion = await createRegion(ctx.db, other.id);
+    const otherStore = await createStore(ctx.db, other.id, otherRegion);
+    const otherGuide = await createGuide(ctx.db, other.id, otherStore, { userid: 'other' });
+    const otherCustomer = (await createCustomer(ctx.db, other.id, { name: '陈' })).id;
+    const [oo] = await ctx.db('orders').insert({ corp_id: other.id, source: 'pos', order_no: 'OTHER-1', store_id: otherStore, customer_id: otherCustomer, paid_at: new Date(T), gross_fen: 100, net_fen: 100 }).returning('id');
+    await recordInteractions(ctx.db, [{ corpId: other.id, guideId: otherGuide.id, customerId: otherCustomer, occurredAt: new Date(T - DAY), kind: 'script_send', source: 'sidebar', evidenceId: 'other-1' }]);
+    await attributeOrders(ctx, other.id, [oo.id], 'other tenant');
+    expect(await ctx.db('credits').where({ corp_id: corpId }).count('* as n').first()).not.toEqual({ n: 0 });
+
+    expect(await deleteTenant(ctx.db, corpId)).toBe(true);
+    for (const table of ['credits', 'credit_events', 'guide_daily_credits', 'orders', 'customers', 'corps']) {
+      expect(Number((await ctx.db(table).where(table === 'corps' ? { id: corpId } : { corp_id: corpId }).count<{ n: number }[]>('* as n'))[0]!.n), table).toBe(0);
+    }
+    expect(await ctx.db('credits').where({ corp_id: other.id, order_id: oo.id }).whereNull('superseded_at').pluck('guide_id')).toEqual([otherGuide.id]);
+    expect(await deleteTenant(ctx.db, corpId)).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ export interface EnqueueOptions {
 /** Producer side: one BullMQ Queue per queue name, payloads validated before they leave. */
 export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly listeners = new Set<Redis>();
 
   constructor(
     private readonly connection: Redis,
@@ -64,11 +65,23 @@ export class JobQueues {
     }
   }
 
+  /** A QueueEvents listener on its own connection; closing it (or these queues) closes that connection too. */
   events(name: QueueName): QueueEvents {
-    return new QueueEvents(name, { connection: this.connection.duplicate(), prefix: this.prefix });
+    const connection = this.connection.duplicate();
+    this.listeners.add(connection);
+    const events = new QueueEvents(name, { connection, prefix: this.prefix });
+    const close = events.close.bind(events);
+    events.close = async () => {
+      await close();
+      this.listeners.delete(connection);
+      await connection.quit().catch(() => connection.disconnect());
+    };
+    return events;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const c of this.listeners) c.disconnect();
+    this.listeners.clear();
   }
 }

@@ -7,11 +7,13 @@
 import { loadConfigOrExit } from '../../core/config/env';
 import { closeContext, createContext } from '../../core/context';
 import { withDatabase } from '../../core/db/database-url';
+import { migrateLatest } from '../../core/db/migrate';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 
 export async function main(argv: string[]): Promise<void> {
   const base = loadConfigOrExit();
   const ctx = createContext({ ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, 'guidepost_bench'), LOG_LEVEL: 'warn' }, 'prof');
+  await migrateLatest(ctx.db);
   const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
   if (!corp) throw new Error('no benchmark tenant in guidepost_bench: run npm run bench -- seed --scale bench');
   const ids = await ctx.db('orders').where({ corp_id: corp.id }).orderBy('id').limit(Number(argv[0] ?? 20000)).offset(500000).pluck<number[]>('id');

@@ -24,11 +24,14 @@ export async function main(argv: string[]): Promise<void> {
   await migrateLatest(ctx.db);
   const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
   if (!corp) throw new Error(`no benchmark tenant in ${values.database}: run npm run bench -- seed --scale bench`);
-  // Single-order probes an interrupted run left behind are not part of the data set.
-  const probes = ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').select('id');
-  await ctx.db('credit_events').whereIn('credit_id', ctx.db('credits').whereIn('order_id', probes).select('id')).del();
-  await ctx.db('credits').whereIn('order_id', probes).del();
-  await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').del();
+  // Single-order probes (this run's, or an interrupted run's) are not part of the data set.
+  const removeProbes = async () => {
+    const probes = ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').select('id');
+    await ctx.db('credit_events').whereIn('credit_id', ctx.db('credits').whereIn('order_id', probes).select('id')).del();
+    await ctx.db('credits').whereIn('order_id', probes).del();
+    await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').del();
+  };
+  await removeProbes();
   const limit = values.orders ? Number(values.orders) : undefined;
   const q = ctx.db('orders').where({ corp_id: corp.id }).orderBy('id');
   if (limit) q.limit(limit);
@@ -94,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
   lat.sort((a, b) => a - b);
   const p99 = lat[Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)]!;
   console.log(`single order: p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${lat.length}`);
-  await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', `BENCH-${cfg.QUEUE_PREFIX}-%`).del().catch(() => undefined);
+  await removeProbes();
 
   await events.close();
   await workers.close();

@@ -85,12 +85,17 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
            from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id and t.bill_type = 0
           where o.id = any(?) and t.guide_id is not null and o.id = (${PAYER_OF_O})`, [paidByTransfer])).rows
     : [];
-  const customerIds = [...new Set(orders.flatMap((o) => (o.customer_id ? [o.customer_id] : [])))];
-  const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereRaw('customer_id = any(?::bigint[])', [customerIds]).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
-  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: o.customer_id ? (exclusive.get(o.customer_id) ?? null) : null, transfers: [], coupons: [], interactions: [] }]));
+  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: null, transfers: [], coupons: [], interactions: [] }]));
   for (const t of transfers) facts.get(t.order_id)!.transfers.push({ transferId: t.id, transactionId: t.transaction_id, guideId: t.guide_id, paidAt: t.pay_time.getTime() });
   for (const c of coupons.rows) facts.get(c.order_id)!.coupons.push({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() });
   for (const i of interactions.rows) facts.get(i.order_id)!.interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
+  // The exclusive guide only breaks a tie between guides, so it is looked up only for customers
+  // with orders that have two or more guides among their candidate interactions.
+  const mayTie = [...new Set([...facts.values()].flatMap((f) => (f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId) ? [f.customerId] : [])))];
+  if (mayTie.length) {
+    const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereRaw('customer_id = any(?::bigint[])', [mayTie]).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
+    for (const f of facts.values()) if (f.customerId !== null) f.exclusiveGuideId = exclusive.get(f.customerId) ?? null;
+  }
   return facts;
 }
 

@@ -6,9 +6,9 @@ import type { Knex } from 'knex';
  * the same transaction. Foreign keys to the tenant, guide and store cost a trigger query and a
  * KEY SHARE row lock per line — on the one corps row that every concurrent worker shares — and
  * made up a third of the write (measured on the benchmark data: 90 → 63 ms per 2,000 lines).
- * They go; the references that say what a line is about stay checked: a line's order, bill,
- * refund and adjusted line, and an event's credit. Removing a tenant deletes its ledger first
- * (core/db/tenant.ts).
+ * They go (and the board rollup, derived from the lines, keeps none); the references that say
+ * what a line is about stay checked: a line's order, bill, refund and adjusted line, and an
+ * event's credit. Removing a tenant deletes its ledger first (core/db/tenant.ts).
  */
 const DROPPED: [table: string, column: string, references: string, cascade: boolean][] = [
   ['credits', 'corp_id', 'corps.id', true],
@@ -16,6 +16,9 @@ const DROPPED: [table: string, column: string, references: string, cascade: bool
   ['credits', 'store_id', 'stores.id', false],
   ['credit_events', 'corp_id', 'corps.id', true],
   ['guide_daily_credits', 'corp_id', 'corps.id', true],
+  // The board rollup is derived from the lines (and rebuilt from them); its cells need no checks of their own.
+  ['guide_daily_credits', 'guide_id', 'guides.id', false],
+  ['guide_daily_credits', 'store_id', 'stores.id', false],
 ];
 
 export async function up(knex: Knex): Promise<void> {

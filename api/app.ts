@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type Router } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../core/context';
 import { mount } from './http/route';
+import { accessLog } from './middleware/access-log';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestId } from './middleware/request-id';
 import { session } from './middleware/session';
@@ -25,15 +25,10 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // JSON API responses are per user and change with every credit: no ETags (each costs a hash of the body).
+  app.set('etag', false);
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      genReqId: (_req, res) => String((res as express.Response).locals.requestId),
-      customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId }),
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-    }),
-  );
+  app.use(accessLog(ctx.logger, (req) => req.url === '/healthz'));
   for (const make of opts.rawRouters ?? apiRawRouters) app.use(make(ctx));
   app.use(express.json({ limit: '5mb' }));
   app.use(cookieParser());

@@ -1,0 +1,30 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../../core/logger';
+
+/**
+ * One log line per request once its response has gone out (or the client went away): request
+ * id, method, path, status and milliseconds. Nothing is built when the level is above info —
+ * a per-request child logger costs more than a chat-open's own work.
+ */
+export function accessLog(logger: Logger, ignore: (req: Request) => boolean = () => false) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!logger.isLevelEnabled('info') || ignore(req)) {
+      next();
+      return;
+    }
+    const start = performance.now();
+    const done = (aborted: boolean) => () => {
+      const line = { requestId: res.locals.requestId as string, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) };
+      if (aborted) logger.warn(line, 'request aborted by the client');
+      else logger.info(line, 'request completed');
+    };
+    const finished = done(false);
+    const aborted = done(true);
+    res.once('finish', () => {
+      res.off('close', aborted);
+      finished();
+    });
+    res.once('close', aborted);
+    next();
+  };
+}

@@ -29,9 +29,6 @@ select json_build_object(
              from c join customer_tags ct on ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null)
              join tags t on t.id = ct.tag_id and t.deleted_at is null
              join tag_groups tg on tg.id = t.group_id and tg.deleted_at is null),
-  'stageTags', (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'groupName', tg.name)), '[]')
-             from tags t join tag_groups tg on tg.id = t.group_id
-            where t.corp_id = :corpId and tg.kind in ('stage', 'value') and t.deleted_at is null and tg.deleted_at is null),
   'sizes', (select coalesce(json_agg(json_build_object('category', s.category, 'size', s.size, 'source', s.source, 'confidence', s.confidence, 'updatedAt', s.updated_at) order by s.category), '[]')
              from c join customer_sizes s on s.customer_id = c.id),
   'spend', (select json_build_object('d180', coalesce(sum(o.net_fen) filter (where o.paid_at >= now() - interval '180 days'), 0), 'orders', count(*), 'last', max(o.paid_at))
@@ -61,14 +58,15 @@ select json_build_object(
          from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null join coupon_templates tpl on tpl.id = cp.template_id order by cp.redeemed_at desc limit 5)
       union all
       (select i.occurred_at, 'interaction', i.kind::text, null, g.name
-         from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
+         from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since and i.occurred_at < now() + interval '1 day' join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
     ) e)
 ) as p`;
 
 const STATEMENT = prepare('sidebar_profile', SQL);
 /**
- * Interactions in the timeline go back this far. The bound also lets PostgreSQL skip older
- * monthly partitions when the (generic) plan starts, which the chat-open latency depends on.
+ * Interactions in the timeline go back this far. The bounds (this, and tomorrow at the latest)
+ * let PostgreSQL skip the other monthly partitions when the (generic) plan starts, which the
+ * chat-open latency depends on.
  */
 const TIMELINE_DAYS = 180;
 const row = z.object({
@@ -80,7 +78,6 @@ const row = z.object({
   channelName: z.string().nullable(),
   exclusive: z.object({ name: z.string(), me: z.boolean() }).nullable(),
   tags: z.array(z.object({ id: z.number(), name: z.string(), groupName: z.string(), family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']), source: z.enum(['wecom', 'guide', 'rule']) })),
-  stageTags: z.array(z.object({ id: z.number(), name: z.string(), groupName: z.string() })),
   sizes: z.array(z.object({ category: z.string(), size: z.string(), source: z.enum(['purchase', 'guide']), confidence: z.number(), updatedAt: z.string() })),
   spend: z.object({ d180: z.number(), orders: z.number(), last: z.string().nullable() }),
   refunded180: z.number(),
@@ -89,8 +86,27 @@ const row = z.object({
   timeline: z.array(z.object({ at: z.string(), kind: z.enum(['order', 'refund', 'coupon_issued', 'coupon_redeemed', 'interaction']), title: z.string(), amountFen: z.number().nullable(), detail: z.string().nullable() })),
 });
 
+/** The tenant's value-tier and life-stage tags, which derived tags are matched to; they change rarely, so cached per corp for a minute. */
+interface StageTag { id: number; name: string; groupName: string }
+const STAGE_TAGS_TTL_MS = 60_000;
+const stageTagsCache = new Map<number, { at: number; tags: Promise<StageTag[]> }>();
+
+function stageTags(db: Db, corpId: number): Promise<StageTag[]> {
+  const hit = stageTagsCache.get(corpId);
+  if (hit && Date.now() - hit.at < STAGE_TAGS_TTL_MS) return hit.tags;
+  const tags = db('tags as t').join('tag_groups as tg', 'tg.id', 't.group_id')
+    .where({ 't.corp_id': corpId }).whereIn('tg.kind', ['stage', 'value']).whereNull('t.deleted_at').whereNull('tg.deleted_at')
+    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName');
+  stageTagsCache.set(corpId, { at: Date.now(), tags });
+  tags.catch(() => stageTagsCache.delete(corpId));
+  return tags;
+}
+
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {
-  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since: new Date(Date.now() - TIMELINE_DAYS * 86_400_000) });
+  const [[res], known] = await Promise.all([
+    runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since: new Date(Date.now() - TIMELINE_DAYS * 86_400_000) }),
+    stageTags(db, p.corpId),
+  ]);
   const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
@@ -101,8 +117,8 @@ export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid:
   for (const name of [tier, stage]) {
     // Shown only where the system disagrees with (or adds to) what WeCom and the guide set.
     if (!name || tags.some((t) => t.name === name)) continue;
-    const known = r.stageTags.find((t) => t.name === name);
-    tags.push({ id: known?.id ?? 0, name, groupName: known?.groupName ?? '', family: name === tier ? 'value' : 'stage', source: 'rule', derived: true });
+    const tag = known.find((t) => t.name === name);
+    tags.push({ id: tag?.id ?? 0, name, groupName: tag?.groupName ?? '', family: name === tier ? 'value' : 'stage', source: 'rule', derived: true });
   }
   const babyAgeMonths = c.baby_birthday ? Math.max(0, monthsBetween(c.baby_birthday, c.today)) : null;
   return {

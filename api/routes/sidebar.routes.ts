@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as c from '../../core/contracts/sidebar';
 import { asGuide } from '../../core/guide/access';
 import { issueCoupon, groupView, recordSend } from '../../core/guide/actions';
-import { editTags, setSize } from '../../core/guide/edits';
+import { bindIdentity, editTags, setSize } from '../../core/guide/edits';
 import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/matches';
 import { bootstrap, myCredits } from '../../core/guide/overview';
 import { customerProfile } from '../../core/guide/profile';
@@ -39,6 +39,12 @@ export const sidebarRoutes = [
     body: z.object({ category: z.string().min(1).max(32), size: z.string().min(1).max(16) }),
     response: c.setSizeResponse,
     handler: ({ ctx, principal, params, body }) => setSize(ctx, asGuide(principal), params.ext, body.category, body.size),
+  }),
+  route({
+    method: 'post', path: '/api/sidebar/customers/:ext/identities', auth: GUIDE, params: ext,
+    body: z.object({ kind: z.enum(['member_no', 'phone']), value: z.string().min(1).max(32) }),
+    response: c.bindIdentityResponse,
+    handler: ({ ctx, principal, params, body, requestId }) => bindIdentity(ctx, asGuide(principal), params.ext, body.kind, body.value, requestId),
   }),
   route({
     method: 'get', path: '/api/sidebar/scripts', auth: GUIDE, response: c.scriptLibraryResponse,

@@ -38,6 +38,18 @@ export const customerSize = z.object({
 export type CustomerSize = z.infer<typeof customerSize>;
 export const setSizeResponse = z.object({ sizes: z.array(customerSize) });
 
+/** A member number or mobile number a guide binds to the customer; the phone is only ever returned masked. */
+export const identityKind = z.enum(['member_no', 'phone']);
+export type IdentityKind = z.infer<typeof identityKind>;
+export const bindIdentityResponse = z.object({
+  kind: identityKind,
+  memberNo: nullable(z.string()),
+  phoneMasked: nullable(z.string()),
+  /** Earlier orders that carried this identity and no customer: linked to her now and queued for attribution. */
+  reattributedOrders: int(),
+});
+export type IdentityBound = z.infer<typeof bindIdentityResponse>;
+
 export const couponView = z.object({
   code: z.string(),
   name: z.string(),

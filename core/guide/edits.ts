@@ -1,10 +1,13 @@
 /**
  * A guide's edits from the sidebar: tags on their follow relation (stored at once, written to
- * WeCom with mark_tag by a job) and sizes per category (the guide's word beats a purchase guess).
+ * WeCom with mark_tag by a job), sizes per category (the guide's word beats a purchase guess) and
+ * the customer's member number or mobile number (her earlier store orders follow).
  */
 import type { AppContext } from '../context';
-import type { CustomerSize, CustomerTag } from '../contracts/sidebar';
-import { AppError } from '../errors';
+import type { CustomerSize, CustomerTag, IdentityBound, IdentityKind } from '../contracts/sidebar';
+import { AppError, isAppError } from '../errors';
+import { maskPhone, normalizePhone } from '../ingest/money';
+import { linkIdentity } from '../ingest/pos';
 import { markTagJob } from '../jobs/wecom.jobs';
 import { type GuidePrincipal, followedCustomerId } from './access';
 
@@ -51,4 +54,39 @@ export async function setSize(ctx: AppContext, p: GuidePrincipal, externalUserid
   const rows = await ctx.db('customer_sizes').where({ customer_id: customerId }).orderBy('category')
     .select<{ category: string; size: string; source: 'purchase' | 'guide'; confidence: number; updated_at: Date }[]>('category', 'size', 'source', 'confidence', 'updated_at');
   return { sizes: rows.map((r) => ({ category: r.category, size: r.size, source: r.source, confidence: r.confidence, updatedAt: r.updated_at.toISOString() })) };
+}
+
+const MEMBER_NO = /^[A-Za-z0-9-]{1,32}$/;
+
+/**
+ * Binds a member number or mobile number the guide got from the customer. Earlier orders that
+ * carried it and no customer become hers and are queued for attribution (linkIdentity); one that
+ * belongs to another customer is a CONFLICT. The profile shows it when she had none; the audit
+ * log keeps only the masked phone.
+ */
+export async function bindIdentity(ctx: AppContext, p: GuidePrincipal, externalUserid: string, kind: IdentityKind, value: string, requestId?: string): Promise<IdentityBound> {
+  const customerId = await followedCustomerId(ctx.db, p, externalUserid);
+  const memberNo = kind === 'member_no' ? value.trim() : null;
+  if (memberNo !== null && !MEMBER_NO.test(memberNo)) throw new AppError('VALIDATION_FAILED', 'a member number is 1–32 letters, digits or dashes', { field: 'body.value' });
+  let orderIds: number[];
+  try {
+    orderIds = await linkIdentity(ctx, p.corpId, customerId, kind, memberNo ?? value, requestId ? { requestId } : {});
+  } catch (err) {
+    // linkIdentity names the field as its own argument; here it is the request body's.
+    if (isAppError(err) && err.field === 'value') throw new AppError(err.code, err.message, { field: 'body.value', cause: err });
+    throw err;
+  }
+  // Shown as entered for a member number; a phone only ever masked (linkIdentity has checked it).
+  const shown = memberNo ?? maskPhone(normalizePhone(value)!);
+  const column = kind === 'member_no' ? 'member_no' : 'phone_masked';
+  const row = await ctx.db.transaction(async (trx) => {
+    await trx('customers').where({ id: customerId }).whereNull(column).update({ [column]: shown, updated_at: trx.fn.now() });
+    await trx('audit_log').insert({
+      corp_id: p.corpId, actor: p.userid, action: 'customer.identity.bind', entity: 'customer', entity_id: String(customerId),
+      detail: JSON.stringify({ kind, [kind === 'member_no' ? 'memberNo' : 'phoneMasked']: shown, reattributedOrders: orderIds.length }),
+      request_id: requestId ?? null,
+    });
+    return trx('customers').where({ id: customerId }).first<{ member_no: string | null; phone_masked: string | null }>('member_no', 'phone_masked');
+  });
+  return { kind, memberNo: row.member_no, phoneMasked: row.phone_masked, reattributedOrders: orderIds.length };
 }

@@ -11,3 +11,8 @@ export function normalizePhone(input: string): string | null {
   const digits = input.replace(/[\s-]/g, '').replace(/^(\+?86|0086)/, '');
   return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
 }
+
+/** A normalised mobile number as shown to people: 13800138000 → 138****8000. */
+export function maskPhone(normalized: string): string {
+  return `${normalized.slice(0, 3)}****${normalized.slice(7)}`;
+}

@@ -2,8 +2,12 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
+import { attributeOrders } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import type { Profile, Recommendations, ScriptLibrary } from '../../core/contracts/sidebar';
+import { recordInteractions } from '../../core/ingest/interactions';
+import { ingestBatch } from '../../core/ingest/pos';
+import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { markTagJob } from '../../core/jobs/wecom.jobs';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
@@ -163,6 +167,72 @@ describe('sidebar API', () => {
     expect(await t.ctx.db('interactions').where({ corp_id: corpId, evidence_id: `coupon:${code}`, kind: 'coupon_issue' }).first()).toBeTruthy();
     const profile = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
     expect(profile.openCoupons.some((c) => c.code === code && c.byMe)).toBe(true);
+  });
+
+  it('binds a member number: the profile shows it, her earlier order becomes hers and is credited, and the bind is audited', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number; store_id: number }>('id', 'store_id');
+    const her = await db('customers as c').join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id }).whereNull('cg.ended_at').whereNull('c.member_no').whereNot('c.id', wang.id)
+      .orderBy('c.id').first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+    const storeCode = (await db('stores').where({ id: licui.store_id }).first<{ code: string }>('code')).code;
+    // She paid an hour ago with her member card, ten minutes after 李翠 sent her a script; nobody knew the card was hers.
+    const paidAt = new Date(Date.now() - 3_600_000);
+    await recordInteractions(db, [{ corpId, guideId: licui.id, customerId: her.id, occurredAt: new Date(paidAt.getTime() - 600_000), kind: 'script_send', source: 'sidebar', evidenceId: 'bind-test-0001' }]);
+    await ingestBatch(t.ctx, corpId, 'pos', { batchId: 'bind-test-1', orders: [{ orderNo: 'BIND-0001', storeCode, paidAt: paidAt.toISOString(), grossFen: 39_900, discountFen: 0, netFen: 39_900, memberNo: 'MB-20260001', lines: [{ skuCode: 'BIND-SKU', qty: 1, netFen: 39_900 }] }], refunds: [] });
+    const order = await db('orders').where({ corp_id: corpId, order_no: 'BIND-0001' }).first<{ id: number; customer_id: number | null }>('id', 'customer_id');
+    expect(order.customer_id).toBeNull();
+
+    const res = await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, { kind: 'member_no', value: ' MB-20260001 ' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'member_no', memberNo: 'MB-20260001', reattributedOrders: 1 });
+    const profile = (await as('licui').get(`/api/sidebar/customers/${her.external_userid}`)).body as Profile;
+    expect(profile.customer.memberNo).toBe('MB-20260001');
+    expect(profile.lastPurchases.map((o) => o.orderNo)).toContain('BIND-0001');
+    expect((await db('orders').where({ id: order.id }).first<{ customer_id: number }>('customer_id')).customer_id).toBe(her.id);
+    const audit = await db('audit_log').where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) }).first<{ actor: string; detail: object; request_id: string | null }>();
+    expect(audit).toMatchObject({ actor: 'licui', detail: { kind: 'member_no', memberNo: 'MB-20260001', reattributedOrders: 1 } });
+    expect(audit.request_id).toEqual(expect.any(String));
+
+    // The order is queued for attribution; run that job's work as the worker would and 李翠 is credited.
+    const jobs = await t.ctx.queues.queue('attribution').getJobs(['waiting', 'delayed', 'prioritized']);
+    const job = jobs.find((j) => j.name === attributeJob.name && j.data.payload.reason === 'identity member_no linked later');
+    expect(job?.data.payload.orderIds).toEqual([order.id]);
+    await attributeOrders(t.ctx, corpId, job!.data.payload.orderIds, job!.data.payload.reason);
+    expect(await db('credits').where({ order_id: order.id }).whereNull('superseded_at')).toMatchObject([{ guide_id: licui.id, rule: 'interaction', amount_fen: 39_900 }]);
+
+    // Binding it again to her changes nothing; binding it to another customer is refused.
+    expect((await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, { kind: 'member_no', value: 'MB-20260001' })).body).toMatchObject({ memberNo: 'MB-20260001', reattributedOrders: 0 });
+    const wangBefore = await db('customers').where({ id: wang.id }).first<{ member_no: string | null }>('member_no');
+    const taken = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'member_no', value: 'MB-20260001' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'CONFLICT', field: 'body.value' });
+    expect(await db('customers').where({ id: wang.id }).first('member_no')).toEqual(wangBefore);
+    expect(await db('customer_identities').where({ corp_id: corpId, kind: 'member_no', value: 'MB-20260001' }).pluck('customer_id')).toEqual([her.id]);
+  });
+
+  it('binds a mobile number, shown and audited only masked; refuses bad values and customers the guide does not follow', async () => {
+    const { db } = t.ctx;
+    const her = await db('customers').where({ corp_id: corpId, external_userid: wang.ext }).first<{ id: number }>('id');
+    await db('customers').where({ id: her.id }).update({ phone_masked: null });
+    const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'phone', value: '+86 177-1234-5678' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'phone', phoneMasked: '177****5678', reattributedOrders: 0 });
+    expect(((await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile).customer.phoneMasked).toBe('177****5678');
+    const audit = await db('audit_log').where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) }).orderBy('id', 'desc').first<{ detail: object }>('detail');
+    expect(audit.detail).toEqual({ kind: 'phone', phoneMasked: '177****5678', reattributedOrders: 0 });
+    expect(JSON.stringify(audit.detail)).not.toContain('12345678');
+
+    const badPhone = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'phone', value: '12345' });
+    expect(badPhone.status).toBe(400);
+    expect(badPhone.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.value' });
+    expect((await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'member_no', value: 'M 01!' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.value' });
+    expect((await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'email', value: 'a@b.c' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.kind' });
+
+    const denied = await as('licui').post(`/api/sidebar/customers/${stranger.ext}/identities`, { kind: 'member_no', value: 'MB-20269999' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error).toMatchObject({ code: 'NOT_FOLLOWED', field: 'externalUserid' });
+    expect(await db('customer_identities').where({ corp_id: corpId, value: 'MB-20269999' }).first()).toBeUndefined();
   });
 
   it('shows my credits today and this month by path, with the latest credited orders', async () => {

@@ -30,6 +30,18 @@ const en: typeof zh = {
     openCoupons: 'Open coupons', timeline: 'Timeline', none: 'None', noSizes: 'No sizes yet; tap Edit to add them',
     sizeSource: { purchase: 'purchases', guide: 'confirmed' }, confidence: '{p}% sure', sizeFrom: '{source} {p}%', tapToEdit: 'Tap a size to correct it', tapToAdd: 'tap to add', tagsSaved: 'Tags updated', tagsFailed: 'Could not save the tag; undone',
     sizeSaved: 'Size updated', chooseSize: 'Choose a size: {cat}', byMe: 'mine',
+    bind: {
+      link: 'Link', cancel: 'Cancel', confirm: 'Link',
+      title: { member_no: 'Link a member number', phone: 'Link a mobile number' },
+      hint: { member_no: 'Her store purchases with this member number will count as hers', phone: 'Her store purchases with this mobile number will count as hers; only the masked number is shown' },
+      placeholder: { member_no: 'Number on the member card', phone: '11-digit mobile number' },
+      done: { member_no: 'Member number linked', phone: 'Mobile number linked' },
+      reattributed: {
+        member_no: 'Linked; {n} earlier order will be re-attributed | Linked; {n} earlier orders will be re-attributed',
+        phone: 'Linked; {n} earlier order will be re-attributed | Linked; {n} earlier orders will be re-attributed',
+      },
+      conflict: { member_no: 'This member number is already linked to another customer', phone: 'This mobile number is already linked to another customer' },
+    },
   },
   family: { value: 'Value tier', stage: 'Life stage', preference: 'Preferences', size: 'Size', channel: 'Source channel', custom: 'Other' },
   addWay: { 0: 'Unknown', 1: 'QR code', 2: 'Phone search', 3: 'Card shared', 4: 'Group chat', 5: 'Phone contacts', 6: 'WeChat contact', 8: 'Third-party app', 9: 'Email search', 10: 'Channels', 201: 'Shared by colleague', 202: 'Assigned by admin' },

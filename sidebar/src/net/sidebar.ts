@@ -13,6 +13,7 @@ export const api = {
   matches: (ext: string, category?: string, signal?: AbortSignal) => http.get(c.matchesResponse, `/api/sidebar/customers/${e(ext)}/matches${category ? `?category=${e(category)}` : ''}`, signal),
   editTags: (ext: string, add: number[], remove: number[]) => http.put(c.editTagsResponse, `/api/sidebar/customers/${e(ext)}/tags`, { add, remove }),
   setSize: (ext: string, category: string, size: string) => http.put(c.setSizeResponse, `/api/sidebar/customers/${e(ext)}/sizes`, { category, size }),
+  bindIdentity: (ext: string, kind: c.IdentityKind, value: string) => http.post(c.bindIdentityResponse, `/api/sidebar/customers/${e(ext)}/identities`, { kind, value }),
   favorite: (scriptId: number, favorite: boolean) => http.put(c.favoriteResponse, `/api/sidebar/scripts/${scriptId}/favorite`, { favorite }),
   issueCoupon: (ext: string, templateId: number) => http.post(c.issueCouponResponse, `/api/sidebar/customers/${e(ext)}/coupons`, { templateId }),
   recordSend: (b: c.SendRequest) => http.post(c.sendResponse, '/api/sidebar/sends', b),

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import type { CustomerTag, Profile } from '../../../core/contracts/sidebar';
+import type { CustomerTag, IdentityBound, IdentityKind, Profile } from '../../../core/contracts/sidebar';
 import { ApiError } from '../net/http';
 import { api } from '../net/sidebar';
 
@@ -30,7 +30,8 @@ export const useCustomer = defineStore('customer', {
     },
   },
   actions: {
-    async open(ext: string) {
+    /** With `quiet`, a failed reload keeps the profile on screen instead of an error (a refresh after an edit). */
+    async open(ext: string, opts: { quiet?: boolean } = {}) {
       this.controller?.abort();
       const controller = new AbortController();
       this.controller = controller;
@@ -46,6 +47,7 @@ export const useCustomer = defineStore('customer', {
       } catch (err) {
         if (seq !== this.seq) return;
         if (err instanceof DOMException && err.name === 'AbortError') return;
+        if (opts.quiet && this.profile) return;
         this.profile = null;
         this.error = err instanceof ApiError ? { code: err.code, message: err.message } : { code: 'UNKNOWN', message: String(err) };
       } finally {
@@ -78,6 +80,19 @@ export const useCustomer = defineStore('customer', {
       const ext = this.ext;
       const res = await api.setSize(ext, category, size);
       if (this.ext === ext && this.profile) this.profile.sizes = res.sizes;
+    },
+    /**
+     * Binds her member number or mobile number. The profile shows it at once; then it is reloaded
+     * (orders linked now change her spend and purchases). A response for a previous customer is dropped.
+     */
+    async bindIdentity(kind: IdentityKind, value: string): Promise<IdentityBound | null> {
+      if (!this.profile) return null;
+      const ext = this.ext;
+      const res = await api.bindIdentity(ext, kind, value);
+      if (this.ext !== ext || !this.profile) return res;
+      this.profile.customer = { ...this.profile.customer, memberNo: res.memberNo, phoneMasked: res.phoneMasked };
+      void this.open(ext, { quiet: true });
+      return res;
     },
   },
 });

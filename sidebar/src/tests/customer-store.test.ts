@@ -5,10 +5,12 @@ import { ApiError } from '../net/http';
 
 const pending = new Map<string, { resolve: (p: Profile) => void; reject: (e: unknown) => void }>();
 const editTags = vi.fn();
+const bindIdentity = vi.fn();
 vi.mock('../net/sidebar', () => ({
   api: {
     profile: (ext: string) => new Promise<Profile>((resolve, reject) => pending.set(ext, { resolve, reject })),
     editTags: (...args: unknown[]) => editTags(...args),
+    bindIdentity: (...args: unknown[]) => bindIdentity(...args),
   },
 }));
 const { useCustomer } = await import('../stores/customer');
@@ -22,6 +24,7 @@ beforeEach(() => {
   setActivePinia(createPinia());
   pending.clear();
   editTags.mockReset();
+  bindIdentity.mockReset();
 });
 
 describe('customer store', () => {
@@ -71,6 +74,44 @@ describe('customer store', () => {
     fail(new ApiError(400, 'VALIDATION_FAILED', 'no'));
     await expect(edit).rejects.toThrow();
     expect(store.profile!.tags).toEqual([]);
+  });
+
+  it('shows a bound member number at once, then reloads her profile', async () => {
+    const store = useCustomer();
+    const p = store.open('wmA');
+    pending.get('wmA')!.resolve(profile('A'));
+    await p;
+    pending.clear();
+    bindIdentity.mockResolvedValue({ kind: 'member_no', memberNo: 'M001', phoneMasked: null, reattributedOrders: 2 });
+    expect(await store.bindIdentity('member_no', 'M001')).toMatchObject({ reattributedOrders: 2 });
+    expect(bindIdentity).toHaveBeenCalledWith('wmA', 'member_no', 'M001');
+    expect(store.profile?.customer.memberNo).toBe('M001');
+    expect(pending.has('wmA')).toBe(true);
+    // A failed reload keeps what is shown.
+    pending.get('wmA')!.reject(new ApiError(0, 'NETWORK', 'network error'));
+    await vi.waitFor(() => expect(store.loading).toBe(false));
+    expect(store.error).toBeNull();
+    expect(store.profile?.customer.memberNo).toBe('M001');
+  });
+
+  it('drops a bind response that arrives after the chat moved to another customer', async () => {
+    const store = useCustomer();
+    const a = store.open('wmA');
+    pending.get('wmA')!.resolve(profile('A'));
+    await a;
+    let done!: (v: unknown) => void;
+    bindIdentity.mockReturnValue(new Promise((resolve) => (done = resolve)));
+    const bind = store.bindIdentity('phone', '13800138000');
+    const b = store.open('wmB');
+    pending.get('wmB')!.resolve(profile('B'));
+    await b;
+    pending.clear();
+    done({ kind: 'phone', memberNo: null, phoneMasked: '138****8000', reattributedOrders: 0 });
+    await bind;
+    expect(store.ext).toBe('wmB');
+    expect(store.profile?.customer.name).toBe('B');
+    expect(store.profile?.customer.phoneMasked).toBeNull();
+    expect(pending.size).toBe(0);
   });
 
   it('groups tags by family in a fixed order', async () => {

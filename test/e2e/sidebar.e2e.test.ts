@@ -15,6 +15,7 @@ import { createApp } from '../../api/app';
 import { BUDGET_BYTES, firstLoadJs } from '../../scripts/size-budget';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
 import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
+import { ingestBatch } from '../../core/ingest/pos';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
 import { type Sandbox, startSandbox } from '../../sandbox/wecom/server';
@@ -291,6 +292,36 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     expect(log.match(/agentConfig → agentConfig:fail_invalid signature/g)).toHaveLength(2);
     expect(log).not.toMatch(/getCurExternalContact/);
     await shot('19-config-error');
+  });
+
+  it('binds a member number from the profile: her earlier order follows her', async () => {
+    const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number; store_id: number }>('id', 'store_id');
+    const her = await ctx.db('customers as c').join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id }).whereNull('cg.ended_at').whereNull('c.member_no').whereNotNull('c.external_userid')
+      .orderBy('c.id').first<{ id: number; name: string; external_userid: string }>('c.id', 'c.name', 'c.external_userid');
+    // A store order paid with her member card before anyone knew the card was hers.
+    const storeCode = (await ctx.db('stores').where({ id: licui.store_id }).first<{ code: string }>('code')).code;
+    await ingestBatch(ctx, corpId, 'pos', { batchId: 'e2e-bind', orders: [{ orderNo: 'E2E-BIND-1', storeCode, paidAt: new Date(Date.now() - 3_600_000).toISOString(), grossFen: 29_900, discountFen: 0, netFen: 29_900, memberNo: 'M20260815', lines: [{ skuCode: 'E2E-SKU', qty: 1, netFen: 29_900 }] }], refunds: [] });
+    await openChat(her.external_userid);
+    await expect.poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 }).toContain(her.name);
+    await sidebar().locator('[data-test=bind-member]').click();
+    const input = sidebar().locator('[data-test=bind-input] input');
+    await input.waitFor();
+    expect(await input.getAttribute('type')).toBe('text');
+    await input.fill('M20260815');
+    await shot('20-bind-member');
+    await sidebar().locator('[data-test=bind-confirm]').click();
+    await expect.poll(() => sidebar().locator('.van-toast:visible').textContent()).toBe('已绑定会员号，1 笔历史订单将重新归因');
+    await expect.poll(() => sidebar().locator('[data-test=member-no]').textContent()).toBe('M20260815');
+    expect(await sidebar().locator('[data-test=bind-sheet]:visible').count()).toBe(0);
+    await shot('21-member-bound', { toast: true });
+    expect(await ctx.db('customers').where({ id: her.id }).first('member_no')).toEqual({ member_no: 'M20260815' });
+    await expect.poll(() => ctx.db('orders').where({ corp_id: corpId, order_no: 'E2E-BIND-1' }).first('customer_id')).toEqual({ customer_id: her.id });
+    // The phone keypad for a mobile number: her phone is not on file in this check.
+    await ctx.db('customers').where({ id: her.id }).update({ phone_masked: null });
+    await openChat(her.external_userid);
+    await sidebar().locator('[data-test=bind-phone]').click({ timeout: 20_000 });
+    expect(await sidebar().locator('[data-test=bind-input] input').getAttribute('type')).toBe('tel');
   });
 
   it('ships no simulated client bridge in the production build', () => {

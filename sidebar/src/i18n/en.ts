@@ -40,6 +40,7 @@ const en: typeof zh = {
         member_no: 'Linked; {n} earlier order will be re-attributed | Linked; {n} earlier orders will be re-attributed',
         phone: 'Linked; {n} earlier order will be re-attributed | Linked; {n} earlier orders will be re-attributed',
       },
+      invalid: { member_no: 'Letters, digits and dashes only, up to 32 characters', phone: 'Enter a valid mainland China mobile number' },
       conflict: { member_no: 'This member number is already linked to another customer', phone: 'This mobile number is already linked to another customer' },
     },
   },

@@ -35,6 +35,7 @@ export default {
       placeholder: { member_no: '会员卡上的号码', phone: '11 位手机号' },
       done: { member_no: '已绑定会员号', phone: '已绑定手机号' },
       reattributed: { member_no: '已绑定会员号，{n} 笔历史订单将重新归因', phone: '已绑定手机号，{n} 笔历史订单将重新归因' },
+      invalid: { member_no: '会员号只能包含字母、数字和短横线，最多 32 位', phone: '请输入有效的中国大陆手机号' },
       conflict: { member_no: '该会员号已绑定其他客户', phone: '该手机号已绑定其他客户' },
     },
   },

@@ -196,7 +196,7 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
       const a = attributeOrder(factsOf.get(o.id)!, rs.config);
-      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, key: `${r.source}:${r.refund_no}`, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
+      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, source: r.source, key: `${r.source}:${r.refund_no}`, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
       const current = [...(liveOf.get(o.id) ?? []), ...(o.payment_transaction_id && payerOf.get(o.payment_transaction_id) === o.id ? (billLiveOf.get(o.payment_transaction_id) ?? []) : [])];
       const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
       if (plan.unchanged) {

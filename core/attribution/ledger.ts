@@ -39,10 +39,38 @@ export interface WantedLine extends LineFields {
 
 export interface RefundFact {
   id: number;
+  /** Where the refund was recorded: `transfer` (a WeCom bill's refund record), `pos`, `mall`… */
+  source: string;
   /** Natural key (source and refund number): orders refunds at equal times whatever their arrival. */
   key: string;
   at: number;
   amountFen: number;
+}
+
+const byTimeThenKey = (x: RefundFact, y: RefundFact) => x.at - y.at || x.key.localeCompare(y.key);
+
+/**
+ * The refunds that reverse credit, and the till refunds that only record one of them again. An
+ * order paid by a WeCom transfer usually has each refund twice: the bill's refund record (source
+ * `transfer`, the money actually returned) and the till's refund of the goods. A till refund of the
+ * same amount as a transfer refund record is that refund: taken in time order (then by natural
+ * key) on both sides, each transfer record absorbs at most one till refund of its amount. Till
+ * refunds left over (a cash refund, a different amount) count on their own.
+ */
+export function countedRefunds(refunds: RefundFact[]): { counted: RefundFact[]; recordedAgainAs: Map<number, number> } {
+  const sorted = [...refunds].sort(byTimeThenKey);
+  const open = sorted.filter((r) => r.source === 'transfer');
+  const recordedAgainAs = new Map<number, number>();
+  const absorbed = new Set<number>();
+  for (const r of sorted) {
+    if (r.source === 'transfer') continue;
+    const k = open.findIndex((t) => t.amountFen === r.amountFen);
+    if (k < 0) continue;
+    recordedAgainAs.set(open[k]!.id, r.id);
+    absorbed.add(r.id);
+    open.splice(k, 1);
+  }
+  return { counted: sorted.filter((r) => !absorbed.has(r.id)), recordedAgainAs };
 }
 
 export interface LinePlan {
@@ -53,15 +81,22 @@ export interface LinePlan {
   insert: WantedLine[];
 }
 
-/** The sale line and pro-rata refund lines an attribution asks for (refunds in time order, then by natural key). */
+/**
+ * The sale line and pro-rata refund lines an attribution asks for (the counted refunds in time
+ * order, then by natural key; a till refund that records a transfer refund again is named in that
+ * refund's evidence and reverses nothing itself).
+ */
 export function wantedLines(a: Attribution, order: { netFen: number; paidAt: number }, refunds: RefundFact[], ruleSetVersion: number): WantedLine[] {
   if (a.guideId === null || a.rule === null) return [];
   const lines: WantedLine[] = [{ kind: 'sale', guideId: a.guideId, rule: a.rule, amountFen: a.amountFen, occurredAt: order.paidAt, ruleSetVersion, refundId: null, adjustsCreditId: null, evidence: a.evidence!, candidates: a.candidates }];
+  const { counted, recordedAgainAs } = countedRefunds(refunds);
   let reversed = 0;
-  for (const r of [...refunds].sort((x, y) => x.at - y.at || x.key.localeCompare(y.key))) {
+  for (const r of counted) {
     const amt = refundCreditFen({ netFen: order.netFen, creditedFen: a.amountFen, alreadyReversedFen: reversed }, r.amountFen);
     reversed -= amt;
-    if (amt !== 0) lines.push({ kind: 'refund', guideId: a.guideId, rule: a.rule, amountFen: amt, occurredAt: r.at, ruleSetVersion, refundId: r.id, adjustsCreditId: null, evidence: { rule: a.rule, refundId: r.id, reversesOrderCredit: true }, candidates: [] });
+    const again = recordedAgainAs.get(r.id);
+    const evidence = { rule: a.rule, refundId: r.id, reversesOrderCredit: true, ...(again === undefined ? {} : { alsoRecordedAsRefundId: again }) };
+    if (amt !== 0) lines.push({ kind: 'refund', guideId: a.guideId, rule: a.rule, amountFen: amt, occurredAt: r.at, ruleSetVersion, refundId: r.id, adjustsCreditId: null, evidence, candidates: [] });
   }
   return lines;
 }

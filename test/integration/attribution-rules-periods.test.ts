@@ -193,3 +193,19 @@ describe('identity links made later', () => {
     await expect(linkIdentity(ctx, corpId, b, 'member_no', 'M-777')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });
+
+describe('refunds recorded twice', () => {
+  it('the till recording a transfer refund again reverses nothing twice; a till refund of its own does', async () => {
+    const orderId = (await ctx.db('orders').where({ corp_id: corpId, order_no: 'POS-TX' }).first('id')).id as number;
+    expect((await live(orderId)).filter((r) => r.kind === 'refund').map((r) => r.amount_fen)).toEqual([-20_000]);
+    const [again] = await ctx.db('refunds').insert({ corp_id: corpId, source: 'pos', refund_no: 'RF-TX-1', order_no: 'POS-TX', order_id: orderId, refunded_at: new Date(T + DAY + 600_000), amount_fen: 20_000 }).returning('id');
+    await attributeOrders(ctx, corpId, [orderId], 'till refund');
+    let rows = await live(orderId);
+    expect(rows.map((r) => [r.kind, r.amount_fen])).toEqual([['sale', 80_000], ['refund', -20_000]]);
+    expect(rows[1].evidence).toMatchObject({ alsoRecordedAsRefundId: again.id });
+    await ctx.db('refunds').insert({ corp_id: corpId, source: 'pos', refund_no: 'RF-TX-2', order_no: 'POS-TX', order_id: orderId, refunded_at: new Date(T + 2 * DAY), amount_fen: 8_000 });
+    await attributeOrders(ctx, corpId, [orderId], 'cash refund');
+    rows = await live(orderId);
+    expect(rows.map((r) => [r.kind, r.amount_fen])).toEqual([['sale', 80_000], ['refund', -20_000], ['refund', -8_000]]);
+  });
+});

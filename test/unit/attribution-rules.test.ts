@@ -141,10 +141,35 @@ describe('rule 4 — unattributed', () => {
 });
 
 describe('refunds', () => {
+  it('a till refund that records a transfer refund again reverses nothing itself, whatever the arrival order', () => {
+    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
+    const wecom = { id: 7, source: 'transfer', key: 'transfer:4200001:R1', at: T + DAY, amountFen: 20_000 };
+    const till = { id: 8, source: 'pos', key: 'pos:RF-1', at: T + DAY + 3_600_000, amountFen: 20_000 };
+    const cash = { id: 9, source: 'pos', key: 'pos:RF-2', at: T + 2 * DAY, amountFen: 5_000 };
+    const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [wecom, till, cash], 1);
+    const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [cash, till, wecom], 1);
+    expect(one).toEqual(two);
+    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[7, -20_000], [9, -5_000]]);
+    expect(one[1]!.evidence).toMatchObject({ refundId: 7, alsoRecordedAsRefundId: 8 });
+    expect(one[2]!.evidence).not.toHaveProperty('alsoRecordedAsRefundId');
+  });
+
+  it('each transfer refund record absorbs at most one till refund of its amount; a till refund on an order without transfer records counts', () => {
+    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
+    const refunds = [
+      { id: 1, source: 'transfer', key: 'transfer:X:R1', at: T + DAY, amountFen: 10_000 },
+      { id: 2, source: 'pos', key: 'pos:A', at: T + DAY, amountFen: 10_000 },
+      { id: 3, source: 'pos', key: 'pos:B', at: T + 2 * DAY, amountFen: 10_000 },
+    ];
+    expect(wantedLines(a, { netFen: 60_000, paidAt: T }, refunds, 1).slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[1, -10_000], [3, -10_000]]);
+    const tillOnly = wantedLines(a, { netFen: 60_000, paidAt: T }, refunds.slice(1), 1);
+    expect(tillOnly.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[2, -10_000], [3, -10_000]]);
+  });
+
   it('refunds at the same moment are applied in refund-number order, not arrival order', () => {
     const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
-    const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:RB', at: T + DAY, amountFen: 50_000 }, { id: 2, key: 'pos:RA', at: T + DAY, amountFen: 30_000 }], 1);
-    const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 2, key: 'pos:RA', at: T + DAY, amountFen: 30_000 }, { id: 1, key: 'pos:RB', at: T + DAY, amountFen: 50_000 }], 1);
+    const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 }, { id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 }], 1);
+    const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 }, { id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 }], 1);
     expect(one).toEqual(two);
     expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[2, -30_000], [1, -30_000]]);
   });
@@ -175,7 +200,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(plan).toMatchObject({ unchanged: false, adjusted: false, supersede: [{ id: 1 }], insert: [{ kind: 'sale', guideId: 2, amountFen: 30_000 }] });
   });
   it('same facts again: nothing to write', () => {
-    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: SEP + DAY, amountFen: 10_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 10_000 }], 1);
     expect(planLines(want, asCurrent(want), open, POST).unchanged).toBe(true);
   });
   it('closed period: the locked sale stays; the move is posted as linked adjustment lines at the posting time', () => {
@@ -188,7 +213,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(true);
   });
   it('a refund in the open period of a locked sale is an ordinary refund line for the credited guide', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: POST - DAY, amountFen: 12_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: POST - DAY, amountFen: 12_000 }], 1);
     const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.refundId])).toEqual([['refund', 1, -12_000, 4]]);
     expect(plan.adjusted).toBe(false);
@@ -198,7 +223,7 @@ describe('periods — lines in a closed period are locked, corrections land as a
     expect(planLines(want, [], closedSep, POST).insert.map((l) => [l.kind, l.guideId, l.amountFen, l.adjustsCreditId])).toEqual([['adjustment', 2, 30_000, null]]);
   });
   it('a refund dated in a closed period, arriving late, is reversed by an adjustment line', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, key: 'pos:R4', at: SEP + DAY, amountFen: 45_000 }], 1);
+    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 45_000 }], 1);
     const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
     // A refund larger than the sale reverses the whole credit, never more.
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen])).toEqual([['adjustment', 1, -30_000]]);
@@ -207,9 +232,9 @@ describe('periods — lines in a closed period are locked, corrections land as a
 
 describe('refunds without their order', () => {
   it('credit nothing until the order arrives, then reverse pro rata', () => {
-    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
+    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
     expect(none).toEqual([]);
-    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
+    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
     expect(credited.map((l) => [l.kind, l.amountFen])).toEqual([['sale', 60_000], ['refund', -20_000]]);
   });
 });

@@ -96,7 +96,9 @@ function stageTags(db: Db, corpId: number): Promise<StageTag[]> {
   if (hit && Date.now() - hit.at < STAGE_TAGS_TTL_MS) return hit.tags;
   const tags = db('tags as t').join('tag_groups as tg', 'tg.id', 't.group_id')
     .where({ 't.corp_id': corpId }).whereIn('tg.kind', ['stage', 'value']).whereNull('t.deleted_at').whereNull('tg.deleted_at')
-    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName');
+    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName')
+    // A settled promise, not the query builder: awaiting a builder runs its query again.
+    .then((rows) => rows);
   stageTagsCache.set(corpId, { at: Date.now(), tags });
   tags.catch(() => stageTagsCache.delete(corpId));
   return tags;

@@ -4,6 +4,8 @@
  * the demo (hundreds of rows) and the benchmark (tens of millions, through COPY).
  */
 import { createHash } from 'node:crypto';
+import type { ProductShareSettings } from '../../core/contracts/product-share';
+import { productShareColumns } from '../../core/tenant/product-share';
 import {
   CAMPAIGNS, CATEGORY_LABEL, CITIES, COLORS, COUPON_TEMPLATES, FEMALE_GIVEN, GUIDE_GIVEN, MALE_GIVEN, PRODUCT_PARTS, REGIONS,
   SCRIPTS, SIZE_RUNS, SURNAMES, TAG_GROUPS, type Category, type ScriptPart,
@@ -23,7 +25,7 @@ export interface GenerateOptions {
   scale: Scale;
   /** The last day of history (history ends at the start of this day + now-ish hours), Asia/Shanghai. */
   anchor: Date;
-  corp: { wecomCorpId: string; name: string; agentId: number; callbackToken: string };
+  corp: { wecomCorpId: string; name: string; agentId: number; callbackToken: string; productShare?: ProductShareSettings };
   secrets: CorpSecrets;
   /** id offsets per table (max(id) already present); 0 for an empty database. */
   base: Record<string, number>;
@@ -250,8 +252,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
   const tables: TableStream[] = [];
   const add = (table: string, columns: string[], rows: () => Iterable<unknown[]>) => tables.push({ table, columns, rows });
 
-  add('corps', ['id', 'wecom_corp_id', 'name', 'timezone', 'agent_id', 'agent_secret_enc', 'contact_secret_enc', 'callback_token', 'callback_aes_key_enc', 'pos_hmac_secret_enc'], function* () {
-    yield [corpId, opts.corp.wecomCorpId, opts.corp.name, 'Asia/Shanghai', opts.corp.agentId, opts.secrets.agentSecretEnc, opts.secrets.contactSecretEnc, opts.corp.callbackToken, opts.secrets.callbackAesKeyEnc, opts.secrets.posHmacSecretEnc];
+  // How products are shared: checked here as an admin's write would be (a bad template stops the seed).
+  const share = productShareColumns(opts.corp.productShare ?? { miniprogram: null, linkTemplate: null });
+  add('corps', ['id', 'wecom_corp_id', 'name', 'timezone', 'agent_id', 'agent_secret_enc', 'contact_secret_enc', 'callback_token', 'callback_aes_key_enc', 'pos_hmac_secret_enc', 'product_link_template', 'product_mp_appid', 'product_mp_page'], function* () {
+    yield [corpId, opts.corp.wecomCorpId, opts.corp.name, 'Asia/Shanghai', opts.corp.agentId, opts.secrets.agentSecretEnc, opts.secrets.contactSecretEnc, opts.corp.callbackToken, opts.secrets.callbackAesKeyEnc, opts.secrets.posHmacSecretEnc, share.product_link_template, share.product_mp_appid, share.product_mp_page];
   });
   add('regions', ['id', 'corp_id', 'code', 'name'], function* () {
     for (let r = 0; r < regions.length; r++) yield [id('regions', r), corpId, regions[r]!.code, regions[r]!.name];

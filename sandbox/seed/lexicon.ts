@@ -112,7 +112,8 @@ export interface ScriptDef {
   parts: ScriptPart[];
 }
 
-const MP = { appid: 'wx0d1e2f3a4b5c6d7e', imgUrl: 'https://static.guidepost.example/mp/cover.png' };
+/** The demo brand's mini-program (script cards, and product cards through the tenant's settings). */
+export const MP = { appid: 'wx0d1e2f3a4b5c6d7e', imgUrl: 'https://static.guidepost.example/mp/cover.png' };
 
 /**
  * The script library (话术). Variables: {{称呼}} form of address, {{导购}} the guide's name,

@@ -1,3 +1,6 @@
+import type { ProductShareSettings } from '../../core/contracts/product-share';
+import { MP } from './lexicon';
+
 export interface Scale {
   name: 'demo' | 'bench';
   regions: number;
@@ -18,6 +21,13 @@ export const SCALES: Record<Scale['name'], Scale> = {
   bench: { name: 'bench', regions: 5, stores: 2_000, guidesPerStore: 10, customers: 1_000_000, styles: 1_000, stylesPerStore: 40, orders: 1_000_000, interactionsPerCustomer: 10, transfers: 50_000, historyDays: 90 },
 };
 
+/** The demo brand shares products as its mini-program's card; its web shop, on the domain its CDN uses, is the fallback. */
+const DEMO_PRODUCT_SHARE: ProductShareSettings = {
+  miniprogram: { appid: MP.appid, page: 'pages/goods/detail?styleNo={styleNo}' },
+  linkTemplate: 'https://m.guidepost.example/goods/{styleNo}',
+};
+const NO_PRODUCT_SHARE: ProductShareSettings = { miniprogram: null, linkTemplate: null };
+
 export const DEMO_CORP = {
   wecomCorpId: 'wwdemo0001guidepost',
   name: '悦享零售集团',
@@ -28,6 +38,7 @@ export const DEMO_CORP = {
   // 43 characters, as WeCom's EncodingAESKey.
   callbackAesKey: 'YxDemoEncodingAesKeyForSandboxOnly012345678',
   posHmacSecret: 'yx-demo-pos-hmac-secret-sandbox-only',
+  productShare: DEMO_PRODUCT_SHARE,
 };
 
-export const BENCH_CORP = { ...DEMO_CORP, wecomCorpId: 'wwbench0001guidepost', name: '悦享零售集团（基准）' };
+export const BENCH_CORP = { ...DEMO_CORP, wecomCorpId: 'wwbench0001guidepost', name: '悦享零售集团（基准）', productShare: NO_PRODUCT_SHARE };

@@ -55,7 +55,7 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
       seed: opts.seed ?? 20261124,
       scale,
       anchor: opts.anchor ?? new Date(),
-      corp: { wecomCorpId: corp.wecomCorpId, name: corp.name, agentId: corp.agentId, callbackToken: corp.callbackToken },
+      corp: { wecomCorpId: corp.wecomCorpId, name: corp.name, agentId: corp.agentId, callbackToken: corp.callbackToken, productShare: corp.productShare },
       secrets: {
         agentSecretEnc: box.seal(corp.agentSecret),
         contactSecretEnc: box.seal(corp.contactSecret),

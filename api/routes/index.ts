@@ -4,6 +4,7 @@ import { authRoutes } from './auth.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
+import { tenantRoutes } from './tenant.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
-export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes, ...sidebarRoutes];
+export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes, ...sidebarRoutes, ...tenantRoutes];

@@ -102,11 +102,23 @@ export const profileResponse = z.object({
 });
 export type Profile = z.infer<typeof profileResponse>;
 
+/**
+ * How the tenant shares a product (the strict form a tenant writes is product-share.ts): its
+ * mini-program's product page, or a web page for a news card; templates with {styleNo}/{productId}.
+ */
+export const productShare = z.object({
+  miniprogram: nullable(z.object({ appid: z.string(), page: z.string() })),
+  linkTemplate: nullable(z.string()),
+});
+export type ProductShare = z.infer<typeof productShare>;
+
 export const bootstrapResponse = z.object({
   me: z.object({ userid: z.string(), name: z.string(), guideId: int(), storeId: int(), storeName: z.string() }),
   tagGroups: z.array(z.object({ id: int(), name: z.string(), family: tagFamily, tags: z.array(z.object({ id: int(), name: z.string() })) })),
   sizeRuns: z.array(z.object({ category: z.string(), sizes: z.array(z.string()), brokenMaxLeft: int() })),
   couponTemplates: z.array(z.object({ id: int(), name: z.string(), kind: z.enum(['cash', 'discount']), valueFen: nullable(fen), discountBp: nullable(int()), minSpendFen: fen, validDays: int() })),
+  /** How a product goes into the chat: the tenant's mini-program card, else a news card, else the text alone. */
+  productShare,
 });
 export type Bootstrap = z.infer<typeof bootstrapResponse>;
 

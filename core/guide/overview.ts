@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import type { Bootstrap, Credits } from '../contracts/sidebar';
 import type { Db } from '../db/knex';
+import { readProductShare } from '../tenant/product-share';
 import type { GuidePrincipal } from './access';
 
 export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
-  const [me, groups, runs, templates] = await Promise.all([
+  const [me, groups, runs, templates, productShare] = await Promise.all([
     db('guides as g').join('stores as s', 's.id', 'g.store_id').where({ 'g.id': p.guideId }).first<{ storeId: number; storeName: string; name: string }>('s.id as storeId', 's.name as storeName', 'g.name'),
     db.raw<{ rows: unknown[] }>(
       `select g.id, g.name, g.kind as family, coalesce(json_agg(json_build_object('id', t.id, 'name', t.name) order by t."order", t.id) filter (where t.id is not null), '[]') as tags
@@ -16,12 +17,14 @@ export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
     db('size_runs').where({ corp_id: p.corpId }).orderBy('id').select<{ category: string; sizes: string[]; broken_max_left: number }[]>('category', 'sizes', 'broken_max_left'),
     db('coupon_templates').where({ corp_id: p.corpId, enabled: true }).orderBy('id')
       .select<{ id: number; name: string; kind: 'cash' | 'discount'; value_fen: number | null; discount_bp: number | null; min_spend_fen: number; valid_days: number }[]>('id', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'),
+    readProductShare(db, p.corpId),
   ]);
   return {
     me: { userid: p.userid, name: me.name, guideId: p.guideId, storeId: me.storeId, storeName: me.storeName },
     tagGroups: z.array(z.object({ id: z.number(), name: z.string(), family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']), tags: z.array(z.object({ id: z.number(), name: z.string() })) })).parse(groups.rows),
     sizeRuns: runs.map((r) => ({ category: r.category, sizes: r.sizes, brokenMaxLeft: r.broken_max_left })),
     couponTemplates: templates.map((t) => ({ id: t.id, name: t.name, kind: t.kind, valueFen: t.value_fen, discountBp: t.discount_bp, minSpendFen: t.min_spend_fen, validDays: t.valid_days })),
+    productShare,
   };
 }
 

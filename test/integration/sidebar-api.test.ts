@@ -11,6 +11,7 @@ import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { markTagJob } from '../../core/jobs/wecom.jobs';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
+import { createCorp, createGuide, createRegion, createStore } from '../factories/org.factory';
 import { useTestContext } from '../helpers/context';
 
 const t = useTestContext();
@@ -18,11 +19,11 @@ let app: Express;
 let corpId: number;
 let wang: { id: number; ext: string };
 let stranger: { id: number; ext: string };
-const bearer = (userid: string) => `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId, userid }, 600)}`;
-const as = (userid: string) => ({
-  get: (url: string) => request(app).get(url).set('Authorization', bearer(userid)),
-  put: (url: string, body: object) => request(app).put(url).set('Authorization', bearer(userid)).send(body),
-  post: (url: string, body: object) => request(app).post(url).set('Authorization', bearer(userid)).send(body),
+const bearer = (userid: string, corp = corpId) => `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: corp, userid }, 600)}`;
+const as = (userid: string, corp = corpId) => ({
+  get: (url: string) => request(app).get(url).set('Authorization', bearer(userid, corp)),
+  put: (url: string, body: object) => request(app).put(url).set('Authorization', bearer(userid, corp)).send(body),
+  post: (url: string, body: object) => request(app).post(url).set('Authorization', bearer(userid, corp)).send(body),
 });
 
 beforeAll(async () => {
@@ -250,5 +251,53 @@ describe('sidebar API', () => {
     const sum = await t.ctx.db.raw(`select coalesce(sum(amount_fen), 0)::bigint as s from credits c join guides g on g.id = c.guide_id
        where g.userid = 'licui' and c.corp_id = ? and c.superseded_at is null and c.occurred_at >= date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`, [corpId]);
     expect(res.body.month.totalFen).toBe(Number(sum.rows[0].s));
+  });
+});
+
+describe('how products are shared (tenant settings)', () => {
+  /** A second tenant that has set up neither a mini-program nor a link, with a guide and an admin. */
+  async function bareTenant() {
+    const { db, secrets } = t.ctx;
+    const corp = await createCorp(db, secrets);
+    const store = await createStore(db, corp.id, await createRegion(db, corp.id));
+    const guide = await createGuide(db, corp.id, store);
+    await db('users').insert({ corp_id: corp.id, userid: 'boss', name: '管理员', role: 'admin' });
+    return { corpId: corp.id, guide: guide.userid };
+  }
+
+  it('bootstrap tells the sidebar the demo brand\'s mini-program and link, and nulls for a tenant that set none', async () => {
+    const boot = await as('licui').get('/api/sidebar/bootstrap');
+    expect(boot.status).toBe(200);
+    expect(boot.body.productShare).toEqual({
+      miniprogram: { appid: 'wx0d1e2f3a4b5c6d7e', page: 'pages/goods/detail?styleNo={styleNo}' },
+      linkTemplate: 'https://m.guidepost.example/goods/{styleNo}',
+    });
+    const bare = await bareTenant();
+    const other = await as(bare.guide, bare.corpId).get('/api/sidebar/bootstrap');
+    expect(other.status).toBe(200);
+    expect(other.body.productShare).toEqual({ miniprogram: null, linkTemplate: null });
+  });
+
+  it('an admin sets them (checked and audited); a guide may not, and a bad template is refused with its field', async () => {
+    const bare = await bareTenant();
+    const admin = as('boss', bare.corpId);
+    const settings = { miniprogram: { appid: 'wx1234567890abcdef', page: 'pages/item/index?id={productId}' }, linkTemplate: 'https://shop.example.com/item/{productId}' };
+    expect((await as(bare.guide, bare.corpId).put('/api/tenant/product-share', settings)).status).toBe(403);
+    const bad = await admin.put('/api/tenant/product-share', { ...settings, linkTemplate: 'http://shop.example.com/item/{productId}' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.linkTemplate' });
+    expect((await admin.put('/api/tenant/product-share', { ...settings, miniprogram: { ...settings.miniprogram, page: 'pages/item/index' } })).body.error.field).toBe('body.miniprogram.page');
+
+    const saved = await admin.put('/api/tenant/product-share', settings);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual(settings);
+    expect((await admin.get('/api/tenant/product-share')).body).toEqual(settings);
+    expect((await as(bare.guide, bare.corpId).get('/api/sidebar/bootstrap')).body.productShare).toEqual(settings);
+    expect(await t.ctx.db('audit_log').where({ corp_id: bare.corpId, action: 'corp.product_share.set' }).first()).toMatchObject({ actor: 'boss', entity: 'corp', entity_id: String(bare.corpId) });
+    // Another tenant's settings are untouched.
+    expect((await as('licui').get('/api/sidebar/bootstrap')).body.productShare.miniprogram.appid).toBe('wx0d1e2f3a4b5c6d7e');
+
+    // Switched off again: the sidebar sends the pitch text alone.
+    expect((await admin.put('/api/tenant/product-share', { miniprogram: null, linkTemplate: null })).body).toEqual({ miniprogram: null, linkTemplate: null });
   });
 });

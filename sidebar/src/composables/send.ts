@@ -24,14 +24,22 @@ function summary(m: OutgoingMessage): string {
   return `image ${m.image.mediaid}`;
 }
 
+/** A card part → what sendChatMessage takes. WeCom wants a mini-program page to end in .html (before its query). */
+export function cardMessage(p: Extract<ScriptPart, { type: 'news' | 'miniprogram' }>): OutgoingMessage {
+  if (p.type === 'news') return { msgtype: 'news', news: { link: p.link, title: p.title, desc: p.desc, imgUrl: p.imgUrl } };
+  // Only the path counts: a query value that happens to end in .html does not make the page one.
+  const path = p.page.split('?', 1)[0]!;
+  const page = path.endsWith('.html') ? p.page : `${path}.html${p.page.slice(path.length)}`;
+  return { msgtype: 'miniprogram', miniprogram: { appid: p.appid, title: p.title, imgUrl: p.imgUrl, page } };
+}
+
 /** Script parts (texts already filled) → what sendChatMessage takes. Images get a WeCom media id first. */
 export async function toMessages(parts: (ScriptPart | { type: 'text'; text: string })[]): Promise<OutgoingMessage[]> {
   const out: OutgoingMessage[] = [];
   for (const p of parts) {
     if (p.type === 'text') {
       if (p.text.trim()) out.push({ msgtype: 'text', text: { content: p.text } });
-    } else if (p.type === 'news') out.push({ msgtype: 'news', news: { link: p.link, title: p.title, desc: p.desc, imgUrl: p.imgUrl } });
-    else if (p.type === 'miniprogram') out.push({ msgtype: 'miniprogram', miniprogram: { appid: p.appid, title: p.title, imgUrl: p.imgUrl, page: /\.html(\?|$)/.test(p.page) ? p.page : p.page.replace(/(\?|$)/, '.html$1') } });
+    } else if (p.type === 'news' || p.type === 'miniprogram') out.push(cardMessage(p));
     else out.push({ msgtype: 'image', image: { mediaid: (await api.media(p.mediaAssetId)).mediaId } });
   }
   return out;

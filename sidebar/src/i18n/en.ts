@@ -60,6 +60,7 @@ const en: typeof zh = {
   matches: {
     herSize: 'Her size', herSizes: 'Her sizes: {list}', cardDesc: 'Your size {size} is in stock · ¥{price}', all: 'All', broken: 'Broken run', sizesLeft: 'only {n} sizes left', onHand: 'size {size}: {n}', share: 'Send to her', noSize: 'No size for her yet; add it under Profile',
     empty: 'Nothing in her size in your store right now', pitch: '{name}, your size {size} is in stock', price: '¥{v}',
+    pitchLine: 'Size {size} · ¥{price}', textOnly: 'Text only', noCard: 'Your company has not set up product cards, so only the text above is sent.',
   },
   broken: {
     title: 'Broken size runs', fits: 'fits {n} customers', customers: 'Customers it fits', empty: 'No broken runs in your store', none: 'None of your customers has a matching size',

@@ -55,6 +55,7 @@ export default {
   matches: {
     herSize: '她的尺码', herSizes: '她的尺码：{list}', cardDesc: '您穿的{size}码有货 · ¥{price}', all: '全部', broken: '断码', sizesLeft: '仅剩 {n} 个尺码', onHand: '{size}码 {n}件', share: '发给她', noSize: '还没有她的尺码，先在“画像”里补充',
     empty: '门店暂时没有她尺码的库存', pitch: '{name}，您穿{size}码刚好有货', price: '¥{v}',
+    pitchLine: '{size}码 · ¥{price}', textOnly: '仅文字', noCard: '企业未设置商品卡片，只发送上面的文字',
   },
   broken: {
     title: '断码款', fits: '适合 {n} 位客户', customers: '适合的客户', empty: '门店暂无断码款', none: '你的客户里暂时没有合适的尺码',

@@ -15,6 +15,7 @@ import { createApp } from '../../api/app';
 import { BUDGET_BYTES, firstLoadJs } from '../../scripts/size-budget';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
 import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
+import { pointImagesAtSandbox } from '../../sandbox/seed/sandbox-images';
 import { ingestBatch } from '../../core/ingest/pos';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
@@ -68,6 +69,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({ appUrl: apiUrl });
   ctx = await createTestContext({ PUBLIC_URL: apiUrl, WECOM_API_BASE: sandbox.url, WECOM_OAUTH_BASE: sandbox.url, WECOM_JS_BRIDGE_URL: `${sandbox.url}/client/bridge.js` });
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
+  // As `npm run demo` does: pictures come from the sandbox, never from a host on the internet.
+  await pointImagesAtSandbox(ctx.db, DEMO_CORP.wecomCorpId, sandbox.url);
   await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
   api.on('request', createApp(ctx));
   await creditHistory(ctx, (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id);
@@ -180,8 +183,10 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect.poll(() => sidebar().locator('[data-test=script-sheet]:visible').count()).toBe(0);
   });
 
-  it('shows the broken run in her size first and shares it with a pitch that says it fits her size', async () => {
+  it('shows the broken run in her size first and shares it as the brand\'s mini-program card with a pitch that says it fits her size', async () => {
     const before = (await interactions('product_share')).length;
+    const product = await ctx.db('products').where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' }).first<{ id: number; style_no: string; image_url: string }>('id', 'style_no', 'image_url');
+    const mpPage = `pages/goods/detail.html?styleNo=${product.style_no}`;
     await openChat(wang.ext);
     await sidebar().getByRole('tab', { name: '搭配库存' }).click();
     const first = sidebar().locator('[data-test^=match-]').first();
@@ -193,10 +198,50 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const text = await sidebar().locator('[data-test=part-text-0] textarea').inputValue();
     expect(text).toContain('37');
     expect(text).not.toMatch(/清仓|尾货|剩货/);
+    // The demo brand has a mini-program: the sheet says the product goes out as its card.
+    expect(await sidebar().locator('[data-test=pitch-product]').getAttribute('data-card')).toBe('miniprogram');
+    expect(await sidebar().locator('[data-test=pitch-product]').textContent()).toMatch(/云朵软底玛丽珍鞋[\s\S]*37码[\s\S]*小程序/);
     await shot('08-product-pitch');
     await sidebar().locator('[data-test=send]').click();
-    await expect.poll(() => page.locator('.msgs .msg[data-msgtype=news]').last().textContent()).toContain('云朵软底玛丽珍鞋');
+    // The chat shows the card as WeCom draws it: title, the product's picture (served by the sandbox), 小程序.
+    const card = page.locator('.msgs .msg[data-msgtype=miniprogram]').last().locator('.card.mp');
+    await expect.poll(() => card.textContent()).toContain('云朵软底玛丽珍鞋');
+    expect(await card.getAttribute('data-appid')).toBe('wx0d1e2f3a4b5c6d7e');
+    expect(await card.getAttribute('data-page')).toBe(mpPage);
+    expect(await card.locator('.foot').textContent()).toBe('小程序');
+    expect(product.image_url.startsWith(sandbox.url)).toBe(true);
+    await expect.poll(() => card.locator('.cover img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.src)).toBe(product.image_url);
     await expect.poll(async () => (await interactions('product_share')).length).toBe(before + 1);
+    // The interaction names what was sent: the pitch text, then the mini-program card with its page.
+    const [row] = await interactions('product_share');
+    expect(row.detail).toMatchObject({ productId: product.id, parts: [{ msgtype: 'text' }, { msgtype: 'miniprogram', summary: `云朵软底玛丽珍鞋 ${mpPage}` }] });
+    await page.locator('.pane').screenshot({ path: `${SHOTS}/08b-product-card-chat.png` });
+  });
+
+  it('for a tenant without product cards, the pitch goes out as text alone and the sheet still shows the product', async () => {
+    const restore = await ctx.db('corps').where({ id: corpId }).first('product_link_template', 'product_mp_appid', 'product_mp_page');
+    await ctx.db('corps').where({ id: corpId }).update({ product_link_template: null, product_mp_appid: null, product_mp_page: null });
+    try {
+      const before = (await interactions('product_share')).length;
+      const cards = await page.locator('.msgs .msg[data-msgtype=miniprogram]').count();
+      await openChat(wang.ext);
+      await sidebar().getByRole('tab', { name: '搭配库存' }).click();
+      const first = sidebar().locator('[data-test^=match-]').first();
+      await first.waitFor({ timeout: 20_000 });
+      await first.locator('[data-test=share]').click();
+      const product = sidebar().locator('[data-test=pitch-product]');
+      await expect.poll(() => product.getAttribute('data-card')).toBe('none');
+      expect(await product.textContent()).toMatch(/云朵软底玛丽珍鞋[\s\S]*仅文字/);
+      expect(await sidebar().locator('[data-test=no-card]').textContent()).toContain('只发送上面的文字');
+      await shot('08c-product-pitch-text-only');
+      await sidebar().locator('[data-test=send]').click();
+      await expect.poll(async () => (await interactions('product_share')).length).toBe(before + 1);
+      const [row] = await interactions('product_share');
+      expect((row.detail.parts as { msgtype: string }[]).map((x) => x.msgtype)).toEqual(['text']);
+      expect(await page.locator('.msgs .msg[data-msgtype=miniprogram]').count()).toBe(cards);
+    } finally {
+      await ctx.db('corps').where({ id: corpId }).update(restore);
+    }
   });
 
   it('issues a coupon and sends it into the chat', async () => {

@@ -11,6 +11,7 @@ import { ensureDatabase } from '../../core/db/database-url';
 import { createDb } from '../../core/db/knex';
 import { migrateLatest } from '../../core/db/migrate';
 import { deleteTenant } from '../../core/db/tenant';
+import { productShareColumns } from '../../core/tenant/product-share';
 import { closeContext, createContext } from '../../core/context';
 import { creditHistory } from './credit-history';
 import { loadSandboxPayload, pushToSandbox } from './push-to-sandbox';
@@ -60,7 +61,13 @@ const result = await seedTenant({
   },
 });
 bar?.stop();
-if (result.skipped) console.log(`${corp.name} (${corp.wecomCorpId}) is already seeded; keeping its data (use --reset to start over)`);
+if (result.skipped) {
+  console.log(`${corp.name} (${corp.wecomCorpId}) is already seeded; keeping its data (use --reset to start over)`);
+  // Seeded before tenants had product-share settings: give it the brand's, when neither is set.
+  const share = productShareColumns(corp.productShare);
+  const filled = await db('corps').where({ id: result.corpId }).whereNull('product_mp_appid').whereNull('product_link_template').update(share);
+  if (filled && (share.product_mp_appid || share.product_link_template)) console.log(`set how ${corp.name} shares products (mini-program ${share.product_mp_appid ?? 'none'})`);
+}
 else {
   console.log(`seeded ${corp.name}: ${result.rows.toLocaleString('en')} rows in ${result.seconds.toFixed(1)} s`);
   if (scale === 'demo') {

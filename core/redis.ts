@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /** BullMQ needs maxRetriesPerRequest: null on connections used by workers. */
 export function createRedis(url: string, opts: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...opts });
+}
+
+/**
+ * Options for a connection BullMQ makes (and closes) itself, to the same server as `redis`:
+ * for workers and event listeners, which block on their own connection.
+ */
+export function ownConnection(redis: Redis): ConnectionOptions {
+  const { host, port, family, db, username, password, tls } = redis.options;
+  return { host, port, family, db, username, password, tls, maxRetriesPerRequest: null };
 }
 
 /** Deletes a lock only if this holder still owns it (it may have expired and been taken by another). */

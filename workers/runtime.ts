@@ -1,9 +1,9 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AppContext } from '../core/context';
 import { QUEUES } from '../core/jobs/job';
 import { queuePolicy } from '../core/jobs/policy';
+import { ownConnection } from '../core/redis';
 import type { Processor } from './processor';
 import { buildRegistry } from './registry';
 
@@ -17,11 +17,6 @@ export interface RunningWorkers {
 /** Starts one BullMQ worker per queue, dispatching by job name; payloads are re-checked here. */
 export function startWorkers(ctx: AppContext, opts: { processors?: readonly Processor[]; concurrency?: number } = {}): RunningWorkers {
   const registry = buildRegistry(opts.processors);
-  const connections: Redis[] = [];
-  const own = (c: Redis) => {
-    connections.push(c);
-    return c;
-  };
   const workers = QUEUES.map(
     (queue) =>
       new Worker(
@@ -38,7 +33,7 @@ export function startWorkers(ctx: AppContext, opts: { processors?: readonly Proc
           return p.run({ payload: parsed.data, ctx, log, job });
         },
         {
-          connection: own(ctx.redis.duplicate({ maxRetriesPerRequest: null })),
+          connection: ownConnection(ctx.redis),
           prefix: ctx.queues.prefix,
           concurrency: opts.concurrency ?? queuePolicy[queue].concurrency,
         },
@@ -55,8 +50,6 @@ export function startWorkers(ctx: AppContext, opts: { processors?: readonly Proc
     // close() waits for active jobs to finish.
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
-      // A connection handed to BullMQ stays the caller's to close.
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { QUEUES, type JobDef, type QueueName } from './job';
+import { ownConnection } from '../redis';
 import { queuePolicy } from './policy';
 
 export interface EnqueueOptions {
@@ -14,7 +15,6 @@ export interface EnqueueOptions {
 /** Producer side: one BullMQ Queue per queue name, payloads validated before they leave. */
 export class JobQueues {
   private readonly queues = new Map<QueueName, Queue>();
-  private readonly listeners = new Set<Redis>();
 
   constructor(
     private readonly connection: Redis,
@@ -65,23 +65,12 @@ export class JobQueues {
     }
   }
 
-  /** A QueueEvents listener on its own connection; closing it (or these queues) closes that connection too. */
+  /** A QueueEvents listener on a connection of its own, which its close() closes. */
   events(name: QueueName): QueueEvents {
-    const connection = this.connection.duplicate();
-    this.listeners.add(connection);
-    const events = new QueueEvents(name, { connection, prefix: this.prefix });
-    const close = events.close.bind(events);
-    events.close = async () => {
-      await close();
-      this.listeners.delete(connection);
-      await connection.quit().catch(() => connection.disconnect());
-    };
-    return events;
+    return new QueueEvents(name, { connection: ownConnection(this.connection), prefix: this.prefix });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    for (const c of this.listeners) c.disconnect();
-    this.listeners.clear();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Profile } from '../contracts/sidebar';
+import { ttlCache } from '../cache';
 import type { Db } from '../db/knex';
 import { prepare, runPrepared } from '../db/prepared';
 import { type GuidePrincipal, explainMissing } from './access';
@@ -88,20 +89,12 @@ const row = z.object({
 
 /** The tenant's value-tier and life-stage tags, which derived tags are matched to; they change rarely, so cached per corp for a minute. */
 interface StageTag { id: number; name: string; groupName: string }
-const STAGE_TAGS_TTL_MS = 60_000;
-const stageTagsCache = new Map<number, { at: number; tags: Promise<StageTag[]> }>();
+const stageTagsOf = ttlCache<number, StageTag[]>(60_000);
 
 function stageTags(db: Db, corpId: number): Promise<StageTag[]> {
-  const hit = stageTagsCache.get(corpId);
-  if (hit && Date.now() - hit.at < STAGE_TAGS_TTL_MS) return hit.tags;
-  const tags = db('tags as t').join('tag_groups as tg', 'tg.id', 't.group_id')
+  return stageTagsOf(corpId, () => db('tags as t').join('tag_groups as tg', 'tg.id', 't.group_id')
     .where({ 't.corp_id': corpId }).whereIn('tg.kind', ['stage', 'value']).whereNull('t.deleted_at').whereNull('tg.deleted_at')
-    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName')
-    // A settled promise, not the query builder: awaiting a builder runs its query again.
-    .then((rows) => rows);
-  stageTagsCache.set(corpId, { at: Date.now(), tags });
-  tags.catch(() => stageTagsCache.delete(corpId));
-  return tags;
+    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName'));
 }
 
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {

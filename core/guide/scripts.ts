@@ -7,6 +7,7 @@ import dayjs from 'dayjs';
 import { z } from 'zod';
 import { formOfAddress } from '../contracts/script-vars';
 import { type RecommendReason, type Recommendations, type ScriptLibrary, scriptPart } from '../contracts/sidebar';
+import { ttlCache } from '../cache';
 import type { Db } from '../db/knex';
 import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
@@ -45,18 +46,12 @@ const row = z.object({
 
 /** What recommendation needs of each script; the library changes rarely, so it is cached per corp for a minute. */
 interface Targeting { id: number; scenario: string; occasion: string | null; targetTagIds: number[]; stages: string[] }
-const TARGETING_TTL_MS = 60_000;
-const targetingCache = new Map<number, { at: number; scripts: Promise<Targeting[]> }>();
+const targetingOf = ttlCache<number, Targeting[]>(60_000);
 
 function targeting(db: Db, corpId: number): Promise<Targeting[]> {
-  const hit = targetingCache.get(corpId);
-  if (hit && Date.now() - hit.at < TARGETING_TTL_MS) return hit.scripts;
-  const scripts = db('scripts as s').join('script_categories as sc', 'sc.id', 's.category_id').where({ 's.corp_id': corpId, 's.enabled': true }).orderBy([{ column: 'sc.order' }, { column: 's.id' }])
+  return targetingOf(corpId, () => db('scripts as s').join('script_categories as sc', 'sc.id', 's.category_id').where({ 's.corp_id': corpId, 's.enabled': true }).orderBy([{ column: 'sc.order' }, { column: 's.id' }])
     .select<{ id: number; scenario: string; occasion: string | null; target_tag_ids: (number | string)[]; stages: string[] }[]>('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages')
-    .then((rows) => rows.map((r) => ({ id: r.id, scenario: r.scenario, occasion: r.occasion, targetTagIds: r.target_tag_ids.map(Number), stages: r.stages })));
-  targetingCache.set(corpId, { at: Date.now(), scripts });
-  scripts.catch(() => targetingCache.delete(corpId));
-  return scripts;
+    .then((rows) => rows.map((r) => ({ id: r.id, scenario: r.scenario, occasion: r.occasion, targetTagIds: r.target_tag_ids.map(Number), stages: r.stages }))));
 }
 
 /** The corp's library with this guide's favourites and send counts. */

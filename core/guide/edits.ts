@@ -5,7 +5,7 @@
  */
 import type { AppContext } from '../context';
 import type { CustomerSize, CustomerTag, IdentityBound, IdentityKind } from '../contracts/sidebar';
-import { AppError, isAppError } from '../errors';
+import { AppError } from '../errors';
 import { maskPhone, normalizePhone } from '../ingest/money';
 import { linkIdentity } from '../ingest/pos';
 import { markTagJob } from '../jobs/wecom.jobs';
@@ -68,14 +68,7 @@ export async function bindIdentity(ctx: AppContext, p: GuidePrincipal, externalU
   const customerId = await followedCustomerId(ctx.db, p, externalUserid);
   const memberNo = kind === 'member_no' ? value.trim() : null;
   if (memberNo !== null && !MEMBER_NO.test(memberNo)) throw new AppError('VALIDATION_FAILED', 'a member number is 1–32 letters, digits or dashes', { field: 'body.value' });
-  let orderIds: number[];
-  try {
-    orderIds = await linkIdentity(ctx, p.corpId, customerId, kind, memberNo ?? value, requestId ? { requestId } : {});
-  } catch (err) {
-    // linkIdentity names the field as its own argument; here it is the request body's.
-    if (isAppError(err) && err.field === 'value') throw new AppError(err.code, err.message, { field: 'body.value', cause: err });
-    throw err;
-  }
+  const orderIds = await linkIdentity(ctx, p.corpId, customerId, kind, memberNo ?? value, { field: 'body.value', ...(requestId ? { requestId } : {}) });
   // Shown as entered for a member number; a phone only ever masked (linkIdentity has checked it).
   const shown = memberNo ?? maskPhone(normalizePhone(value)!);
   const column = kind === 'member_no' ? 'member_no' : 'phone_masked';

@@ -195,14 +195,16 @@ export async function ingestBatch(
  * Links an identity to a customer (e.g. a guide binds a member number); earlier orders carrying it
  * get the customer and are re-attributed. An identity already linked to another customer is a conflict.
  */
-export async function linkIdentity(ctx: AppContext, corpId: number, customerId: number, kind: 'member_no' | 'phone' | 'unionid', raw: string, opts: { requestId?: string } = {}): Promise<number[]> {
+export async function linkIdentity(ctx: AppContext, corpId: number, customerId: number, kind: 'member_no' | 'phone' | 'unionid', raw: string, opts: { requestId?: string; field?: string } = {}): Promise<number[]> {
+  // Errors name the caller's field for the value (a route passes its body's).
+  const field = opts.field ?? 'value';
   const value = kind === 'phone' ? normalizePhone(raw) : raw.trim();
-  if (!value) throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, { field: 'value' });
+  if (!value) throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, { field });
   const idKind = kind === 'phone' ? 'phone_hash' : kind;
   const stored = kind === 'phone' ? sha256(value) : value;
   await ctx.db('customer_identities').insert({ corp_id: corpId, kind: idKind, value: stored, customer_id: customerId }).onConflict(['corp_id', 'kind', 'value']).ignore();
   const owner = await ctx.db('customer_identities').where({ corp_id: corpId, kind: idKind, value: stored }).first<{ customer_id: number }>('customer_id');
-  if (owner?.customer_id !== customerId) throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field: 'value' });
+  if (owner?.customer_id !== customerId) throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field });
   const ids = await linkOrdersOfCustomers(ctx.db, corpId, [customerId]);
   if (ids.length) await ctx.queues.enqueue(attributeJob, { corpId, orderIds: ids, reason: `identity ${kind} linked later` }, opts.requestId ? { requestId: opts.requestId } : {});
   return ids;

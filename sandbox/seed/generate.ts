@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ProductShareSettings } from '../../core/contracts/product-share';
+import { maskPhone } from '../../core/ingest/money';
 import { productShareColumns } from '../../core/tenant/product-share';
 import {
   CAMPAIGNS, CATEGORY_LABEL, CITIES, COLORS, COUPON_TEMPLATES, FEMALE_GIVEN, GUIDE_GIVEN, MALE_GIVEN, PRODUCT_PARTS, REGIONS,
@@ -300,7 +301,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       const stage = custStage[c]!;
       const babyBirthday = stage >= 1 ? isoDate(anchorMs - [0, r.int(10, 170), r.int(190, 350), r.int(380, 700), r.int(740, 1080)][stage]! * DAY) : null;
       yield [id('customers', c), corpId, extUserid(c), custUnion[c] ? unionid(c) : null, custName[c], `https://static.guidepost.example/avatar/${c % 64}.png`, custGender[c],
-        `${p.slice(0, 3)}****${p.slice(7)}`, phoneHash(c), custMember[c] ? memberNo(c) : null, birthday, babyBirthday, storeNames[custStore[c]!]!.city, new Date(historyStart + custAddedDay[c]! * DAY)];
+        maskPhone(p), phoneHash(c), custMember[c] ? memberNo(c) : null, birthday, babyBirthday, storeNames[custStore[c]!]!.city, new Date(historyStart + custAddedDay[c]! * DAY)];
     }
   });
   add('customer_identities', ['id', 'corp_id', 'kind', 'value', 'customer_id'], function* () {

@@ -13,18 +13,17 @@ export function accessLog(logger: Logger, ignore: (req: Request) => boolean = ()
       return;
     }
     const start = performance.now();
-    const done = (aborted: boolean) => () => {
+    const log = (aborted: boolean) => {
       const line = { requestId: res.locals.requestId as string, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) };
       if (aborted) logger.warn(line, 'request aborted by the client');
       else logger.info(line, 'request completed');
     };
-    const finished = done(false);
-    const aborted = done(true);
+    const onClose = () => log(true);
     res.once('finish', () => {
-      res.off('close', aborted);
-      finished();
+      res.off('close', onClose);
+      log(false);
     });
-    res.once('close', aborted);
+    res.once('close', onClose);
     next();
   };
 }

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
  * made up a third of the write (measured on the benchmark data: 90 → 63 ms per 2,000 lines).
  * They go (and the board rollup, derived from the lines, keeps none); the references that say
  * what a line is about stay checked: a line's order, bill, refund and adjusted line, and an
- * event's credit. Removing a tenant deletes its ledger first (core/db/tenant.ts).
+ * event's credit. Removing a tenant deletes its ledger first (core/tenant/remove.ts).
  */
 const DROPPED: [table: string, column: string, references: string, cascade: boolean][] = [
   ['credits', 'corp_id', 'corps.id', true],

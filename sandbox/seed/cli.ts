@@ -10,7 +10,7 @@ import { loadConfigOrExit } from '../../core/config/env';
 import { ensureDatabase } from '../../core/db/database-url';
 import { createDb } from '../../core/db/knex';
 import { migrateLatest } from '../../core/db/migrate';
-import { deleteTenant } from '../../core/db/tenant';
+import { deleteTenant } from '../../core/tenant/remove';
 import { productShareColumns } from '../../core/tenant/product-share';
 import { closeContext, createContext } from '../../core/context';
 import { creditHistory } from './credit-history';

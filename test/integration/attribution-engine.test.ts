@@ -4,7 +4,7 @@ import { createApp } from '../../api/app';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import { recordInteractions } from '../../core/ingest/interactions';
-import { deleteTenant } from '../../core/db/tenant';
+import { deleteTenant } from '../../core/tenant/remove';
 import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';

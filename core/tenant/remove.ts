@@ -1,4 +1,4 @@
-import type { Db } from './knex';
+import type { Db } from '../db/knex';
 
 /**
  * Removes a tenant and everything it owns. The credit ledger has no foreign key to the tenant

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const guide = await createGuide(ctx.db, corp.id, store);
   const customer = await createCustomer(ctx.db, corp.id, { name: '王雅琴' });
   await follow(ctx.db, corp.id, customer.id, guide.id);
-  ext = (await ctx.db('customers').where({ id: customer.id }).first('external_userid')).external_userid as string;
+  ext = customer.externalUserid;
   principal = { corpId: corp.id, userId: guide.userId, userid: guide.userid, name: '李翠', role: 'guide', guideId: guide.id, storeIds: [store], regionIds: [] };
 });
 

@@ -15,7 +15,6 @@ import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, typ
 import { loadRuleSets, ruleSetAt } from './rule-sets';
 import { attributeOrder, transferCreditFen, type Attribution, type CreditRule, type OrderFacts } from './rules';
 
-export { canonical } from './ledger';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);

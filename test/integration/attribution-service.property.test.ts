@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attributeOrders, attributeTransfers, canonical, ordersOfCustomers } from '../../core/attribution/attribution.service';
+import { attributeOrders, attributeTransfers, ordersOfCustomers } from '../../core/attribution/attribution.service';
+import { canonical } from '../../core/attribution/ledger';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { useTestContext } from '../helpers/context';
 import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';

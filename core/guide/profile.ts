@@ -59,17 +59,37 @@ select json_build_object(
          from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null join coupon_templates tpl on tpl.id = cp.template_id order by cp.redeemed_at desc limit 5)
       union all
       (select i.occurred_at, 'interaction', i.kind::text, null, g.name
-         from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since and i.occurred_at < now() + interval '1 day' join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
+         from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since and i.occurred_at < now() + interval '1 day'
+          and i.occurred_at >= '{monthFrom}' and i.occurred_at < '{monthTo}'
+         join guides g on g.id = i.guide_id order by i.occurred_at desc limit 15)
     ) e)
 ) as p`;
 
-const STATEMENT = prepare('sidebar_profile', SQL);
 /**
- * Interactions in the timeline go back this far. The bounds (this, and tomorrow at the latest)
- * let PostgreSQL skip the other monthly partitions when the (generic) plan starts, which the
- * chat-open latency depends on.
+ * Interactions in the timeline go back this far, and reach tomorrow at the latest.
  */
 const TIMELINE_DAYS = 180;
+
+/**
+ * The statement for a timeline window, named by the UTC months it spans. Those month bounds are
+ * constants in its text, so the plan holds only the interactions partitions of those months: a
+ * generic plan over the whole table would lock every monthly partition on each execution (far
+ * more than a backend's fast-path lock slots), and under concurrent chat-opens that lock traffic
+ * costs more than the statement's own reads. A new statement is prepared once a month.
+ */
+const statements = new Map<string, ReturnType<typeof prepare>>();
+export function timelineStatement(since: Date, now: Date): ReturnType<typeof prepare> {
+  const from = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), 1));
+  const tomorrow = new Date(now.getTime() + 86_400_000);
+  const to = new Date(Date.UTC(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth() + 1, 1));
+  const key = `${from.toISOString().slice(0, 7)}_${to.toISOString().slice(0, 7)}`.replaceAll('-', '');
+  let stmt = statements.get(key);
+  if (!stmt) {
+    stmt = prepare(`sidebar_profile_${key}`, SQL.replace('{monthFrom}', from.toISOString()).replace('{monthTo}', to.toISOString()));
+    statements.set(key, stmt);
+  }
+  return stmt;
+}
 const row = z.object({
   c: z.object({
     id: z.number(), external_userid: z.string(), name: z.string(), avatar: z.string().nullable(), gender: z.number(), phone_masked: z.string().nullable(), member_no: z.string().nullable(),
@@ -98,8 +118,10 @@ function stageTags(db: Db, corpId: number): Promise<StageTag[]> {
 }
 
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {
+  const now = new Date();
+  const since = new Date(now.getTime() - TIMELINE_DAYS * 86_400_000);
   const [[res], known] = await Promise.all([
-    runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since: new Date(Date.now() - TIMELINE_DAYS * 86_400_000) }),
+    runPrepared<{ p: unknown }>(db, timelineStatement(since, now), { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since }),
     stageTags(db, p.corpId),
   ]);
   const r = row.parse(res!.p);

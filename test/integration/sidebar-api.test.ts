@@ -11,7 +11,7 @@ import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { markTagJob } from '../../core/jobs/wecom.jobs';
 import { creditHistory } from '../../sandbox/seed/credit-history';
 import { seedTenant } from '../../sandbox/seed/seed';
-import { createCorp, createGuide, createRegion, createStore } from '../factories/org.factory';
+import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';
 import { useTestContext } from '../helpers/context';
 
 const t = useTestContext();
@@ -57,6 +57,20 @@ describe('sidebar API', () => {
     // newest first
     const ats = p.timeline.map((e) => Date.parse(e.at));
     expect([...ats].sort((a, b) => b - a)).toEqual(ats);
+  });
+
+  it('the timeline shows her interactions of the last 180 days across monthly partitions, and none older or after tomorrow', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const her = await createCustomer(db, corpId, { name: '时间线测试' });
+    await follow(db, corpId, her.id, licui.id);
+    const day = 86_400_000;
+    const now = Date.now();
+    const at = { oldest: now - 179 * day, tooOld: now - 181 * day, lastMonth: now - 35 * day, future: now + 3 * day };
+    await recordInteractions(db, Object.entries(at).map(([k, ms]) => ({ corpId, guideId: licui.id, customerId: her.id, occurredAt: new Date(ms), kind: 'script_send' as const, source: 'sidebar', evidenceId: `timeline-${k}` })));
+    const p = (await as('licui').get(`/api/sidebar/customers/${her.externalUserid}`)).body as Profile;
+    const shown = p.timeline.filter((e) => e.kind === 'interaction').map((e) => Date.parse(e.at));
+    expect(shown).toEqual([at.lastMonth, at.oldest]);
   });
 
   it('derives the value tier from spend and the life stage from the baby\'s birth date where they differ from the tags', async () => {

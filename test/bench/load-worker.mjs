@@ -1,14 +1,17 @@
 // Load generator for the HTTP benchmarks: autocannon on its own thread, so it does not share the
-// server's event loop. workerData: { base, users, warmupMs, seconds, calls: [[{ path, headers }...] per pair] }
+// server's event loop. workerData: { users, warmupMs, seconds, rounds, targets: [{ base, calls: [[{ path, headers }...] per pair] }] }
 // Each connection walks the pairs from its own offset and makes that pair's calls in order.
+// With several targets, each is warmed up, then the measured time is split into rounds that
+// alternate between the targets, so a machine that speeds up or slows down during the run
+// weighs on every target alike; each target's rounds are aggregated into one result.
 import { parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 
-const { base, users, warmupMs, seconds, calls } = workerData;
-const perPair = calls[0].length;
-let nextConn = 0;
+const { users, warmupMs, seconds, rounds, targets } = workerData;
 
-function run(duration) {
+function run({ base, calls }, duration) {
+  const perPair = calls[0].length;
+  let nextConn = 0;
   const requests = Array.from({ length: perPair }, (_, j) => ({
     setupRequest: (req, context) => {
       if (context.k === undefined) context.k = Math.floor(((nextConn++ % users) * calls.length) / users);
@@ -22,15 +25,22 @@ function run(duration) {
   });
 }
 
-await run(Math.max(1, Math.round(warmupMs / 1000)));
-// Off the main thread autocannon hands back raw histograms; aggregate them as it does itself.
-const r = autocannon.aggregateResult([await run(seconds)], { connections: users, pipelining: 1, duration: seconds, url: base });
-const errors = r.errors + r.timeouts + r.non2xx;
-parentPort.postMessage({
-  requests: r.requests.total,
-  rps: r.requests.total / seconds,
-  p50: r.latency.p50,
-  p99: r.latency.p99,
-  errors,
-  firstError: errors ? `${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts` : '',
-});
+for (const t of targets) await run(t, Math.max(1, Math.round(warmupMs / 1000)));
+const raw = targets.map(() => []);
+const perRound = Math.max(1, Math.round(seconds / rounds));
+for (let r = 0; r < rounds; r++) {
+  for (const [i, t] of targets.entries()) raw[i].push(await run(t, perRound));
+}
+parentPort.postMessage(targets.map((t, i) => {
+  // Off the main thread autocannon hands back raw histograms; aggregate them as it does itself.
+  const a = autocannon.aggregateResult(raw[i], { connections: users, pipelining: 1, duration: perRound * rounds, url: t.base });
+  const errors = a.errors + a.timeouts + a.non2xx;
+  return {
+    requests: a.requests.total,
+    rps: a.requests.total / (perRound * rounds),
+    p50: a.latency.p50,
+    p99: a.latency.p99,
+    errors,
+    firstError: errors ? `${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts` : '',
+  };
+}));

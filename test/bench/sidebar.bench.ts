@@ -1,9 +1,11 @@
 /**
  * Opening the sidebar, on the benchmark data (run `npm run bench -- seed --scale bench` first):
- *   npm run bench -- sidebar [--seconds 20] [--concurrency 50] [--pairs 200]
+ *   npm run bench -- sidebar [--seconds 20] [--rounds 4] [--concurrency 50] [--pairs 200] [--sidebar-only]
  * Measures, in one run: the API calls the sidebar makes when a chat opens (the customer profile
- * and her scripts) through the real Express app with session auth, at 50 concurrent users; then
- * a bare Express app answering one indexed PostgreSQL query, under the same load.
+ * and her scripts) through the real Express app with session auth, at 50 concurrent users; and
+ * a bare Express app answering one indexed PostgreSQL query, under the same load. The measured
+ * time is split into rounds that alternate between the two (`--rounds`), so that a machine whose
+ * speed drifts during the run (a shared VM) does not decide the ratio.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -30,11 +32,16 @@ async function listen(app: express.Express): Promise<{ server: Server; url: stri
 
 interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; firstError: string }
 
-/** `users` virtual users on a worker thread, each looping over the pairs from its own offset: warm-up, then the measured period. */
-function load(opts: { users: number; warmupMs: number; seconds: number; base: string; calls: { path: string; headers: Record<string, string> }[][] }): Promise<LoadResult> {
+interface Target { base: string; calls: { path: string; headers: Record<string, string> }[][] }
+
+/**
+ * `users` virtual users on a worker thread, each looping over the pairs from its own offset:
+ * a warm-up per target, then the measured time in rounds alternating between the targets.
+ */
+function load(opts: { users: number; warmupMs: number; seconds: number; rounds: number; targets: Target[] }): Promise<LoadResult[]> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: opts });
-    w.once('message', (m: LoadResult) => resolve(m));
+    w.once('message', (m: LoadResult[]) => resolve(m));
     w.once('error', reject);
   });
 }
@@ -46,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
       seconds: { type: 'string', default: '20' },
       concurrency: { type: 'string', default: '50' },
       pairs: { type: 'string', default: '200' },
+      rounds: { type: 'string', default: '4' },
       database: { type: 'string', default: 'guidepost_bench' },
       corp: { type: 'string', default: 'wwbench0001guidepost' },
       'sidebar-only': { type: 'boolean', default: false },
@@ -73,22 +81,26 @@ export async function main(argv: string[]): Promise<void> {
   const tokens = new Map(pairs.map((p) => [p.userid, `Bearer ${signSession(cfg.SESSION_SECRET, { corpId: p.corpId, userid: p.userid }, 3600)}`]));
   const users = Number(values.concurrency);
   const seconds = Number(values.seconds);
-  console.log(`pairs: ${pairs.length} (of ${total.toLocaleString('en')} follow relations), ${users} concurrent, ${seconds} s after a 3 s warm-up`);
+  const rounds = values['sidebar-only'] ? 1 : Math.max(1, Number(values.rounds));
+  console.log(`pairs: ${pairs.length} (of ${total.toLocaleString('en')} follow relations), ${users} concurrent, ${seconds} s each after a 3 s warm-up${rounds > 1 ? `, in ${rounds} alternating rounds` : ''}`);
 
   // 1. The sidebar's calls when a chat opens, through the real app.
   const api = await listen(createApp(ctx, { serveSidebar: false }));
-  const sidebar = await load({
-    users, warmupMs: 3000, seconds, base: api.url,
+  const sidebarTarget: Target = {
+    base: api.url,
     calls: pairs.map((p) => {
       const headers = { authorization: tokens.get(p.userid)! };
       return [{ path: `/api/sidebar/customers/${p.ext}`, headers }, { path: `/api/sidebar/customers/${p.ext}/scripts`, headers }];
     }),
-  });
-  await new Promise((r) => api.server.close(r));
-  console.log(`sidebar: ${sidebar.requests.toLocaleString('en')} requests, p50 ${sidebar.p50.toFixed(1)} ms, p99 ${sidebar.p99.toFixed(1)} ms, ${sidebar.errors} errors${sidebar.firstError ? ` (first: ${sidebar.firstError})` : ''}`);
-
+  };
+  const report = (name: string, r: LoadResult) =>
+    console.log(`${name}: ${r.requests.toLocaleString('en')} requests, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`);
   if (values['sidebar-only']) {
+    const [sidebar] = await load({ users, warmupMs: 3000, seconds, rounds, targets: [sidebarTarget] });
+    await new Promise((r) => api.server.close(r));
+    report('sidebar', sidebar!);
     await closeContext(ctx);
+    if (sidebar!.errors) process.exitCode = 1;
     return;
   }
   // 2. Baseline: bare Express, one indexed query, same pool size, same load.
@@ -105,12 +117,17 @@ export async function main(argv: string[]): Promise<void> {
     }
   });
   const b = await listen(bare);
-  const baseline = await load({ users, warmupMs: 3000, seconds, base: b.url, calls: pairs.map((p) => [{ path: `/baseline/${p.ext}`, headers: {} }]) });
+  const [sidebar, baseline] = (await load({
+    users, warmupMs: 3000, seconds, rounds,
+    targets: [sidebarTarget, { base: b.url, calls: pairs.map((p) => [{ path: `/baseline/${p.ext}`, headers: {} }]) }],
+  })) as [LoadResult, LoadResult];
+  await new Promise((r) => api.server.close(r));
   await new Promise((r) => b.server.close(r));
   // Requests the load generator abandoned at its deadline still finish before the pool closes.
   while (inFlight > 0) await new Promise((r) => setImmediate(r));
   await db.destroy();
-  console.log(`baseline: ${baseline.requests.toLocaleString('en')} requests, p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms, ${baseline.errors} errors`);
+  report('sidebar', sidebar);
+  report('baseline', baseline);
   await closeContext(ctx);
   console.log(`RESULT sidebar p99_ms=${sidebar.p99.toFixed(1)} rps=${Math.round(sidebar.rps)} baseline_rps=${Math.round(baseline.rps)} ratio=${(sidebar.rps / baseline.rps).toFixed(2)}`);
   if (sidebar.errors) process.exitCode = 1;

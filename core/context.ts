@@ -18,7 +18,7 @@ export interface AppContext {
 
 export function createContext(cfg: Config, name: string, overrides: Partial<AppContext> = {}): AppContext {
   const logger = overrides.logger ?? createLogger(cfg.LOG_LEVEL, name);
-  const db = overrides.db ?? createDb(cfg.DATABASE_URL);
+  const db = overrides.db ?? createDb(cfg.DATABASE_URL, { pool: { min: 0, max: cfg.DATABASE_POOL_MAX } });
   const redis = overrides.redis ?? createRedis(cfg.REDIS_URL);
   if (!overrides.redis) redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = overrides.queues ?? new JobQueues(redis, cfg.QUEUE_PREFIX);

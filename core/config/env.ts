@@ -8,6 +8,11 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/guidepost'),
+  /**
+   * Connections per process. PostgreSQL runs as many statements at once as it has cores; more
+   * connections than about twice that only queue inside it and contend on its lock table.
+   */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** BullMQ key prefix; use a hash tag (e.g. `{gp}`) on Redis Cluster. */
   QUEUE_PREFIX: z.string().min(1).default('gp'),

@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   // 2. Baseline: bare Express, one indexed query, same pool size, same load.
-  const db = createDb(cfg.DATABASE_URL);
+  const db = createDb(cfg.DATABASE_URL, { pool: { min: 0, max: cfg.DATABASE_POOL_MAX } });
   const bare = express();
   let inFlight = 0;
   bare.get('/baseline/:ext', async (req, res) => {

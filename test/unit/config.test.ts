@@ -7,6 +7,7 @@ describe('config', () => {
     expect(cfg.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/guidepost');
     expect(cfg.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(cfg.PORT).toBe(3000);
+    expect(cfg.DATABASE_POOL_MAX).toBe(10);
     expect(cfg.publicUrl).toBe('http://127.0.0.1:3000');
   });
 
@@ -14,6 +15,7 @@ describe('config', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrowError(/^invalid configuration: DATABASE_URL: /);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrowError(/^invalid configuration: PORT: /);
     expect(() => loadConfig({ REDIS_URL: 'not a url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_POOL_MAX: '0' })).toThrowError(/^invalid configuration: DATABASE_POOL_MAX: /);
   });
 
   it('refuses development secrets in production', () => {

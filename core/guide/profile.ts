@@ -90,6 +90,7 @@ export function timelineStatement(since: Date, now: Date): ReturnType<typeof pre
   }
   return stmt;
 }
+
 const row = z.object({
   c: z.object({
     id: z.number(), external_userid: z.string(), name: z.string(), avatar: z.string().nullable(), gender: z.number(), phone_masked: z.string().nullable(), member_no: z.string().nullable(),

@@ -19,18 +19,29 @@ export function ownConnection(redis: Redis): ConnectionOptions {
 /** Deletes a lock only if this holder still owns it (it may have expired and been taken by another). */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
+/** Flights under way in this process, per connection and lock key. */
+const flights = new WeakMap<Redis, Map<string, Promise<unknown>>>();
+
+interface FlightOptions<T> { ttlMs: number; pollMs?: number; landed: () => Promise<T | null> }
+
 /**
- * Single-flight across processes: the holder of a Redis lock does `work`, which stores its result
- * where `landed` finds it; the others poll `landed` until it appears, and do the work themselves
- * should the holder die (the lock lapses after `ttlMs`). `landed` is checked once more after the
- * lock is taken, so a result stored meanwhile is not fetched twice.
+ * Single-flight within this process and across processes. Concurrent callers in this process with
+ * the same key share one flight. Across processes, the holder of a Redis lock does `work`, which
+ * stores its result where `landed` finds it; the others poll `landed` until it appears, and do the
+ * work themselves should the holder die (the lock lapses after `ttlMs`). `landed` is checked once
+ * more after the lock is taken, so a result stored meanwhile is not fetched twice.
  */
-export async function singleFlight<T>(
-  redis: Redis,
-  key: string,
-  opts: { ttlMs: number; pollMs?: number; landed: () => Promise<T | null> },
-  work: () => Promise<T>,
-): Promise<T> {
+export function singleFlight<T>(redis: Redis, key: string, opts: FlightOptions<T>, work: () => Promise<T>): Promise<T> {
+  let here = flights.get(redis);
+  if (!here) flights.set(redis, (here = new Map()));
+  const running = here.get(key) as Promise<T> | undefined;
+  if (running) return running;
+  const flight = acrossProcesses(redis, key, opts, work).finally(() => here.delete(key));
+  here.set(key, flight);
+  return flight;
+}
+
+async function acrossProcesses<T>(redis: Redis, key: string, opts: FlightOptions<T>, work: () => Promise<T>): Promise<T> {
   const pollMs = opts.pollMs ?? 25;
   const token = randomUUID();
   let held = false;

@@ -31,7 +31,6 @@ type Query = Record<string, string | number | undefined>;
 type Body = { json: unknown } | { form: () => FormData } | undefined;
 
 export class WecomClient {
-  private inflightToken: Promise<string> | null = null;
   private readonly inflightTickets = new Map<string, Promise<string>>();
   private readonly timeoutMs: number;
   private readonly backoffMs: number[];
@@ -77,33 +76,25 @@ export class WecomClient {
   }
 
   /**
-   * The cached token, or a fresh one. Single-flight twice over: concurrent callers in this process
-   * share one promise, and processes share a Redis lock, so a burst of 42001s anywhere in the
-   * deployment calls gettoken once; the others pick up the token it stored.
+   * The cached token, or a fresh one, single-flight (core/redis.ts): concurrent callers in this
+   * process share one fetch, and processes share a Redis lock, so a burst of 42001s anywhere in
+   * the deployment calls gettoken once; the others pick up the token it stored.
    */
   async accessToken(stale?: string): Promise<string> {
     const cached = await this.o.redis.get(this.key('token'));
     if (cached && cached !== stale) return cached;
-    if (this.inflightToken) return this.inflightToken;
-    this.inflightToken = (async () => {
-      try {
-        // Another process may be fetching: use its token when it lands (or fetch anyway if it died).
-        const landed = async () => {
-          const t = await this.o.redis.get(this.key('token'));
-          return t && t !== stale ? t : null;
-        };
-        return await singleFlight(this.o.redis, this.key('token-lock'), { ttlMs: TOKEN_LOCK_MS, landed }, async () => {
-          const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
-          if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
-          // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
-          await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
-          return r.data.access_token;
-        });
-      } finally {
-        this.inflightToken = null;
-      }
-    })();
-    return this.inflightToken;
+    // Another process may be fetching: use its token when it lands (or fetch anyway if it died).
+    const landed = async () => {
+      const t = await this.o.redis.get(this.key('token'));
+      return t && t !== stale ? t : null;
+    };
+    return singleFlight(this.o.redis, this.key('token-lock'), { ttlMs: TOKEN_LOCK_MS, landed }, async () => {
+      const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
+      if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
+      // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
+      await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
+      return r.data.access_token;
+    });
   }
 
   /** Calls an API with the token; token errors refresh and retry once, rate limits back off. */

@@ -16,9 +16,10 @@ export function productShareColumns(settings: unknown): Row {
     const issue = r.error.issues[0]!;
     throw new AppError('VALIDATION_FAILED', `productShare.${issue.path.join('.')}: ${issue.message}`, { field: ['body', ...issue.path].join('.') });
   }
-  const s = r.data;
-  return { product_link_template: s.linkTemplate, product_mp_appid: s.miniprogram?.appid ?? null, product_mp_page: s.miniprogram?.page ?? null };
+  return columnsOf(r.data);
 }
+
+const columnsOf = (s: ProductShareSettings): Row => ({ product_link_template: s.linkTemplate, product_mp_appid: s.miniprogram?.appid ?? null, product_mp_page: s.miniprogram?.page ?? null });
 
 export async function readProductShare(db: Db, corpId: number): Promise<ProductShareSettings> {
   const row = await db('corps').where({ id: corpId }).first<Row | undefined>('product_link_template', 'product_mp_appid', 'product_mp_page');
@@ -29,8 +30,9 @@ export async function readProductShare(db: Db, corpId: number): Promise<ProductS
   };
 }
 
-export async function writeProductShare(db: Db, corpId: number, actor: string, settings: unknown, requestId?: string): Promise<ProductShareSettings> {
-  const cols = productShareColumns(settings);
+/** Settings the route has checked against `productShareSettings` (its body schema). */
+export async function writeProductShare(db: Db, corpId: number, actor: string, settings: ProductShareSettings, requestId?: string): Promise<ProductShareSettings> {
+  const cols = columnsOf(settings);
   await db.transaction(async (trx) => {
     const n = await trx('corps').where({ id: corpId }).update(cols);
     if (!n) throw new AppError('NOT_FOUND', `no corp ${corpId}`);

@@ -148,9 +148,11 @@ export function planLines(want: WantedLine[], current: CurrentLine[], isClosed: 
       };
     });
   const insert = [...wantOpen, ...adjustments];
-  const have = openCur.map(lineKey).sort();
-  const next = insert.map(lineKey).sort();
-  const unchanged = have.length === next.length && have.every((k, i) => k === next[i]);
-  if (unchanged) return { unchanged: true, adjusted: false, supersede: [], insert: [] };
+  // Line keys serialise evidence and candidates: only worth building when the counts agree.
+  if (openCur.length === insert.length) {
+    const have = openCur.map(lineKey).sort();
+    const next = insert.map(lineKey).sort();
+    if (have.every((k, i) => k === next[i])) return { unchanged: true, adjusted: false, supersede: [], insert: [] };
+  }
   return { unchanged: false, adjusted: adjustments.length > 0, supersede: openCur, insert };
 }

@@ -56,9 +56,12 @@ export async function attributeOrders(ctx: AppContext, corpId: number, orderIds:
 /** Closed periods of a tenant as a predicate over moments, and where adjustment lines are dated. */
 export async function periodClock(db: Db, corpId: number, tz: string, now: Date): Promise<{ isClosed: (ms: number) => boolean; postAt: number }> {
   const rows = await db('commission_periods').where({ corp_id: corpId, status: 'closed' }).select<{ month: string | Date }[]>('month');
-  const closed = new Set(rows.map((r) => (typeof r.month === 'string' ? r.month : dayjs(r.month).format('YYYY-MM-DD')).slice(0, 7)));
-  const monthFormat = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' });
-  const isClosed = closed.size === 0 ? () => false : (ms: number) => closed.has(monthFormat.format(ms).slice(0, 7));
+  // Each closed month as [start, end) in epoch ms, its bounds taken in the tenant's time zone.
+  const closed = [...new Set(rows.map((r) => (typeof r.month === 'string' ? r.month : dayjs(r.month).format('YYYY-MM-DD')).slice(0, 7)))].map((m) => {
+    const next = dayjs.utc(`${m}-01`).add(1, 'month').format('YYYY-MM-DD');
+    return [dayjs.tz(`${m}-01`, tz).valueOf(), dayjs.tz(next, tz).valueOf()] as const;
+  });
+  const isClosed = closed.length === 0 ? () => false : (ms: number) => closed.some(([from, to]) => ms >= from && ms < to);
   // Adjustments are dated now, or — should the current month be closed already — at the start of the next open one.
   let postAt = now.getTime();
   for (let m = dayjs(now).tz(tz).startOf('month'); isClosed(postAt); m = m.add(1, 'month')) postAt = m.add(1, 'month').valueOf();

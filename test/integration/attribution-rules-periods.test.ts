@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { attributeOrders, attributeTransfers } from '../../core/attribution/attribution.service';
+import { attributeOrders, attributeTransfers, periodClock } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { linkIdentity } from '../../core/ingest/pos';
@@ -167,6 +167,20 @@ describe('closed periods', () => {
     const rollup = await ctx.db('guide_daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first();
     const lines = await ctx.db('credits').where({ corp_id: corpId }).whereNull('superseded_at').sum('amount_fen as s').first();
     expect(Number(rollup!.s)).toBe(Number(lines!.s));
+  });
+
+  it("a closed month runs from the tenant's local midnight on the 1st to the next 1st; adjustments are dated in the open period", async () => {
+    const { isClosed, postAt } = await periodClock(ctx.db, corpId, 'Asia/Shanghai', new Date(T));
+    expect(isClosed(Date.parse('2026-08-31T23:59:59.999+08:00'))).toBe(false);
+    expect(isClosed(Date.parse('2026-09-01T00:00:00+08:00'))).toBe(true);
+    expect(isClosed(Date.parse('2026-09-30T23:59:59.999+08:00'))).toBe(true);
+    expect(isClosed(Date.parse('2026-10-01T00:00:00+08:00'))).toBe(false);
+    expect(postAt).toBe(T);
+    // The same month seen from another time zone has other bounds.
+    const ny = await periodClock(ctx.db, corpId, 'America/New_York', new Date(T));
+    expect(ny.isClosed(Date.parse('2026-09-01T00:00:00+08:00'))).toBe(false);
+    expect(ny.isClosed(Date.parse('2026-09-01T00:00:00-04:00'))).toBe(true);
+    expect(ny.isClosed(Date.parse('2026-10-01T00:00:00-04:00'))).toBe(false);
   });
 });
 

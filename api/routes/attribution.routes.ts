@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Principal } from '../../core/auth/principal';
 import type { AppContext } from '../../core/context';
 import { activateRuleSet, listRuleSets, proposeRuleSet, ruleConfigSchema } from '../../core/attribution/rule-sets';
+import { creationEvent, type TrailEvent } from '../../core/attribution/trail';
 import { whatIf } from '../../core/attribution/what-if';
 import { AppError } from '../../core/errors';
 import { route } from '../http/route';
@@ -38,8 +39,8 @@ async function trail(ctx: AppContext, p: Principal, orderId: number) {
       this.on('o.corp_id', 't.corp_id').andOn('o.payment_transaction_id', 't.transaction_id');
     }).where('o.id', orderId).select('t.id')))
     .orderBy('c.id')
-    .select<{ id: number; kind: 'sale' | 'refund' | 'adjustment'; guide_id: number; name: string; rule: 'transfer' | 'coupon' | 'interaction'; amount_fen: number; rule_set_version: number; occurred_at: Date; transfer_id: number | null; adjusts_credit_id: number | null; evidence: unknown; candidates: { guideId: number; rule: string; lostBecause: string }[]; valid_from: Date; superseded_at: Date | null }[]>(
-      'c.id', 'c.kind', 'c.guide_id', 'g.name', 'c.rule', 'c.amount_fen', 'c.rule_set_version', 'c.occurred_at', 'c.transfer_id', 'c.adjusts_credit_id', 'c.evidence', 'c.candidates', 'c.valid_from', 'c.superseded_at');
+    .select<{ id: number; order_id: number | null; refund_id: number | null; kind: 'sale' | 'refund' | 'adjustment'; guide_id: number; name: string; rule: 'transfer' | 'coupon' | 'interaction'; amount_fen: number; rule_set_version: number; occurred_at: Date; transfer_id: number | null; adjusts_credit_id: number | null; evidence: unknown; candidates: { guideId: number; rule: string; lostBecause: string }[]; valid_from: Date; superseded_at: Date | null }[]>(
+      'c.id', 'c.order_id', 'c.refund_id', 'c.kind', 'c.guide_id', 'g.name', 'c.rule', 'c.amount_fen', 'c.rule_set_version', 'c.occurred_at', 'c.transfer_id', 'c.adjusts_credit_id', 'c.evidence', 'c.candidates', 'c.valid_from', 'c.superseded_at');
   // Scope: finance and admins see all; managers their stores/regions; a guide only orders with a live line of theirs.
   if (p.role === 'guide' && !credits.some((c) => c.guide_id === p.guideId && !c.superseded_at)) throw new AppError('FORBIDDEN', 'this order is not credited to you');
   if (p.role === 'store_manager' && (order.store_id === null || !p.storeIds.includes(order.store_id))) throw new AppError('FORBIDDEN', 'this order is outside your stores');
@@ -48,13 +49,19 @@ async function trail(ctx: AppContext, p: Principal, orderId: number) {
     if (!s || !p.regionIds.includes(s.region_id)) throw new AppError('FORBIDDEN', 'this order is outside your regions');
   }
   const names = new Map((await ctx.db('guides').where({ corp_id: p.corpId }).whereIn('id', credits.flatMap((c) => c.candidates.map((x) => x.guideId))).select<{ id: number; name: string }[]>('id', 'name')).map((g) => [g.id, g.name]));
-  const events = await ctx.db('credit_events').whereIn('credit_id', credits.map((c) => c.id)).orderBy('id').select<{ credit_id: number; event: string; reason: string; at: Date }[]>('credit_id', 'event', 'reason', 'at');
+  const stored = await ctx.db('credit_events').whereIn('credit_id', credits.map((c) => c.id)).orderBy('id').select<{ credit_id: number; event: string; reason: string; at: Date }[]>('credit_id', 'event', 'reason', 'at');
+  // A line's story: its creation (told from the line where it is not stored), then what happened to it.
+  const eventsOf = (c: (typeof credits)[number]): TrailEvent[] => {
+    const mine = stored.filter((e) => e.credit_id === c.id);
+    const created = creationEvent(c);
+    return created && !mine.some((e) => e.event === created.event) ? [created, ...mine] : mine;
+  };
   const view = (c: (typeof credits)[number]) => ({
     id: c.id, kind: c.kind, guideId: c.guide_id, guideName: c.name, rule: c.rule, amountFen: c.amount_fen, ruleSetVersion: c.rule_set_version,
     occurredAt: c.occurred_at.toISOString(), transferId: c.transfer_id, adjustsCreditId: c.adjusts_credit_id, evidence: c.evidence,
     candidates: c.candidates.map((x) => ({ ...x, guideName: names.get(x.guideId) ?? null })),
     validFrom: c.valid_from.toISOString(), supersededAt: c.superseded_at?.toISOString() ?? null,
-    events: events.filter((e) => e.credit_id === c.id).map((e) => ({ event: e.event, reason: e.reason, at: e.at.toISOString() })),
+    events: eventsOf(c).map((e) => ({ event: e.event, reason: e.reason, at: e.at.toISOString() })),
   });
   return {
     order: { id: order.id, orderNo: order.order_no, paidAt: order.paid_at.toISOString(), netFen: order.net_fen },

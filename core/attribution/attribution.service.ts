@@ -13,7 +13,8 @@ import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
-import { attributeOrder, transferCreditFen, type Attribution, type CreditRule, type OrderFacts } from './rules';
+import { attributeOrder, transferCreditFen, type CreditRule, type OrderFacts } from './rules';
+import { toldFromLine } from './trail';
 
 
 dayjs.extend(utc);
@@ -217,7 +218,11 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
         if (locked) adjustedEvents.push({ corp_id: corpId, credit_id: locked, event: 'adjusted', reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${reason}`), detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
       }
       for (const l of plan.insert) {
-        fresh.push({ row: lineRow(corpId, o, l, now), event: l.kind === 'sale' ? 'created' : l.kind === 'refund' ? 'reversed' : 'adjusted', reason: clip(eventReason(l, a, reason)), replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
+        // A sale or refund line tells its own creation (trail.ts); an adjustment stores why it was posted.
+        const event = toldFromLine({ order_id: o.id, kind: l.kind })
+          ? null
+          : { event: 'adjusted' as const, reason: clip(`${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`) };
+        fresh.push({ row: lineRow(corpId, o, l, now), event, replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
       }
     }
     await writeLines(trx, corpId, supersede, fresh, reason, now);
@@ -234,16 +239,10 @@ function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date): Record<
   };
 }
 
-function eventReason(l: WantedLine, a: Attribution, reason: string): string {
-  if (l.kind === 'sale') return describe(a);
-  if (l.kind === 'refund') return `refund ${l.refundId} reverses ${-l.amountFen} fen pro rata`;
-  return `${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`;
-}
-
 interface NewCredit {
   row: Record<string, unknown>;
-  event: 'created' | 'reversed' | 'adjusted';
-  reason: string;
+  /** The creation event to store, where the line does not tell it itself. */
+  event: { event: 'created' | 'reversed' | 'adjusted'; reason: string } | null;
   replaces: number | null;
 }
 
@@ -262,7 +261,7 @@ async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fres
     );
   }
   if (fresh.length === 0) return;
-  const rows = fresh.map((f) => ({ ...f.row, event: f.event, reason: f.reason, replaces: f.replaces }));
+  const rows = fresh.map((f) => ({ ...f.row, event: f.event?.event ?? null, reason: f.event?.reason ?? null, replaces: f.replaces }));
   await trx.raw(
     `with src as materialized (
        select nextval('credits_id_seq') as id, r.* from json_to_recordset(?::json) as r(
@@ -272,7 +271,7 @@ async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fres
      ins as (
        insert into credits (id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates, valid_from)
        select id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, coalesce(candidates, '[]'), valid_from from src),
-     ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src)
+     ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null)
      update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces`,
     [JSON.stringify(rows)],
   );
@@ -282,15 +281,6 @@ function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
-}
-
-/** One line a guide reads: why this order is theirs. */
-export function describe(a: Attribution): string {
-  if (!a.evidence) return 'unattributed';
-  if (a.evidence.rule === 'transfer') return `paid by WeCom transfer ${a.evidence.transactionId} received by this guide at ${a.evidence.paidAt}`;
-  if (a.evidence.rule === 'coupon') return `redeemed coupon ${a.evidence.code} issued by this guide at ${a.evidence.issuedAt}`;
-  const tie = a.evidence.tieBreak === 'exclusive_guide' ? ' (tie: exclusive guide)' : a.evidence.tieBreak === 'smallest_guide_id' ? ' (tie: smallest guide id)' : '';
-  return `last ${a.evidence.kind} at ${a.evidence.lastAt}, within ${a.evidence.windowDays} days before the purchase${tie}`;
 }
 
 /**
@@ -331,13 +321,13 @@ export async function attributeTransfers(ctx: AppContext, corpId: number, transf
       if (isClosed(t.pay_time.getTime())) {
         // Locked: a bill first seen after its period closed is credited by an adjustment line, once.
         if (mine.length) continue;
-        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' } }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
+        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' } }, event: { event: 'adjusted', reason: clip(`${what}; its period is closed`) }, replaces: null });
         continue;
       }
       for (const l of mine) {
         supersede.push(l);
       }
-      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence }, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
+      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence }, event: { event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what) }, replaces: line?.id ?? null });
     }
     await writeLines(trx, corpId, supersede, fresh, reason, now);
     await applyRollup(trx, corpId, tz, supersede, fresh);

@@ -69,7 +69,9 @@ describe('attribution engine through the queues', () => {
     const res = await request(createApp(ctx)).get(`/api/attribution/orders/${o1}/trail`).set('Authorization', bearer('licui'));
     expect(res.status).toBe(200);
     expect(res.body.live[0]).toMatchObject({ guideName: '李翠', rule: 'interaction', evidence: { kind: 'product_share', windowDays: 7 }, candidates: [{ guideId: g2.id, guideName: '张敏', rule: 'interaction' }] });
-    expect(res.body.live[0].events[0]).toMatchObject({ event: 'created', reason: expect.stringMatching(/^last product_share at .* within 7 days before the purchase$/) });
+    expect(res.body.live[0].events).toEqual([{ event: 'created', reason: expect.stringMatching(/^last product_share at .* within 7 days before the purchase$/), at: res.body.live[0].validFrom }]);
+    // The line is its own creation record: the trail tells it from the line, nothing is stored twice.
+    expect(await ctx.db('credit_events').where({ credit_id: res.body.live[0].id })).toEqual([]);
     // Another guide may not read it.
     expect((await request(createApp(ctx)).get(`/api/attribution/orders/${o1}/trail`).set('Authorization', bearer('zhangmin'))).status).toBe(403);
   });
@@ -96,6 +98,11 @@ describe('attribution engine through the queues', () => {
     await ctx.queues.drain();
     const rows = await live(o2);
     expect(rows.map((r) => [r.kind, r.guide_id, r.rule, r.amount_fen, r.refund_id])).toEqual([['sale', g1.id, 'coupon', 80_000, null], ['refund', g1.id, 'coupon', -20_000, ref.id]]);
+    const res = await request(createApp(ctx)).get(`/api/attribution/orders/${o2}/trail`).set('Authorization', bearer('caiwu'));
+    expect(res.body.live.map((l: { events: unknown[] }) => l.events)).toEqual([
+      [{ event: 'created', reason: expect.stringMatching(/^redeemed coupon GC-A issued by this guide at /), at: expect.any(String) }],
+      [{ event: 'reversed', reason: `refund ${ref.id} reverses 20000 fen pro rata`, at: expect.any(String) }],
+    ]);
   });
 
   it('never double-credits with two worker processes racing over the same orders', async () => {

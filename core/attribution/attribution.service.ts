@@ -225,9 +225,8 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
         fresh.push({ row: lineRow(corpId, o, l, now), event, replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
       }
     }
-    await writeLines(trx, corpId, supersede, fresh, reason, now);
+    await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
     for (const part of chunks(adjustedEvents, 5_000)) await trx('credit_events').insert(part);
-    await applyRollup(trx, corpId, tz, supersede, fresh);
     return result;
   });
 }
@@ -247,20 +246,25 @@ interface NewCredit {
 }
 
 /**
- * Set-based writes, one statement each: supersede first (the partial unique index admits one
- * live line per order and role) with its trail events, then insert the new lines with their
- * events and link each replaced line to its successor. Ids are drawn from the sequence up front
- * so one statement writes a line, its event and the link.
+ * Set-based writes, two statements: supersede first (the partial unique index admits one live
+ * line per order and role) with its trail events; then insert the new lines with their stored
+ * events, link each replaced line to its successor, and move the board rollup by the difference.
+ * Ids are drawn from the sequence up front so one statement writes a line, its event and the link.
+ *
+ * The rollup stays equal to the live lines: each superseded line leaves its (guide, tenant day,
+ * rule) cell and each new line enters one. Exact because the lines of an order or bill change only
+ * under its row lock; cells are upserted in key order, so concurrent batches never deadlock on them.
  */
-async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fresh: NewCredit[], reason: string, now: Date): Promise<void> {
-  if (supersede.length) {
+async function writeLines(trx: Db, corpId: number, tz: string, supersede: LiveCredit[], fresh: NewCredit[], reason: string, now: Date): Promise<void> {
+  if (supersede.length === 0 && fresh.length === 0) return;
+  const gone = supersede.map((c) => c.id);
+  if (gone.length) {
     await trx.raw(
       `with s as (update credits set superseded_at = ? where id = any(?::bigint[]) returning id)
        insert into credit_events (corp_id, credit_id, event, reason) select ?, id, 'superseded', ? from s`,
-      [now, supersede.map((c) => c.id), corpId, clip(reason)],
+      [now, gone, corpId, clip(reason)],
     );
   }
-  if (fresh.length === 0) return;
   const rows = fresh.map((f) => ({ ...f.row, event: f.event?.event ?? null, reason: f.event?.reason ?? null, replaces: f.replaces }));
   await trx.raw(
     `with src as materialized (
@@ -271,9 +275,20 @@ async function writeLines(trx: Db, corpId: number, supersede: LiveCredit[], fres
      ins as (
        insert into credits (id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates, valid_from)
        select id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, coalesce(candidates, '[]'), valid_from from src),
-     ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null)
-     update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces`,
-    [JSON.stringify(rows)],
+     ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null),
+     link as (update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces),
+     cells as (
+       select guide_id, store_id, occurred_at, rule, (kind = 'sale')::int as n, amount_fen as f from src
+       union all
+       select guide_id, store_id, occurred_at, rule, -(kind = 'sale')::int, -amount_fen from credits where id = any(?::bigint[]))
+     insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
+     select ?, guide_id, max(store_id), (occurred_at at time zone ?)::date as day, rule, sum(n), sum(f) from cells
+      group by guide_id, day, rule
+     having sum(n) <> 0 or sum(f) <> 0
+      order by guide_id, day, rule
+     on conflict (guide_id, day, rule) do update
+       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
+    [JSON.stringify(rows), gone, corpId, tz],
   );
 }
 
@@ -329,35 +344,9 @@ export async function attributeTransfers(ctx: AppContext, corpId: number, transf
       }
       fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence }, event: { event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what) }, replaces: line?.id ?? null });
     }
-    await writeLines(trx, corpId, supersede, fresh, reason, now);
-    await applyRollup(trx, corpId, tz, supersede, fresh);
+    await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
     return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };
   });
   if (matchedOrders.length) await attributeOrders(ctx, corpId, matchedOrders, reason);
   return written;
-}
-
-/**
- * Keeps the board rollup equal to the live lines by applying this write's deltas: each
- * superseded line leaves its (guide, tenant day, rule) cell, each new line enters one. Exact
- * because the lines of an order or bill change only under its row lock; cells are upserted in
- * key order, so concurrent batches never deadlock on them.
- */
-async function applyRollup(trx: Db, corpId: number, tz: string, supersede: LiveCredit[], fresh: NewCredit[]): Promise<void> {
-  const cells = [
-    ...supersede.map((c) => ({ g: c.guide_id, s: c.store_id, a: c.occurred_at, r: c.rule, n: c.kind === 'sale' ? -1 : 0, f: -c.amount_fen })),
-    ...fresh.map(({ row }) => ({ g: row.guide_id as number, s: row.store_id as number | null, a: row.occurred_at as Date, r: row.rule as string, n: row.kind === 'sale' ? 1 : 0, f: row.amount_fen as number })),
-  ];
-  if (cells.length === 0) return;
-  await trx.raw(
-    `insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-     select ?, g, max(s), (a at time zone ?)::date as day, r, sum(n), sum(f)
-       from json_to_recordset(?::json) as t(g bigint, s bigint, a timestamptz, r credit_rule, n int, f bigint)
-      group by g, day, r
-     having sum(n) <> 0 or sum(f) <> 0
-      order by g, day, r
-     on conflict (guide_id, day, rule) do update
-       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
-    [corpId, tz, JSON.stringify(cells)],
-  );
 }

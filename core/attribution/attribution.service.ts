@@ -268,7 +268,7 @@ async function writeLines(trx: Db, corpId: number, tz: string, supersede: LiveCr
   const rows = fresh.map((f) => ({ ...f.row, event: f.event?.event ?? null, reason: f.event?.reason ?? null, replaces: f.replaces }));
   await trx.raw(
     `with src as materialized (
-       select nextval('credits_id_seq') as id, r.* from json_to_recordset(?::json) as r(
+       select nextval('credits_id_seq') as id, r.* from jsonb_to_recordset(?::jsonb) as r(
          corp_id bigint, order_id bigint, transfer_id bigint, refund_id bigint, adjusts_credit_id bigint, kind credit_kind, role text, guide_id bigint, store_id bigint,
          rule credit_rule, amount_fen bigint, occurred_at timestamptz, rule_set_version int, evidence jsonb, candidates jsonb, valid_from timestamptz,
          event credit_event, reason text, replaces bigint)),

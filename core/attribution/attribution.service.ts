@@ -219,10 +219,8 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       }
       for (const l of plan.insert) {
         // A sale or refund line tells its own creation (trail.ts); an adjustment stores why it was posted.
-        const event = toldFromLine({ order_id: o.id, kind: l.kind })
-          ? null
-          : { event: 'adjusted' as const, reason: clip(`${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`) };
-        fresh.push({ row: lineRow(corpId, o, l, now), event, replaces: l.kind === 'sale' ? (oldSale?.id ?? null) : null });
+        const why = toldFromLine({ order_id: o.id, kind: l.kind }) ? null : clip(`${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`);
+        fresh.push(lineRow(corpId, o, l, now, why, l.kind === 'sale' ? (oldSale?.id ?? null) : null));
       }
     }
     await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
@@ -231,17 +229,39 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
   });
 }
 
-function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date): Record<string, unknown> {
+/** An order's line to insert; `why` is the reason of its stored creation event, null where the line tells it. */
+function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date, why: string | null, replaces: number | null): NewCredit {
   return {
-    corp_id: corpId, order_id: o.id, role: 'seller', guide_id: l.guideId, store_id: o.store_id, rule: l.rule, rule_set_version: l.ruleSetVersion, valid_from: now,
-    kind: l.kind, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), evidence: l.evidence, candidates: l.candidates,
+    corp_id: corpId, order_id: o.id, transfer_id: null, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, kind: l.kind, role: 'seller', guide_id: l.guideId, store_id: o.store_id,
+    rule: l.rule, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), rule_set_version: l.ruleSetVersion, evidence: l.evidence, candidates: l.candidates, valid_from: now,
+    event: why === null ? null : 'adjusted', reason: why, replaces,
   };
 }
 
+/**
+ * A line to insert, as the row `writeLines` serialises: every column, then `event` and `reason`
+ * (its stored creation event, null where the line tells it itself) and `replaces` (the line it
+ * supersedes).
+ */
 interface NewCredit {
-  row: Record<string, unknown>;
-  /** The creation event to store, where the line does not tell it itself. */
-  event: { event: 'created' | 'reversed' | 'adjusted'; reason: string } | null;
+  corp_id: number;
+  order_id: number | null;
+  transfer_id: number | null;
+  refund_id: number | null;
+  adjusts_credit_id: number | null;
+  kind: LineKind;
+  role: 'seller';
+  guide_id: number;
+  store_id: number | null;
+  rule: CreditRule;
+  amount_fen: number;
+  occurred_at: Date;
+  rule_set_version: number;
+  evidence: unknown;
+  candidates: unknown;
+  valid_from: Date;
+  event: 'created' | 'reversed' | 'adjusted' | null;
+  reason: string | null;
   replaces: number | null;
 }
 
@@ -265,7 +285,6 @@ async function writeLines(trx: Db, corpId: number, tz: string, supersede: LiveCr
       [now, gone, corpId, clip(reason)],
     );
   }
-  const rows = fresh.map((f) => ({ ...f.row, event: f.event?.event ?? null, reason: f.event?.reason ?? null, replaces: f.replaces }));
   await trx.raw(
     `with src as materialized (
        select nextval('credits_id_seq') as id, r.* from jsonb_to_recordset(?::jsonb) as r(
@@ -288,7 +307,7 @@ async function writeLines(trx: Db, corpId: number, tz: string, supersede: LiveCr
       order by guide_id, day, rule
      on conflict (guide_id, day, rule) do update
        set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
-    [JSON.stringify(rows), gone, corpId, tz],
+    [JSON.stringify(fresh), gone, corpId, tz],
   );
 }
 
@@ -331,18 +350,18 @@ export async function attributeTransfers(ctx: AppContext, corpId: number, transf
       const mine = live.filter((l) => l.transfer_id === t.id);
       const line = mine.find((l) => l.kind !== 'adjustment');
       if (line && line.guide_id === t.guide_id && line.amount_fen === amount && line.rule_set_version === version && canonical(line.evidence) === canonical(evidence)) continue;
-      const base = { corp_id: corpId, transfer_id: t.id, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: [] };
+      const base = { corp_id: corpId, order_id: null, transfer_id: t.id, refund_id: null, adjusts_credit_id: null, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: [] } as const;
       const what = `WeCom transfer ${t.transaction_id} ${t.bill_type === 0 ? 'received' : 'refunded'} by this guide (${reason})`;
       if (isClosed(t.pay_time.getTime())) {
         // Locked: a bill first seen after its period closed is credited by an adjustment line, once.
         if (mine.length) continue;
-        fresh.push({ row: { ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' } }, event: { event: 'adjusted', reason: clip(`${what}; its period is closed`) }, replaces: null });
+        fresh.push({ ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
         continue;
       }
       for (const l of mine) {
         supersede.push(l);
       }
-      fresh.push({ row: { ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence }, event: { event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what) }, replaces: line?.id ?? null });
+      fresh.push({ ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
     }
     await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
     return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };

@@ -4,28 +4,14 @@
  * second time. Events that carry something the line does not (a supersession and its reason, an
  * adjustment, a bill credited by the job that polled it) are rows of `credit_events`.
  */
-import { z } from 'zod';
-import type { Attribution, Evidence } from './rules';
-
-const evidenceSchema = z.discriminatedUnion('rule', [
-  z.object({ rule: z.literal('transfer'), transferId: z.number(), transactionId: z.string(), paidAt: z.string() }),
-  z.object({ rule: z.literal('coupon'), couponId: z.number(), code: z.string(), issuedAt: z.string() }),
-  z.object({
-    rule: z.literal('interaction'), interactionIds: z.array(z.number()), lastAt: z.string(), kind: z.string(), windowDays: z.number(),
-    tieBreak: z.enum(['none', 'exclusive_guide', 'smallest_guide_id']),
-  }),
-]);
+import { evidenceSchema, type Evidence } from './rules';
 
 /** One line a guide reads: why this order is theirs. */
-export function describeEvidence(e: Evidence): string {
+function describeEvidence(e: Evidence): string {
   if (e.rule === 'transfer') return `paid by WeCom transfer ${e.transactionId} received by this guide at ${e.paidAt}`;
   if (e.rule === 'coupon') return `redeemed coupon ${e.code} issued by this guide at ${e.issuedAt}`;
   const tie = e.tieBreak === 'exclusive_guide' ? ' (tie: exclusive guide)' : e.tieBreak === 'smallest_guide_id' ? ' (tie: smallest guide id)' : '';
   return `last ${e.kind} at ${e.lastAt}, within ${e.windowDays} days before the purchase${tie}`;
-}
-
-export function describe(a: Attribution): string {
-  return a.evidence ? describeEvidence(a.evidence) : 'unattributed';
 }
 
 /** Lines whose creation event is told from the line itself rather than stored. */

@@ -1,7 +1,11 @@
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
+import prettier from 'eslint-config-prettier';
 
-const noImport = (patterns) => ['error', { patterns: patterns.map((group) => ({ group, message: 'crosses a layer boundary (see house-style: boundaries)' })) }];
+const noImport = (patterns) => [
+  'error',
+  { patterns: patterns.map((group) => ({ group, message: 'crosses a layer boundary (see house-style: boundaries)' })) },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-results/**', '**/*.d.ts'] },
@@ -22,18 +26,44 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
+  // Layout is the formatter's (npm run format); eslint checks only what prettier does not.
+  prettier,
   // Layer boundaries.
-  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': noImport([['express', '**/api/**', '**/workers/**', '**/sandbox/**', '**/test/**', '**/sidebar/**']]) } },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': noImport([
+        ['express', '**/api/**', '**/workers/**', '**/sandbox/**', '**/test/**', '**/sidebar/**'],
+      ]),
+    },
+  },
   { files: ['core/contracts/**/*.ts'], rules: { 'no-restricted-imports': noImport([['*', '!zod', '!zod/mini']]) } },
-  { files: ['api/**/*.ts', 'workers/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/sandbox/**', '**/test/**', '**/sidebar/**']]) } },
-  { files: ['migrations/**/*.ts'], rules: { 'no-restricted-imports': noImport([['**/core/**', '**/api/**', '**/workers/**']]) } },
+  {
+    files: ['api/**/*.ts', 'workers/**/*.ts'],
+    rules: { 'no-restricted-imports': noImport([['**/sandbox/**', '**/test/**', '**/sidebar/**']]) },
+  },
+  {
+    files: ['migrations/**/*.ts'],
+    rules: { 'no-restricted-imports': noImport([['**/core/**', '**/api/**', '**/workers/**']]) },
+  },
   {
     files: ['sidebar/src/**/*.{ts,vue}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: '(^|/)core/(?!contracts/)', message: 'the sidebar takes only contracts from core (see house-style: boundaries)' },
-        { group: ['**/api/**', '**/workers/**', '**/sandbox/**'], message: 'crosses a layer boundary (see house-style: boundaries)' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)core/(?!contracts/)',
+              message: 'the sidebar takes only contracts from core (see house-style: boundaries)',
+            },
+            {
+              group: ['**/api/**', '**/workers/**', '**/sandbox/**'],
+              message: 'crosses a layer boundary (see house-style: boundaries)',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -39,10 +39,18 @@ export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
   app.use(router);
   app.use('/api', notFound);
   if (opts.serveSidebar !== false && existsSync(SIDEBAR_DIST)) {
-    app.use(express.static(SIDEBAR_DIST, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache') }));
+    app.use(
+      express.static(SIDEBAR_DIST, {
+        index: false,
+        maxAge: '1h',
+        setHeaders: (res, path) => path.endsWith('.html') && res.setHeader('Cache-Control', 'no-cache'),
+      }),
+    );
     const index = readFileSync(join(SIDEBAR_DIST, 'index.html'), 'utf8');
     // Sandbox: the simulated desktop client injects its WeixinJSBridge before the app's scripts.
-    const html = ctx.cfg.WECOM_JS_BRIDGE_URL ? index.replace('<head>', `<head><script src="${ctx.cfg.WECOM_JS_BRIDGE_URL}"></script>`) : index;
+    const html = ctx.cfg.WECOM_JS_BRIDGE_URL
+      ? index.replace('<head>', `<head><script src="${ctx.cfg.WECOM_JS_BRIDGE_URL}"></script>`)
+      : index;
     app.get(/^\/(?!api\/).*/, (_req, res) => {
       res.type('html').set('Cache-Control', 'no-cache').send(html);
     });

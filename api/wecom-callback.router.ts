@@ -19,10 +19,20 @@ export function wecomCallbackRouter(ctx: AppContext): Router {
   });
   r.post('/wecom/callback/:corp', raw, async (req, res, next) => {
     try {
-      const stored = await receiveCallback(ctx, String(req.params.corp), req.query, typeof req.body === 'string' ? req.body : '');
+      const stored = await receiveCallback(
+        ctx,
+        String(req.params.corp),
+        req.query,
+        typeof req.body === 'string' ? req.body : '',
+      );
       // Queued on every delivery until processed (the job id collapses repeats): an event stored
       // while the queue was unreachable is picked up by WeCom's retry instead of being lost.
-      if (stored.pending) await ctx.queues.enqueue(wecomCallbackJob, { corpId: stored.corpId, eventId: stored.eventId }, { requestId: String(res.locals.requestId) });
+      if (stored.pending)
+        await ctx.queues.enqueue(
+          wecomCallbackJob,
+          { corpId: stored.corpId, eventId: stored.eventId },
+          { requestId: String(res.locals.requestId) },
+        );
       res.type('text/plain').send('success');
     } catch (err) {
       next(err);

@@ -22,7 +22,11 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 /** Flights under way in this process, per connection and lock key. */
 const flights = new WeakMap<Redis, Map<string, Promise<unknown>>>();
 
-interface FlightOptions<T> { ttlMs: number; pollMs?: number; landed: () => Promise<T | null> }
+interface FlightOptions<T> {
+  ttlMs: number;
+  pollMs?: number;
+  landed: () => Promise<T | null>;
+}
 
 /**
  * Single-flight within this process and across processes. Concurrent callers in this process with
@@ -41,7 +45,12 @@ export function singleFlight<T>(redis: Redis, key: string, opts: FlightOptions<T
   return flight;
 }
 
-async function acrossProcesses<T>(redis: Redis, key: string, opts: FlightOptions<T>, work: () => Promise<T>): Promise<T> {
+async function acrossProcesses<T>(
+  redis: Redis,
+  key: string,
+  opts: FlightOptions<T>,
+  work: () => Promise<T>,
+): Promise<T> {
   const pollMs = opts.pollMs ?? 25;
   const token = randomUUID();
   let held = false;

@@ -45,7 +45,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('userid', 64).notNullable().comment('WeCom member userid');
     t.string('name', 64).notNullable();
     t.string('avatar', 512);
-    t.enu('status', ['active', 'left'], { useNative: true, enumName: 'guide_status' }).notNullable().defaultTo('active');
+    t.enu('status', ['active', 'left'], { useNative: true, enumName: 'guide_status' })
+      .notNullable()
+      .defaultTo('active');
     t.date('hired_on');
     t.date('left_on');
     t.unique(['corp_id', 'userid']);
@@ -57,7 +59,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.string('userid', 64).notNullable().comment('WeCom member userid');
     t.string('name', 64).notNullable();
-    t.enu('role', ['guide', 'store_manager', 'regional_manager', 'finance', 'admin'], { useNative: true, enumName: 'user_role' }).notNullable();
+    t.enu('role', ['guide', 'store_manager', 'regional_manager', 'finance', 'admin'], {
+      useNative: true,
+      enumName: 'user_role',
+    }).notNullable();
     t.bigInteger('guide_id').references('guides.id');
     t.boolean('active').notNullable().defaultTo(true);
     t.unique(['corp_id', 'userid']);
@@ -71,7 +76,9 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('store_id').references('stores.id');
     t.index(['user_id']);
   });
-  await knex.raw('alter table user_scopes add constraint user_scopes_one_target check ((region_id is null) <> (store_id is null))');
+  await knex.raw(
+    'alter table user_scopes add constraint user_scopes_one_target check ((region_id is null) <> (store_id is null))',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

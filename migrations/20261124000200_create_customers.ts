@@ -26,7 +26,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('customer_identities', (t) => {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
-    t.enu('kind', ['external_userid', 'unionid', 'member_no', 'phone_hash'], { useNative: true, enumName: 'identity_kind' }).notNullable();
+    t.enu('kind', ['external_userid', 'unionid', 'member_no', 'phone_hash'], {
+      useNative: true,
+      enumName: 'identity_kind',
+    }).notNullable();
     t.string('value', 64).notNullable();
     t.bigInteger('customer_id').notNullable().references('customers.id').onDelete('CASCADE');
     t.timestamp('linked_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
@@ -65,7 +68,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['guide_id', 'customer_id']);
   });
   // At most one exclusive guide per customer among active relations.
-  await knex.raw('create unique index customer_guides_one_exclusive on customer_guides (customer_id) where is_exclusive and ended_at is null');
+  await knex.raw(
+    'create unique index customer_guides_one_exclusive on customer_guides (customer_id) where is_exclusive and ended_at is null',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -7,7 +7,12 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.string('wecom_group_id', 64).notNullable();
     t.string('name', 64).notNullable();
-    t.enu('kind', ['value', 'stage', 'preference', 'size', 'channel', 'custom'], { useNative: true, enumName: 'tag_kind' }).notNullable().defaultTo('custom');
+    t.enu('kind', ['value', 'stage', 'preference', 'size', 'channel', 'custom'], {
+      useNative: true,
+      enumName: 'tag_kind',
+    })
+      .notNullable()
+      .defaultTo('custom');
     t.integer('order').notNullable().defaultTo(0);
     t.timestamp('deleted_at', { useTz: true });
     t.unique(['corp_id', 'wecom_group_id']);
@@ -29,13 +34,17 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.bigInteger('customer_id').notNullable().references('customers.id').onDelete('CASCADE');
-    t.bigInteger('guide_id').references('guides.id').comment('whose follow relation carries the tag; null for system-derived tags');
+    t.bigInteger('guide_id')
+      .references('guides.id')
+      .comment('whose follow relation carries the tag; null for system-derived tags');
     t.bigInteger('tag_id').notNullable().references('tags.id').onDelete('CASCADE');
     t.enu('source', ['wecom', 'guide', 'rule'], { useNative: true, enumName: 'tag_source' }).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['tag_id']);
   });
-  await knex.raw('create unique index customer_tags_natural on customer_tags (corp_id, customer_id, guide_id, tag_id) nulls not distinct');
+  await knex.raw(
+    'create unique index customer_tags_natural on customer_tags (corp_id, customer_id, guide_id, tag_id) nulls not distinct',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -7,7 +7,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.string('category', 32).notNullable().comment('shoes, tops, bottoms, kids, …');
     t.specificType('sizes', 'text[]').notNullable().comment('the full run, in order');
-    t.smallint('broken_max_left').notNullable().defaultTo(2).comment('a style with at most this many sizes in stock is a broken run (断码)');
+    t.smallint('broken_max_left')
+      .notNullable()
+      .defaultTo(2)
+      .comment('a style with at most this many sizes in stock is a broken run (断码)');
     t.unique(['corp_id', 'category']);
   });
 

@@ -6,7 +6,9 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.string('name', 64).notNullable();
-    t.string('scenario', 32).notNullable().comment('welcome, new_arrival, broken_size, birthday, reactivation, after_sale, promotion, baby');
+    t.string('scenario', 32)
+      .notNullable()
+      .comment('welcome, new_arrival, broken_size, birthday, reactivation, after_sale, promotion, baby');
     t.integer('order').notNullable().defaultTo(0);
     t.unique(['corp_id', 'name']);
   });

@@ -25,7 +25,9 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('guide_id').references('guides.id').comment('issuing guide; null for non-guide coupons');
     t.timestamp('issued_at', { useTz: true }).notNullable();
     t.timestamp('expires_at', { useTz: true }).notNullable();
-    t.enu('status', ['issued', 'redeemed', 'void'], { useNative: true, enumName: 'coupon_status' }).notNullable().defaultTo('issued');
+    t.enu('status', ['issued', 'redeemed', 'void'], { useNative: true, enumName: 'coupon_status' })
+      .notNullable()
+      .defaultTo('issued');
     t.timestamp('redeemed_at', { useTz: true });
     t.bigInteger('redeemed_order_id');
     t.unique(['corp_id', 'code']);

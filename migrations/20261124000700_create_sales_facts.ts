@@ -49,7 +49,11 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('refunds', (t) => {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
-    t.enu('source', ['pos', 'mall', 'transfer'], { useNative: true, enumName: 'order_source', existingType: true }).notNullable();
+    t.enu('source', ['pos', 'mall', 'transfer'], {
+      useNative: true,
+      enumName: 'order_source',
+      existingType: true,
+    }).notNullable();
     t.string('refund_no', 64).notNullable();
     t.string('order_no', 64).notNullable().comment('may name an order not ingested yet');
     t.bigInteger('order_id').references('orders.id');

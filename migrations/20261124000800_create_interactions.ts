@@ -25,7 +25,9 @@ export async function up(knex: Knex): Promise<void> {
       primary key (occurred_at, id),
       unique (corp_id, source, evidence_id, occurred_at)
     ) partition by range (occurred_at)`);
-  await knex.raw('create index interactions_customer_time on interactions (customer_id, occurred_at desc) include (guide_id, kind)');
+  await knex.raw(
+    'create index interactions_customer_time on interactions (customer_id, occurred_at desc) include (guide_id, kind)',
+  );
   await knex.raw('create index interactions_guide_time on interactions (guide_id, occurred_at desc)');
   await knex.raw(`
     create or replace function gp_ensure_month_partitions(tbl text, from_month date, months int) returns void

@@ -24,7 +24,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('credits', (t) => {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
-    t.bigInteger('order_id').references('orders.id').comment('null for a transfer credit, which is keyed by transfer_id');
+    t.bigInteger('order_id')
+      .references('orders.id')
+      .comment('null for a transfer credit, which is keyed by transfer_id');
     t.bigInteger('transfer_id').references('transfers.id');
     t.bigInteger('refund_id').references('refunds.id');
     t.specificType('kind', 'credit_kind').notNullable().defaultTo('sale');
@@ -43,7 +45,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['guide_id', 'occurred_at']);
     t.index(['order_id']);
   });
-  await knex.raw(`alter table credits add constraint credits_subject check ((order_id is null) <> (transfer_id is null))`);
+  await knex.raw(
+    `alter table credits add constraint credits_subject check ((order_id is null) <> (transfer_id is null))`,
+  );
   await knex.raw(`
     create unique index credits_one_live on credits (corp_id, coalesce(order_id, 0), coalesce(transfer_id, 0), role, kind, coalesce(refund_id, 0))
     where superseded_at is null`);
@@ -52,7 +56,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.bigInteger('credit_id').notNullable().references('credits.id').onDelete('CASCADE');
-    t.enu('event', ['created', 'superseded', 'reversed', 'adjusted'], { useNative: true, enumName: 'credit_event' }).notNullable();
+    t.enu('event', ['created', 'superseded', 'reversed', 'adjusted'], {
+      useNative: true,
+      enumName: 'credit_event',
+    }).notNullable();
     t.string('reason', 256).notNullable();
     t.jsonb('detail').notNullable().defaultTo('{}');
     t.timestamp('at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

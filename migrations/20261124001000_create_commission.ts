@@ -16,7 +16,9 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.date('month').notNullable().comment('first day of the calendar month, tenant time zone');
-    t.enu('status', ['open', 'closing', 'closed'], { useNative: true, enumName: 'period_status' }).notNullable().defaultTo('open');
+    t.enu('status', ['open', 'closing', 'closed'], { useNative: true, enumName: 'period_status' })
+      .notNullable()
+      .defaultTo('open');
     t.timestamp('closed_at', { useTz: true });
     t.string('closed_by', 64);
     t.string('export_sha256', 64);
@@ -29,11 +31,16 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('period_id').notNullable().references('commission_periods.id');
     t.bigInteger('guide_id').notNullable().references('guides.id');
     t.bigInteger('credit_id').references('credits.id');
-    t.enu('kind', ['earn', 'clawback', 'adjustment'], { useNative: true, enumName: 'commission_line_kind' }).notNullable();
+    t.enu('kind', ['earn', 'clawback', 'adjustment'], {
+      useNative: true,
+      enumName: 'commission_line_kind',
+    }).notNullable();
     t.bigInteger('base_fen').notNullable();
     t.integer('rate_bp').notNullable();
     t.bigInteger('amount_fen').notNullable();
-    t.bigInteger('links_line_id').references('commission_lines.id').comment('the original line a clawback or adjustment corrects');
+    t.bigInteger('links_line_id')
+      .references('commission_lines.id')
+      .comment('the original line a clawback or adjustment corrects');
     t.string('note', 256);
     t.boolean('locked').notNullable().defaultTo(false);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
@@ -58,7 +65,9 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('corp_id').notNullable().references('corps.id').onDelete('CASCADE');
     t.bigInteger('order_id').references('orders.id');
     t.bigInteger('guide_id').notNullable().references('guides.id');
-    t.enu('status', ['open', 'accepted', 'rejected'], { useNative: true, enumName: 'dispute_status' }).notNullable().defaultTo('open');
+    t.enu('status', ['open', 'accepted', 'rejected'], { useNative: true, enumName: 'dispute_status' })
+      .notNullable()
+      .defaultTo('open');
     t.text('reason').notNullable();
     t.text('resolution');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

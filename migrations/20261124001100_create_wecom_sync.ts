@@ -9,7 +9,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('event', 64).notNullable();
     t.string('change_type', 64);
     t.text('xml').notNullable().comment('decrypted event XML');
-    t.enu('status', ['received', 'processed', 'failed'], { useNative: true, enumName: 'callback_status' }).notNullable().defaultTo('received');
+    t.enu('status', ['received', 'processed', 'failed'], { useNative: true, enumName: 'callback_status' })
+      .notNullable()
+      .defaultTo('received');
     t.integer('deliveries').notNullable().defaultTo(1);
     t.text('error');
     t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

@@ -6,7 +6,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('send_count').notNullable().defaultTo(0).comment('sends across the corp, kept by the send endpoint');
   });
   await knex.raw('create index script_sends_guide_script on script_sends (guide_id, script_id)');
-  await knex.raw('create index coupons_customer_open on coupons (customer_id, expires_at) where status = \'issued\'');
+  await knex.raw("create index coupons_customer_open on coupons (customer_id, expires_at) where status = 'issued'");
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -8,7 +8,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('orders', (t) => {
     t.string('payment_transaction_id', 64).comment('WeCom external payment transaction_id this order was paid by');
   });
-  await knex.raw('create index orders_payment_transaction on orders (corp_id, payment_transaction_id) where payment_transaction_id is not null');
+  await knex.raw(
+    'create index orders_payment_transaction on orders (corp_id, payment_transaction_id) where payment_transaction_id is not null',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -12,7 +12,9 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`delete from credit_events where credit_id in (select id from credits where kind::text = 'adjustment')`);
+  await knex.raw(
+    `delete from credit_events where credit_id in (select id from credits where kind::text = 'adjustment')`,
+  );
   await knex.raw(`delete from credits where kind::text = 'adjustment'`);
   await knex.raw('alter type credit_kind rename to credit_kind_with_adjustment');
   await knex.raw(`create type credit_kind as enum ('sale', 'refund')`);

@@ -7,12 +7,18 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('corps', (t) => {
-    t.string('product_link_template', 500).comment('https URL of a product page for news cards, with {styleNo} and/or {productId}');
+    t.string('product_link_template', 500).comment(
+      'https URL of a product page for news cards, with {styleNo} and/or {productId}',
+    );
     t.string('product_mp_appid', 32).comment('mini-program appid for product cards');
     t.string('product_mp_page', 500).comment('mini-program page path of a product, with {styleNo} and/or {productId}');
   });
-  await knex.raw(`alter table corps add constraint corps_product_mp_pair check ((product_mp_appid is null) = (product_mp_page is null))`);
-  await knex.raw(`alter table corps add constraint corps_product_link_https check (product_link_template is null or product_link_template like 'https://%')`);
+  await knex.raw(
+    `alter table corps add constraint corps_product_mp_pair check ((product_mp_appid is null) = (product_mp_page is null))`,
+  );
+  await knex.raw(
+    `alter table corps add constraint corps_product_link_https check (product_link_template is null or product_link_template like 'https://%')`,
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -11,7 +11,9 @@ const db = createDb(cfg.DATABASE_URL);
 try {
   if (cmd === 'migrate') {
     const names = await migrateLatest(db);
-    console.log(names.length ? `migrated: ${names.length} migration(s)\n  ${names.join('\n  ')}` : 'already up to date');
+    console.log(
+      names.length ? `migrated: ${names.length} migration(s)\n  ${names.join('\n  ')}` : 'already up to date',
+    );
   } else if (cmd === 'rollback') {
     const names = process.argv.includes('--all') ? await rollbackAll(db) : await rollbackLast(db);
     console.log(names.length ? `rolled back: ${names.join(', ')}` : 'nothing to roll back');

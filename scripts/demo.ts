@@ -12,7 +12,12 @@ const cfg = loadConfigOrExit();
 const children: ChildProcess[] = [];
 const colours = { sandbox: 35, api: 36, workers: 33 } as const;
 // The processes log JSON (what production ships); a person watching the demo reads it pretty.
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,svc,name', singleLine: true });
+const pretty = prettyFactory({
+  colorize: process.stdout.isTTY,
+  translateTime: 'SYS:HH:MM:ss',
+  ignore: 'pid,hostname,svc,name',
+  singleLine: true,
+});
 const readable = (line: string): string => (line.startsWith('{') ? pretty(line).trimEnd() : line);
 
 function run(step: string, cmd: string, args: string[]): void {
@@ -25,7 +30,10 @@ function run(step: string, cmd: string, args: string[]): void {
 }
 
 function start(name: keyof typeof colours, script: string): ChildProcess {
-  const child = spawn('node_modules/.bin/tsx', [script], { env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node_modules/.bin/tsx', [script], {
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tag = `\x1b[${colours[name]}m${name.padEnd(7)}\x1b[0m│ `;
   const pipe = (s: NodeJS.ReadableStream) => {
     let buf = '';
@@ -95,11 +103,23 @@ async function forgetCachedWecomCredentials(): Promise<void> {
 
 const sandboxUrl = `http://${cfg.HOST}:${cfg.SANDBOX_PORT}`;
 run('migrating the database', 'node_modules/.bin/tsx', ['scripts/db.ts', 'migrate']);
-run('building the sidebar', 'node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn']);
+run('building the sidebar', 'node_modules/.bin/vite', [
+  'build',
+  '--config',
+  'sidebar/vite.config.ts',
+  '--logLevel',
+  'warn',
+]);
 start('sandbox', 'sandbox/main.ts');
 await waitFor(`${sandboxUrl}/sandbox/api/corps`, 'the sandbox WeCom');
 await forgetCachedWecomCredentials();
-run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', ['sandbox/seed/cli.ts', '--scale', 'demo', '--sandbox-url', sandboxUrl]);
+run('seeding the demo tenant and pushing it to the sandbox', 'node_modules/.bin/tsx', [
+  'sandbox/seed/cli.ts',
+  '--scale',
+  'demo',
+  '--sandbox-url',
+  sandboxUrl,
+]);
 // The sandbox desktop client injects its WeixinJSBridge into the sidebar, as WeCom's client does.
 process.env.WECOM_JS_BRIDGE_URL ??= `${sandboxUrl}/client/bridge.js`;
 // A transfer paid in the sandbox reaches 我的业绩 within about a minute, not five.
@@ -109,7 +129,10 @@ start('workers', 'workers/main.ts');
 await waitFor(`${cfg.publicUrl}/healthz`, 'the API');
 
 const db = createDb(cfg.DATABASE_URL, { pool: { min: 0, max: 1 } });
-const wang = await db('customers as c').join('corps as k', 'k.id', 'c.corp_id').where({ 'k.wecom_corp_id': 'wwdemo0001guidepost', 'c.name': '王雅琴' }).first<{ external_userid: string } | undefined>('c.external_userid');
+const wang = await db('customers as c')
+  .join('corps as k', 'k.id', 'c.corp_id')
+  .where({ 'k.wecom_corp_id': 'wwdemo0001guidepost', 'c.name': '王雅琴' })
+  .first<{ external_userid: string } | undefined>('c.external_userid');
 await db.destroy();
 const client = `${sandboxUrl}/client/?corp=wwdemo0001guidepost&user=licui${wang ? `&chat=${wang.external_userid}` : ''}`;
 

@@ -10,8 +10,13 @@ export const BUDGET_BYTES = 150 * 1024;
 
 export function firstLoadJs(dist = 'dist/sidebar'): { files: { file: string; gzip: number }[]; total: number } {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
-  const refs = [...html.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"|<link[^>]*rel="modulepreload"[^>]*href="([^"]+\.js)"/g)].map((m) => (m[1] ?? m[2])!);
-  const files = [...new Set(refs)].map((ref) => ({ file: ref, gzip: gzipSync(readFileSync(join(dist, ref.replace(/^\//, '')))).length }));
+  const refs = [
+    ...html.matchAll(/<script[^>]*\ssrc="([^"]+\.js)"|<link[^>]*rel="modulepreload"[^>]*href="([^"]+\.js)"/g),
+  ].map((m) => (m[1] ?? m[2])!);
+  const files = [...new Set(refs)].map((ref) => ({
+    file: ref,
+    gzip: gzipSync(readFileSync(join(dist, ref.replace(/^\//, '')))).length,
+  }));
   return { files, total: files.reduce((a, f) => a + f.gzip, 0) };
 }
 

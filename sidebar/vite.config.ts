@@ -7,7 +7,12 @@ export default defineConfig({
   plugins: [vue()],
   // Compile-time feature flags: the app uses only the Composition API (Vue and vue-i18n), so the
   // Options API, vue-i18n's legacy API and global components, and devtools hooks stay out of the bundle.
-  define: { __VUE_OPTIONS_API__: 'false', __VUE_I18N_LEGACY_API__: 'false', __VUE_I18N_FULL_INSTALL__: 'false', __INTLIFY_PROD_DEVTOOLS__: 'false' },
+  define: {
+    __VUE_OPTIONS_API__: 'false',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __VUE_I18N_FULL_INSTALL__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
   build: {
     outDir: fileURLToPath(new URL('../dist/sidebar', import.meta.url)),
     emptyOutDir: true,

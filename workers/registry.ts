@@ -8,7 +8,10 @@ import { wecomProcessors } from './processors/wecom.processors';
 export const allProcessors: readonly Processor[] = [ensurePartitionsProcessor, ...wecomProcessors, attributeProcessor];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */
-export function buildRegistry(processors: readonly Processor[] = allProcessors, jobs = allJobs): Map<string, Processor> {
+export function buildRegistry(
+  processors: readonly Processor[] = allProcessors,
+  jobs = allJobs,
+): Map<string, Processor> {
   const byName = new Map<string, Processor>();
   const problems: string[] = [];
   for (const p of processors) {
@@ -18,7 +21,8 @@ export function buildRegistry(processors: readonly Processor[] = allProcessors, 
   const defined = new Set(jobs.map((j) => j.name));
   if (defined.size !== jobs.length) problems.push('two job definitions share a name');
   for (const j of jobs) if (!byName.has(j.name)) problems.push(`job ${j.name} has no processor`);
-  for (const name of byName.keys()) if (!defined.has(name)) problems.push(`processor for ${name} has no job definition in core/jobs/index.ts`);
+  for (const name of byName.keys())
+    if (!defined.has(name)) problems.push(`processor for ${name} has no job definition in core/jobs/index.ts`);
   if (problems.length) throw new Error(`worker registry: ${problems.join('; ')}`);
   return byName;
 }

@@ -15,7 +15,10 @@ export interface RunningWorkers {
 }
 
 /** Starts one BullMQ worker per queue, dispatching by job name; payloads are re-checked here. */
-export function startWorkers(ctx: AppContext, opts: { processors?: readonly Processor[]; concurrency?: number } = {}): RunningWorkers {
+export function startWorkers(
+  ctx: AppContext,
+  opts: { processors?: readonly Processor[]; concurrency?: number } = {},
+): RunningWorkers {
   const registry = buildRegistry(opts.processors);
   const workers = QUEUES.map(
     (queue) =>
@@ -27,9 +30,16 @@ export function startWorkers(ctx: AppContext, opts: { processors?: readonly Proc
           const env = envelope.safeParse(job.data);
           const parsed = env.success ? p.def.schema.safeParse(env.data.payload) : null;
           if (!env.success || !parsed?.success) {
-            throw new UnrecoverableError(`invalid payload for ${job.name}: ${parsed?.error?.issues[0]?.message ?? 'bad envelope'}`);
+            throw new UnrecoverableError(
+              `invalid payload for ${job.name}: ${parsed?.error?.issues[0]?.message ?? 'bad envelope'}`,
+            );
           }
-          const log = ctx.logger.child({ job: job.name, jobId: job.id, requestId: env.data.requestId, attempt: job.attemptsMade + 1 });
+          const log = ctx.logger.child({
+            job: job.name,
+            jobId: job.id,
+            requestId: env.data.requestId,
+            attempt: job.attemptsMade + 1,
+          });
           return p.run({ payload: parsed.data, ctx, log, job });
         },
         {

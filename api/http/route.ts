@@ -61,7 +61,10 @@ function parsePart<S extends Schema>(schema: S | undefined, value: unknown, wher
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = [where, ...issue.path.map(String)].join('.');
-  throw new AppError('VALIDATION_FAILED', `${field}: ${issue.message}`, { field, details: r.error.issues.slice(0, 20) });
+  throw new AppError('VALIDATION_FAILED', `${field}: ${issue.message}`, {
+    field,
+    details: r.error.issues.slice(0, 20),
+  });
 }
 
 export function mount(router: Router, ctx: AppContext, routes: readonly AnyRoute[]): void {
@@ -88,7 +91,9 @@ export function mount(router: Router, ctx: AppContext, routes: readonly AnyRoute
         if (res.headersSent) return;
         const checked = z.safeParse(r.response, out);
         if (!checked.success) {
-          throw new Error(`response of ${r.method.toUpperCase()} ${r.path} does not match its schema: ${checked.error.issues[0]?.path.join('.')} ${checked.error.issues[0]?.message}`);
+          throw new Error(
+            `response of ${r.method.toUpperCase()} ${r.path} does not match its schema: ${checked.error.issues[0]?.path.join('.')} ${checked.error.issues[0]?.message}`,
+          );
         }
         res.status(r.status ?? 200).json(checked.data);
       } catch (err) {
@@ -99,4 +104,6 @@ export function mount(router: Router, ctx: AppContext, routes: readonly AnyRoute
 }
 
 /** Error body shape shared with the sidebar (core/contracts/errors.ts). */
-export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), requestId: z.string() }) });
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), requestId: z.string() }),
+});

@@ -14,7 +14,13 @@ export function accessLog(logger: Logger, ignore: (req: Request) => boolean = ()
     }
     const start = performance.now();
     const log = (aborted: boolean) => {
-      const line = { requestId: res.locals.requestId as string, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) };
+      const line = {
+        requestId: res.locals.requestId as string,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        ms: Math.round(performance.now() - start),
+      };
       if (aborted) logger.warn(line, 'request aborted by the client');
       else logger.info(line, 'request completed');
     };

@@ -8,12 +8,16 @@ export function errorHandler(logger: Logger) {
     const requestId = String(res.locals.requestId ?? '');
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, requestId }, err.message);
-      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), requestId } });
+      res.status(err.status).json({
+        error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), requestId },
+      });
       return;
     }
     const e = err as { type?: string; status?: number; message?: string };
     if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'body: not valid JSON', field: 'body', requestId } });
+      res
+        .status(400)
+        .json({ error: { code: 'VALIDATION_FAILED', message: 'body: not valid JSON', field: 'body', requestId } });
       return;
     }
     if (e?.type === 'entity.too.large') {
@@ -21,10 +25,18 @@ export function errorHandler(logger: Logger) {
       return;
     }
     logger.error({ err, requestId, path: req.path }, 'unhandled error');
-    res.status(500).json({ error: { code: 'INTERNAL', message: `internal error; quote request id ${requestId}`, requestId } });
+    res
+      .status(500)
+      .json({ error: { code: 'INTERNAL', message: `internal error; quote request id ${requestId}`, requestId } });
   };
 }
 
 export function notFound(req: Request, res: Response): void {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.originalUrl.split("?")[0]}`, requestId: String(res.locals.requestId ?? '') } });
+  res.status(404).json({
+    error: {
+      code: 'NOT_FOUND',
+      message: `no route ${req.method} ${req.originalUrl.split('?')[0]}`,
+      requestId: String(res.locals.requestId ?? ''),
+    },
+  });
 }

@@ -39,11 +39,17 @@ export function session(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const header = req.get('authorization');
-      const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+      const token = header?.startsWith('Bearer ')
+        ? header.slice(7)
+        : (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
       res.locals.principal = null;
       if (token) {
         const v = verified(token);
-        if (!v.ok) throw new AppError(v.reason === 'expired' ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED', v.reason === 'expired' ? 'session expired, sign in again' : 'invalid session');
+        if (!v.ok)
+          throw new AppError(
+            v.reason === 'expired' ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED',
+            v.reason === 'expired' ? 'session expired, sign in again' : 'invalid session',
+          );
         const p = await principalOf(v.claims.corpId, v.claims.userid);
         if (!p) throw new AppError('UNAUTHENTICATED', 'this user is not enabled for Guidepost');
         res.locals.principal = p;

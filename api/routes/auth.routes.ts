@@ -4,7 +4,13 @@ import { OAUTH_COOKIE, finishSignIn, jssdkSignatures, startSignIn } from '../../
 import { jssdkSignaturesResponse } from '../../core/contracts/sidebar';
 import { route } from '../http/route';
 
-const cookieOpts = (secure: boolean, maxAgeMs: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure, path: '/', maxAge: maxAgeMs });
+const cookieOpts = (secure: boolean, maxAgeMs: number) => ({
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure,
+  path: '/',
+  maxAge: maxAgeMs,
+});
 
 export const authRoutes = [
   route({
@@ -26,9 +32,18 @@ export const authRoutes = [
     query: z.object({ code: z.string().min(1).max(512), state: z.string().regex(/^[a-zA-Z0-9]{1,128}$/) }),
     response: z.void(),
     handler: async ({ ctx, query, req, res }) => {
-      const { session, redirect } = await finishSignIn(ctx, query.code, query.state, (req.cookies as Record<string, string | undefined>)[OAUTH_COOKIE]);
+      const { session, redirect } = await finishSignIn(
+        ctx,
+        query.code,
+        query.state,
+        (req.cookies as Record<string, string | undefined>)[OAUTH_COOKIE],
+      );
       res.clearCookie(OAUTH_COOKIE, { path: '/' });
-      res.cookie(SESSION_COOKIE, session, cookieOpts(ctx.cfg.publicUrl.startsWith('https:'), ctx.cfg.SESSION_TTL_SECONDS * 1000));
+      res.cookie(
+        SESSION_COOKIE,
+        session,
+        cookieOpts(ctx.cfg.publicUrl.startsWith('https:'), ctx.cfg.SESSION_TTL_SECONDS * 1000),
+      );
       res.redirect(302, redirect);
     },
   }),
@@ -36,8 +51,24 @@ export const authRoutes = [
     method: 'get',
     path: '/api/auth/me',
     auth: 'session',
-    response: z.object({ userid: z.string(), name: z.string(), role: z.string(), corpId: z.number(), guideId: z.number().nullable(), storeIds: z.array(z.number()), regionIds: z.array(z.number()) }),
-    handler: async ({ principal }) => ({ userid: principal.userid, name: principal.name, role: principal.role, corpId: principal.corpId, guideId: principal.guideId, storeIds: principal.storeIds, regionIds: principal.regionIds }),
+    response: z.object({
+      userid: z.string(),
+      name: z.string(),
+      role: z.string(),
+      corpId: z.number(),
+      guideId: z.number().nullable(),
+      storeIds: z.array(z.number()),
+      regionIds: z.array(z.number()),
+    }),
+    handler: async ({ principal }) => ({
+      userid: principal.userid,
+      name: principal.name,
+      role: principal.role,
+      corpId: principal.corpId,
+      guideId: principal.guideId,
+      storeIds: principal.storeIds,
+      regionIds: principal.regionIds,
+    }),
   }),
   route({
     method: 'post',

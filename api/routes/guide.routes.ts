@@ -9,10 +9,22 @@ export const guideRoutes = [
     path: '/api/guide/customers',
     auth: ['guide', 'store_manager'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-    response: z.object({ customers: z.array(z.object({ externalUserid: z.string().nullable(), name: z.string(), addedAt: z.string(), addWay: z.number(), channel: z.string().nullable(), channelName: z.string().nullable() })) }),
+    response: z.object({
+      customers: z.array(
+        z.object({
+          externalUserid: z.string().nullable(),
+          name: z.string(),
+          addedAt: z.string(),
+          addWay: z.number(),
+          channel: z.string().nullable(),
+          channelName: z.string().nullable(),
+        }),
+      ),
+    }),
     handler: async ({ ctx, principal, query }) => {
       if (!principal.guideId) throw new AppError('FORBIDDEN', 'this user is not a guide');
-      const rows = await ctx.db('customer_guides as cg')
+      const rows = await ctx
+        .db('customer_guides as cg')
         .join('customers as c', 'c.id', 'cg.customer_id')
         .leftJoin('channel_codes as cc', function () {
           this.on('cc.corp_id', 'cg.corp_id').andOn('cc.state', 'cg.state');
@@ -21,8 +33,26 @@ export const guideRoutes = [
         .whereNull('cg.ended_at')
         .orderBy('cg.added_at', 'desc')
         .limit(query.limit)
-        .select<{ external_userid: string | null; name: string; added_at: Date; add_way: number; state: string | null; channel_name: string | null }[]>('c.external_userid', 'c.name', 'cg.added_at', 'cg.add_way', 'cg.state', 'cc.name as channel_name');
-      return { customers: rows.map((r) => ({ externalUserid: r.external_userid, name: r.name, addedAt: r.added_at.toISOString(), addWay: r.add_way, channel: r.state, channelName: r.channel_name })) };
+        .select<
+          {
+            external_userid: string | null;
+            name: string;
+            added_at: Date;
+            add_way: number;
+            state: string | null;
+            channel_name: string | null;
+          }[]
+        >('c.external_userid', 'c.name', 'cg.added_at', 'cg.add_way', 'cg.state', 'cc.name as channel_name');
+      return {
+        customers: rows.map((r) => ({
+          externalUserid: r.external_userid,
+          name: r.name,
+          addedAt: r.added_at.toISOString(),
+          addWay: r.add_way,
+          channel: r.state,
+          channelName: r.channel_name,
+        })),
+      };
     },
   }),
 ];

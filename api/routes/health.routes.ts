@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { checkHealth } from '../../core/health';
 import { route } from '../http/route';
 
-const serviceState = z.union([z.object({ ok: z.literal(true), latencyMs: z.number() }), z.object({ ok: z.literal(false), error: z.string() })]);
+const serviceState = z.union([
+  z.object({ ok: z.literal(true), latencyMs: z.number() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
 
 export const healthRoutes = [
   route({

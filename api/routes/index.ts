@@ -7,4 +7,11 @@ import { sidebarRoutes } from './sidebar.routes';
 import { tenantRoutes } from './tenant.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
-export const allRoutes: readonly AnyRoute[] = [...healthRoutes, ...authRoutes, ...guideRoutes, ...attributionRoutes, ...sidebarRoutes, ...tenantRoutes];
+export const allRoutes: readonly AnyRoute[] = [
+  ...healthRoutes,
+  ...authRoutes,
+  ...guideRoutes,
+  ...attributionRoutes,
+  ...sidebarRoutes,
+  ...tenantRoutes,
+];

@@ -16,16 +16,47 @@ import { loadRuleSets, ruleSetAt } from './rule-sets';
 import { attributeOrder, transferCreditFen, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
 
-
 dayjs.extend(utc);
 dayjs.extend(timezone);
 
 const BATCH = 2_000;
 
-export interface OrderRow { id: number; order_no: string; paid_at: Date; net_fen: number; customer_id: number | null; store_id: number | null; payment_transaction_id: string | null }
-export const ORDER_COLUMNS = ['id', 'order_no', 'paid_at', 'net_fen', 'customer_id', 'store_id', 'payment_transaction_id'] as const;
-interface LiveCredit { id: number; order_id: number | null; transfer_id: number | null; refund_id: number | null; adjusts_credit_id: number | null; kind: LineKind; guide_id: number; store_id: number | null; rule: CreditRule; amount_fen: number; occurred_at: Date; rule_set_version: number; evidence: unknown; candidates: unknown }
-const LIVE_COLUMNS = 'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
+export interface OrderRow {
+  id: number;
+  order_no: string;
+  paid_at: Date;
+  net_fen: number;
+  customer_id: number | null;
+  store_id: number | null;
+  payment_transaction_id: string | null;
+}
+export const ORDER_COLUMNS = [
+  'id',
+  'order_no',
+  'paid_at',
+  'net_fen',
+  'customer_id',
+  'store_id',
+  'payment_transaction_id',
+] as const;
+interface LiveCredit {
+  id: number;
+  order_id: number | null;
+  transfer_id: number | null;
+  refund_id: number | null;
+  adjusts_credit_id: number | null;
+  kind: LineKind;
+  guide_id: number;
+  store_id: number | null;
+  rule: CreditRule;
+  amount_fen: number;
+  occurred_at: Date;
+  rule_set_version: number;
+  evidence: unknown;
+  candidates: unknown;
+}
+const LIVE_COLUMNS =
+  'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
 
 export interface AttributeResult {
   orders: number;
@@ -41,7 +72,12 @@ export async function ordersOfCustomers(db: Db, corpId: number, customerIds: num
   return db('orders').where({ corp_id: corpId }).whereIn('customer_id', customerIds).pluck<number[]>('id');
 }
 
-export async function attributeOrders(ctx: AppContext, corpId: number, orderIds: number[], reason: string): Promise<AttributeResult> {
+export async function attributeOrders(
+  ctx: AppContext,
+  corpId: number,
+  orderIds: number[],
+  reason: string,
+): Promise<AttributeResult> {
   const total: AttributeResult = { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
   const sorted = [...new Set(orderIds)].sort((a, b) => a - b);
   for (let i = 0; i < sorted.length; i += BATCH) {
@@ -55,48 +91,127 @@ export async function attributeOrders(ctx: AppContext, corpId: number, orderIds:
 }
 
 /** Closed periods of a tenant as a predicate over moments, and where adjustment lines are dated. */
-export async function periodClock(db: Db, corpId: number, tz: string, now: Date): Promise<{ isClosed: (ms: number) => boolean; postAt: number }> {
-  const rows = await db('commission_periods').where({ corp_id: corpId, status: 'closed' }).select<{ month: string | Date }[]>('month');
+export async function periodClock(
+  db: Db,
+  corpId: number,
+  tz: string,
+  now: Date,
+): Promise<{ isClosed: (ms: number) => boolean; postAt: number }> {
+  const rows = await db('commission_periods')
+    .where({ corp_id: corpId, status: 'closed' })
+    .select<{ month: string | Date }[]>('month');
   // Each closed month as [start, end) in epoch ms, its bounds taken in the tenant's time zone.
-  const closed = [...new Set(rows.map((r) => (typeof r.month === 'string' ? r.month : dayjs(r.month).format('YYYY-MM-DD')).slice(0, 7)))].map((m) => {
+  const closed = [
+    ...new Set(
+      rows.map((r) => (typeof r.month === 'string' ? r.month : dayjs(r.month).format('YYYY-MM-DD')).slice(0, 7)),
+    ),
+  ].map((m) => {
     const next = dayjs.utc(`${m}-01`).add(1, 'month').format('YYYY-MM-DD');
     return [dayjs.tz(`${m}-01`, tz).valueOf(), dayjs.tz(next, tz).valueOf()] as const;
   });
-  const isClosed = closed.length === 0 ? () => false : (ms: number) => closed.some(([from, to]) => ms >= from && ms < to);
+  const isClosed =
+    closed.length === 0 ? () => false : (ms: number) => closed.some(([from, to]) => ms >= from && ms < to);
   // Adjustments are dated now, or — should the current month be closed already — at the start of the next open one.
   let postAt = now.getTime();
-  for (let m = dayjs(now).tz(tz).startOf('month'); isClosed(postAt); m = m.add(1, 'month')) postAt = m.add(1, 'month').valueOf();
+  for (let m = dayjs(now).tz(tz).startOf('month'); isClosed(postAt); m = m.add(1, 'month'))
+    postAt = m.add(1, 'month').valueOf();
   return { isClosed, postAt };
 }
 
 /** The candidate facts of a batch of orders, in a few set-based queries. */
-export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[], maxWindowDays: number, kinds: string[]): Promise<Map<number, OrderFacts>> {
+export async function loadOrderFacts(
+  db: Db,
+  corpId: number,
+  orders: OrderRow[],
+  maxWindowDays: number,
+  kinds: string[],
+): Promise<Map<number, OrderFacts>> {
   const ids = orders.map((o) => o.id);
-  const coupons = await db.raw<{ rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[] }>(
+  const coupons = await db.raw<{
+    rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[];
+  }>(
     `select o.id as order_id, c.id, c.code, c.guide_id, c.issued_at, c.expires_at
        from orders o join coupons c on c.corp_id = o.corp_id and c.code = any(o.coupon_codes)
-      where o.id = any(?) and c.guide_id is not null`, [ids]);
-  const interactions = await db.raw<{ rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[] }>(
+      where o.id = any(?) and c.guide_id is not null`,
+    [ids],
+  );
+  const interactions = await db.raw<{
+    rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[];
+  }>(
     `select o.id as order_id, i.id, i.guide_id, i.occurred_at, i.kind::text as kind
        from orders o join interactions i on i.customer_id = o.customer_id
         and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
-      where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`, [maxWindowDays, ids, corpId, kinds]);
+      where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`,
+    [maxWindowDays, ids, corpId, kinds],
+  );
   const paidByTransfer = orders.filter((o) => o.payment_transaction_id !== null).map((o) => o.id);
   const transfers = paidByTransfer.length
-    ? (await db.raw<{ rows: { order_id: number; id: number; transaction_id: string; guide_id: number; pay_time: Date }[] }>(
-        `select o.id as order_id, t.id, t.transaction_id, t.guide_id, t.pay_time
+    ? (
+        await db.raw<{
+          rows: { order_id: number; id: number; transaction_id: string; guide_id: number; pay_time: Date }[];
+        }>(
+          `select o.id as order_id, t.id, t.transaction_id, t.guide_id, t.pay_time
            from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id and t.bill_type = 0
-          where o.id = any(?) and t.guide_id is not null and o.id = (${PAYER_OF_O})`, [paidByTransfer])).rows
+          where o.id = any(?) and t.guide_id is not null and o.id = (${PAYER_OF_O})`,
+          [paidByTransfer],
+        )
+      ).rows
     : [];
-  const facts = new Map<number, OrderFacts>(orders.map((o) => [o.id, { orderId: o.id, paidAt: o.paid_at.getTime(), netFen: o.net_fen, customerId: o.customer_id, exclusiveGuideId: null, transfers: [], coupons: [], interactions: [] }]));
-  for (const t of transfers) facts.get(t.order_id)!.transfers.push({ transferId: t.id, transactionId: t.transaction_id, guideId: t.guide_id, paidAt: t.pay_time.getTime() });
-  for (const c of coupons.rows) facts.get(c.order_id)!.coupons.push({ couponId: c.id, code: c.code, guideId: c.guide_id, issuedAt: c.issued_at.getTime(), expiresAt: c.expires_at.getTime() });
-  for (const i of interactions.rows) facts.get(i.order_id)!.interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
+  const facts = new Map<number, OrderFacts>(
+    orders.map((o) => [
+      o.id,
+      {
+        orderId: o.id,
+        paidAt: o.paid_at.getTime(),
+        netFen: o.net_fen,
+        customerId: o.customer_id,
+        exclusiveGuideId: null,
+        transfers: [],
+        coupons: [],
+        interactions: [],
+      },
+    ]),
+  );
+  for (const t of transfers)
+    facts.get(t.order_id)!.transfers.push({
+      transferId: t.id,
+      transactionId: t.transaction_id,
+      guideId: t.guide_id,
+      paidAt: t.pay_time.getTime(),
+    });
+  for (const c of coupons.rows)
+    facts.get(c.order_id)!.coupons.push({
+      couponId: c.id,
+      code: c.code,
+      guideId: c.guide_id,
+      issuedAt: c.issued_at.getTime(),
+      expiresAt: c.expires_at.getTime(),
+    });
+  for (const i of interactions.rows)
+    facts
+      .get(i.order_id)!
+      .interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
   // The exclusive guide only breaks a tie between guides, so it is looked up only for customers
   // with orders that have two or more guides among their candidate interactions.
-  const mayTie = [...new Set([...facts.values()].flatMap((f) => (f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId) ? [f.customerId] : [])))];
+  const mayTie = [
+    ...new Set(
+      [...facts.values()].flatMap((f) =>
+        f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId)
+          ? [f.customerId]
+          : [],
+      ),
+    ),
+  ];
   if (mayTie.length) {
-    const exclusive = new Map((await db('customer_guides').where({ corp_id: corpId, is_exclusive: true }).whereNull('ended_at').whereRaw('customer_id = any(?::bigint[])', [mayTie]).select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')).map((r) => [r.customer_id, r.guide_id]));
+    const exclusive = new Map(
+      (
+        await db('customer_guides')
+          .where({ corp_id: corpId, is_exclusive: true })
+          .whereNull('ended_at')
+          .whereRaw('customer_id = any(?::bigint[])', [mayTie])
+          .select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')
+      ).map((r) => [r.customer_id, r.guide_id]),
+    );
     for (const f of facts.values()) if (f.customerId !== null) f.exclusiveGuideId = exclusive.get(f.customerId) ?? null;
   }
   return facts;
@@ -109,13 +224,28 @@ export async function loadOrderFacts(db: Db, corpId: number, orders: OrderRow[],
 const PAYER_OF_O = `select o2.id from orders o2 where o2.corp_id = o.corp_id and o2.payment_transaction_id = o.payment_transaction_id order by o2.paid_at, o2.source, o2.order_no limit 1`;
 
 const toCurrent = (c: LiveCredit): CurrentLine => ({
-  id: c.id, kind: c.kind, guideId: c.guide_id, rule: c.rule, amountFen: c.amount_fen, occurredAt: c.occurred_at.getTime(), ruleSetVersion: c.rule_set_version,
-  refundId: c.refund_id, transferId: c.transfer_id, adjustsCreditId: c.adjusts_credit_id, evidence: c.evidence, candidates: c.candidates,
+  id: c.id,
+  kind: c.kind,
+  guideId: c.guide_id,
+  rule: c.rule,
+  amountFen: c.amount_fen,
+  occurredAt: c.occurred_at.getTime(),
+  ruleSetVersion: c.rule_set_version,
+  refundId: c.refund_id,
+  transferId: c.transfer_id,
+  adjustsCreditId: c.adjusts_credit_id,
+  evidence: c.evidence,
+  candidates: c.candidates,
 });
 
 const clip = (s: string) => (s.length > 256 ? `${s.slice(0, 255)}…` : s);
 
-async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], reason: string): Promise<AttributeResult> {
+async function attributeBatch(
+  ctx: AppContext,
+  corpId: number,
+  ids: number[],
+  reason: string,
+): Promise<AttributeResult> {
   const sets = await loadRuleSets(ctx.db, corpId);
   const maxWindow = Math.max(...sets.map((s) => s.config.windowDays));
   const kinds = [...new Set(sets.flatMap((s) => s.config.countedKinds))];
@@ -123,11 +253,14 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
   const tz = corp?.timezone ?? 'Asia/Shanghai';
 
   // Orders naming the same bill as one in the batch are judged with it (which one the bill pays may change).
-  const siblings = (await ctx.db.raw<{ rows: { id: number }[] }>(
-    `select s.id from orders s
+  const siblings = (
+    await ctx.db.raw<{ rows: { id: number }[] }>(
+      `select s.id from orders s
       where s.corp_id = ? and s.id <> all(?::bigint[]) and s.payment_transaction_id is not null
         and s.payment_transaction_id = any(array(select payment_transaction_id from orders where id = any(?::bigint[]) and corp_id = ? and payment_transaction_id is not null))`,
-    [corpId, ids, ids, corpId])).rows.map((r) => r.id);
+      [corpId, ids, ids, corpId],
+    )
+  ).rows.map((r) => r.id);
   const batch = siblings.length ? [...new Set([...ids, ...siblings])] : ids;
 
   return ctx.db.transaction(async (trx) => {
@@ -135,14 +268,32 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     // statement only adds process start-up to a CPU-bound run.
     await trx.raw('set local max_parallel_workers_per_gather = 0');
     // Lock the batch's orders in id order: concurrent workers on overlapping batches serialize here.
-    const orders = await trx('orders').where({ corp_id: corpId }).whereRaw('id = any(?::bigint[])', [batch]).orderBy('id').forUpdate().select<OrderRow[]>(...ORDER_COLUMNS);
+    const orders = await trx('orders')
+      .where({ corp_id: corpId })
+      .whereRaw('id = any(?::bigint[])', [batch])
+      .orderBy('id')
+      .forUpdate()
+      .select<OrderRow[]>(...ORDER_COLUMNS);
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
     const orderIdList = orders.map((o) => o.id);
     // Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle).
     const txIds = [...new Set(orders.flatMap((o) => (o.payment_transaction_id ? [o.payment_transaction_id] : [])))];
     const bills = txIds.length
-      ? await trx('transfers').where({ corp_id: corpId }).whereIn('transaction_id', txIds).orderBy('id').forUpdate()
-          .select<{ id: number; transaction_id: string; bill_type: number; out_refund_no: string; pay_time: Date; total_refund_fee_fen: number }[]>('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen')
+      ? await trx('transfers')
+          .where({ corp_id: corpId })
+          .whereIn('transaction_id', txIds)
+          .orderBy('id')
+          .forUpdate()
+          .select<
+            {
+              id: number;
+              transaction_id: string;
+              bill_type: number;
+              out_refund_no: string;
+              pay_time: Date;
+              total_refund_fee_fen: number;
+            }[]
+          >('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen')
       : [];
     if (bills.some((b) => b.bill_type === 1)) {
       // A paid-by bill's refund records are the refunds (source transfer) of the order it pays.
@@ -152,21 +303,36 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
            from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id
           where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0 and o.id = (${PAYER_OF_O})
          on conflict (corp_id, source, refund_no) do update set order_id = excluded.order_id, order_no = excluded.order_no
-          where refunds.order_id is distinct from excluded.order_id`, [orderIdList]);
+          where refunds.order_id is distinct from excluded.order_id`,
+        [orderIdList],
+      );
     }
     const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
     // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
     // credits grows fast under a bulk run, and a plan made from stale statistics scans it whole.
-    const live = (await trx.raw<{ rows: LiveCredit[] }>(
-      `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
+    const live = (
+      await trx.raw<{ rows: LiveCredit[] }>(
+        `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
          select ${LIVE_COLUMNS} from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
-      [orderIdList, corpId],
-    )).rows;
+        [orderIdList, corpId],
+      )
+    ).rows;
     // Stand-alone credits of the paid-by bills become the order's lines to replace (or adjust).
     const billLive = bills.length
-      ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, bills.map((b) => b.id)])).rows
+      ? (
+          await trx.raw<{ rows: LiveCredit[] }>(
+            `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
+            [corpId, bills.map((b) => b.id)],
+          )
+        ).rows
       : [];
-    const refunds = await trx('refunds').where({ corp_id: corpId }).whereRaw('order_id = any(?::bigint[])', [orderIdList]).orderBy(['refunded_at', 'id']).select<{ id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]>('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
+    const refunds = await trx('refunds')
+      .where({ corp_id: corpId })
+      .whereRaw('order_id = any(?::bigint[])', [orderIdList])
+      .orderBy(['refunded_at', 'id'])
+      .select<
+        { id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]
+      >('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
     const now = new Date();
     const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
 
@@ -186,9 +352,15 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     const billLiveOf = group(billLive, (l) => billTx.get(l.transfer_id!)!);
     // The order each bill pays (its stand-alone lines become that order's to replace).
     const payerOf = txIds.length
-      ? new Map((await trx.raw<{ rows: { tx: string; id: number }[] }>(
-          `select distinct on (payment_transaction_id) payment_transaction_id as tx, id from orders where corp_id = ? and payment_transaction_id = any(?)
-            order by payment_transaction_id, paid_at, source, order_no`, [corpId, txIds])).rows.map((r) => [r.tx, r.id]))
+      ? new Map(
+          (
+            await trx.raw<{ rows: { tx: string; id: number }[] }>(
+              `select distinct on (payment_transaction_id) payment_transaction_id as tx, id from orders where corp_id = ? and payment_transaction_id = any(?)
+            order by payment_transaction_id, paid_at, source, order_no`,
+              [corpId, txIds],
+            )
+          ).rows.map((r) => [r.tx, r.id]),
+        )
       : new Map<string, number>();
 
     const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
@@ -199,8 +371,24 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
       const a = attributeOrder(factsOf.get(o.id)!, rs.config);
-      const want = wantedLines(a, { netFen: o.net_fen, paidAt: o.paid_at.getTime() }, (refundsOf.get(o.id) ?? []).map((r) => ({ id: r.id, source: r.source, key: `${r.source}:${r.refund_no}`, at: r.refunded_at.getTime(), amountFen: r.amount_fen })), rs.version);
-      const current = [...(liveOf.get(o.id) ?? []), ...(o.payment_transaction_id && payerOf.get(o.payment_transaction_id) === o.id ? (billLiveOf.get(o.payment_transaction_id) ?? []) : [])];
+      const want = wantedLines(
+        a,
+        { netFen: o.net_fen, paidAt: o.paid_at.getTime() },
+        (refundsOf.get(o.id) ?? []).map((r) => ({
+          id: r.id,
+          source: r.source,
+          key: `${r.source}:${r.refund_no}`,
+          at: r.refunded_at.getTime(),
+          amountFen: r.amount_fen,
+        })),
+        rs.version,
+      );
+      const current = [
+        ...(liveOf.get(o.id) ?? []),
+        ...(o.payment_transaction_id && payerOf.get(o.payment_transaction_id) === o.id
+          ? (billLiveOf.get(o.payment_transaction_id) ?? [])
+          : []),
+      ];
       const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
       if (plan.unchanged) {
         result.unchanged++;
@@ -214,12 +402,26 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
       if (plan.adjusted) {
         result.lockedInClosedPeriod++;
         const locked = plan.insert.find((l) => l.kind === 'adjustment')?.adjustsCreditId;
-        const moves = plan.insert.filter((l) => l.kind === 'adjustment').map((l) => `${l.guideId}: ${l.amountFen}`).join(', ');
-        if (locked) adjustedEvents.push({ corp_id: corpId, credit_id: locked, event: 'adjusted', reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${reason}`), detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }) });
+        const moves = plan.insert
+          .filter((l) => l.kind === 'adjustment')
+          .map((l) => `${l.guideId}: ${l.amountFen}`)
+          .join(', ');
+        if (locked)
+          adjustedEvents.push({
+            corp_id: corpId,
+            credit_id: locked,
+            event: 'adjusted',
+            reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${reason}`),
+            detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }),
+          });
       }
       for (const l of plan.insert) {
         // A sale or refund line tells its own creation (trail.ts); an adjustment stores why it was posted.
-        const why = toldFromLine({ order_id: o.id, kind: l.kind }) ? null : clip(`${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`);
+        const why = toldFromLine({ order_id: o.id, kind: l.kind })
+          ? null
+          : clip(
+              `${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`,
+            );
         fresh.push(lineRow(corpId, o, l, now, why, l.kind === 'sale' ? (oldSale?.id ?? null) : null));
       }
     }
@@ -230,11 +432,34 @@ async function attributeBatch(ctx: AppContext, corpId: number, ids: number[], re
 }
 
 /** An order's line to insert; `why` is the reason of its stored creation event, null where the line tells it. */
-function lineRow(corpId: number, o: OrderRow, l: WantedLine, now: Date, why: string | null, replaces: number | null): NewCredit {
+function lineRow(
+  corpId: number,
+  o: OrderRow,
+  l: WantedLine,
+  now: Date,
+  why: string | null,
+  replaces: number | null,
+): NewCredit {
   return {
-    corp_id: corpId, order_id: o.id, transfer_id: null, refund_id: l.refundId, adjusts_credit_id: l.adjustsCreditId, kind: l.kind, role: 'seller', guide_id: l.guideId, store_id: o.store_id,
-    rule: l.rule, amount_fen: l.amountFen, occurred_at: new Date(l.occurredAt), rule_set_version: l.ruleSetVersion, evidence: l.evidence, candidates: l.candidates, valid_from: now,
-    event: why === null ? null : 'adjusted', reason: why, replaces,
+    corp_id: corpId,
+    order_id: o.id,
+    transfer_id: null,
+    refund_id: l.refundId,
+    adjusts_credit_id: l.adjustsCreditId,
+    kind: l.kind,
+    role: 'seller',
+    guide_id: l.guideId,
+    store_id: o.store_id,
+    rule: l.rule,
+    amount_fen: l.amountFen,
+    occurred_at: new Date(l.occurredAt),
+    rule_set_version: l.ruleSetVersion,
+    evidence: l.evidence,
+    candidates: l.candidates,
+    valid_from: now,
+    event: why === null ? null : 'adjusted',
+    reason: why,
+    replaces,
   };
 }
 
@@ -275,7 +500,15 @@ interface NewCredit {
  * rule) cell and each new line enters one. Exact because the lines of an order or bill change only
  * under its row lock; cells are upserted in key order, so concurrent batches never deadlock on them.
  */
-async function writeLines(trx: Db, corpId: number, tz: string, supersede: LiveCredit[], fresh: NewCredit[], reason: string, now: Date): Promise<void> {
+async function writeLines(
+  trx: Db,
+  corpId: number,
+  tz: string,
+  supersede: LiveCredit[],
+  fresh: NewCredit[],
+  reason: string,
+  now: Date,
+): Promise<void> {
   if (supersede.length === 0 && fresh.length === 0) return;
   const gone = supersede.map((c) => c.id);
   if (gone.length) {
@@ -323,45 +556,126 @@ function chunks<T>(xs: T[], n: number): T[][] {
  * own: a payment credits its payee, a refund record reverses — by the rule-set version in force
  * at its pay time; one live line per bill, replaced when it changes, adjusted when its period is closed.
  */
-export async function attributeTransfers(ctx: AppContext, corpId: number, transferIds: number[], reason: string): Promise<number> {
+export async function attributeTransfers(
+  ctx: AppContext,
+  corpId: number,
+  transferIds: number[],
+  reason: string,
+): Promise<number> {
   if (transferIds.length === 0) return 0;
   const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
   const tz = corp?.timezone ?? 'Asia/Shanghai';
   const sets = await loadRuleSets(ctx.db, corpId);
   const { written, matchedOrders } = await ctx.db.transaction(async (trx) => {
-    const rows = await trx('transfers').where({ corp_id: corpId }).whereIn('id', transferIds).whereNotNull('guide_id').orderBy('id').forUpdate()
-      .select<{ id: number; transaction_id: string; bill_type: number; guide_id: number; pay_time: Date; total_fee_fen: number; total_refund_fee_fen: number }[]>('id', 'transaction_id', 'bill_type', 'guide_id', 'pay_time', 'total_fee_fen', 'total_refund_fee_fen');
+    const rows = await trx('transfers')
+      .where({ corp_id: corpId })
+      .whereIn('id', transferIds)
+      .whereNotNull('guide_id')
+      .orderBy('id')
+      .forUpdate()
+      .select<
+        {
+          id: number;
+          transaction_id: string;
+          bill_type: number;
+          guide_id: number;
+          pay_time: Date;
+          total_fee_fen: number;
+          total_refund_fee_fen: number;
+        }[]
+      >('id', 'transaction_id', 'bill_type', 'guide_id', 'pay_time', 'total_fee_fen', 'total_refund_fee_fen');
     const matched = rows.length
-      ? await trx('orders').where({ corp_id: corpId }).whereIn('payment_transaction_id', [...new Set(rows.map((r) => r.transaction_id))]).select<{ id: number; payment_transaction_id: string }[]>('id', 'payment_transaction_id')
+      ? await trx('orders')
+          .where({ corp_id: corpId })
+          .whereIn('payment_transaction_id', [...new Set(rows.map((r) => r.transaction_id))])
+          .select<{ id: number; payment_transaction_id: string }[]>('id', 'payment_transaction_id')
       : [];
     const matchedTx = new Set(matched.map((m) => m.payment_transaction_id));
     const own = rows.filter((r) => !matchedTx.has(r.transaction_id));
-    const store = new Map((await trx('guides').whereIn('id', own.map((r) => r.guide_id)).select<{ id: number; store_id: number }[]>('id', 'store_id')).map((g) => [g.id, g.store_id]));
-    const live = own.length ? (await trx.raw<{ rows: LiveCredit[] }>(`select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`, [corpId, own.map((r) => r.id)])).rows : [];
+    const store = new Map(
+      (
+        await trx('guides')
+          .whereIn(
+            'id',
+            own.map((r) => r.guide_id),
+          )
+          .select<{ id: number; store_id: number }[]>('id', 'store_id')
+      ).map((g) => [g.id, g.store_id]),
+    );
+    const live = own.length
+      ? (
+          await trx.raw<{ rows: LiveCredit[] }>(
+            `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
+            [corpId, own.map((r) => r.id)],
+          )
+        ).rows
+      : [];
     const now = new Date();
     const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
     const supersede: LiveCredit[] = [];
     const fresh: NewCredit[] = [];
     for (const t of own) {
       const kind = t.bill_type === 0 ? 'sale' : 'refund';
-      const amount = transferCreditFen({ billType: t.bill_type, totalFeeFen: t.total_fee_fen, refundFeeFen: t.total_refund_fee_fen });
+      const amount = transferCreditFen({
+        billType: t.bill_type,
+        totalFeeFen: t.total_fee_fen,
+        refundFeeFen: t.total_refund_fee_fen,
+      });
       const version = ruleSetAt(sets, t.pay_time.getTime()).version;
       const evidence = { rule: 'transfer', transactionId: t.transaction_id, billType: t.bill_type };
       const mine = live.filter((l) => l.transfer_id === t.id);
       const line = mine.find((l) => l.kind !== 'adjustment');
-      if (line && line.guide_id === t.guide_id && line.amount_fen === amount && line.rule_set_version === version && canonical(line.evidence) === canonical(evidence)) continue;
-      const base = { corp_id: corpId, order_id: null, transfer_id: t.id, refund_id: null, adjusts_credit_id: null, role: 'seller', guide_id: t.guide_id, store_id: store.get(t.guide_id) ?? null, rule: 'transfer', rule_set_version: version, valid_from: now, candidates: [] } as const;
+      if (
+        line &&
+        line.guide_id === t.guide_id &&
+        line.amount_fen === amount &&
+        line.rule_set_version === version &&
+        canonical(line.evidence) === canonical(evidence)
+      )
+        continue;
+      const base = {
+        corp_id: corpId,
+        order_id: null,
+        transfer_id: t.id,
+        refund_id: null,
+        adjusts_credit_id: null,
+        role: 'seller',
+        guide_id: t.guide_id,
+        store_id: store.get(t.guide_id) ?? null,
+        rule: 'transfer',
+        rule_set_version: version,
+        valid_from: now,
+        candidates: [],
+      } as const;
       const what = `WeCom transfer ${t.transaction_id} ${t.bill_type === 0 ? 'received' : 'refunded'} by this guide (${reason})`;
       if (isClosed(t.pay_time.getTime())) {
         // Locked: a bill first seen after its period closed is credited by an adjustment line, once.
         if (mine.length) continue;
-        fresh.push({ ...base, kind: 'adjustment', amount_fen: amount, occurred_at: new Date(postAt), evidence: { ...evidence, why: 'credited after its period closed' }, event: 'adjusted', reason: clip(`${what}; its period is closed`), replaces: null });
+        fresh.push({
+          ...base,
+          kind: 'adjustment',
+          amount_fen: amount,
+          occurred_at: new Date(postAt),
+          evidence: { ...evidence, why: 'credited after its period closed' },
+          event: 'adjusted',
+          reason: clip(`${what}; its period is closed`),
+          replaces: null,
+        });
         continue;
       }
       for (const l of mine) {
         supersede.push(l);
       }
-      fresh.push({ ...base, kind, amount_fen: amount, occurred_at: t.pay_time, evidence, event: t.bill_type === 0 ? 'created' : 'reversed', reason: clip(what), replaces: line?.id ?? null });
+      fresh.push({
+        ...base,
+        kind,
+        amount_fen: amount,
+        occurred_at: t.pay_time,
+        evidence,
+        event: t.bill_type === 0 ? 'created' : 'reversed',
+        reason: clip(what),
+        replaces: line?.id ?? null,
+      });
     }
     await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
     return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };

@@ -86,17 +86,55 @@ export interface LinePlan {
  * order, then by natural key; a till refund that records a transfer refund again is named in that
  * refund's evidence and reverses nothing itself).
  */
-export function wantedLines(a: Attribution, order: { netFen: number; paidAt: number }, refunds: RefundFact[], ruleSetVersion: number): WantedLine[] {
+export function wantedLines(
+  a: Attribution,
+  order: { netFen: number; paidAt: number },
+  refunds: RefundFact[],
+  ruleSetVersion: number,
+): WantedLine[] {
   if (a.guideId === null || a.rule === null) return [];
-  const lines: WantedLine[] = [{ kind: 'sale', guideId: a.guideId, rule: a.rule, amountFen: a.amountFen, occurredAt: order.paidAt, ruleSetVersion, refundId: null, adjustsCreditId: null, evidence: a.evidence!, candidates: a.candidates }];
+  const lines: WantedLine[] = [
+    {
+      kind: 'sale',
+      guideId: a.guideId,
+      rule: a.rule,
+      amountFen: a.amountFen,
+      occurredAt: order.paidAt,
+      ruleSetVersion,
+      refundId: null,
+      adjustsCreditId: null,
+      evidence: a.evidence!,
+      candidates: a.candidates,
+    },
+  ];
   const { counted, recordedAgainAs } = countedRefunds(refunds);
   let reversed = 0;
   for (const r of counted) {
-    const amt = refundCreditFen({ netFen: order.netFen, creditedFen: a.amountFen, alreadyReversedFen: reversed }, r.amountFen);
+    const amt = refundCreditFen(
+      { netFen: order.netFen, creditedFen: a.amountFen, alreadyReversedFen: reversed },
+      r.amountFen,
+    );
     reversed -= amt;
     const again = recordedAgainAs.get(r.id);
-    const evidence = { rule: a.rule, refundId: r.id, reversesOrderCredit: true, ...(again === undefined ? {} : { alsoRecordedAsRefundId: again }) };
-    if (amt !== 0) lines.push({ kind: 'refund', guideId: a.guideId, rule: a.rule, amountFen: amt, occurredAt: r.at, ruleSetVersion, refundId: r.id, adjustsCreditId: null, evidence, candidates: [] });
+    const evidence = {
+      rule: a.rule,
+      refundId: r.id,
+      reversesOrderCredit: true,
+      ...(again === undefined ? {} : { alsoRecordedAsRefundId: again }),
+    };
+    if (amt !== 0)
+      lines.push({
+        kind: 'refund',
+        guideId: a.guideId,
+        rule: a.rule,
+        amountFen: amt,
+        occurredAt: r.at,
+        ruleSetVersion,
+        refundId: r.id,
+        adjustsCreditId: null,
+        evidence,
+        candidates: [],
+      });
   }
   return lines;
 }
@@ -104,13 +142,35 @@ export function wantedLines(a: Attribution, order: { netFen: number; paidAt: num
 /** JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
 /** Identity of a line for "nothing changed": adjustments are compared without their posting time. */
-function lineKey(l: Omit<WantedLine, 'evidence' | 'candidates'> & { evidence: unknown; candidates: unknown; transferId?: number | null }): string {
-  return [l.kind, l.guideId, l.rule, l.amountFen, l.kind === 'adjustment' ? '' : l.occurredAt, l.ruleSetVersion, l.refundId ?? '', l.transferId ?? '', l.adjustsCreditId ?? '', canonical(l.evidence), canonical(l.candidates)].join('|');
+function lineKey(
+  l: Omit<WantedLine, 'evidence' | 'candidates'> & {
+    evidence: unknown;
+    candidates: unknown;
+    transferId?: number | null;
+  },
+): string {
+  return [
+    l.kind,
+    l.guideId,
+    l.rule,
+    l.amountFen,
+    l.kind === 'adjustment' ? '' : l.occurredAt,
+    l.ruleSetVersion,
+    l.refundId ?? '',
+    l.transferId ?? '',
+    l.adjustsCreditId ?? '',
+    canonical(l.evidence),
+    canonical(l.candidates),
+  ].join('|');
 }
 
 /**
@@ -118,7 +178,12 @@ function lineKey(l: Omit<WantedLine, 'evidence' | 'candidates'> & { evidence: un
  * transfer bill the order was paid by); `isClosed` says whether a moment falls in a closed period;
  * `postAt` is when adjustment lines are dated (a moment in the open period).
  */
-export function planLines(want: WantedLine[], current: CurrentLine[], isClosed: (ms: number) => boolean, postAt: number): LinePlan {
+export function planLines(
+  want: WantedLine[],
+  current: CurrentLine[],
+  isClosed: (ms: number) => boolean,
+  postAt: number,
+): LinePlan {
   const lockedCur = current.filter((l) => isClosed(l.occurredAt));
   const openCur = current.filter((l) => !isClosed(l.occurredAt));
   const wantOpen = want.filter((l) => !isClosed(l.occurredAt));
@@ -143,7 +208,11 @@ export function planLines(want: WantedLine[], current: CurrentLine[], isClosed: 
         ruleSetVersion: sale?.ruleSetVersion ?? original?.ruleSetVersion ?? 1,
         refundId: null,
         adjustsCreditId: original?.id ?? null,
-        evidence: { adjusts: original?.id ?? null, why: amountFen > 0 ? 'credited after its period closed' : 'reversed after its period closed', attribution: mine ? mine.evidence : null },
+        evidence: {
+          adjusts: original?.id ?? null,
+          why: amountFen > 0 ? 'credited after its period closed' : 'reversed after its period closed',
+          attribution: mine ? mine.evidence : null,
+        },
         candidates: mine ? mine.candidates : [],
       };
     });

@@ -20,7 +20,15 @@ export interface RuleConfig {
 export const DEFAULT_RULES: RuleConfig = {
   precedence: ['transfer', 'coupon', 'interaction'],
   windowDays: 7,
-  countedKinds: ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'archive_message'],
+  countedKinds: [
+    'script_send',
+    'product_share',
+    'coupon_issue',
+    'message',
+    'customer_added',
+    'call',
+    'archive_message',
+  ],
 };
 
 export interface CouponFact {
@@ -72,7 +80,11 @@ export const evidenceSchema = z.discriminatedUnion('rule', [
   z.object({ rule: z.literal('transfer'), transferId: z.number(), transactionId: z.string(), paidAt: z.string() }),
   z.object({ rule: z.literal('coupon'), couponId: z.number(), code: z.string(), issuedAt: z.string() }),
   z.object({
-    rule: z.literal('interaction'), interactionIds: z.array(z.number()), lastAt: z.string(), kind: z.string(), windowDays: z.number(),
+    rule: z.literal('interaction'),
+    interactionIds: z.array(z.number()),
+    lastAt: z.string(),
+    kind: z.string(),
+    windowDays: z.number(),
     tieBreak: z.enum(['none', 'exclusive_guide', 'smallest_guide_id']),
   }),
 ]);
@@ -93,27 +105,59 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function transferWinner(o: OrderFacts): { winner: TransferFact | null; losers: Candidate[] } {
   // One bill per order in practice; should several name it, the latest payment wins, ties by
   // transaction id (a natural key, so the outcome does not depend on arrival order).
-  const sorted = [...o.transfers].sort((a, b) => b.paidAt - a.paidAt || a.transactionId.localeCompare(b.transactionId) || a.transferId - b.transferId);
+  const sorted = [...o.transfers].sort(
+    (a, b) => b.paidAt - a.paidAt || a.transactionId.localeCompare(b.transactionId) || a.transferId - b.transferId,
+  );
   const [winner, ...rest] = sorted;
-  return { winner: winner ?? null, losers: rest.map((t) => ({ guideId: t.guideId, rule: 'transfer' as const, lostBecause: `transfer ${t.transactionId} was paid before ${winner!.transactionId}` })) };
+  return {
+    winner: winner ?? null,
+    losers: rest.map((t) => ({
+      guideId: t.guideId,
+      rule: 'transfer' as const,
+      lostBecause: `transfer ${t.transactionId} was paid before ${winner!.transactionId}`,
+    })),
+  };
 }
 
 function couponWinner(o: OrderFacts): { winner: CouponFact | null; losers: Candidate[] } {
   const losers: Candidate[] = [];
   const valid: CouponFact[] = [];
   for (const c of [...o.coupons].sort((a, b) => a.couponId - b.couponId)) {
-    if (c.issuedAt >= o.paidAt) losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause: `coupon ${c.code} was issued after the purchase` });
-    else if (c.expiresAt <= o.paidAt) losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause: `coupon ${c.code} had expired at the purchase` });
+    if (c.issuedAt >= o.paidAt)
+      losers.push({
+        guideId: c.guideId,
+        rule: 'coupon',
+        lostBecause: `coupon ${c.code} was issued after the purchase`,
+      });
+    else if (c.expiresAt <= o.paidAt)
+      losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause: `coupon ${c.code} had expired at the purchase` });
     else valid.push(c);
   }
   // Most recently issued wins; ties by coupon id.
   valid.sort((a, b) => b.issuedAt - a.issuedAt || a.couponId - b.couponId);
   const [winner, ...rest] = valid;
-  for (const c of rest) losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause: `coupon ${c.code} was issued before ${winner!.code}` });
+  for (const c of rest)
+    losers.push({
+      guideId: c.guideId,
+      rule: 'coupon',
+      lostBecause: `coupon ${c.code} was issued before ${winner!.code}`,
+    });
   return { winner: winner ?? null, losers };
 }
 
-function windowWinner(o: OrderFacts, cfg: RuleConfig): { winner: { guideId: number; ids: number[]; lastAt: number; kind: string; tieBreak: 'none' | 'exclusive_guide' | 'smallest_guide_id' } | null; losers: Candidate[] } {
+function windowWinner(
+  o: OrderFacts,
+  cfg: RuleConfig,
+): {
+  winner: {
+    guideId: number;
+    ids: number[];
+    lastAt: number;
+    kind: string;
+    tieBreak: 'none' | 'exclusive_guide' | 'smallest_guide_id';
+  } | null;
+  losers: Candidate[];
+} {
   const start = o.paidAt - cfg.windowDays * DAY_MS;
   const counted = new Set(cfg.countedKinds);
   // Window [paidAt − window, paidAt): start inclusive, end exclusive.
@@ -141,7 +185,12 @@ function windowWinner(o: OrderFacts, cfg: RuleConfig): { winner: { guideId: numb
     .map((l) => ({
       guideId: l.guideId,
       rule: 'interaction' as const,
-      lostBecause: l.lastAt < top ? `last interaction ${iso(l.lastAt)} is older than ${iso(top)}` : tieBreak === 'exclusive_guide' ? 'tied on the last interaction; the exclusive guide wins' : 'tied on the last interaction; the smaller guide id wins',
+      lostBecause:
+        l.lastAt < top
+          ? `last interaction ${iso(l.lastAt)} is older than ${iso(top)}`
+          : tieBreak === 'exclusive_guide'
+            ? 'tied on the last interaction; the exclusive guide wins'
+            : 'tied on the last interaction; the smaller guide id wins',
     }));
   return { winner: { guideId: pick.guideId, ids: pick.ids, lastAt: pick.lastAt, kind: pick.kind, tieBreak }, losers };
 }
@@ -152,9 +201,35 @@ export function attributeOrder(o: OrderFacts, cfg: RuleConfig = DEFAULT_RULES): 
   const coupon = couponWinner(o);
   const window = windowWinner(o, cfg);
   const winners: Record<OrderRule, { guideId: number; evidence: Evidence } | null> = {
-    transfer: transfer.winner && { guideId: transfer.winner.guideId, evidence: { rule: 'transfer', transferId: transfer.winner.transferId, transactionId: transfer.winner.transactionId, paidAt: iso(transfer.winner.paidAt) } },
-    coupon: coupon.winner && { guideId: coupon.winner.guideId, evidence: { rule: 'coupon', couponId: coupon.winner.couponId, code: coupon.winner.code, issuedAt: iso(coupon.winner.issuedAt) } },
-    interaction: window.winner && { guideId: window.winner.guideId, evidence: { rule: 'interaction', interactionIds: window.winner.ids, lastAt: iso(window.winner.lastAt), kind: window.winner.kind, windowDays: cfg.windowDays, tieBreak: window.winner.tieBreak } },
+    transfer: transfer.winner && {
+      guideId: transfer.winner.guideId,
+      evidence: {
+        rule: 'transfer',
+        transferId: transfer.winner.transferId,
+        transactionId: transfer.winner.transactionId,
+        paidAt: iso(transfer.winner.paidAt),
+      },
+    },
+    coupon: coupon.winner && {
+      guideId: coupon.winner.guideId,
+      evidence: {
+        rule: 'coupon',
+        couponId: coupon.winner.couponId,
+        code: coupon.winner.code,
+        issuedAt: iso(coupon.winner.issuedAt),
+      },
+    },
+    interaction: window.winner && {
+      guideId: window.winner.guideId,
+      evidence: {
+        rule: 'interaction',
+        interactionIds: window.winner.ids,
+        lastAt: iso(window.winner.lastAt),
+        kind: window.winner.kind,
+        windowDays: cfg.windowDays,
+        tieBreak: window.winner.tieBreak,
+      },
+    },
   };
   const rule = cfg.precedence.find((r) => winners[r] !== null) ?? null;
   const chosen = rule ? { rule, ...winners[rule]! } : null;
@@ -163,11 +238,19 @@ export function attributeOrder(o: OrderFacts, cfg: RuleConfig = DEFAULT_RULES): 
   for (const r of CREDIT_RULES) {
     const w = winners[r];
     if (!w || r === chosen?.rule) continue;
-    candidates.push({ guideId: w.guideId, rule: r, lostBecause: !cfg.precedence.includes(r) ? `the ${r} rule is not in this rule set` : `the ${chosen!.rule} rule comes first` });
+    candidates.push({
+      guideId: w.guideId,
+      rule: r,
+      lostBecause: !cfg.precedence.includes(r)
+        ? `the ${r} rule is not in this rule set`
+        : `the ${chosen!.rule} rule comes first`,
+    });
   }
   const sorted = candidates
     .filter((c) => !chosen || c.guideId !== chosen.guideId || c.rule !== chosen.rule)
-    .sort((a, b) => a.guideId - b.guideId || a.rule.localeCompare(b.rule) || a.lostBecause.localeCompare(b.lostBecause));
+    .sort(
+      (a, b) => a.guideId - b.guideId || a.rule.localeCompare(b.rule) || a.lostBecause.localeCompare(b.lostBecause),
+    );
   return {
     orderId: o.orderId,
     guideId: chosen?.guideId ?? null,
@@ -182,7 +265,10 @@ export function attributeOrder(o: OrderFacts, cfg: RuleConfig = DEFAULT_RULES): 
  * A refund's negative credit for the guide the sale was credited to: pro rata to the refunded
  * share of the order, never taking the total below zero.
  */
-export function refundCreditFen(o: { netFen: number; creditedFen: number; alreadyReversedFen: number }, refundFen: number): number {
+export function refundCreditFen(
+  o: { netFen: number; creditedFen: number; alreadyReversedFen: number },
+  refundFen: number,
+): number {
   if (o.creditedFen <= 0 || o.netFen <= 0 || refundFen <= 0) return 0;
   const share = Math.round((o.creditedFen * Math.min(refundFen, o.netFen)) / o.netFen);
   return -Math.min(share, o.creditedFen - o.alreadyReversedFen);

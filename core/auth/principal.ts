@@ -18,9 +18,16 @@ export interface Principal {
 export async function loadPrincipal(db: Db, corpId: number, userid: string): Promise<Principal | null> {
   const user = await db('users')
     .where({ corp_id: corpId, userid, active: true })
-    .first<{ id: number; name: string; role: Role; guide_id: number | null } | undefined>('id', 'name', 'role', 'guide_id');
+    .first<{ id: number; name: string; role: Role; guide_id: number | null } | undefined>(
+      'id',
+      'name',
+      'role',
+      'guide_id',
+    );
   if (!user) return null;
-  const scopes = await db('user_scopes').where({ user_id: user.id }).select<{ region_id: number | null; store_id: number | null }[]>('region_id', 'store_id');
+  const scopes = await db('user_scopes')
+    .where({ user_id: user.id })
+    .select<{ region_id: number | null; store_id: number | null }[]>('region_id', 'store_id');
   const storeIds = scopes.flatMap((s) => (s.store_id === null ? [] : [s.store_id]));
   if (user.role === 'guide' && user.guide_id !== null) {
     const g = await db('guides').where({ id: user.guide_id }).first<{ store_id: number } | undefined>('store_id');

@@ -15,19 +15,28 @@ export const sessionClaimsSchema = z.object({
 });
 export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
 
-export function signSession(secret: string, claims: Omit<SessionClaims, 'exp'>, ttlSeconds: number, now = Date.now()): string {
-  const payload = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(now / 1000) + ttlSeconds })).toString('base64url');
+export function signSession(
+  secret: string,
+  claims: Omit<SessionClaims, 'exp'>,
+  ttlSeconds: number,
+  now = Date.now(),
+): string {
+  const payload = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(now / 1000) + ttlSeconds })).toString(
+    'base64url',
+  );
   return `${payload}.${mac(secret, payload)}`;
 }
 
-export type VerifyResult = { ok: true; claims: SessionClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+export type VerifyResult =
+  { ok: true; claims: SessionClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 export function verifySession(secret: string, token: string, now = Date.now()): VerifyResult {
   const [payload, sig] = token.split('.');
   if (!payload || !sig) return { ok: false, reason: 'malformed' };
   const expected = Buffer.from(mac(secret, payload));
   const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad_signature' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, reason: 'bad_signature' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

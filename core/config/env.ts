@@ -34,7 +34,11 @@ const envSchema = z.object({
   SESSION_SECRET: z.string().min(32).default('guidepost-development-session-secret-change-me'),
   /** 32-byte key (hex or base64) that encrypts corp secrets at rest. */
   SECRETS_KEY: z.string().min(32).default('0000000000000000000000000000000000000000000000000000000000000000'),
-  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(8 * 3600),
   /** How often the workers poll WeCom transfer bills (get_bill_list), in seconds; at most once a minute takes effect per corp. */
   WECOM_BILL_POLL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -62,7 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const cfg = parsed.data;
   if (cfg.NODE_ENV === 'production') {
-    if (cfg.WECOM_JS_BRIDGE_URL) throw new ConfigError('invalid configuration: WECOM_JS_BRIDGE_URL: the simulated client bridge is for the sandbox; unset it in production');
+    if (cfg.WECOM_JS_BRIDGE_URL)
+      throw new ConfigError(
+        'invalid configuration: WECOM_JS_BRIDGE_URL: the simulated client bridge is for the sandbox; unset it in production',
+      );
     for (const name of DEV_DEFAULTS) {
       if (cleaned[name] === undefined) throw new ConfigError(`invalid configuration: ${name}: required in production`);
     }

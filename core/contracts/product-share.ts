@@ -15,13 +15,19 @@ export interface ProductRef {
 
 /** Fills {styleNo} and {productId}, each URL-encoded. */
 export function fillProductTemplate(template: string, p: ProductRef): string {
-  return template.replace(/\{(styleNo|productId)\}/g, (_, k: string) => encodeURIComponent(k === 'styleNo' ? p.styleNo : String(p.productId)));
+  return template.replace(/\{(styleNo|productId)\}/g, (_, k: string) =>
+    encodeURIComponent(k === 'styleNo' ? p.styleNo : String(p.productId)),
+  );
 }
 
 /** At least one placeholder (else every product opens the same page), and only known ones. */
 function placeholdersOk(t: string): boolean {
   const names = [...t.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-  return names.length > 0 && names.every((n) => (PRODUCT_PLACEHOLDERS as readonly string[]).includes(n)) && !/[{}]/.test(t.replace(PLACEHOLDER, ''));
+  return (
+    names.length > 0 &&
+    names.every((n) => (PRODUCT_PLACEHOLDERS as readonly string[]).includes(n)) &&
+    !/[{}]/.test(t.replace(PLACEHOLDER, ''))
+  );
 }
 
 const sample = (t: string, v: string) => fillProductTemplate(t, { styleNo: v, productId: 1 });
@@ -45,19 +51,24 @@ const MP_PAGE = /^[\w-]+(\/[\w-]+)*(\.html)?(\?[^\s#]*)?$/;
  * the sidebar reads it back as sidebar.ts `productShare`.
  */
 export const productShareSettings = z.object({
-  miniprogram: z.nullable(z.object({
-    appid: z.string().check(z.regex(/^wx[0-9a-f]{16}$/, 'a mini-program appid: wx and 16 hex digits')),
-    page: z.string().check(
-      z.maxLength(500),
-      z.refine((p) => MP_PAGE.test(sample(p, 'A1')), 'a page path such as pages/goods/detail?styleNo={styleNo}'),
-      z.refine(placeholdersOk, 'must contain {styleNo} or {productId}, and no other placeholder'),
-    ),
-  })),
-  linkTemplate: z.nullable(z.string().check(
-    z.maxLength(500),
-    z.refine(httpsTemplate, 'an https address such as https://shop.example.com/goods/{styleNo}'),
-    z.refine(placeholdersOk, 'must contain {styleNo} or {productId}, and no other placeholder'),
-  )),
+  miniprogram: z.nullable(
+    z.object({
+      appid: z.string().check(z.regex(/^wx[0-9a-f]{16}$/, 'a mini-program appid: wx and 16 hex digits')),
+      page: z.string().check(
+        z.maxLength(500),
+        z.refine((p) => MP_PAGE.test(sample(p, 'A1')), 'a page path such as pages/goods/detail?styleNo={styleNo}'),
+        z.refine(placeholdersOk, 'must contain {styleNo} or {productId}, and no other placeholder'),
+      ),
+    }),
+  ),
+  linkTemplate: z.nullable(
+    z
+      .string()
+      .check(
+        z.maxLength(500),
+        z.refine(httpsTemplate, 'an https address such as https://shop.example.com/goods/{styleNo}'),
+        z.refine(placeholdersOk, 'must contain {styleNo} or {productId}, and no other placeholder'),
+      ),
+  ),
 });
 export type ProductShareSettings = z.infer<typeof productShareSettings>;
-

@@ -96,7 +96,15 @@ export const profileResponse = z.object({
   spend: z.object({ last180DaysFen: fen, orders: int(), lastPurchaseAt: nullable(iso) }),
   tags: z.array(customerTag),
   sizes: z.array(customerSize),
-  lastPurchases: z.array(z.object({ orderNo: z.string(), paidAt: iso, netFen: fen, store: nullable(z.string()), items: z.array(z.string()) })),
+  lastPurchases: z.array(
+    z.object({
+      orderNo: z.string(),
+      paidAt: iso,
+      netFen: fen,
+      store: nullable(z.string()),
+      items: z.array(z.string()),
+    }),
+  ),
   openCoupons: z.array(couponView),
   timeline: z.array(timelineItem),
 });
@@ -114,9 +122,26 @@ export type ProductShare = z.infer<typeof productShare>;
 
 export const bootstrapResponse = z.object({
   me: z.object({ userid: z.string(), name: z.string(), guideId: int(), storeId: int(), storeName: z.string() }),
-  tagGroups: z.array(z.object({ id: int(), name: z.string(), family: tagFamily, tags: z.array(z.object({ id: int(), name: z.string() })) })),
+  tagGroups: z.array(
+    z.object({
+      id: int(),
+      name: z.string(),
+      family: tagFamily,
+      tags: z.array(z.object({ id: int(), name: z.string() })),
+    }),
+  ),
   sizeRuns: z.array(z.object({ category: z.string(), sizes: z.array(z.string()), brokenMaxLeft: int() })),
-  couponTemplates: z.array(z.object({ id: int(), name: z.string(), kind: z.enum(['cash', 'discount']), valueFen: nullable(fen), discountBp: nullable(int()), minSpendFen: fen, validDays: int() })),
+  couponTemplates: z.array(
+    z.object({
+      id: int(),
+      name: z.string(),
+      kind: z.enum(['cash', 'discount']),
+      valueFen: nullable(fen),
+      discountBp: nullable(int()),
+      minSpendFen: fen,
+      validDays: int(),
+    }),
+  ),
   /** How a product goes into the chat: the tenant's mini-program card, else a news card, else the text alone. */
   productShare,
 });
@@ -126,15 +151,38 @@ export const scriptPart = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }),
   z.object({ type: z.literal('image'), mediaAssetId: int(), title: z.string() }),
   z.object({ type: z.literal('news'), title: z.string(), desc: z.string(), link: z.string(), imgUrl: z.string() }),
-  z.object({ type: z.literal('miniprogram'), appid: z.string(), title: z.string(), page: z.string(), imgUrl: z.string() }),
+  z.object({
+    type: z.literal('miniprogram'),
+    appid: z.string(),
+    title: z.string(),
+    page: z.string(),
+    imgUrl: z.string(),
+  }),
 ]);
 export type ScriptPart = z.infer<typeof scriptPart>;
 
-export const scriptVars = z.object({ 称呼: z.string(), 导购: z.string(), 门店: z.string(), 尺码: nullable(z.string()), 商品: nullable(z.string()), 优惠券: nullable(z.string()) });
+export const scriptVars = z.object({
+  称呼: z.string(),
+  导购: z.string(),
+  门店: z.string(),
+  尺码: nullable(z.string()),
+  商品: nullable(z.string()),
+  优惠券: nullable(z.string()),
+});
 export type ScriptVars = z.infer<typeof scriptVars>;
 
 export const recommendReason = z.object({
-  code: z.enum(['tag', 'stage', 'birthday', 'new_customer', 'lapsed', 'recent_purchase', 'broken_size', 'new_arrival', 'favorite']),
+  code: z.enum([
+    'tag',
+    'stage',
+    'birthday',
+    'new_customer',
+    'lapsed',
+    'recent_purchase',
+    'broken_size',
+    'new_arrival',
+    'favorite',
+  ]),
   value: optional(z.string()),
 });
 export type RecommendReason = z.infer<typeof recommendReason>;
@@ -142,16 +190,18 @@ export type RecommendReason = z.infer<typeof recommendReason>;
 /** The corp's script library with this guide's favourites and counts: loaded once per sidebar session. */
 export const scriptLibraryResponse = z.object({
   categories: z.array(z.object({ id: int(), name: z.string(), scenario: z.string() })),
-  scripts: z.array(z.object({
-    id: int(),
-    categoryId: int(),
-    title: z.string(),
-    scenario: z.string(),
-    parts: z.array(scriptPart),
-    favorite: z.boolean(),
-    sendCount: int(),
-    mySendCount: int(),
-  })),
+  scripts: z.array(
+    z.object({
+      id: int(),
+      categoryId: int(),
+      title: z.string(),
+      scenario: z.string(),
+      parts: z.array(scriptPart),
+      favorite: z.boolean(),
+      sendCount: int(),
+      mySendCount: int(),
+    }),
+  ),
 });
 export type ScriptLibrary = z.infer<typeof scriptLibraryResponse>;
 export type ScriptItem = ScriptLibrary['scripts'][number];
@@ -161,7 +211,9 @@ export const recommendationsResponse = z.object({
   vars: scriptVars,
   /** Sizes per category, for {{尺码}} when a product of another category is chosen. */
   sizes: z.record(z.string(), z.string()),
-  recommended: z.array(z.object({ scriptId: int(), score: z.number(), reasons: z.array(recommendReason).check(z.minLength(1)) })),
+  recommended: z.array(
+    z.object({ scriptId: int(), score: z.number(), reasons: z.array(recommendReason).check(z.minLength(1)) }),
+  ),
 });
 export type Recommendations = z.infer<typeof recommendationsResponse>;
 
@@ -186,44 +238,80 @@ export type MatchItem = z.infer<typeof matchItem>;
 export const matchesResponse = z.object({ sizes: z.record(z.string(), z.string()), items: z.array(matchItem) });
 
 export const brokenStyle = z.object({
-  productId: int(), styleNo: z.string(), name: z.string(), category: z.string(), imageUrl: nullable(z.string()), priceFen: fen, attributes: z.array(z.string()),
-  stock: stockBySize, sizesLeft: int(), fittingCustomers: int(),
+  productId: int(),
+  styleNo: z.string(),
+  name: z.string(),
+  category: z.string(),
+  imageUrl: nullable(z.string()),
+  priceFen: fen,
+  attributes: z.array(z.string()),
+  stock: stockBySize,
+  sizesLeft: int(),
+  fittingCustomers: int(),
 });
 export type BrokenStyle = z.infer<typeof brokenStyle>;
 export const brokenStylesResponse = z.object({ items: z.array(brokenStyle) });
 
-export const fitReason = z.object({ code: z.enum(['size', 'prefers_new', 'prefers_sale', 'colour', 'active', 'bought_category']), value: optional(z.string()) });
+export const fitReason = z.object({
+  code: z.enum(['size', 'prefers_new', 'prefers_sale', 'colour', 'active', 'bought_category']),
+  value: optional(z.string()),
+});
 export type FitReason = z.infer<typeof fitReason>;
 
 export const styleCustomersResponse = z.object({
   style: brokenStyle,
-  customers: z.array(z.object({
-    externalUserid: z.string(), name: z.string(), remark: nullable(z.string()), avatar: nullable(z.string()), size: z.string(), sizeSource: z.enum(['purchase', 'guide']),
-    lastActiveAt: nullable(iso), score: z.number(), reasons: z.array(fitReason),
-  })),
+  customers: z.array(
+    z.object({
+      externalUserid: z.string(),
+      name: z.string(),
+      remark: nullable(z.string()),
+      avatar: nullable(z.string()),
+      size: z.string(),
+      sizeSource: z.enum(['purchase', 'guide']),
+      lastActiveAt: nullable(iso),
+      score: z.number(),
+      reasons: z.array(fitReason),
+    }),
+  ),
 });
 export type StyleCustomers = z.infer<typeof styleCustomersResponse>;
 
 export const groupResponse = z.object({
   chatId: z.string(),
   name: z.string(),
-  customers: z.array(z.object({ externalUserid: z.string(), name: z.string(), avatar: nullable(z.string()), followedByMe: z.boolean() })),
+  customers: z.array(
+    z.object({ externalUserid: z.string(), name: z.string(), avatar: nullable(z.string()), followedByMe: z.boolean() }),
+  ),
   others: int(),
 });
 export type GroupView = z.infer<typeof groupResponse>;
 
 export const sendKind = z.enum(['script', 'product', 'coupon', 'text']);
-export const sendRequest = z.object({
-  clientSendId: z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/)),
-  externalUserid: optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  chatId: optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  kind: sendKind,
-  scriptId: optional(int().check(z.positive())),
-  productId: optional(int().check(z.positive())),
-  couponCode: optional(z.string().check(z.minLength(1), z.maxLength(40))),
-  /** What went into the chat, part by part, in order (msgtype and a readable summary). */
-  sent: z.array(z.object({ msgtype: z.enum(['text', 'image', 'news', 'miniprogram']), summary: z.string().check(z.maxLength(2000)) })).check(z.minLength(1), z.maxLength(10)),
-}).check(z.refine((b) => Boolean(b.externalUserid) !== Boolean(b.chatId), { message: 'give exactly one of externalUserid or chatId', path: ['externalUserid'] }));
+export const sendRequest = z
+  .object({
+    clientSendId: z.string().check(z.regex(/^[A-Za-z0-9_-]{8,64}$/)),
+    externalUserid: optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    chatId: optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    kind: sendKind,
+    scriptId: optional(int().check(z.positive())),
+    productId: optional(int().check(z.positive())),
+    couponCode: optional(z.string().check(z.minLength(1), z.maxLength(40))),
+    /** What went into the chat, part by part, in order (msgtype and a readable summary). */
+    sent: z
+      .array(
+        z.object({
+          msgtype: z.enum(['text', 'image', 'news', 'miniprogram']),
+          summary: z.string().check(z.maxLength(2000)),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(10)),
+  })
+  .check(
+    z.refine((b) => Boolean(b.externalUserid) !== Boolean(b.chatId), {
+      message: 'give exactly one of externalUserid or chatId',
+      path: ['externalUserid'],
+    }),
+  );
 export type SendRequest = z.infer<typeof sendRequest>;
 export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() });
 
@@ -232,17 +320,37 @@ export const issueCouponResponse = z.object({ coupon: couponView });
 export const creditsResponse = z.object({
   today: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
   month: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
-  latest: z.array(z.object({
-    ref: z.string(), at: iso, amountFen: fen, rule: z.enum(['transfer', 'coupon', 'interaction']), customer: nullable(z.string()),
-    evidence: z.object({ kind: optional(z.string()), lastAt: optional(z.string()), code: optional(z.string()), transactionId: optional(z.string()) }),
-  })),
+  latest: z.array(
+    z.object({
+      ref: z.string(),
+      at: iso,
+      amountFen: fen,
+      rule: z.enum(['transfer', 'coupon', 'interaction']),
+      customer: nullable(z.string()),
+      evidence: z.object({
+        kind: optional(z.string()),
+        lastAt: optional(z.string()),
+        code: optional(z.string()),
+        transactionId: optional(z.string()),
+      }),
+    }),
+  ),
 });
 export type Credits = z.infer<typeof creditsResponse>;
 
 export const favoriteResponse = z.object({ favorite: z.boolean() });
 export const mediaResponse = z.object({ mediaId: z.string() });
 
-const jssdkSignature = z.object({ timestamp: int(), nonceStr: z.string(), signature: z.string().check(z.regex(/^[0-9a-f]{40}$/)) });
+const jssdkSignature = z.object({
+  timestamp: int(),
+  nonceStr: z.string(),
+  signature: z.string().check(z.regex(/^[0-9a-f]{40}$/)),
+});
 /** POST /api/wecom/jssdk-signatures: what ww.register needs (the tickets stay on the server). */
-export const jssdkSignaturesResponse = z.object({ corpId: z.string(), agentId: z.number(), config: jssdkSignature, agentConfig: jssdkSignature });
+export const jssdkSignaturesResponse = z.object({
+  corpId: z.string(),
+  agentId: z.number(),
+  config: jssdkSignature,
+  agentConfig: jssdkSignature,
+});
 export type JssdkSignatures = z.infer<typeof jssdkSignaturesResponse>;

@@ -5,7 +5,9 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(keyMaterial: string) {
-    const key = /^[0-9a-f]{64}$/i.test(keyMaterial) ? Buffer.from(keyMaterial, 'hex') : Buffer.from(keyMaterial, 'base64');
+    const key = /^[0-9a-f]{64}$/i.test(keyMaterial)
+      ? Buffer.from(keyMaterial, 'hex')
+      : Buffer.from(keyMaterial, 'base64');
     if (key.length !== 32) throw new Error('SECRETS_KEY must be 32 bytes (64 hex characters or base64)');
     this.key = key;
   }
@@ -14,7 +16,9 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join(
+      '.',
+    );
   }
 
   open(sealed: string): string {

@@ -19,7 +19,10 @@ export function createDb(databaseUrl: string, opts: { pool?: { min: number; max:
       // Named prepared statements (core/db/prepared.ts) keep one generic plan per connection;
       // knex's own queries are unnamed and planned per execution as before.
       afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        conn.query('set plan_cache_mode = force_generic_plan').then(() => done(null, conn), (err: Error) => done(err, conn));
+        conn.query('set plan_cache_mode = force_generic_plan').then(
+          () => done(null, conn),
+          (err: Error) => done(err, conn),
+        );
       },
     },
     migrations: { tableName: 'knex_migrations' },

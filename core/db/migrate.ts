@@ -5,7 +5,11 @@ import type { Knex } from 'knex';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
-type Migration = { up: (k: Knex) => Promise<void>; down: (k: Knex) => Promise<void>; config?: { transaction?: boolean } };
+type Migration = {
+  up: (k: Knex) => Promise<void>;
+  down: (k: Knex) => Promise<void>;
+  config?: { transaction?: boolean };
+};
 
 /**
  * Loads `migrations/*.ts` through our own dynamic import, so the same source works under tsx,

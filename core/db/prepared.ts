@@ -24,12 +24,20 @@ export function prepare(name: string, sql: string): Prepared & { params: string[
   return { name, text, params };
 }
 
-export async function runPrepared<T>(db: Db, stmt: Prepared & { params: string[] }, values: Record<string, unknown>): Promise<T[]> {
+export async function runPrepared<T>(
+  db: Db,
+  stmt: Prepared & { params: string[] },
+  values: Record<string, unknown>,
+): Promise<T[]> {
   const missing = stmt.params.find((p) => !(p in values));
   if (missing) throw new Error(`${stmt.name}: no value for :${missing}`);
   const client = (await db.client.acquireConnection()) as pg.Client;
   try {
-    const r = await client.query<T & pg.QueryResultRow>({ name: stmt.name, text: stmt.text, values: stmt.params.map((p) => values[p]) });
+    const r = await client.query<T & pg.QueryResultRow>({
+      name: stmt.name,
+      text: stmt.text,
+      values: stmt.params.map((p) => values[p]),
+    });
     return r.rows;
   } finally {
     await db.client.releaseConnection(client);

@@ -8,7 +8,8 @@ export interface GuidePrincipal extends Principal {
 
 /** The sidebar is for guides (and managers who also sell): a principal without a guide id is refused. */
 export function asGuide(p: Principal): GuidePrincipal {
-  if (p.guideId === null) throw new AppError('FORBIDDEN', 'this account is not a store guide; the sidebar shows a guide’s own customers');
+  if (p.guideId === null)
+    throw new AppError('FORBIDDEN', 'this account is not a store guide; the sidebar shows a guide’s own customers');
   return p as GuidePrincipal;
 }
 
@@ -24,8 +25,16 @@ export async function followedCustomerId(db: Db, p: GuidePrincipal, externalUser
     })
     .where({ 'c.corp_id': p.corpId, 'c.external_userid': externalUserid })
     .first<{ id: number; relation: number | null } | undefined>('c.id', 'cg.id as relation');
-  if (!row) throw new AppError('NOT_FOUND', 'this customer is not known yet; their profile appears after the next contact sync', { field: 'externalUserid' });
-  if (row.relation === null) throw new AppError('NOT_FOLLOWED', 'you do not follow this customer, so their profile is not shown', { field: 'externalUserid' });
+  if (!row)
+    throw new AppError(
+      'NOT_FOUND',
+      'this customer is not known yet; their profile appears after the next contact sync',
+      { field: 'externalUserid' },
+    );
+  if (row.relation === null)
+    throw new AppError('NOT_FOLLOWED', 'you do not follow this customer, so their profile is not shown', {
+      field: 'externalUserid',
+    });
   return row.id;
 }
 

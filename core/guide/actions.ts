@@ -17,33 +17,74 @@ const KIND = { script: 'script_send', product: 'product_share', coupon: 'coupon_
 /** The customers of a group chat this guide follows (a group send is evidence for each of them). */
 async function groupCustomerIds(ctx: AppContext, p: GuidePrincipal, chatId: string): Promise<number[]> {
   const group = await groupMembers(ctx, p.corpId, chatId);
-  const rows = await ctx.db('customers as c').join('customer_guides as cg', 'cg.customer_id', 'c.id')
-    .where({ 'c.corp_id': p.corpId, 'cg.guide_id': p.guideId }).whereNull('cg.ended_at').whereIn('c.external_userid', group.externalUserids)
+  const rows = await ctx
+    .db('customers as c')
+    .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+    .where({ 'c.corp_id': p.corpId, 'cg.guide_id': p.guideId })
+    .whereNull('cg.ended_at')
+    .whereIn('c.external_userid', group.externalUserids)
     .pluck<number[]>('c.id');
   return rows;
 }
 
-export async function recordSend(ctx: AppContext, p: GuidePrincipal, b: SendRequest): Promise<{ recorded: number; duplicate: boolean }> {
-  const customerIds = b.externalUserid ? [await followedCustomerId(ctx.db, p, b.externalUserid)] : await groupCustomerIds(ctx, p, b.chatId!);
-  if (b.kind === 'script' && !b.scriptId) throw new AppError('VALIDATION_FAILED', 'scriptId is required for a script send', { field: 'body.scriptId' });
-  if (b.kind === 'product' && !b.productId) throw new AppError('VALIDATION_FAILED', 'productId is required for a product share', { field: 'body.productId' });
-  if (b.kind === 'coupon' && !b.couponCode) throw new AppError('VALIDATION_FAILED', 'couponCode is required for a coupon send', { field: 'body.couponCode' });
-  if (b.scriptId && !(await ctx.db('scripts').where({ corp_id: p.corpId, id: b.scriptId }).first('id'))) throw new AppError('NOT_FOUND', `no script ${b.scriptId}`, { field: 'body.scriptId' });
-  if (b.productId && !(await ctx.db('products').where({ corp_id: p.corpId, id: b.productId }).first('id'))) throw new AppError('NOT_FOUND', `no product ${b.productId}`, { field: 'body.productId' });
+export async function recordSend(
+  ctx: AppContext,
+  p: GuidePrincipal,
+  b: SendRequest,
+): Promise<{ recorded: number; duplicate: boolean }> {
+  const customerIds = b.externalUserid
+    ? [await followedCustomerId(ctx.db, p, b.externalUserid)]
+    : await groupCustomerIds(ctx, p, b.chatId!);
+  if (b.kind === 'script' && !b.scriptId)
+    throw new AppError('VALIDATION_FAILED', 'scriptId is required for a script send', { field: 'body.scriptId' });
+  if (b.kind === 'product' && !b.productId)
+    throw new AppError('VALIDATION_FAILED', 'productId is required for a product share', { field: 'body.productId' });
+  if (b.kind === 'coupon' && !b.couponCode)
+    throw new AppError('VALIDATION_FAILED', 'couponCode is required for a coupon send', { field: 'body.couponCode' });
+  if (b.scriptId && !(await ctx.db('scripts').where({ corp_id: p.corpId, id: b.scriptId }).first('id')))
+    throw new AppError('NOT_FOUND', `no script ${b.scriptId}`, { field: 'body.scriptId' });
+  if (b.productId && !(await ctx.db('products').where({ corp_id: p.corpId, id: b.productId }).first('id')))
+    throw new AppError('NOT_FOUND', `no product ${b.productId}`, { field: 'body.productId' });
   const now = new Date();
   const text = b.sent.map((s) => s.summary).join('\n');
   return ctx.db.transaction(async (trx) => {
     if (b.kind === 'script') {
       const inserted = await trx('script_sends')
-        .insert({ corp_id: p.corpId, script_id: b.scriptId, guide_id: p.guideId, customer_id: b.externalUserid ? customerIds[0] : null, client_send_id: b.clientSendId, text_sent: text, sent_at: now })
-        .onConflict(['corp_id', 'client_send_id']).ignore().returning('id');
+        .insert({
+          corp_id: p.corpId,
+          script_id: b.scriptId,
+          guide_id: p.guideId,
+          customer_id: b.externalUserid ? customerIds[0] : null,
+          client_send_id: b.clientSendId,
+          text_sent: text,
+          sent_at: now,
+        })
+        .onConflict(['corp_id', 'client_send_id'])
+        .ignore()
+        .returning('id');
       if (inserted.length === 0) return { recorded: 0, duplicate: true };
       await trx('scripts').where({ id: b.scriptId }).increment('send_count', 1);
     }
-    const detail = { scriptId: b.scriptId, productId: b.productId, couponCode: b.couponCode, chatId: b.chatId, parts: b.sent };
-    const added = await recordInteractions(trx, customerIds.map((customerId) => ({
-      corpId: p.corpId, guideId: p.guideId, customerId, occurredAt: now, kind: KIND[b.kind], source: 'sidebar', evidenceId: `${b.clientSendId}:${customerId}`, detail,
-    })));
+    const detail = {
+      scriptId: b.scriptId,
+      productId: b.productId,
+      couponCode: b.couponCode,
+      chatId: b.chatId,
+      parts: b.sent,
+    };
+    const added = await recordInteractions(
+      trx,
+      customerIds.map((customerId) => ({
+        corpId: p.corpId,
+        guideId: p.guideId,
+        customerId,
+        occurredAt: now,
+        kind: KIND[b.kind],
+        source: 'sidebar',
+        evidenceId: `${b.clientSendId}:${customerId}`,
+        detail,
+      })),
+    );
     return { recorded: added.length, duplicate: customerIds.length > 0 && added.length === 0 };
   });
 }
@@ -51,30 +92,86 @@ export async function recordSend(ctx: AppContext, p: GuidePrincipal, b: SendRequ
 const couponCode = () => `GP${dayjs().format('YYMMDD')}${randomBytes(5).toString('hex').toUpperCase()}`;
 
 /** Issues a guide-bound coupon from a template to a customer this guide follows. */
-export async function issueCoupon(ctx: AppContext, p: GuidePrincipal, externalUserid: string, templateId: number): Promise<CouponView> {
+export async function issueCoupon(
+  ctx: AppContext,
+  p: GuidePrincipal,
+  externalUserid: string,
+  templateId: number,
+): Promise<CouponView> {
   const customerId = await followedCustomerId(ctx.db, p, externalUserid);
-  const tpl = await ctx.db('coupon_templates').where({ corp_id: p.corpId, id: templateId }).first<{ id: number; name: string; kind: 'cash' | 'discount'; value_fen: number | null; discount_bp: number | null; min_spend_fen: number; valid_days: number; enabled: boolean } | undefined>();
+  const tpl = await ctx.db('coupon_templates').where({ corp_id: p.corpId, id: templateId }).first<
+    | {
+        id: number;
+        name: string;
+        kind: 'cash' | 'discount';
+        value_fen: number | null;
+        discount_bp: number | null;
+        min_spend_fen: number;
+        valid_days: number;
+        enabled: boolean;
+      }
+    | undefined
+  >();
   if (!tpl) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.templateId' });
-  if (!tpl.enabled) throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
+  if (!tpl.enabled)
+    throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
   const issuedAt = new Date();
   const expiresAt = dayjs(issuedAt).add(tpl.valid_days, 'day').toDate();
   const code = couponCode();
   await ctx.db.transaction(async (trx) => {
-    await trx('coupons').insert({ corp_id: p.corpId, template_id: tpl.id, code, customer_id: customerId, guide_id: p.guideId, issued_at: issuedAt, expires_at: expiresAt, status: 'issued' });
-    await recordInteractions(trx, [{ corpId: p.corpId, guideId: p.guideId, customerId, occurredAt: issuedAt, kind: 'coupon_issue', source: 'sidebar', evidenceId: `coupon:${code}`, detail: { templateId: tpl.id, code } }]);
+    await trx('coupons').insert({
+      corp_id: p.corpId,
+      template_id: tpl.id,
+      code,
+      customer_id: customerId,
+      guide_id: p.guideId,
+      issued_at: issuedAt,
+      expires_at: expiresAt,
+      status: 'issued',
+    });
+    await recordInteractions(trx, [
+      {
+        corpId: p.corpId,
+        guideId: p.guideId,
+        customerId,
+        occurredAt: issuedAt,
+        kind: 'coupon_issue',
+        source: 'sidebar',
+        evidenceId: `coupon:${code}`,
+        detail: { templateId: tpl.id, code },
+      },
+    ]);
   });
-  return { code, name: tpl.name, kind: tpl.kind, valueFen: tpl.value_fen, discountBp: tpl.discount_bp, minSpendFen: tpl.min_spend_fen, issuedAt: issuedAt.toISOString(), expiresAt: expiresAt.toISOString(), byMe: true };
+  return {
+    code,
+    name: tpl.name,
+    kind: tpl.kind,
+    valueFen: tpl.value_fen,
+    discountBp: tpl.discount_bp,
+    minSpendFen: tpl.min_spend_fen,
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    byMe: true,
+  };
 }
 
 /** Group chat members from WeCom (groupchat/get), cached briefly: the chat toolbar reopens often. */
-export async function groupMembers(ctx: AppContext, corpId: number, chatId: string): Promise<{ name: string; externalUserids: string[]; others: number }> {
+export async function groupMembers(
+  ctx: AppContext,
+  corpId: number,
+  chatId: string,
+): Promise<{ name: string; externalUserids: string[]; others: number }> {
   const key = `${ctx.cfg.QUEUE_PREFIX}:cache:group:${corpId}:${chatId}`;
   const hit = await ctx.redis.get(key);
   if (hit) return JSON.parse(hit) as { name: string; externalUserids: string[]; others: number };
   const client = await getWecomClient(ctx, corpId);
   const g = await client.groupChatGet(chatId);
   const members = g.group_chat.member_list;
-  const value = { name: g.group_chat.name ?? '', externalUserids: members.filter((m) => m.type === 2).map((m) => m.userid), others: members.filter((m) => m.type !== 2).length };
+  const value = {
+    name: g.group_chat.name ?? '',
+    externalUserids: members.filter((m) => m.type === 2).map((m) => m.userid),
+    others: members.filter((m) => m.type !== 2).length,
+  };
   await ctx.redis.set(key, JSON.stringify(value), 'EX', 60);
   return value;
 }
@@ -82,14 +179,26 @@ export async function groupMembers(ctx: AppContext, corpId: number, chatId: stri
 export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: string) {
   const g = await groupMembers(ctx, p.corpId, chatId);
   const rows = g.externalUserids.length
-    ? await ctx.db('customers as c')
-      .leftJoin('customer_guides as cg', function () {
-        this.on('cg.customer_id', 'c.id').andOnVal('cg.guide_id', p.guideId).andOnNull('cg.ended_at');
-      })
-      .where({ 'c.corp_id': p.corpId }).whereIn('c.external_userid', g.externalUserids)
-      .select<{ external_userid: string; name: string; avatar: string | null; rel: number | null }[]>('c.external_userid', 'c.name', 'c.avatar', 'cg.id as rel')
+    ? await ctx
+        .db('customers as c')
+        .leftJoin('customer_guides as cg', function () {
+          this.on('cg.customer_id', 'c.id').andOnVal('cg.guide_id', p.guideId).andOnNull('cg.ended_at');
+        })
+        .where({ 'c.corp_id': p.corpId })
+        .whereIn('c.external_userid', g.externalUserids)
+        .select<{ external_userid: string; name: string; avatar: string | null; rel: number | null }[]>(
+          'c.external_userid',
+          'c.name',
+          'c.avatar',
+          'cg.id as rel',
+        )
     : [];
-  const customers = rows.map((r) => ({ externalUserid: r.external_userid, name: r.name, avatar: r.avatar, followedByMe: r.rel !== null }));
+  const customers = rows.map((r) => ({
+    externalUserid: r.external_userid,
+    name: r.name,
+    avatar: r.avatar,
+    followedByMe: r.rel !== null,
+  }));
   customers.sort((a, b) => Number(b.followedByMe) - Number(a.followedByMe));
   return { chatId, name: g.name, customers, others: g.others + (g.externalUserids.length - rows.length) };
 }

@@ -30,8 +30,19 @@ per_product as (
 const stockRow = z.array(z.object({ size: z.string(), onHand: z.number() }));
 
 const matchRow = z.object({
-  productId: z.number(), styleNo: z.string(), name: z.string(), category: z.string(), imageUrl: z.string().nullable(), priceFen: z.number(), attributes: z.array(z.string()),
-  size: z.string(), onHandInSize: z.number(), colorsInSize: z.array(z.string()), sizesLeft: z.number(), brokenMaxLeft: z.number(), stock: stockRow,
+  productId: z.number(),
+  styleNo: z.string(),
+  name: z.string(),
+  category: z.string(),
+  imageUrl: z.string().nullable(),
+  priceFen: z.number(),
+  attributes: z.array(z.string()),
+  size: z.string(),
+  onHandInSize: z.number(),
+  colorsInSize: z.array(z.string()),
+  sizesLeft: z.number(),
+  brokenMaxLeft: z.number(),
+  stock: stockRow,
 });
 
 async function storeOf(db: Db, p: GuidePrincipal): Promise<number> {
@@ -39,11 +50,20 @@ async function storeOf(db: Db, p: GuidePrincipal): Promise<number> {
   return g.store_id;
 }
 
-export async function matchesFor(db: Db, p: GuidePrincipal, externalUserid: string, category?: string): Promise<{ sizes: Record<string, string>; items: MatchItem[] }> {
+export async function matchesFor(
+  db: Db,
+  p: GuidePrincipal,
+  externalUserid: string,
+  category?: string,
+): Promise<{ sizes: Record<string, string>; items: MatchItem[] }> {
   const customerId = await followedCustomerId(db, p, externalUserid);
   const storeId = await storeOf(db, p);
   const sizes = Object.fromEntries(
-    (await db('customer_sizes').where({ customer_id: customerId }).select<{ category: string; size: string }[]>('category', 'size')).map((s) => [s.category, s.size]),
+    (
+      await db('customer_sizes')
+        .where({ customer_id: customerId })
+        .select<{ category: string; size: string }[]>('category', 'size')
+    ).map((s) => [s.category, s.size]),
   );
   const res = await db.raw<{ rows: unknown[] }>(
     `with ${STORE_STOCK}
@@ -59,17 +79,32 @@ export async function matchesFor(db: Db, p: GuidePrincipal, externalUserid: stri
       limit 60`,
     { storeId, customerId, category: category ?? null },
   );
-  const items = z.array(matchRow).parse(res.rows).map(({ brokenMaxLeft, ...m }) => ({ ...m, broken: m.sizesLeft <= brokenMaxLeft }));
+  const items = z
+    .array(matchRow)
+    .parse(res.rows)
+    .map(({ brokenMaxLeft, ...m }) => ({ ...m, broken: m.sizesLeft <= brokenMaxLeft }));
   return { sizes, items };
 }
 
 const brokenRow = z.object({
-  productId: z.number(), styleNo: z.string(), name: z.string(), category: z.string(), imageUrl: z.string().nullable(), priceFen: z.number(), attributes: z.array(z.string()),
-  stock: stockRow, sizesLeft: z.number(), fittingCustomers: z.number(),
+  productId: z.number(),
+  styleNo: z.string(),
+  name: z.string(),
+  category: z.string(),
+  imageUrl: z.string().nullable(),
+  priceFen: z.number(),
+  attributes: z.array(z.string()),
+  stock: stockRow,
+  sizesLeft: z.number(),
+  fittingCustomers: z.number(),
 });
 
 /** Broken runs in the guide's store, with how many of the guide's customers each fits. */
-export async function brokenStyles(db: Db, p: GuidePrincipal, opts: { category?: string | undefined; productId?: number | undefined } = {}): Promise<BrokenStyle[]> {
+export async function brokenStyles(
+  db: Db,
+  p: GuidePrincipal,
+  opts: { category?: string | undefined; productId?: number | undefined } = {},
+): Promise<BrokenStyle[]> {
   const storeId = await storeOf(db, p);
   const res = await db.raw<{ rows: unknown[] }>(
     `with ${STORE_STOCK},
@@ -87,7 +122,13 @@ export async function brokenStyles(db: Db, p: GuidePrincipal, opts: { category?:
         and (:category::text is null or pr.category = :category) and (:productId::bigint is null or pr.id = :productId)
       order by "fittingCustomers" desc, pr.id
       limit 100`,
-    { storeId, guideId: p.guideId, corpId: p.corpId, category: opts.category ?? null, productId: opts.productId ?? null },
+    {
+      storeId,
+      guideId: p.guideId,
+      corpId: p.corpId,
+      category: opts.category ?? null,
+      productId: opts.productId ?? null,
+    },
   );
   return z.array(brokenRow).parse(res.rows);
 }
@@ -99,8 +140,16 @@ const COLOUR_PREFS: Record<string, string[]> = {
 };
 
 const fitRow = z.object({
-  externalUserid: z.string(), name: z.string(), remark: z.string().nullable(), avatar: z.string().nullable(), size: z.string(), sizeSource: z.enum(['purchase', 'guide']),
-  confidence: z.number(), tags: z.array(z.string()), lastActiveAt: z.date().nullable(), boughtCategory: z.boolean(),
+  externalUserid: z.string(),
+  name: z.string(),
+  remark: z.string().nullable(),
+  avatar: z.string().nullable(),
+  size: z.string(),
+  sizeSource: z.enum(['purchase', 'guide']),
+  confidence: z.number(),
+  tags: z.array(z.string()),
+  lastActiveAt: z.date().nullable(),
+  boughtCategory: z.boolean(),
 });
 
 export async function customersForStyle(db: Db, p: GuidePrincipal, productId: number): Promise<StyleCustomers> {
@@ -108,10 +157,19 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
   if (!style) {
     const exists = await db('products').where({ corp_id: p.corpId, id: productId }).first('id');
     if (!exists) throw new AppError('NOT_FOUND', `no product ${productId}`, { field: 'params.productId' });
-    throw new AppError('CONFLICT', 'this style is not a broken size run in your store (no stock or most sizes still on hand)', { field: 'params.productId' });
+    throw new AppError(
+      'CONFLICT',
+      'this style is not a broken size run in your store (no stock or most sizes still on hand)',
+      { field: 'params.productId' },
+    );
   }
   const storeId = await storeOf(db, p);
-  const colours = await db('skus as k').join('store_stock as ss', 'ss.sku_id', 'k.id').where({ 'k.product_id': productId, 'ss.store_id': storeId }).where('ss.on_hand', '>', 0).distinct().pluck<string[]>('k.color');
+  const colours = await db('skus as k')
+    .join('store_stock as ss', 'ss.sku_id', 'k.id')
+    .where({ 'k.product_id': productId, 'ss.store_id': storeId })
+    .where('ss.on_hand', '>', 0)
+    .distinct()
+    .pluck<string[]>('k.color');
   const sizes = style.stock.map((s) => s.size);
   const res = await db.raw<{ rows: unknown[] }>(
     `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, cs.source as "sizeSource", cs.confidence,
@@ -127,37 +185,50 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
   );
   const isNew = style.attributes.includes('新款');
   const now = dayjs();
-  const customers = z.array(fitRow).parse(res.rows).map((r) => {
-    const reasons: FitReason[] = [{ code: 'size', value: r.size }];
-    let score = 5 + (r.sizeSource === 'guide' ? 1 : r.confidence);
-    if (isNew && r.tags.includes('偏好新款')) {
-      score += 3;
-      reasons.push({ code: 'prefers_new' });
-    }
-    if (r.tags.includes('偏好大促')) {
-      score += 1;
-      reasons.push({ code: 'prefers_sale' });
-    }
-    for (const [tag, family] of Object.entries(COLOUR_PREFS)) {
-      const hit = colours.find((c) => family.includes(c));
-      if (r.tags.includes(tag) && hit) {
-        score += 2;
-        reasons.push({ code: 'colour', value: hit });
+  const customers = z
+    .array(fitRow)
+    .parse(res.rows)
+    .map((r) => {
+      const reasons: FitReason[] = [{ code: 'size', value: r.size }];
+      let score = 5 + (r.sizeSource === 'guide' ? 1 : r.confidence);
+      if (isNew && r.tags.includes('偏好新款')) {
+        score += 3;
+        reasons.push({ code: 'prefers_new' });
       }
-    }
-    if (r.lastActiveAt) {
-      const days = now.diff(dayjs(r.lastActiveAt), 'day');
-      if (days <= 30) {
-        score += days <= 7 ? 3 : 2;
-        reasons.push({ code: 'active', value: String(days) });
+      if (r.tags.includes('偏好大促')) {
+        score += 1;
+        reasons.push({ code: 'prefers_sale' });
       }
-    }
-    if (r.boughtCategory) {
-      score += 1;
-      reasons.push({ code: 'bought_category' });
-    }
-    return { externalUserid: r.externalUserid, name: r.name, remark: r.remark, avatar: r.avatar, size: r.size, sizeSource: r.sizeSource, lastActiveAt: r.lastActiveAt?.toISOString() ?? null, score: Math.round(score * 100) / 100, reasons };
-  });
+      for (const [tag, family] of Object.entries(COLOUR_PREFS)) {
+        const hit = colours.find((c) => family.includes(c));
+        if (r.tags.includes(tag) && hit) {
+          score += 2;
+          reasons.push({ code: 'colour', value: hit });
+        }
+      }
+      if (r.lastActiveAt) {
+        const days = now.diff(dayjs(r.lastActiveAt), 'day');
+        if (days <= 30) {
+          score += days <= 7 ? 3 : 2;
+          reasons.push({ code: 'active', value: String(days) });
+        }
+      }
+      if (r.boughtCategory) {
+        score += 1;
+        reasons.push({ code: 'bought_category' });
+      }
+      return {
+        externalUserid: r.externalUserid,
+        name: r.name,
+        remark: r.remark,
+        avatar: r.avatar,
+        size: r.size,
+        sizeSource: r.sizeSource,
+        lastActiveAt: r.lastActiveAt?.toISOString() ?? null,
+        score: Math.round(score * 100) / 100,
+        reasons,
+      };
+    });
   customers.sort((a, b) => b.score - a.score || (b.lastActiveAt ?? '').localeCompare(a.lastActiveAt ?? ''));
   return { style, customers: customers.slice(0, 100) };
 }

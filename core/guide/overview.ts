@@ -7,30 +7,67 @@ import type { GuidePrincipal } from './access';
 
 export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
   const [me, groups, runs, templates, productShare] = await Promise.all([
-    db('guides as g').join('stores as s', 's.id', 'g.store_id').where({ 'g.id': p.guideId }).first<{ storeId: number; storeName: string; name: string }>('s.id as storeId', 's.name as storeName', 'g.name'),
+    db('guides as g')
+      .join('stores as s', 's.id', 'g.store_id')
+      .where({ 'g.id': p.guideId })
+      .first<{ storeId: number; storeName: string; name: string }>('s.id as storeId', 's.name as storeName', 'g.name'),
     db.raw<{ rows: unknown[] }>(
       `select g.id, g.name, g.kind as family, coalesce(json_agg(json_build_object('id', t.id, 'name', t.name) order by t."order", t.id) filter (where t.id is not null), '[]') as tags
          from tag_groups g left join tags t on t.group_id = g.id and t.deleted_at is null
         where g.corp_id = ? and g.deleted_at is null group by g.id order by g."order", g.id`,
       [p.corpId],
     ),
-    db('size_runs').where({ corp_id: p.corpId }).orderBy('id').select<{ category: string; sizes: string[]; broken_max_left: number }[]>('category', 'sizes', 'broken_max_left'),
-    db('coupon_templates').where({ corp_id: p.corpId, enabled: true }).orderBy('id')
-      .select<{ id: number; name: string; kind: 'cash' | 'discount'; value_fen: number | null; discount_bp: number | null; min_spend_fen: number; valid_days: number }[]>('id', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'),
+    db('size_runs')
+      .where({ corp_id: p.corpId })
+      .orderBy('id')
+      .select<{ category: string; sizes: string[]; broken_max_left: number }[]>('category', 'sizes', 'broken_max_left'),
+    db('coupon_templates').where({ corp_id: p.corpId, enabled: true }).orderBy('id').select<
+      {
+        id: number;
+        name: string;
+        kind: 'cash' | 'discount';
+        value_fen: number | null;
+        discount_bp: number | null;
+        min_spend_fen: number;
+        valid_days: number;
+      }[]
+    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'),
     readProductShare(db, p.corpId),
   ]);
   return {
     me: { userid: p.userid, name: me.name, guideId: p.guideId, storeId: me.storeId, storeName: me.storeName },
-    tagGroups: z.array(z.object({ id: z.number(), name: z.string(), family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']), tags: z.array(z.object({ id: z.number(), name: z.string() })) })).parse(groups.rows),
+    tagGroups: z
+      .array(
+        z.object({
+          id: z.number(),
+          name: z.string(),
+          family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']),
+          tags: z.array(z.object({ id: z.number(), name: z.string() })),
+        }),
+      )
+      .parse(groups.rows),
     sizeRuns: runs.map((r) => ({ category: r.category, sizes: r.sizes, brokenMaxLeft: r.broken_max_left })),
-    couponTemplates: templates.map((t) => ({ id: t.id, name: t.name, kind: t.kind, valueFen: t.value_fen, discountBp: t.discount_bp, minSpendFen: t.min_spend_fen, validDays: t.valid_days })),
+    couponTemplates: templates.map((t) => ({
+      id: t.id,
+      name: t.name,
+      kind: t.kind,
+      valueFen: t.value_fen,
+      discountBp: t.discount_bp,
+      minSpendFen: t.min_spend_fen,
+      validDays: t.valid_days,
+    })),
     productShare,
   };
 }
 
 const latestRow = z.object({
-  ref: z.string(), at: z.date(), amountFen: z.number(), rule: z.enum(['transfer', 'coupon', 'interaction']), customer: z.string().nullable(),
-  evidence: z.record(z.string(), z.unknown()), transactionId: z.string().nullable(),
+  ref: z.string(),
+  at: z.date(),
+  amountFen: z.number(),
+  rule: z.enum(['transfer', 'coupon', 'interaction']),
+  customer: z.string().nullable(),
+  evidence: z.record(z.string(), z.unknown()),
+  transactionId: z.string().nullable(),
 });
 
 /** Today and this month (tenant time zone) by path, from the daily rollup; the latest live credits with their evidence. */
@@ -66,14 +103,21 @@ export async function myCredits(db: Db, p: GuidePrincipal): Promise<Credits> {
   return {
     today,
     month,
-    latest: z.array(latestRow).parse(latest.rows).map((r) => ({
-      ref: r.ref, at: r.at.toISOString(), amountFen: r.amountFen, rule: r.rule, customer: r.customer,
-      evidence: {
-        ...(typeof r.evidence.kind === 'string' ? { kind: r.evidence.kind } : {}),
-        ...(typeof r.evidence.lastAt === 'string' ? { lastAt: r.evidence.lastAt } : {}),
-        ...(typeof r.evidence.code === 'string' ? { code: r.evidence.code } : {}),
-        ...(r.transactionId ? { transactionId: r.transactionId } : {}),
-      },
-    })),
+    latest: z
+      .array(latestRow)
+      .parse(latest.rows)
+      .map((r) => ({
+        ref: r.ref,
+        at: r.at.toISOString(),
+        amountFen: r.amountFen,
+        rule: r.rule,
+        customer: r.customer,
+        evidence: {
+          ...(typeof r.evidence.kind === 'string' ? { kind: r.evidence.kind } : {}),
+          ...(typeof r.evidence.lastAt === 'string' ? { lastAt: r.evidence.lastAt } : {}),
+          ...(typeof r.evidence.code === 'string' ? { code: r.evidence.code } : {}),
+          ...(r.transactionId ? { transactionId: r.transactionId } : {}),
+        },
+      })),
   };
 }

@@ -85,44 +85,121 @@ export function timelineStatement(since: Date, now: Date): ReturnType<typeof pre
   const key = `${from.toISOString().slice(0, 7)}_${to.toISOString().slice(0, 7)}`.replaceAll('-', '');
   let stmt = statements.get(key);
   if (!stmt) {
-    stmt = prepare(`sidebar_profile_${key}`, SQL.replace('{monthFrom}', from.toISOString()).replace('{monthTo}', to.toISOString()));
+    stmt = prepare(
+      `sidebar_profile_${key}`,
+      SQL.replace('{monthFrom}', from.toISOString()).replace('{monthTo}', to.toISOString()),
+    );
     statements.set(key, stmt);
   }
   return stmt;
 }
 
 const row = z.object({
-  c: z.object({
-    id: z.number(), external_userid: z.string(), name: z.string(), avatar: z.string().nullable(), gender: z.number(), phone_masked: z.string().nullable(), member_no: z.string().nullable(),
-    birthday: z.string().nullable(), baby_birthday: z.string().nullable(), city: z.string().nullable(), remark: z.string().nullable(), added_at: z.string(), add_way: z.number(),
-    state: z.string().nullable(), is_exclusive: z.boolean(), today: z.string(),
-  }).nullable(),
+  c: z
+    .object({
+      id: z.number(),
+      external_userid: z.string(),
+      name: z.string(),
+      avatar: z.string().nullable(),
+      gender: z.number(),
+      phone_masked: z.string().nullable(),
+      member_no: z.string().nullable(),
+      birthday: z.string().nullable(),
+      baby_birthday: z.string().nullable(),
+      city: z.string().nullable(),
+      remark: z.string().nullable(),
+      added_at: z.string(),
+      add_way: z.number(),
+      state: z.string().nullable(),
+      is_exclusive: z.boolean(),
+      today: z.string(),
+    })
+    .nullable(),
   channelName: z.string().nullable(),
   exclusive: z.object({ name: z.string(), me: z.boolean() }).nullable(),
-  tags: z.array(z.object({ id: z.number(), name: z.string(), groupName: z.string(), family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']), source: z.enum(['wecom', 'guide', 'rule']) })),
-  sizes: z.array(z.object({ category: z.string(), size: z.string(), source: z.enum(['purchase', 'guide']), confidence: z.number(), updatedAt: z.string() })),
+  tags: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      groupName: z.string(),
+      family: z.enum(['value', 'stage', 'preference', 'size', 'channel', 'custom']),
+      source: z.enum(['wecom', 'guide', 'rule']),
+    }),
+  ),
+  sizes: z.array(
+    z.object({
+      category: z.string(),
+      size: z.string(),
+      source: z.enum(['purchase', 'guide']),
+      confidence: z.number(),
+      updatedAt: z.string(),
+    }),
+  ),
   spend: z.object({ d180: z.number(), orders: z.number(), last: z.string().nullable() }),
   refunded180: z.number(),
-  last: z.array(z.object({ orderNo: z.string(), paidAt: z.string(), netFen: z.number(), store: z.string().nullable(), items: z.array(z.string()) })),
-  coupons: z.array(z.object({ code: z.string(), name: z.string(), kind: z.enum(['cash', 'discount']), valueFen: z.number().nullable(), discountBp: z.number().nullable(), minSpendFen: z.number(), issuedAt: z.string(), expiresAt: z.string(), byMe: z.boolean() })),
-  timeline: z.array(z.object({ at: z.string(), kind: z.enum(['order', 'refund', 'coupon_issued', 'coupon_redeemed', 'interaction']), title: z.string(), amountFen: z.number().nullable(), detail: z.string().nullable() })),
+  last: z.array(
+    z.object({
+      orderNo: z.string(),
+      paidAt: z.string(),
+      netFen: z.number(),
+      store: z.string().nullable(),
+      items: z.array(z.string()),
+    }),
+  ),
+  coupons: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      kind: z.enum(['cash', 'discount']),
+      valueFen: z.number().nullable(),
+      discountBp: z.number().nullable(),
+      minSpendFen: z.number(),
+      issuedAt: z.string(),
+      expiresAt: z.string(),
+      byMe: z.boolean(),
+    }),
+  ),
+  timeline: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.enum(['order', 'refund', 'coupon_issued', 'coupon_redeemed', 'interaction']),
+      title: z.string(),
+      amountFen: z.number().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
 });
 
 /** The tenant's value-tier and life-stage tags, which derived tags are matched to; they change rarely, so cached per corp for a minute. */
-interface StageTag { id: number; name: string; groupName: string }
+interface StageTag {
+  id: number;
+  name: string;
+  groupName: string;
+}
 const stageTagsOf = ttlCache<number, StageTag[]>(60_000);
 
 function stageTags(db: Db, corpId: number): Promise<StageTag[]> {
-  return stageTagsOf(corpId, () => db('tags as t').join('tag_groups as tg', 'tg.id', 't.group_id')
-    .where({ 't.corp_id': corpId }).whereIn('tg.kind', ['stage', 'value']).whereNull('t.deleted_at').whereNull('tg.deleted_at')
-    .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName'));
+  return stageTagsOf(corpId, () =>
+    db('tags as t')
+      .join('tag_groups as tg', 'tg.id', 't.group_id')
+      .where({ 't.corp_id': corpId })
+      .whereIn('tg.kind', ['stage', 'value'])
+      .whereNull('t.deleted_at')
+      .whereNull('tg.deleted_at')
+      .select<StageTag[]>('t.id', 't.name', 'tg.name as groupName'),
+  );
 }
 
 export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid: string): Promise<Profile> {
   const now = new Date();
   const since = new Date(now.getTime() - TIMELINE_DAYS * 86_400_000);
   const [[res], known] = await Promise.all([
-    runPrepared<{ p: unknown }>(db, timelineStatement(since, now), { corpId: p.corpId, guideId: p.guideId, ext: externalUserid, since }),
+    runPrepared<{ p: unknown }>(db, timelineStatement(since, now), {
+      corpId: p.corpId,
+      guideId: p.guideId,
+      ext: externalUserid,
+      since,
+    }),
     stageTags(db, p.corpId),
   ]);
   const r = row.parse(res!.p);
@@ -136,14 +213,35 @@ export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid:
     // Shown only where the system disagrees with (or adds to) what WeCom and the guide set.
     if (!name || tags.some((t) => t.name === name)) continue;
     const tag = known.find((t) => t.name === name);
-    tags.push({ id: tag?.id ?? 0, name, groupName: tag?.groupName ?? '', family: name === tier ? 'value' : 'stage', source: 'rule', derived: true });
+    tags.push({
+      id: tag?.id ?? 0,
+      name,
+      groupName: tag?.groupName ?? '',
+      family: name === tier ? 'value' : 'stage',
+      source: 'rule',
+      derived: true,
+    });
   }
   const babyAgeMonths = c.baby_birthday ? Math.max(0, monthsBetween(c.baby_birthday, c.today)) : null;
   return {
     customer: {
-      externalUserid: c.external_userid, name: c.name, remark: c.remark, avatar: c.avatar, gender: c.gender, phoneMasked: c.phone_masked, memberNo: c.member_no,
-      birthday: c.birthday, babyBirthday: c.baby_birthday, babyAgeMonths, city: c.city, addedAt: c.added_at, addWay: c.add_way, channel: c.state, channelName: r.channelName,
-      exclusiveGuide: r.exclusive?.name ?? null, exclusiveIsMe: r.exclusive?.me ?? false,
+      externalUserid: c.external_userid,
+      name: c.name,
+      remark: c.remark,
+      avatar: c.avatar,
+      gender: c.gender,
+      phoneMasked: c.phone_masked,
+      memberNo: c.member_no,
+      birthday: c.birthday,
+      babyBirthday: c.baby_birthday,
+      babyAgeMonths,
+      city: c.city,
+      addedAt: c.added_at,
+      addWay: c.add_way,
+      channel: c.state,
+      channelName: r.channelName,
+      exclusiveGuide: r.exclusive?.name ?? null,
+      exclusiveIsMe: r.exclusive?.me ?? false,
     },
     valueTier: tier,
     spend: { last180DaysFen: spend180, orders: r.spend.orders, lastPurchaseAt: r.spend.last },

@@ -35,7 +35,18 @@ select json_build_object(
 
 const STATEMENT = prepare('sidebar_scripts', SQL);
 const row = z.object({
-  c: z.object({ id: z.number(), name: z.string(), gender: z.number(), birthday: z.string().nullable(), baby_birthday: z.string().nullable(), remark: z.string().nullable(), added_at: z.string(), today: z.string() }).nullable(),
+  c: z
+    .object({
+      id: z.number(),
+      name: z.string(),
+      gender: z.number(),
+      birthday: z.string().nullable(),
+      baby_birthday: z.string().nullable(),
+      remark: z.string().nullable(),
+      added_at: z.string(),
+      today: z.string(),
+    })
+    .nullable(),
   me: z.object({ guide: z.string(), store: z.string() }),
   tags: z.array(z.object({ id: z.number(), name: z.string() })),
   sizes: z.record(z.string(), z.string()),
@@ -45,19 +56,49 @@ const row = z.object({
 });
 
 /** What recommendation needs of each script; the library changes rarely, so it is cached per corp for a minute. */
-interface Targeting { id: number; scenario: string; occasion: string | null; targetTagIds: number[]; stages: string[] }
+interface Targeting {
+  id: number;
+  scenario: string;
+  occasion: string | null;
+  targetTagIds: number[];
+  stages: string[];
+}
 const targetingOf = ttlCache<number, Targeting[]>(60_000);
 
 function targeting(db: Db, corpId: number): Promise<Targeting[]> {
-  return targetingOf(corpId, () => db('scripts as s').join('script_categories as sc', 'sc.id', 's.category_id').where({ 's.corp_id': corpId, 's.enabled': true }).orderBy([{ column: 'sc.order' }, { column: 's.id' }])
-    .select<{ id: number; scenario: string; occasion: string | null; target_tag_ids: (number | string)[]; stages: string[] }[]>('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages')
-    .then((rows) => rows.map((r) => ({ id: r.id, scenario: r.scenario, occasion: r.occasion, targetTagIds: r.target_tag_ids.map(Number), stages: r.stages }))));
+  return targetingOf(corpId, () =>
+    db('scripts as s')
+      .join('script_categories as sc', 'sc.id', 's.category_id')
+      .where({ 's.corp_id': corpId, 's.enabled': true })
+      .orderBy([{ column: 'sc.order' }, { column: 's.id' }])
+      .select<
+        {
+          id: number;
+          scenario: string;
+          occasion: string | null;
+          target_tag_ids: (number | string)[];
+          stages: string[];
+        }[]
+      >('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages')
+      .then((rows) =>
+        rows.map((r) => ({
+          id: r.id,
+          scenario: r.scenario,
+          occasion: r.occasion,
+          targetTagIds: r.target_tag_ids.map(Number),
+          stages: r.stages,
+        })),
+      ),
+  );
 }
 
 /** The corp's library with this guide's favourites and send counts. */
 export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLibrary> {
   const [categories, scripts] = await Promise.all([
-    db('script_categories').where({ corp_id: p.corpId }).orderBy([{ column: 'order' }, { column: 'id' }]).select<{ id: number; name: string; scenario: string }[]>('id', 'name', 'scenario'),
+    db('script_categories')
+      .where({ corp_id: p.corpId })
+      .orderBy([{ column: 'order' }, { column: 'id' }])
+      .select<{ id: number; name: string; scenario: string }[]>('id', 'name', 'scenario'),
     db.raw<{ rows: unknown[] }>(
       `select s.id, s.category_id as "categoryId", s.title, sc.scenario, s.parts, s.send_count as "sendCount", f.script_id is not null as favorite, coalesce(m.n, 0) as "mySendCount"
          from scripts s join script_categories sc on sc.id = s.category_id
@@ -68,7 +109,20 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
       { corpId: p.corpId, guideId: p.guideId },
     ),
   ]);
-  const parsed = z.array(z.object({ id: z.number(), categoryId: z.number(), title: z.string(), scenario: z.string(), parts: z.array(scriptPart), sendCount: z.number(), favorite: z.boolean(), mySendCount: z.number() })).parse(scripts.rows);
+  const parsed = z
+    .array(
+      z.object({
+        id: z.number(),
+        categoryId: z.number(),
+        title: z.string(),
+        scenario: z.string(),
+        parts: z.array(scriptPart),
+        sendCount: z.number(),
+        favorite: z.boolean(),
+        mySendCount: z.number(),
+      }),
+    )
+    .parse(scripts.rows);
   return { categories, scripts: parsed };
 }
 
@@ -84,7 +138,17 @@ export interface ProductContext {
 }
 
 export async function productContext(db: Db, p: GuidePrincipal, productId: number): Promise<ProductContext> {
-  const res = await db.raw<{ rows: { id: number; name: string; category: string; attributes: string[]; launched_on: string | null; sizes_left: number; broken_max_left: number | null }[] }>(
+  const res = await db.raw<{
+    rows: {
+      id: number;
+      name: string;
+      category: string;
+      attributes: string[];
+      launched_on: string | null;
+      sizes_left: number;
+      broken_max_left: number | null;
+    }[];
+  }>(
     `select pr.id, pr.name, pr.category, pr.attributes, pr.launched_on, coalesce(run.broken_max_left, 2) as broken_max_left,
             (select count(distinct k.size)::int from skus k join store_stock ss on ss.sku_id = k.id and ss.store_id = g.store_id and ss.on_hand > 0 where k.product_id = pr.id) as sizes_left
        from products pr join guides g on g.id = :guideId left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
@@ -93,12 +157,27 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
   );
   const r = res.rows[0];
   if (!r) throw new AppError('NOT_FOUND', `no product ${productId}`, { field: 'query.productId' });
-  const isNew = r.attributes.includes('新款') || (r.launched_on !== null && dayjs().diff(dayjs(r.launched_on), 'day') <= 45);
-  return { id: r.id, name: r.name, category: r.category, broken: r.sizes_left > 0 && r.sizes_left <= (r.broken_max_left ?? 2), isNew };
+  const isNew =
+    r.attributes.includes('新款') || (r.launched_on !== null && dayjs().diff(dayjs(r.launched_on), 'day') <= 45);
+  return {
+    id: r.id,
+    name: r.name,
+    category: r.category,
+    broken: r.sizes_left > 0 && r.sizes_left <= (r.broken_max_left ?? 2),
+    isNew,
+  };
 }
 
-export async function recommendationsFor(db: Db, p: GuidePrincipal, externalUserid: string, product?: ProductContext): Promise<Recommendations> {
-  const [[res], library] = await Promise.all([runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid }), targeting(db, p.corpId)]);
+export async function recommendationsFor(
+  db: Db,
+  p: GuidePrincipal,
+  externalUserid: string,
+  product?: ProductContext,
+): Promise<Recommendations> {
+  const [[res], library] = await Promise.all([
+    runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid }),
+    targeting(db, p.corpId),
+  ]);
   const r = row.parse(res!.p);
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
@@ -109,7 +188,10 @@ export async function recommendationsFor(db: Db, p: GuidePrincipal, externalUser
   if (derivedStage) stages.add(derivedStage);
   const favorites = new Set(r.favorites);
   const ctx: CustomerContext = {
-    tagIds, tagName, stages, favorites,
+    tagIds,
+    tagName,
+    stages,
+    favorites,
     toBirthday: daysToBirthday(c.birthday, c.today),
     sinceAdded: dayjs(c.today).diff(dayjs(c.added_at), 'day'),
     sincePaid: r.lastPaid ? dayjs(c.today).diff(dayjs(r.lastPaid), 'day') : null,
@@ -145,7 +227,11 @@ interface CustomerContext {
 }
 
 /** A script's fit for this customer: the score and, when it clears the bar, the reasons. */
-export function score(s: Targeting, c: CustomerContext, product?: ProductContext): { scriptId: number; score: number; reasons: RecommendReason[] } {
+export function score(
+  s: Targeting,
+  c: CustomerContext,
+  product?: ProductContext,
+): { scriptId: number; score: number; reasons: RecommendReason[] } {
   const reasons: RecommendReason[] = [];
   let total = 0;
   for (const id of s.targetTagIds) {
@@ -195,10 +281,19 @@ export function score(s: Targeting, c: CustomerContext, product?: ProductContext
   return { scriptId: s.id, score: total, reasons: total >= 3 ? reasons : [] };
 }
 
-export async function setFavorite(db: Db, p: GuidePrincipal, scriptId: number, on: boolean): Promise<{ favorite: boolean }> {
+export async function setFavorite(
+  db: Db,
+  p: GuidePrincipal,
+  scriptId: number,
+  on: boolean,
+): Promise<{ favorite: boolean }> {
   const script = await db('scripts').where({ corp_id: p.corpId, id: scriptId }).first<{ id: number } | undefined>('id');
   if (!script) throw new AppError('NOT_FOUND', `no script ${scriptId}`, { field: 'params.scriptId' });
-  if (on) await db('script_favorites').insert({ corp_id: p.corpId, guide_id: p.guideId, script_id: scriptId }).onConflict(['guide_id', 'script_id']).ignore();
+  if (on)
+    await db('script_favorites')
+      .insert({ corp_id: p.corpId, guide_id: p.guideId, script_id: scriptId })
+      .onConflict(['guide_id', 'script_id'])
+      .ignore();
   else await db('script_favorites').where({ guide_id: p.guideId, script_id: scriptId }).del();
   return { favorite: on };
 }

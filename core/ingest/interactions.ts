@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import type { Db } from '../db/knex';
 
-export const INTERACTION_KINDS = ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'transfer', 'archive_message', 'behavior'] as const;
+export const INTERACTION_KINDS = [
+  'script_send',
+  'product_share',
+  'coupon_issue',
+  'message',
+  'customer_added',
+  'call',
+  'transfer',
+  'archive_message',
+  'behavior',
+] as const;
 
 export const interactionInput = z.object({
   corpId: z.number().int().positive(),
@@ -23,7 +33,18 @@ export async function recordInteractions(db: Db, rows: InteractionInput[]): Prom
   if (rows.length === 0) return [];
   const valid = rows.map((r) => interactionInput.parse(r));
   const inserted = await db('interactions')
-    .insert(valid.map((r) => ({ corp_id: r.corpId, guide_id: r.guideId, customer_id: r.customerId, occurred_at: r.occurredAt, kind: r.kind, source: r.source, evidence_id: r.evidenceId, detail: JSON.stringify(r.detail ?? {}) })))
+    .insert(
+      valid.map((r) => ({
+        corp_id: r.corpId,
+        guide_id: r.guideId,
+        customer_id: r.customerId,
+        occurred_at: r.occurredAt,
+        kind: r.kind,
+        source: r.source,
+        evidence_id: r.evidenceId,
+        detail: JSON.stringify(r.detail ?? {}),
+      })),
+    )
     .onConflict(['corp_id', 'source', 'evidence_id', 'occurred_at'])
     .ignore()
     .returning<{ customer_id: number }[]>('customer_id');

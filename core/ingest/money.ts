@@ -1,6 +1,8 @@
 /** Yuan strings to integer fen, exactly: "12.3" → 1230, "1,234.50" → 123450. Never through floats. */
 export function yuanToFen(input: string | number): number | null {
-  const s = String(input).trim().replace(/,(?=\d{3}(\D|$))/g, '');
+  const s = String(input)
+    .trim()
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(s);
   if (!m) return null;
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));

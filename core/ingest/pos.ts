@@ -14,26 +14,41 @@ import { normalizePhone } from './money';
 const fen = z.number().int().min(0).max(100_000_000_00);
 const when = z.iso.datetime({ offset: true });
 
-export const orderRow = z.object({
-  orderNo: z.string().min(1).max(64),
-  source: z.enum(['pos', 'mall']).default('pos'),
-  storeCode: z.string().min(1).max(32),
-  paidAt: when,
-  grossFen: fen,
-  discountFen: fen.default(0),
-  netFen: fen,
-  memberNo: z.string().max(32).optional(),
-  phone: z.string().max(20).optional(),
-  unionid: z.string().max(64).optional(),
-  couponCodes: z.array(z.string().min(1).max(40)).max(10).default([]),
-  /** The WeCom 对外收款 transaction id when the customer paid through a guide's transfer. */
-  paymentTransactionId: z.string().min(1).max(64).optional(),
-  lines: z.array(z.object({ lineNo: z.number().int().positive().optional(), skuCode: z.string().min(1).max(40), qty: z.number().int().positive().max(999), netFen: fen })).min(1).max(200),
-}).superRefine((o, c) => {
-  if (o.netFen !== o.grossFen - o.discountFen) c.addIssue({ code: 'custom', path: ['netFen'], message: 'must equal grossFen − discountFen' });
-  if (o.lines.reduce((s, l) => s + l.netFen, 0) !== o.netFen) c.addIssue({ code: 'custom', path: ['lines'], message: 'line netFen must add up to netFen' });
-  if (o.phone !== undefined && normalizePhone(o.phone) === null) c.addIssue({ code: 'custom', path: ['phone'], message: 'not a mainland mobile number' });
-});
+export const orderRow = z
+  .object({
+    orderNo: z.string().min(1).max(64),
+    source: z.enum(['pos', 'mall']).default('pos'),
+    storeCode: z.string().min(1).max(32),
+    paidAt: when,
+    grossFen: fen,
+    discountFen: fen.default(0),
+    netFen: fen,
+    memberNo: z.string().max(32).optional(),
+    phone: z.string().max(20).optional(),
+    unionid: z.string().max(64).optional(),
+    couponCodes: z.array(z.string().min(1).max(40)).max(10).default([]),
+    /** The WeCom 对外收款 transaction id when the customer paid through a guide's transfer. */
+    paymentTransactionId: z.string().min(1).max(64).optional(),
+    lines: z
+      .array(
+        z.object({
+          lineNo: z.number().int().positive().optional(),
+          skuCode: z.string().min(1).max(40),
+          qty: z.number().int().positive().max(999),
+          netFen: fen,
+        }),
+      )
+      .min(1)
+      .max(200),
+  })
+  .superRefine((o, c) => {
+    if (o.netFen !== o.grossFen - o.discountFen)
+      c.addIssue({ code: 'custom', path: ['netFen'], message: 'must equal grossFen − discountFen' });
+    if (o.lines.reduce((s, l) => s + l.netFen, 0) !== o.netFen)
+      c.addIssue({ code: 'custom', path: ['lines'], message: 'line netFen must add up to netFen' });
+    if (o.phone !== undefined && normalizePhone(o.phone) === null)
+      c.addIssue({ code: 'custom', path: ['phone'], message: 'not a mainland mobile number' });
+  });
 export type OrderRow = z.infer<typeof orderRow>;
 
 export const refundRow = z.object({
@@ -69,20 +84,43 @@ export interface IngestReport {
   rejected: RowProblem[];
 }
 
-export function validateRows(orders: unknown[], refunds: unknown[], rows: { orders?: number[]; refunds?: number[] } = {}) {
-  const good: { orders: OrderRow[]; refunds: RefundRow[]; orderRows: number[] } = { orders: [], refunds: [], orderRows: [] };
+export function validateRows(
+  orders: unknown[],
+  refunds: unknown[],
+  rows: { orders?: number[]; refunds?: number[] } = {},
+) {
+  const good: { orders: OrderRow[]; refunds: RefundRow[]; orderRows: number[] } = {
+    orders: [],
+    refunds: [],
+    orderRows: [],
+  };
   const rejected: RowProblem[] = [];
-  const check = <T>(kind: 'order' | 'refund', schema: z.ZodType<T>, list: unknown[], out: T[], ref: (r: unknown) => string | null) =>
+  const check = <T>(
+    kind: 'order' | 'refund',
+    schema: z.ZodType<T>,
+    list: unknown[],
+    out: T[],
+    ref: (r: unknown) => string | null,
+  ) =>
     list.forEach((r, i) => {
       const rowOf = (k: number) => (kind === 'order' ? rows.orders : rows.refunds)?.[k] ?? k;
       const p = schema.safeParse(r);
       if (p.success) {
         out.push(p.data);
         if (kind === 'order') good.orderRows.push(rowOf(i));
-      }
-      else for (const issue of p.error.issues.slice(0, 5)) rejected.push({ kind, row: rowOf(i), ref: ref(r), field: issue.path.join('.') || '(row)', code: issue.code, message: issue.message });
+      } else
+        for (const issue of p.error.issues.slice(0, 5))
+          rejected.push({
+            kind,
+            row: rowOf(i),
+            ref: ref(r),
+            field: issue.path.join('.') || '(row)',
+            code: issue.code,
+            message: issue.message,
+          });
     });
-  const refOf = (key: string) => (r: unknown) => (r && typeof r === 'object' && key in r ? String((r as Record<string, unknown>)[key]) : null);
+  const refOf = (key: string) => (r: unknown) =>
+    r && typeof r === 'object' && key in r ? String((r as Record<string, unknown>)[key]) : null;
   check('order', orderRow, orders, good.orders, refOf('orderNo'));
   check('refund', refundRow, refunds, good.refunds, refOf('refundNo'));
   return { good, rejected };
@@ -91,24 +129,55 @@ export function validateRows(orders: unknown[], refunds: unknown[], rows: { orde
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Stores validated rows. Returns counts; the caller records the batch. */
-export async function storeFacts(ctx: AppContext, corpId: number, good: { orders: OrderRow[]; refunds: RefundRow[]; orderRows: number[] }, rejected: RowProblem[]) {
+export async function storeFacts(
+  ctx: AppContext,
+  corpId: number,
+  good: { orders: OrderRow[]; refunds: RefundRow[]; orderRows: number[] },
+  rejected: RowProblem[],
+) {
   const db = ctx.db;
-  const stores = new Map((await db('stores').where({ corp_id: corpId }).whereIn('code', [...new Set(good.orders.map((o) => o.storeCode))]).select<{ id: number; code: string }[]>('id', 'code')).map((s) => [s.code, s.id]));
+  const stores = new Map(
+    (
+      await db('stores')
+        .where({ corp_id: corpId })
+        .whereIn('code', [...new Set(good.orders.map((o) => o.storeCode))])
+        .select<{ id: number; code: string }[]>('id', 'code')
+    ).map((s) => [s.code, s.id]),
+  );
   const orders = good.orders.filter((o, i) => {
     if (stores.has(o.storeCode)) return true;
-    rejected.push({ kind: 'order', row: good.orderRows[i] ?? i, ref: o.orderNo, field: 'storeCode', code: 'unknown_store', message: `no store with code ${o.storeCode}` });
+    rejected.push({
+      kind: 'order',
+      row: good.orderRows[i] ?? i,
+      ref: o.orderNo,
+      field: 'storeCode',
+      code: 'unknown_store',
+      message: `no store with code ${o.storeCode}`,
+    });
     return false;
   });
   return db.transaction(async (trx) => {
     const customerOf = await resolveCustomers(trx, corpId, orders);
     const insertedOrders = orders.length
       ? await trx('orders')
-          .insert(orders.map((o) => ({
-            corp_id: corpId, source: o.source, order_no: o.orderNo, store_id: stores.get(o.storeCode), customer_id: customerOf.get(o.orderNo) ?? null,
-            member_no: o.memberNo ?? null, phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null, unionid: o.unionid ?? null,
-            paid_at: new Date(o.paidAt), gross_fen: o.grossFen, discount_fen: o.discountFen, net_fen: o.netFen, coupon_codes: o.couponCodes,
-            payment_transaction_id: o.paymentTransactionId ?? null,
-          })))
+          .insert(
+            orders.map((o) => ({
+              corp_id: corpId,
+              source: o.source,
+              order_no: o.orderNo,
+              store_id: stores.get(o.storeCode),
+              customer_id: customerOf.get(o.orderNo) ?? null,
+              member_no: o.memberNo ?? null,
+              phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null,
+              unionid: o.unionid ?? null,
+              paid_at: new Date(o.paidAt),
+              gross_fen: o.grossFen,
+              discount_fen: o.discountFen,
+              net_fen: o.netFen,
+              coupon_codes: o.couponCodes,
+              payment_transaction_id: o.paymentTransactionId ?? null,
+            })),
+          )
           .onConflict(['corp_id', 'source', 'order_no'])
           .ignore()
           .returning<{ id: number; order_no: string; source: string }[]>(['id', 'order_no', 'source'])
@@ -116,20 +185,44 @@ export async function storeFacts(ctx: AppContext, corpId: number, good: { orders
     const idOf = new Map(insertedOrders.map((o) => [`${o.source}:${o.order_no}`, o.id]));
     const lines = orders.flatMap((o) => {
       const id = idOf.get(`${o.source}:${o.orderNo}`);
-      return id ? o.lines.map((l, k) => ({ corp_id: corpId, order_id: id, line_no: l.lineNo ?? k + 1, sku_code: l.skuCode, qty: l.qty, net_fen: l.netFen })) : [];
+      return id
+        ? o.lines.map((l, k) => ({
+            corp_id: corpId,
+            order_id: id,
+            line_no: l.lineNo ?? k + 1,
+            sku_code: l.skuCode,
+            qty: l.qty,
+            net_fen: l.netFen,
+          }))
+        : [];
     });
     if (lines.length) {
       await trx('order_lines').insert(lines);
-      await trx.raw(`update order_lines l set sku_id = s.id, category = p.category, size = s.size from skus s join products p on p.id = s.product_id
-                      where l.order_id = any(?) and s.corp_id = ? and s.sku_code = l.sku_code`, [insertedOrders.map((o) => o.id), corpId]);
+      await trx.raw(
+        `update order_lines l set sku_id = s.id, category = p.category, size = s.size from skus s join products p on p.id = s.product_id
+                      where l.order_id = any(?) and s.corp_id = ? and s.sku_code = l.sku_code`,
+        [insertedOrders.map((o) => o.id), corpId],
+      );
     }
     if (insertedOrders.length) {
-      await trx.raw(`update coupons c set status = 'redeemed', redeemed_at = o.paid_at, redeemed_order_id = o.id
-                      from orders o where o.id = any(?) and c.corp_id = o.corp_id and c.code = any(o.coupon_codes) and c.status = 'issued'`, [insertedOrders.map((o) => o.id)]);
+      await trx.raw(
+        `update coupons c set status = 'redeemed', redeemed_at = o.paid_at, redeemed_order_id = o.id
+                      from orders o where o.id = any(?) and c.corp_id = o.corp_id and c.code = any(o.coupon_codes) and c.status = 'issued'`,
+        [insertedOrders.map((o) => o.id)],
+      );
     }
     const insertedRefunds = good.refunds.length
       ? await trx('refunds')
-          .insert(good.refunds.map((r) => ({ corp_id: corpId, source: r.source, refund_no: r.refundNo, order_no: r.orderNo, refunded_at: new Date(r.refundedAt), amount_fen: r.amountFen })))
+          .insert(
+            good.refunds.map((r) => ({
+              corp_id: corpId,
+              source: r.source,
+              refund_no: r.refundNo,
+              order_no: r.orderNo,
+              refunded_at: new Date(r.refundedAt),
+              amount_fen: r.amountFen,
+            })),
+          )
           .onConflict(['corp_id', 'source', 'refund_no'])
           .ignore()
           .returning<{ id: number }[]>('id')
@@ -138,12 +231,30 @@ export async function storeFacts(ctx: AppContext, corpId: number, good: { orders
     const linked = await trx.raw<{ rows: { order_id: number }[] }>(
       `update refunds r set order_id = o.id from orders o
         where r.corp_id = ? and r.order_id is null and o.corp_id = r.corp_id and o.source = r.source and o.order_no = r.order_no
-        returning r.order_id`, [corpId]);
-    const waiting = insertedRefunds.length ? Number((await trx('refunds').whereIn('id', insertedRefunds.map((r) => r.id)).whereNull('order_id').count<{ n: number }[]>('* as n'))[0]!.n) : 0;
+        returning r.order_id`,
+      [corpId],
+    );
+    const waiting = insertedRefunds.length
+      ? Number(
+          (
+            await trx('refunds')
+              .whereIn(
+                'id',
+                insertedRefunds.map((r) => r.id),
+              )
+              .whereNull('order_id')
+              .count<{ n: number }[]>('* as n')
+          )[0]!.n,
+        )
+      : 0;
     const toAttribute = [...new Set([...insertedOrders.map((o) => o.id), ...linked.rows.map((r) => r.order_id)])];
     return {
       orders: { accepted: insertedOrders.length, duplicates: orders.length - insertedOrders.length },
-      refunds: { accepted: insertedRefunds.length, duplicates: good.refunds.length - insertedRefunds.length, waitingForOrder: waiting },
+      refunds: {
+        accepted: insertedRefunds.length,
+        duplicates: good.refunds.length - insertedRefunds.length,
+        waitingForOrder: waiting,
+      },
       toAttribute,
     };
   });
@@ -175,19 +286,42 @@ export async function ingestBatch(
   envelope: z.infer<typeof batchEnvelope>,
   opts: { rows?: { orders?: number[]; refunds?: number[] }; problems?: RowProblem[]; requestId?: string } = {},
 ): Promise<IngestReport> {
-  const prior = await ctx.db('ingest_batches').where({ corp_id: corpId, source, batch_id: envelope.batchId }).first<{ report: IngestReport } | undefined>('report');
+  const prior = await ctx
+    .db('ingest_batches')
+    .where({ corp_id: corpId, source, batch_id: envelope.batchId })
+    .first<{ report: IngestReport } | undefined>('report');
   if (prior) return { ...prior.report, replayed: true };
   const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows);
   rejected.unshift(...(opts.problems ?? []));
   const stored = await storeFacts(ctx, corpId, good, rejected);
   // Sheet order: by row, then kind (stable within a row).
   rejected.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
-  const report: IngestReport = { batchId: envelope.batchId, replayed: false, orders: stored.orders, refunds: stored.refunds, rejected };
-  await ctx.db('ingest_batches')
-    .insert({ corp_id: corpId, source, batch_id: envelope.batchId, orders: stored.orders.accepted, refunds: stored.refunds.accepted, rejected: rejected.length, report: JSON.stringify(report) })
+  const report: IngestReport = {
+    batchId: envelope.batchId,
+    replayed: false,
+    orders: stored.orders,
+    refunds: stored.refunds,
+    rejected,
+  };
+  await ctx
+    .db('ingest_batches')
+    .insert({
+      corp_id: corpId,
+      source,
+      batch_id: envelope.batchId,
+      orders: stored.orders.accepted,
+      refunds: stored.refunds.accepted,
+      rejected: rejected.length,
+      report: JSON.stringify(report),
+    })
     .onConflict(['corp_id', 'source', 'batch_id'])
     .ignore();
-  if (stored.toAttribute.length) await ctx.queues.enqueue(attributeJob, { corpId, orderIds: stored.toAttribute, reason: `${source} batch ${envelope.batchId}` }, opts.requestId ? { requestId: opts.requestId } : {});
+  if (stored.toAttribute.length)
+    await ctx.queues.enqueue(
+      attributeJob,
+      { corpId, orderIds: stored.toAttribute, reason: `${source} batch ${envelope.batchId}` },
+      opts.requestId ? { requestId: opts.requestId } : {},
+    );
   return report;
 }
 
@@ -195,18 +329,41 @@ export async function ingestBatch(
  * Links an identity to a customer (e.g. a guide binds a member number); earlier orders carrying it
  * get the customer and are re-attributed. An identity already linked to another customer is a conflict.
  */
-export async function linkIdentity(ctx: AppContext, corpId: number, customerId: number, kind: 'member_no' | 'phone' | 'unionid', raw: string, opts: { requestId?: string; field?: string } = {}): Promise<number[]> {
+export async function linkIdentity(
+  ctx: AppContext,
+  corpId: number,
+  customerId: number,
+  kind: 'member_no' | 'phone' | 'unionid',
+  raw: string,
+  opts: { requestId?: string; field?: string } = {},
+): Promise<number[]> {
   // Errors name the caller's field for the value (a route passes its body's).
   const field = opts.field ?? 'value';
   const value = kind === 'phone' ? normalizePhone(raw) : raw.trim();
-  if (!value) throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, { field });
+  if (!value)
+    throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, {
+      field,
+    });
   const idKind = kind === 'phone' ? 'phone_hash' : kind;
   const stored = kind === 'phone' ? sha256(value) : value;
-  await ctx.db('customer_identities').insert({ corp_id: corpId, kind: idKind, value: stored, customer_id: customerId }).onConflict(['corp_id', 'kind', 'value']).ignore();
-  const owner = await ctx.db('customer_identities').where({ corp_id: corpId, kind: idKind, value: stored }).first<{ customer_id: number }>('customer_id');
-  if (owner?.customer_id !== customerId) throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field });
+  await ctx
+    .db('customer_identities')
+    .insert({ corp_id: corpId, kind: idKind, value: stored, customer_id: customerId })
+    .onConflict(['corp_id', 'kind', 'value'])
+    .ignore();
+  const owner = await ctx
+    .db('customer_identities')
+    .where({ corp_id: corpId, kind: idKind, value: stored })
+    .first<{ customer_id: number }>('customer_id');
+  if (owner?.customer_id !== customerId)
+    throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field });
   const ids = await linkOrdersOfCustomers(ctx.db, corpId, [customerId]);
-  if (ids.length) await ctx.queues.enqueue(attributeJob, { corpId, orderIds: ids, reason: `identity ${kind} linked later` }, opts.requestId ? { requestId: opts.requestId } : {});
+  if (ids.length)
+    await ctx.queues.enqueue(
+      attributeJob,
+      { corpId, orderIds: ids, reason: `identity ${kind} linked later` },
+      opts.requestId ? { requestId: opts.requestId } : {},
+    );
   return ids;
 }
 
@@ -228,6 +385,8 @@ export async function linkOrdersOfCustomers(db: Db, corpId: number, customerIds:
           order by o2.id, case i.kind when 'member_no' then 1 when 'unionid' then 2 else 3 end
        ) m
       where o.id = m.id and o.customer_id is null
-      returning o.id`, [corpId, customerIds]);
+      returning o.id`,
+    [corpId, customerIds],
+  );
   return r.rows.map((x) => x.id).sort((a, b) => a - b);
 }

@@ -10,7 +10,13 @@ const ids = z.array(z.number().int().positive()).max(10_000).optional();
 export const attributeJob = defineJob({
   queue: 'attribution',
   name: 'attribute',
-  schema: z.object({ corpId: z.number().int().positive(), orderIds: ids, customerIds: ids, transferIds: ids, reason: z.string().min(1).max(200) }),
+  schema: z.object({
+    corpId: z.number().int().positive(),
+    orderIds: ids,
+    customerIds: ids,
+    transferIds: ids,
+    reason: z.string().min(1).max(200),
+  }),
 });
 
 export const attributionJobs = [attributeJob];

@@ -21,7 +21,10 @@ export class JobQueues {
     readonly prefix: string,
   ) {
     for (const name of QUEUES) {
-      this.queues.set(name, new Queue(name, { connection, prefix, defaultJobOptions: queuePolicy[name].defaultJobOptions }));
+      this.queues.set(
+        name,
+        new Queue(name, { connection, prefix, defaultJobOptions: queuePolicy[name].defaultJobOptions }),
+      );
     }
   }
 
@@ -32,14 +35,22 @@ export class JobQueues {
   async enqueue<S extends z.ZodType>(def: JobDef<S>, payload: z.input<S>, opts: EnqueueOptions = {}): Promise<string> {
     const data = def.schema.parse(payload) as z.infer<S>;
     const jobId = opts.jobId ?? def.jobId?.(data);
-    const job = await this.queue(def.queue).add(def.name, { payload: data, requestId: opts.requestId }, {
-      ...(jobId ? { jobId } : {}),
-      ...(opts.delay ? { delay: opts.delay } : {}),
-    });
+    const job = await this.queue(def.queue).add(
+      def.name,
+      { payload: data, requestId: opts.requestId },
+      {
+        ...(jobId ? { jobId } : {}),
+        ...(opts.delay ? { delay: opts.delay } : {}),
+      },
+    );
     return job.id!;
   }
 
-  async enqueueMany<S extends z.ZodType>(def: JobDef<S>, payloads: z.input<S>[], opts: { requestId?: string } = {}): Promise<void> {
+  async enqueueMany<S extends z.ZodType>(
+    def: JobDef<S>,
+    payloads: z.input<S>[],
+    opts: { requestId?: string } = {},
+  ): Promise<void> {
     if (payloads.length === 0) return;
     await this.queue(def.queue).addBulk(
       payloads.map((p) => {

@@ -12,7 +12,10 @@ export async function deleteTenant(db: Db, corpId: number): Promise<boolean> {
     await trx('credit_events').where({ corp_id: corpId }).del();
     await trx('guide_daily_credits').where({ corp_id: corpId }).del();
     // Adjustment lines point at the lines they correct: unlink before deleting.
-    await trx('credits').where({ corp_id: corpId }).whereNotNull('adjusts_credit_id').update({ adjusts_credit_id: null });
+    await trx('credits')
+      .where({ corp_id: corpId })
+      .whereNotNull('adjusts_credit_id')
+      .update({ adjusts_credit_id: null });
     await trx('credits').where({ corp_id: corpId }).del();
     return (await trx('corps').where({ id: corpId }).del()) > 0;
   });

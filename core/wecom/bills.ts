@@ -13,8 +13,22 @@ export async function ingestBills(db: Db, corpId: number, bills: BillItem[]): Pr
   if (bills.length === 0) return [];
   const userids = [...new Set(bills.map((b) => b.payee_userid))];
   const exts = [...new Set(bills.map((b) => b.external_userid).filter(Boolean))];
-  const guides = new Map((await db('guides').where({ corp_id: corpId }).whereIn('userid', userids).select<{ id: number; userid: string }[]>('id', 'userid')).map((g) => [g.userid, g.id]));
-  const customers = new Map((await db('customers').where({ corp_id: corpId }).whereIn('external_userid', exts).select<{ id: number; external_userid: string }[]>('id', 'external_userid')).map((c) => [c.external_userid, c.id]));
+  const guides = new Map(
+    (
+      await db('guides')
+        .where({ corp_id: corpId })
+        .whereIn('userid', userids)
+        .select<{ id: number; userid: string }[]>('id', 'userid')
+    ).map((g) => [g.userid, g.id]),
+  );
+  const customers = new Map(
+    (
+      await db('customers')
+        .where({ corp_id: corpId })
+        .whereIn('external_userid', exts)
+        .select<{ id: number; external_userid: string }[]>('id', 'external_userid')
+    ).map((c) => [c.external_userid, c.id]),
+  );
   const rows = bills.map((b) => ({
     corp_id: corpId,
     transaction_id: b.transaction_id,
@@ -45,10 +59,25 @@ export async function ingestBills(db: Db, corpId: number, bills: BillItem[]): Pr
  * now, saving the cursor with its window after each page, so a run that dies mid-window resumes
  * the same query where it stopped.
  */
-export async function pollBills(ctx: AppContext, client: WecomClient, corpId: number, nowS = Math.floor(Date.now() / 1000), opts: { limit?: number } = {}): Promise<{ bills: number; newTransferIds: number[] }> {
-  const cur = await ctx.db('sync_cursors').where({ corp_id: corpId, kind: 'bills' }).first<{ cursor: string; window_start: Date | null; window_end: Date | null; synced_to: Date | null } | undefined>();
+export async function pollBills(
+  ctx: AppContext,
+  client: WecomClient,
+  corpId: number,
+  nowS = Math.floor(Date.now() / 1000),
+  opts: { limit?: number } = {},
+): Promise<{ bills: number; newTransferIds: number[] }> {
+  const cur = await ctx
+    .db('sync_cursors')
+    .where({ corp_id: corpId, kind: 'bills' })
+    .first<
+      { cursor: string; window_start: Date | null; window_end: Date | null; synced_to: Date | null } | undefined
+    >();
   const sec = (d: Date) => Math.floor(d.getTime() / 1000);
-  let begin = cur?.window_start ? sec(cur.window_start) : cur?.synced_to ? sec(cur.synced_to) - OVERLAP_S : nowS - FIRST_LOOKBACK_S;
+  let begin = cur?.window_start
+    ? sec(cur.window_start)
+    : cur?.synced_to
+      ? sec(cur.synced_to) - OVERLAP_S
+      : nowS - FIRST_LOOKBACK_S;
   // A saved cursor is only valid for the window it was issued for.
   let pinnedEnd = cur?.window_start && cur.window_end && cur.cursor ? sec(cur.window_end) : null;
   let cursor = pinnedEnd === null ? '' : (cur?.cursor ?? '');
@@ -65,7 +94,11 @@ export async function pollBills(ctx: AppContext, client: WecomClient, corpId: nu
     const save = done
       ? { cursor: '', window_start: null, window_end: null, synced_to: new Date(end * 1000) }
       : { cursor, window_start: new Date(begin * 1000), window_end: new Date(end * 1000) };
-    await ctx.db('sync_cursors').insert({ corp_id: corpId, kind: 'bills', ...save, updated_at: new Date() }).onConflict(['corp_id', 'kind']).merge();
+    await ctx
+      .db('sync_cursors')
+      .insert({ corp_id: corpId, kind: 'bills', ...save, updated_at: new Date() })
+      .onConflict(['corp_id', 'kind'])
+      .merge();
     if (!done) {
       pinnedEnd = end;
       continue;

@@ -13,22 +13,28 @@ import { findCorp, type CorpRow } from './corp-client';
 const parser = new XMLParser({ parseTagValue: false, trimValues: true });
 const MAX_SKEW_S = 300;
 
-export const callbackQuery = z.object({ msg_signature: z.string().regex(/^[0-9a-f]{40}$/), timestamp: z.string().regex(/^\d{1,12}$/), nonce: z.string().min(1).max(64) });
+export const callbackQuery = z.object({
+  msg_signature: z.string().regex(/^[0-9a-f]{40}$/),
+  timestamp: z.string().regex(/^\d{1,12}$/),
+  nonce: z.string().min(1).max(64),
+});
 
-export const callbackEvent = z.object({
-  ToUserName: z.string(),
-  CreateTime: z.string(),
-  MsgType: z.string(),
-  Event: z.string().optional(),
-  ChangeType: z.string().optional(),
-  UserID: z.string().optional(),
-  ExternalUserID: z.string().optional(),
-  State: z.string().optional(),
-  Source: z.string().optional(),
-  FailReason: z.string().optional(),
-  Id: z.string().optional(),
-  TagType: z.string().optional(),
-}).passthrough();
+export const callbackEvent = z
+  .object({
+    ToUserName: z.string(),
+    CreateTime: z.string(),
+    MsgType: z.string(),
+    Event: z.string().optional(),
+    ChangeType: z.string().optional(),
+    UserID: z.string().optional(),
+    ExternalUserID: z.string().optional(),
+    State: z.string().optional(),
+    Source: z.string().optional(),
+    FailReason: z.string().optional(),
+    Id: z.string().optional(),
+    TagType: z.string().optional(),
+  })
+  .passthrough();
 export type CallbackEvent = z.infer<typeof callbackEvent>;
 
 export function parseEventXml(xml: string): CallbackEvent {
@@ -43,8 +49,10 @@ async function corpFor(ctx: AppContext, ref: string): Promise<{ corp: CorpRow; t
 }
 
 function checkSignature(token: string, q: z.infer<typeof callbackQuery>, encrypted: string, nowS: number): void {
-  if (getSignature(token, q.timestamp, q.nonce, encrypted) !== q.msg_signature) throw new AppError('BAD_SIGNATURE', 'msg_signature does not match', { field: 'msg_signature' });
-  if (Math.abs(nowS - Number(q.timestamp)) > MAX_SKEW_S) throw new AppError('BAD_SIGNATURE', 'timestamp is stale', { field: 'timestamp' });
+  if (getSignature(token, q.timestamp, q.nonce, encrypted) !== q.msg_signature)
+    throw new AppError('BAD_SIGNATURE', 'msg_signature does not match', { field: 'msg_signature' });
+  if (Math.abs(nowS - Number(q.timestamp)) > MAX_SKEW_S)
+    throw new AppError('BAD_SIGNATURE', 'timestamp is stale', { field: 'timestamp' });
 }
 
 function open(aesKey: string, encrypted: string, corpid: string): string {
@@ -54,14 +62,25 @@ function open(aesKey: string, encrypted: string, corpid: string): string {
   } catch {
     throw new AppError('BAD_SIGNATURE', 'cannot decrypt', { field: 'Encrypt' });
   }
-  if (plain.id !== corpid) throw new AppError('BAD_SIGNATURE', 'receive id does not match the corp', { field: 'Encrypt' });
+  if (plain.id !== corpid)
+    throw new AppError('BAD_SIGNATURE', 'receive id does not match the corp', { field: 'Encrypt' });
   return plain.message;
 }
 
 /** GET URL verification: returns the plaintext echostr. */
-export async function verifyCallbackUrl(ctx: AppContext, corpRef: string, query: unknown, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function verifyCallbackUrl(
+  ctx: AppContext,
+  corpRef: string,
+  query: unknown,
+  nowS = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const q = callbackQuery.extend({ echostr: z.string().min(1) }).safeParse(query);
-  if (!q.success) throw new AppError('VALIDATION_FAILED', `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`, { field: `query.${q.error.issues[0]?.path.join('.')}` });
+  if (!q.success)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`,
+      { field: `query.${q.error.issues[0]?.path.join('.')}` },
+    );
   const { corp, token, aesKey } = await corpFor(ctx, corpRef);
   checkSignature(token, q.data, q.data.echostr, nowS);
   return open(aesKey, q.data.echostr, corp.wecom_corp_id);
@@ -71,21 +90,47 @@ export async function verifyCallbackUrl(ctx: AppContext, corpRef: string, query:
  * POST: verifies, decrypts and stores the event. Returns the stored id, whether it is new, and
  * whether it still needs processing (a retry of an event stored but never processed does).
  */
-export async function receiveCallback(ctx: AppContext, corpRef: string, query: unknown, body: string, nowS = Math.floor(Date.now() / 1000)): Promise<{ corpId: number; eventId: number; isNew: boolean; pending: boolean }> {
+export async function receiveCallback(
+  ctx: AppContext,
+  corpRef: string,
+  query: unknown,
+  body: string,
+  nowS = Math.floor(Date.now() / 1000),
+): Promise<{ corpId: number; eventId: number; isNew: boolean; pending: boolean }> {
   const q = callbackQuery.safeParse(query);
-  if (!q.success) throw new AppError('VALIDATION_FAILED', `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`, { field: `query.${q.error.issues[0]?.path.join('.')}` });
-  const envelope = z.object({ Encrypt: z.string().min(1) }).passthrough().safeParse((parser.parse(body) as { xml?: unknown }).xml);
-  if (!envelope.success) throw new AppError('VALIDATION_FAILED', 'body: not a WeCom callback envelope', { field: 'body' });
+  if (!q.success)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`,
+      { field: `query.${q.error.issues[0]?.path.join('.')}` },
+    );
+  const envelope = z
+    .object({ Encrypt: z.string().min(1) })
+    .passthrough()
+    .safeParse((parser.parse(body) as { xml?: unknown }).xml);
+  if (!envelope.success)
+    throw new AppError('VALIDATION_FAILED', 'body: not a WeCom callback envelope', { field: 'body' });
   const { corp, token, aesKey } = await corpFor(ctx, corpRef);
   checkSignature(token, q.data, envelope.data.Encrypt, nowS);
   const xml = open(aesKey, envelope.data.Encrypt, corp.wecom_corp_id);
   const ev = parseEventXml(xml);
   // Retries carry the same plaintext: its hash is the dedupe key.
   const dedupeKey = createHash('sha256').update(xml).digest('hex');
-  const [row] = await ctx.db('wecom_callback_events')
-    .insert({ corp_id: corp.id, dedupe_key: dedupeKey, event: ev.Event ?? ev.MsgType, change_type: ev.ChangeType ?? null, xml })
+  const [row] = await ctx
+    .db('wecom_callback_events')
+    .insert({
+      corp_id: corp.id,
+      dedupe_key: dedupeKey,
+      event: ev.Event ?? ev.MsgType,
+      change_type: ev.ChangeType ?? null,
+      xml,
+    })
     .onConflict(['corp_id', 'dedupe_key'])
     .merge({ deliveries: ctx.db.raw('wecom_callback_events.deliveries + 1') })
-    .returning<{ id: number; inserted: boolean; status: string }[]>([ctx.db.raw('id'), ctx.db.raw('(xmax = 0) as inserted'), ctx.db.raw('status')]);
+    .returning<{ id: number; inserted: boolean; status: string }[]>([
+      ctx.db.raw('id'),
+      ctx.db.raw('(xmax = 0) as inserted'),
+      ctx.db.raw('status'),
+    ]);
   return { corpId: corp.id, eventId: row!.id, isNew: row!.inserted, pending: row!.status !== 'processed' };
 }

@@ -48,7 +48,13 @@ export class WecomClient {
     return `${this.o.keyPrefix}:wecom:${kind}:${this.o.corpid}:${this.o.app}`;
   }
 
-  private async http<S extends z.ZodType>(method: 'GET' | 'POST', path: string, query: Query, body: Body, schema: S): Promise<{ errcode: number; errmsg: string; data?: z.infer<S> }> {
+  private async http<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Query,
+    body: Body,
+    schema: S,
+  ): Promise<{ errcode: number; errmsg: string; data?: z.infer<S> }> {
     const url = new URL(path, this.o.baseUrl);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
     let json: unknown;
@@ -65,13 +71,24 @@ export class WecomClient {
       if (err instanceof WecomError) throw err;
       // Timeouts, refused connections and non-JSON bodies: transient, never retried here (a POST may have landed).
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new WecomError(-1, timedOut ? `timed out after ${this.timeoutMs} ms` : `request failed: ${err instanceof Error ? err.message : String(err)}`, path);
+      throw new WecomError(
+        -1,
+        timedOut
+          ? `timed out after ${this.timeoutMs} ms`
+          : `request failed: ${err instanceof Error ? err.message : String(err)}`,
+        path,
+      );
     }
     const base = s.baseResponse.safeParse(json);
     if (!base.success) throw new WecomError(-2, 'unexpected response shape: no errcode', path);
     if (base.data.errcode !== 0) return { errcode: base.data.errcode, errmsg: base.data.errmsg };
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new WecomError(-2, `unexpected response shape: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`, path);
+    if (!parsed.success)
+      throw new WecomError(
+        -2,
+        `unexpected response shape: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        path,
+      );
     return { errcode: 0, errmsg: 'ok', data: parsed.data };
   }
 
@@ -89,7 +106,13 @@ export class WecomClient {
       return t && t !== stale ? t : null;
     };
     return singleFlight(this.o.redis, this.key('token-lock'), { ttlMs: TOKEN_LOCK_MS, landed }, async () => {
-      const r = await this.http('GET', '/cgi-bin/gettoken', { corpid: this.o.corpid, corpsecret: this.o.secret }, undefined, s.tokenResponse);
+      const r = await this.http(
+        'GET',
+        '/cgi-bin/gettoken',
+        { corpid: this.o.corpid, corpsecret: this.o.secret },
+        undefined,
+        s.tokenResponse,
+      );
       if (!r.data) throw new WecomError(r.errcode, r.errmsg, '/cgi-bin/gettoken');
       // Refresh a minute early, as the reference clients do (never cache past the token's own expiry).
       await this.o.redis.set(this.key('token'), r.data.access_token, 'EX', cacheSeconds(r.data.expires_in, 60));
@@ -98,11 +121,16 @@ export class WecomClient {
   }
 
   /** Calls an API with the token; token errors refresh and retry once, rate limits back off. */
-  async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, opts: { query?: Query; body?: unknown; form?: () => FormData } = {}): Promise<z.infer<S>> {
+  async call<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    opts: { query?: Query; body?: unknown; form?: () => FormData } = {},
+  ): Promise<z.infer<S>> {
     const body: Body = opts.form ? { form: opts.form } : opts.body === undefined ? undefined : { json: opts.body };
     let token = await this.accessToken();
     let refreshed = false;
-    for (let backoffs = 0; ; ) {
+    for (let backoffs = 0; ;) {
       const r = await this.http(method, path, { ...opts.query, access_token: token }, body, schema);
       if (r.data !== undefined) return r.data;
       if (TOKEN_ERRCODES.has(r.errcode) && !refreshed) {
@@ -130,9 +158,10 @@ export class WecomClient {
     if (inflight) return inflight;
     const p = (async () => {
       try {
-        const r = kind === 'corp'
-          ? await this.call('GET', '/cgi-bin/get_jsapi_ticket', s.ticketResponse)
-          : await this.call('GET', '/cgi-bin/ticket/get', s.ticketResponse, { query: { type: 'agent_config' } });
+        const r =
+          kind === 'corp'
+            ? await this.call('GET', '/cgi-bin/get_jsapi_ticket', s.ticketResponse)
+            : await this.call('GET', '/cgi-bin/ticket/get', s.ticketResponse, { query: { type: 'agent_config' } });
         await this.o.redis.set(key, r.ticket, 'EX', cacheSeconds(r.expires_in, 300));
         return r.ticket;
       } finally {
@@ -155,10 +184,14 @@ export class WecomClient {
   }
   /** One external contact with all its followers: follow_user pages (500 each) are followed through next_cursor. */
   async getExternalContact(externalUserid: string): Promise<z.infer<typeof s.getContactResponse>> {
-    const first = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, { query: { external_userid: externalUserid } });
+    const first = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, {
+      query: { external_userid: externalUserid },
+    });
     const followUser = [...first.follow_user];
-    for (let cursor = first.next_cursor; cursor; ) {
-      const page = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, { query: { external_userid: externalUserid, cursor } });
+    for (let cursor = first.next_cursor; cursor;) {
+      const page = await this.call('GET', '/cgi-bin/externalcontact/get', s.getContactResponse, {
+        query: { external_userid: externalUserid, cursor },
+      });
       followUser.push(...page.follow_user);
       cursor = page.next_cursor;
     }
@@ -168,12 +201,20 @@ export class WecomClient {
     return this.call('GET', '/cgi-bin/externalcontact/list', s.listContactsResponse, { query: { userid } });
   }
   batchGetByUser(userids: string[], cursor = '', limit = 100) {
-    return this.call('POST', '/cgi-bin/externalcontact/batch/get_by_user', s.batchByUserResponse, { body: { userid_list: userids, cursor, limit } });
+    return this.call('POST', '/cgi-bin/externalcontact/batch/get_by_user', s.batchByUserResponse, {
+      body: { userid_list: userids, cursor, limit },
+    });
   }
   getCorpTags() {
     return this.call('POST', '/cgi-bin/externalcontact/get_corp_tag_list', s.corpTagListResponse, { body: {} });
   }
-  addCorpTags(body: { group_id?: string; group_name?: string; order?: number; tag: { name: string; order?: number }[]; agentid?: number }) {
+  addCorpTags(body: {
+    group_id?: string;
+    group_name?: string;
+    order?: number;
+    tag: { name: string; order?: number }[];
+    agentid?: number;
+  }) {
     return this.call('POST', '/cgi-bin/externalcontact/add_corp_tag', s.addCorpTagResponse, { body });
   }
   markTag(body: { userid: string; external_userid: string; add_tag?: string[]; remove_tag?: string[] }) {
@@ -192,18 +233,29 @@ export class WecomClient {
     return this.call('POST', '/cgi-bin/externalcontact/del_corp_tag', s.emptyResponse, { body });
   }
   getContactWay(configId: string) {
-    return this.call('POST', '/cgi-bin/externalcontact/get_contact_way', s.getContactWayResponse, { body: { config_id: configId } });
+    return this.call('POST', '/cgi-bin/externalcontact/get_contact_way', s.getContactWayResponse, {
+      body: { config_id: configId },
+    });
   }
   delContactWay(configId: string) {
-    return this.call('POST', '/cgi-bin/externalcontact/del_contact_way', s.emptyResponse, { body: { config_id: configId } });
+    return this.call('POST', '/cgi-bin/externalcontact/del_contact_way', s.emptyResponse, {
+      body: { config_id: configId },
+    });
   }
   groupChatList(body: { owner_userids?: string[]; cursor?: string; limit?: number }) {
     return this.call('POST', '/cgi-bin/externalcontact/groupchat/list', s.groupChatListResponse, {
-      body: { status_filter: 0, ...(body.owner_userids ? { owner_filter: { userid_list: body.owner_userids } } : {}), cursor: body.cursor ?? '', limit: body.limit ?? 100 },
+      body: {
+        status_filter: 0,
+        ...(body.owner_userids ? { owner_filter: { userid_list: body.owner_userids } } : {}),
+        cursor: body.cursor ?? '',
+        limit: body.limit ?? 100,
+      },
     });
   }
   groupChatGet(chatId: string) {
-    return this.call('POST', '/cgi-bin/externalcontact/groupchat/get', s.groupChatResponse, { body: { chat_id: chatId, need_name: 1 } });
+    return this.call('POST', '/cgi-bin/externalcontact/groupchat/get', s.groupChatResponse, {
+      body: { chat_id: chatId, need_name: 1 },
+    });
   }
   /** Uploads temporary media (valid 3 days) as multipart; only bytes we hold, never a client URL. */
   uploadMedia(type: 'image' | 'file' | 'video', filename: string, contentType: string, content: Buffer) {
@@ -216,7 +268,9 @@ export class WecomClient {
   }
 
   getUserBehaviorData(userid: string, startTime: number, endTime: number) {
-    return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, { body: { userid: [userid], start_time: startTime, end_time: endTime } });
+    return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, {
+      body: { userid: [userid], start_time: startTime, end_time: endTime },
+    });
   }
 }
 

@@ -30,12 +30,28 @@ export interface ReconcileResult {
 
 async function upsertCustomer(db: Db, corpId: number, c: Contact): Promise<number> {
   const [row] = await db('customers')
-    .insert({ corp_id: corpId, external_userid: c.external_userid, name: c.name, avatar: c.avatar || null, gender: c.gender, unionid: c.unionid ?? null })
+    .insert({
+      corp_id: corpId,
+      external_userid: c.external_userid,
+      name: c.name,
+      avatar: c.avatar || null,
+      gender: c.gender,
+      unionid: c.unionid ?? null,
+    })
     .onConflict(['corp_id', 'external_userid'])
-    .merge({ name: c.name, avatar: c.avatar || null, gender: c.gender, unionid: db.raw('coalesce(excluded.unionid, customers.unionid)'), updated_at: db.fn.now() })
+    .merge({
+      name: c.name,
+      avatar: c.avatar || null,
+      gender: c.gender,
+      unionid: db.raw('coalesce(excluded.unionid, customers.unionid)'),
+      updated_at: db.fn.now(),
+    })
     .returning<{ id: number }[]>('id');
   const id = row!.id;
-  const identities = [{ kind: 'external_userid', value: c.external_userid }, ...(c.unionid ? [{ kind: 'unionid', value: c.unionid }] : [])];
+  const identities = [
+    { kind: 'external_userid', value: c.external_userid },
+    ...(c.unionid ? [{ kind: 'unionid', value: c.unionid }] : []),
+  ];
   await db('customer_identities')
     .insert(identities.map((i) => ({ corp_id: corpId, kind: i.kind, value: i.value, customer_id: id })))
     .onConflict(['corp_id', 'kind', 'value'])
@@ -44,13 +60,30 @@ async function upsertCustomer(db: Db, corpId: number, c: Contact): Promise<numbe
 }
 
 /** Writes one customer's follow relations (all guides, or only `onlyUserid`) as WeCom reports them. */
-export async function applyContact(db: Db, corpId: number, contact: Contact, follows: Follow[], opts: { onlyUserid?: string; endMissing: boolean; endReason?: string; skipTouchedSince?: Date }): Promise<ReconcileResult> {
+export async function applyContact(
+  db: Db,
+  corpId: number,
+  contact: Contact,
+  follows: Follow[],
+  opts: { onlyUserid?: string; endMissing: boolean; endReason?: string; skipTouchedSince?: Date },
+): Promise<ReconcileResult> {
   return db.transaction(async (trx) => {
     const customerId = await upsertCustomer(trx, corpId, contact);
-    const guides = await trx('guides').where({ corp_id: corpId }).whereIn('userid', follows.map((f) => f.userid)).select<{ id: number; userid: string }[]>('id', 'userid');
+    const guides = await trx('guides')
+      .where({ corp_id: corpId })
+      .whereIn(
+        'userid',
+        follows.map((f) => f.userid),
+      )
+      .select<{ id: number; userid: string }[]>('id', 'userid');
     const guideOf = new Map(guides.map((g) => [g.userid, g.id]));
     const wecomTagIds = [...new Set(follows.flatMap((f) => f.tagIds))];
-    const tags = wecomTagIds.length ? await trx('tags').where({ corp_id: corpId }).whereIn('wecom_tag_id', wecomTagIds).select<{ id: number; wecom_tag_id: string }[]>('id', 'wecom_tag_id') : [];
+    const tags = wecomTagIds.length
+      ? await trx('tags')
+          .where({ corp_id: corpId })
+          .whereIn('wecom_tag_id', wecomTagIds)
+          .select<{ id: number; wecom_tag_id: string }[]>('id', 'wecom_tag_id')
+      : [];
     const tagOf = new Map(tags.map((t) => [t.wecom_tag_id, t.id]));
     const added: ReconcileResult['added'] = [];
     const seen: number[] = [];
@@ -58,30 +91,69 @@ export async function applyContact(db: Db, corpId: number, contact: Contact, fol
       const guideId = guideOf.get(f.userid);
       if (!guideId) continue; // a member who is not a guide here
       seen.push(guideId);
-      const before = await trx('customer_guides').where({ corp_id: corpId, customer_id: customerId, guide_id: guideId }).first<{ ended_at: Date | null; updated_at: Date } | undefined>('ended_at', 'updated_at');
+      const before = await trx('customer_guides')
+        .where({ corp_id: corpId, customer_id: customerId, guide_id: guideId })
+        .first<{ ended_at: Date | null; updated_at: Date } | undefined>('ended_at', 'updated_at');
       // A relation written after this data was read from WeCom (a callback got there first) holds fresher news.
       if (before && opts.skipTouchedSince && before.updated_at >= opts.skipTouchedSince) continue;
       const addedAt = new Date(f.createtime * 1000);
       await trx('customer_guides')
-        .insert({ corp_id: corpId, customer_id: customerId, guide_id: guideId, added_at: addedAt, add_way: f.add_way, state: f.state ?? null, remark: f.remark || null, description: f.description || null })
+        .insert({
+          corp_id: corpId,
+          customer_id: customerId,
+          guide_id: guideId,
+          added_at: addedAt,
+          add_way: f.add_way,
+          state: f.state ?? null,
+          remark: f.remark || null,
+          description: f.description || null,
+        })
         .onConflict(['corp_id', 'customer_id', 'guide_id'])
-        .merge({ added_at: addedAt, add_way: f.add_way, state: f.state ?? null, remark: f.remark || null, description: f.description || null, ended_at: null, end_reason: null, updated_at: trx.raw('clock_timestamp()') });
+        .merge({
+          added_at: addedAt,
+          add_way: f.add_way,
+          state: f.state ?? null,
+          remark: f.remark || null,
+          description: f.description || null,
+          ended_at: null,
+          end_reason: null,
+          updated_at: trx.raw('clock_timestamp()'),
+        });
       if (!before || before.ended_at) added.push({ guideId, at: addedAt, state: f.state ?? null });
       // Tags from WeCom replace this relation's WeCom-sourced tags.
       const want = f.tagIds.flatMap((t) => (tagOf.has(t) ? [tagOf.get(t)!] : []));
-      await trx('customer_tags').where({ corp_id: corpId, customer_id: customerId, guide_id: guideId, source: 'wecom' }).whereNotIn('tag_id', want).del();
+      await trx('customer_tags')
+        .where({ corp_id: corpId, customer_id: customerId, guide_id: guideId, source: 'wecom' })
+        .whereNotIn('tag_id', want)
+        .del();
       if (want.length) {
         await trx('customer_tags')
-          .insert(want.map((tagId) => ({ corp_id: corpId, customer_id: customerId, guide_id: guideId, tag_id: tagId, source: 'wecom' })))
+          .insert(
+            want.map((tagId) => ({
+              corp_id: corpId,
+              customer_id: customerId,
+              guide_id: guideId,
+              tag_id: tagId,
+              source: 'wecom',
+            })),
+          )
           .onConflict(trx.raw('(corp_id, customer_id, guide_id, tag_id)'))
           .ignore();
       }
     }
     let ended = 0;
     if (opts.endMissing) {
-      const q = trx('customer_guides').where({ corp_id: corpId, customer_id: customerId }).whereNull('ended_at').whereNotIn('guide_id', seen);
-      if (opts.onlyUserid) q.whereIn('guide_id', trx('guides').select('id').where({ corp_id: corpId, userid: opts.onlyUserid }));
-      ended = await q.update({ ended_at: trx.fn.now(), end_reason: opts.endReason ?? 'deleted', updated_at: trx.raw('clock_timestamp()') });
+      const q = trx('customer_guides')
+        .where({ corp_id: corpId, customer_id: customerId })
+        .whereNull('ended_at')
+        .whereNotIn('guide_id', seen);
+      if (opts.onlyUserid)
+        q.whereIn('guide_id', trx('guides').select('id').where({ corp_id: corpId, userid: opts.onlyUserid }));
+      ended = await q.update({
+        ended_at: trx.fn.now(),
+        end_reason: opts.endReason ?? 'deleted',
+        updated_at: trx.raw('clock_timestamp()'),
+      });
     }
     return { customerId, added, ended };
   });
@@ -94,9 +166,19 @@ export async function applyContact(db: Db, corpId: number, contact: Contact, fol
  */
 async function recordAdds(db: Db, corpId: number, externalUserid: string, r: ReconcileResult): Promise<number[]> {
   if (!r.customerId) return [];
-  return recordInteractions(db, r.added.map((a) => ({
-    corpId, guideId: a.guideId, customerId: r.customerId!, occurredAt: a.at, kind: 'customer_added', source: 'wecom', evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`, detail: { state: a.state },
-  })));
+  return recordInteractions(
+    db,
+    r.added.map((a) => ({
+      corpId,
+      guideId: a.guideId,
+      customerId: r.customerId!,
+      occurredAt: a.at,
+      kind: 'customer_added',
+      source: 'wecom',
+      evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
+      detail: { state: a.state },
+    })),
+  );
 }
 
 /** Advisory-lock key for one contact of one corp. */
@@ -108,7 +190,13 @@ const contactLock = (corpId: number, externalUserid: string) => `wecom-contact:$
  * a later event's read always follows an earlier event's write: concurrent and out-of-order
  * events converge on WeCom's latest state.
  */
-export async function reconcileContact(ctx: AppContext, client: WecomClient, corpId: number, externalUserid: string, endReason = 'deleted'): Promise<ReconcileResult> {
+export async function reconcileContact(
+  ctx: AppContext,
+  client: WecomClient,
+  corpId: number,
+  externalUserid: string,
+  endReason = 'deleted',
+): Promise<ReconcileResult> {
   return ctx.db.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [contactLock(corpId, externalUserid)]);
     let r;
@@ -118,28 +206,46 @@ export async function reconcileContact(ctx: AppContext, client: WecomClient, cor
       if (err instanceof WecomError && err.errcode === 84061) {
         const ended = await trx('customer_guides')
           .where({ corp_id: corpId })
-          .whereIn('customer_id', trx('customers').select('id').where({ corp_id: corpId, external_userid: externalUserid }))
+          .whereIn(
+            'customer_id',
+            trx('customers').select('id').where({ corp_id: corpId, external_userid: externalUserid }),
+          )
           .whereNull('ended_at')
           .update({ ended_at: trx.fn.now(), end_reason: endReason, updated_at: trx.raw('clock_timestamp()') });
         return { customerId: null, added: [], ended };
       }
       throw err;
     }
-    const follows: Follow[] = r.follow_user.map((f) => ({ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])) }));
+    const follows: Follow[] = r.follow_user.map((f) => ({
+      userid: f.userid,
+      remark: f.remark,
+      description: f.description,
+      createtime: f.createtime,
+      add_way: f.add_way,
+      state: f.state,
+      tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])),
+    }));
     const result = await applyContact(trx, corpId, r.external_contact, follows, { endMissing: true, endReason });
     await recordAdds(trx, corpId, externalUserid, result);
     return result;
   });
 }
 
-const dbClock = async (db: Db): Promise<Date> => ((await db.raw('select clock_timestamp() as t')) as { rows: { t: Date }[] }).rows[0]!.t;
+const dbClock = async (db: Db): Promise<Date> =>
+  ((await db.raw('select clock_timestamp() as t')) as { rows: { t: Date }[] }).rows[0]!.t;
 
 /**
  * Full sync of one guide's customers (batch/get_by_user, cursor paging). A relation the sync finds
  * new (no callback reached us) gets its `customer_added` interaction like a callback's, and
  * `onAdded` hears, page by page, which customers got one, so their orders can be re-attributed.
  */
-export async function syncGuideContacts(ctx: AppContext, client: WecomClient, corpId: number, userid: string, onAdded: (customerIds: number[]) => Promise<void> = async () => undefined): Promise<{ contacts: number; added: number; ended: number }> {
+export async function syncGuideContacts(
+  ctx: AppContext,
+  client: WecomClient,
+  corpId: number,
+  userid: string,
+  onAdded: (customerIds: number[]) => Promise<void> = async () => undefined,
+): Promise<{ contacts: number; added: number; ended: number }> {
   const seenCustomers: number[] = [];
   let added = 0;
   let cursor = '';
@@ -152,8 +258,25 @@ export async function syncGuideContacts(ctx: AppContext, client: WecomClient, co
     for (const e of page.external_contact_list) {
       const f = e.follow_info;
       const r = await ctx.db.transaction(async (trx) => {
-        const applied = await applyContact(trx, corpId, e.external_contact, [{ userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, add_way: f.add_way, state: f.state, tagIds: f.tag_id }], { onlyUserid: userid, endMissing: false, skipTouchedSince: readAt });
-        for (const id of await recordAdds(trx, corpId, e.external_contact.external_userid, applied)) addedOnPage.add(id);
+        const applied = await applyContact(
+          trx,
+          corpId,
+          e.external_contact,
+          [
+            {
+              userid: f.userid,
+              remark: f.remark,
+              description: f.description,
+              createtime: f.createtime,
+              add_way: f.add_way,
+              state: f.state,
+              tagIds: f.tag_id,
+            },
+          ],
+          { onlyUserid: userid, endMissing: false, skipTouchedSince: readAt },
+        );
+        for (const id of await recordAdds(trx, corpId, e.external_contact.external_userid, applied))
+          addedOnPage.add(id);
         return applied;
       });
       if (r.customerId) seenCustomers.push(r.customerId);
@@ -163,7 +286,8 @@ export async function syncGuideContacts(ctx: AppContext, client: WecomClient, co
     if (addedOnPage.size) await onAdded([...addedOnPage]);
     cursor = page.next_cursor;
   } while (cursor);
-  const ended = await ctx.db('customer_guides')
+  const ended = await ctx
+    .db('customer_guides')
     .where({ corp_id: corpId })
     .whereIn('guide_id', ctx.db('guides').select('id').where({ corp_id: corpId, userid }))
     .whereNull('ended_at')
@@ -184,7 +308,11 @@ export function tagKindOf(groupName: string): 'value' | 'stage' | 'preference' |
 }
 
 /** Mirrors the corp tag library; groups and tags WeCom no longer has are marked deleted. */
-export async function syncCorpTags(ctx: AppContext, client: WecomClient, corpId: number): Promise<{ groups: number; tags: number }> {
+export async function syncCorpTags(
+  ctx: AppContext,
+  client: WecomClient,
+  corpId: number,
+): Promise<{ groups: number; tags: number }> {
   return ctx.db.transaction(async (trx) => {
     // One tag sync per corp at a time, reading WeCom inside the lock: an older read never lands last.
     await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`wecom-tags:${corpId}`]);
@@ -192,7 +320,13 @@ export async function syncCorpTags(ctx: AppContext, client: WecomClient, corpId:
     let tagCount = 0;
     for (const g of tag_group) {
       const [grp] = await trx('tag_groups')
-        .insert({ corp_id: corpId, wecom_group_id: g.group_id, name: g.group_name, kind: tagKindOf(g.group_name), order: g.order })
+        .insert({
+          corp_id: corpId,
+          wecom_group_id: g.group_id,
+          name: g.group_name,
+          kind: tagKindOf(g.group_name),
+          order: g.order,
+        })
         .onConflict(['corp_id', 'wecom_group_id'])
         .merge({ name: g.group_name, order: g.order, deleted_at: null })
         .returning<{ id: number }[]>('id');
@@ -204,8 +338,22 @@ export async function syncCorpTags(ctx: AppContext, client: WecomClient, corpId:
         tagCount++;
       }
     }
-    await trx('tag_groups').where({ corp_id: corpId }).whereNull('deleted_at').whereNotIn('wecom_group_id', tag_group.map((g) => g.group_id)).update({ deleted_at: trx.fn.now() });
-    await trx('tags').where({ corp_id: corpId }).whereNull('deleted_at').whereNotIn('wecom_tag_id', tag_group.flatMap((g) => g.tag.map((t) => t.id))).update({ deleted_at: trx.fn.now() });
+    await trx('tag_groups')
+      .where({ corp_id: corpId })
+      .whereNull('deleted_at')
+      .whereNotIn(
+        'wecom_group_id',
+        tag_group.map((g) => g.group_id),
+      )
+      .update({ deleted_at: trx.fn.now() });
+    await trx('tags')
+      .where({ corp_id: corpId })
+      .whereNull('deleted_at')
+      .whereNotIn(
+        'wecom_tag_id',
+        tag_group.flatMap((g) => g.tag.map((t) => t.id)),
+      )
+      .update({ deleted_at: trx.fn.now() });
     return { groups: tag_group.length, tags: tagCount };
   });
 }

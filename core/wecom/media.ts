@@ -15,15 +15,19 @@ interface MediaState {
 }
 
 /** The Redis key of an asset's cross-process upload lock. */
-export const mediaUploadLockKey = (ctx: AppContext, corpId: number, assetId: number) => `${ctx.cfg.QUEUE_PREFIX}:wecom:media-lock:${corpId}:${assetId}`;
+export const mediaUploadLockKey = (ctx: AppContext, corpId: number, assetId: number) =>
+  `${ctx.cfg.QUEUE_PREFIX}:wecom:media-lock:${corpId}:${assetId}`;
 
-const asset = (ctx: AppContext, corpId: number, assetId: number) => ctx.db('media_assets').where({ id: assetId, corp_id: corpId });
+const asset = (ctx: AppContext, corpId: number, assetId: number) =>
+  ctx.db('media_assets').where({ id: assetId, corp_id: corpId });
 
 /** The asset's media_id while it is still valid, else null; the content stays in the database. */
 async function reusable(ctx: AppContext, corpId: number, assetId: number, now: number): Promise<string | null> {
   const a = await asset(ctx, corpId, assetId).first<MediaState | undefined>('wecom_media_id', 'wecom_uploaded_at');
   if (!a) throw new AppError('NOT_FOUND', `no media asset ${assetId}`);
-  return a.wecom_media_id && a.wecom_uploaded_at && now - a.wecom_uploaded_at.getTime() < REUSE_MS ? a.wecom_media_id : null;
+  return a.wecom_media_id && a.wecom_uploaded_at && now - a.wecom_uploaded_at.getTime() < REUSE_MS
+    ? a.wecom_media_id
+    : null;
 }
 
 /**
@@ -32,17 +36,32 @@ async function reusable(ctx: AppContext, corpId: number, assetId: number, now: n
  * and processes share a Redis lock, waiting for the media_id the holder stores (or uploading
  * anyway if it died).
  */
-export async function ensureMediaId(ctx: AppContext, corpId: number, assetId: number, now = Date.now()): Promise<string> {
+export async function ensureMediaId(
+  ctx: AppContext,
+  corpId: number,
+  assetId: number,
+  now = Date.now(),
+): Promise<string> {
   const fresh = await reusable(ctx, corpId, assetId, now);
   if (fresh) return fresh;
   // Another process may be uploading this asset: use its media_id when it lands.
   const landed = () => reusable(ctx, corpId, assetId, now);
-  return singleFlight(ctx.redis, mediaUploadLockKey(ctx, corpId, assetId), { ttlMs: UPLOAD_LOCK_MS, landed }, async () => {
-    const a = await asset(ctx, corpId, assetId).first<{ kind: 'image' | 'file' | 'video'; filename: string; content_type: string; content: Buffer } | undefined>('kind', 'filename', 'content_type', 'content');
-    if (!a) throw new AppError('NOT_FOUND', `no media asset ${assetId}`);
-    const client = await getWecomClient(ctx, corpId);
-    const r = await client.uploadMedia(a.kind, a.filename, a.content_type, a.content);
-    await ctx.db('media_assets').where({ id: assetId }).update({ wecom_media_id: r.media_id, wecom_uploaded_at: new Date(now) });
-    return r.media_id;
-  });
+  return singleFlight(
+    ctx.redis,
+    mediaUploadLockKey(ctx, corpId, assetId),
+    { ttlMs: UPLOAD_LOCK_MS, landed },
+    async () => {
+      const a = await asset(ctx, corpId, assetId).first<
+        { kind: 'image' | 'file' | 'video'; filename: string; content_type: string; content: Buffer } | undefined
+      >('kind', 'filename', 'content_type', 'content');
+      if (!a) throw new AppError('NOT_FOUND', `no media asset ${assetId}`);
+      const client = await getWecomClient(ctx, corpId);
+      const r = await client.uploadMedia(a.kind, a.filename, a.content_type, a.content);
+      await ctx
+        .db('media_assets')
+        .where({ id: assetId })
+        .update({ wecom_media_id: r.media_id, wecom_uploaded_at: new Date(now) });
+      return r.media_id;
+    },
+  );
 }

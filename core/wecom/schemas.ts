@@ -3,14 +3,22 @@ import { z } from 'zod';
 
 export const baseResponse = z.object({ errcode: z.number().int(), errmsg: z.string().default('') }).passthrough();
 
-export const tokenResponse = z.object({ access_token: z.string().min(1).max(512), expires_in: z.number().int().positive() });
+export const tokenResponse = z.object({
+  access_token: z.string().min(1).max(512),
+  expires_in: z.number().int().positive(),
+});
 export const ticketResponse = z.object({ ticket: z.string().min(1), expires_in: z.number().int().positive() });
 export const userInfoResponse = z.union([
   z.object({ userid: z.string().min(1), user_ticket: z.string().optional() }),
   z.object({ openid: z.string(), external_userid: z.string().optional() }),
 ]);
 
-const tagRef = z.object({ group_name: z.string().optional(), tag_name: z.string().optional(), tag_id: z.string().optional(), type: z.number().int() });
+const tagRef = z.object({
+  group_name: z.string().optional(),
+  tag_name: z.string().optional(),
+  tag_id: z.string().optional(),
+  type: z.number().int(),
+});
 export const externalContact = z.object({
   external_userid: z.string(),
   name: z.string(),
@@ -29,83 +37,162 @@ export const followUser = z.object({
   state: z.string().optional(),
   oper_userid: z.string().optional(),
 });
-export const getContactResponse = z.object({ external_contact: externalContact, follow_user: z.array(followUser), next_cursor: z.string().optional() });
+export const getContactResponse = z.object({
+  external_contact: externalContact,
+  follow_user: z.array(followUser),
+  next_cursor: z.string().optional(),
+});
 export const listContactsResponse = z.object({ external_userid: z.array(z.string()).default([]) });
 export const batchByUserResponse = z.object({
-  external_contact_list: z.array(z.object({
-    external_contact: externalContact,
-    follow_info: z.object({
-      userid: z.string(),
-      remark: z.string().optional().default(''),
-      description: z.string().optional().default(''),
-      createtime: z.number().int(),
-      tag_id: z.array(z.string()).optional().default([]),
-      add_way: z.number().int().optional().default(0),
-      state: z.string().optional(),
-    }),
-  })).default([]),
+  external_contact_list: z
+    .array(
+      z.object({
+        external_contact: externalContact,
+        follow_info: z.object({
+          userid: z.string(),
+          remark: z.string().optional().default(''),
+          description: z.string().optional().default(''),
+          createtime: z.number().int(),
+          tag_id: z.array(z.string()).optional().default([]),
+          add_way: z.number().int().optional().default(0),
+          state: z.string().optional(),
+        }),
+      }),
+    )
+    .default([]),
   next_cursor: z.string().optional().default(''),
 });
 export const corpTagListResponse = z.object({
-  tag_group: z.array(z.object({
+  tag_group: z.array(
+    z.object({
+      group_id: z.string(),
+      group_name: z.string(),
+      create_time: z.number().int().optional(),
+      order: z.number().int().optional().default(0),
+      deleted: z.boolean().optional(),
+      tag: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          create_time: z.number().int().optional(),
+          order: z.number().int().optional().default(0),
+          deleted: z.boolean().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+const corpTag = z.object({
+  id: z.string(),
+  name: z.string(),
+  create_time: z.number().int().optional(),
+  order: z.number().int().optional().default(0),
+});
+export const addCorpTagResponse = z.object({
+  tag_group: z.object({
     group_id: z.string(),
     group_name: z.string(),
     create_time: z.number().int().optional(),
     order: z.number().int().optional().default(0),
-    deleted: z.boolean().optional(),
-    tag: z.array(z.object({ id: z.string(), name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0), deleted: z.boolean().optional() })),
-  })),
-});
-const corpTag = z.object({ id: z.string(), name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0) });
-export const addCorpTagResponse = z.object({
-  tag_group: z.object({ group_id: z.string(), group_name: z.string(), create_time: z.number().int().optional(), order: z.number().int().optional().default(0), tag: z.array(corpTag) }),
+    tag: z.array(corpTag),
+  }),
 });
 export const contactWayResponse = z.object({ config_id: z.string(), qr_code: z.string().optional() });
 export const emptyResponse = z.object({});
 
-const billItem = z.object({
-  transaction_id: z.string(),
-  bill_type: z.number().int(),
-  trade_state: z.number().int().optional(),
-  pay_time: z.number().int(),
-  out_trade_no: z.string().optional(),
-  out_refund_no: z.string().optional(),
-  external_userid: z.string().optional().default(''),
-  total_fee: z.number().int(),
-  payee_userid: z.string(),
-  payment_type: z.number().int().optional(),
-  mch_id: z.string().optional(),
-  remark: z.string().optional(),
-  total_refund_fee: z.number().int().optional().default(0),
-  refund_list: z.array(z.object({ out_refund_no: z.string(), refund_fee: z.number().int(), refund_status: z.number().int() }).passthrough()).optional(),
-  // The payer's contact details: the current doc says payer_info, some SDKs contact_info (unconfirmed): accept either.
-  payer_info: z.object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() }).passthrough().optional(),
-  contact_info: z.object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() }).passthrough().optional(),
-}).passthrough();
+const billItem = z
+  .object({
+    transaction_id: z.string(),
+    bill_type: z.number().int(),
+    trade_state: z.number().int().optional(),
+    pay_time: z.number().int(),
+    out_trade_no: z.string().optional(),
+    out_refund_no: z.string().optional(),
+    external_userid: z.string().optional().default(''),
+    total_fee: z.number().int(),
+    payee_userid: z.string(),
+    payment_type: z.number().int().optional(),
+    mch_id: z.string().optional(),
+    remark: z.string().optional(),
+    total_refund_fee: z.number().int().optional().default(0),
+    refund_list: z
+      .array(
+        z
+          .object({ out_refund_no: z.string(), refund_fee: z.number().int(), refund_status: z.number().int() })
+          .passthrough(),
+      )
+      .optional(),
+    // The payer's contact details: the current doc says payer_info, some SDKs contact_info (unconfirmed): accept either.
+    payer_info: z
+      .object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() })
+      .passthrough()
+      .optional(),
+    contact_info: z
+      .object({ name: z.string().optional(), phone: z.string().optional(), address: z.string().optional() })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
 export type BillItem = z.infer<typeof billItem>;
-export const billListResponse = z.object({ next_cursor: z.string().optional(), bill_list: z.array(billItem).default([]) });
+export const billListResponse = z.object({
+  next_cursor: z.string().optional(),
+  bill_list: z.array(billItem).default([]),
+});
 
 export const behaviorDataResponse = z.object({
-  behavior_data: z.array(z.object({
-    stat_time: z.number().int(),
-    chat_cnt: z.number().int().optional().default(0),
-    message_cnt: z.number().int().optional().default(0),
-    negative_feedback_cnt: z.number().int().optional().default(0),
-    new_contact_cnt: z.number().int().optional().default(0),
-    reply_percentage: z.number().optional(),
-    avg_reply_time: z.number().optional(),
-  }).passthrough()),
+  behavior_data: z.array(
+    z
+      .object({
+        stat_time: z.number().int(),
+        chat_cnt: z.number().int().optional().default(0),
+        message_cnt: z.number().int().optional().default(0),
+        negative_feedback_cnt: z.number().int().optional().default(0),
+        new_contact_cnt: z.number().int().optional().default(0),
+        reply_percentage: z.number().optional(),
+        avg_reply_time: z.number().optional(),
+      })
+      .passthrough(),
+  ),
 });
 
-export const getContactWayResponse = z.object({ contact_way: z.object({ config_id: z.string(), type: z.number().int(), scene: z.number().int(), state: z.string().optional().default(''), user: z.array(z.string()).optional().default([]), qr_code: z.string().optional() }).passthrough() });
-export const groupChatListResponse = z.object({ group_chat_list: z.array(z.object({ chat_id: z.string(), status: z.number().int() })).default([]), next_cursor: z.string().optional() });
-export const groupChatResponse = z.object({
-  group_chat: z.object({
-    chat_id: z.string(),
-    name: z.string().optional().default(''),
-    owner: z.string(),
-    create_time: z.number().int(),
-    member_list: z.array(z.object({ userid: z.string(), type: z.number().int(), join_time: z.number().int(), join_scene: z.number().int().optional(), name: z.string().optional(), unionid: z.string().optional() })),
-  }).passthrough(),
+export const getContactWayResponse = z.object({
+  contact_way: z
+    .object({
+      config_id: z.string(),
+      type: z.number().int(),
+      scene: z.number().int(),
+      state: z.string().optional().default(''),
+      user: z.array(z.string()).optional().default([]),
+      qr_code: z.string().optional(),
+    })
+    .passthrough(),
 });
-export const mediaUploadResponse = z.object({ type: z.string(), media_id: z.string().min(1), created_at: z.union([z.string(), z.number()]) });
+export const groupChatListResponse = z.object({
+  group_chat_list: z.array(z.object({ chat_id: z.string(), status: z.number().int() })).default([]),
+  next_cursor: z.string().optional(),
+});
+export const groupChatResponse = z.object({
+  group_chat: z
+    .object({
+      chat_id: z.string(),
+      name: z.string().optional().default(''),
+      owner: z.string(),
+      create_time: z.number().int(),
+      member_list: z.array(
+        z.object({
+          userid: z.string(),
+          type: z.number().int(),
+          join_time: z.number().int(),
+          join_scene: z.number().int().optional(),
+          name: z.string().optional(),
+          unionid: z.string().optional(),
+        }),
+      ),
+    })
+    .passthrough(),
+});
+export const mediaUploadResponse = z.object({
+  type: z.string(),
+  media_id: z.string().min(1),
+  created_at: z.union([z.string(), z.number()]),
+});

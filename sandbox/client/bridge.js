@@ -10,7 +10,12 @@
   // The client's user agent carries wxwork/<version>; @wecom/jssdk reads it at module load.
   var ua = navigator.userAgent;
   if (!/wxwork\//i.test(ua)) {
-    Object.defineProperty(Navigator.prototype, 'userAgent', { configurable: true, get: function () { return ua + ' wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh'; } });
+    Object.defineProperty(Navigator.prototype, 'userAgent', {
+      configurable: true,
+      get: function () {
+        return ua + ' wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh';
+      },
+    });
   }
   var seq = 0;
   var pending = {};
@@ -24,7 +29,15 @@
       delete pending[d.id];
       cb(d.result);
     } else if (d.__wwbridge === 'event') {
-      (handlers[d.name] || []).forEach(function (h) { try { h(d.payload); } catch (err) { setTimeout(function () { throw err; }); } });
+      (handlers[d.name] || []).forEach(function (h) {
+        try {
+          h(d.payload);
+        } catch (err) {
+          setTimeout(function () {
+            throw err;
+          });
+        }
+      });
     }
   });
   // Callers' success/fail/complete functions arrive spread into params; they cannot cross postMessage.
@@ -33,7 +46,9 @@
     if (Array.isArray(v)) return v.map(plain);
     if (v && typeof v === 'object') {
       var o = {};
-      Object.keys(v).forEach(function (k) { if (typeof v[k] !== 'function') o[k] = plain(v[k]); });
+      Object.keys(v).forEach(function (k) {
+        if (typeof v[k] !== 'function') o[k] = plain(v[k]);
+      });
       return o;
     }
     return v;
@@ -41,10 +56,19 @@
   window.WeixinJSBridge = {
     invoke: function (name, params, cb) {
       var id = ++seq;
-      pending[id] = function (result) { setTimeout(function () { if (typeof cb === 'function') cb(result); }, 0); };
-      window.parent.postMessage({ __wwbridge: 'invoke', id: id, name: name, params: plain(params || {}), href: location.href.split('#')[0] }, '*');
+      pending[id] = function (result) {
+        setTimeout(function () {
+          if (typeof cb === 'function') cb(result);
+        }, 0);
+      };
+      window.parent.postMessage(
+        { __wwbridge: 'invoke', id: id, name: name, params: plain(params || {}), href: location.href.split('#')[0] },
+        '*',
+      );
     },
-    on: function (name, cb) { (handlers[name] = handlers[name] || []).push(cb); },
+    on: function (name, cb) {
+      (handlers[name] = handlers[name] || []).push(cb);
+    },
     call: function () {},
   };
 })();

@@ -22,18 +22,38 @@ export interface ClientOptions {
   appUrl: string;
 }
 
-const verifyBody = z.object({ corpid: z.string(), agentid: z.union([z.string(), z.number()]), timestamp: z.union([z.string(), z.number()]), nonceStr: z.string(), signature: z.string(), url: z.string() });
-const messageBody = z.object({ corpid: z.string(), userid: z.string(), peer: z.string().min(1), kind: z.enum(['single', 'group']), message: z.record(z.string(), z.unknown()) });
+const verifyBody = z.object({
+  corpid: z.string(),
+  agentid: z.union([z.string(), z.number()]),
+  timestamp: z.union([z.string(), z.number()]),
+  nonceStr: z.string(),
+  signature: z.string(),
+  url: z.string(),
+});
+const messageBody = z.object({
+  corpid: z.string(),
+  userid: z.string(),
+  peer: z.string().min(1),
+  kind: z.enum(['single', 'group']),
+  message: z.record(z.string(), z.unknown()),
+});
 
 export function clientRouter(state: SandboxState, now: () => number, opts: ClientOptions): Router {
   const r = express.Router();
   r.use('/client/api', express.json({ limit: '1mb' }));
 
   r.get(['/client', '/client/'], (_req, res) => {
-    res.type('html').set('Cache-Control', 'no-cache').send(HOST_HTML.replace('__CLIENT_CONFIG__', JSON.stringify({ appUrl: opts.appUrl }).replace(/</g, '\\u003c')));
+    res
+      .type('html')
+      .set('Cache-Control', 'no-cache')
+      .send(HOST_HTML.replace('__CLIENT_CONFIG__', JSON.stringify({ appUrl: opts.appUrl }).replace(/</g, '\\u003c')));
   });
   r.get('/client/bridge.js', (_req, res) => {
-    res.type('application/javascript').set('Cache-Control', 'no-cache').set('Access-Control-Allow-Origin', '*').send(BRIDGE_JS);
+    res
+      .type('application/javascript')
+      .set('Cache-Control', 'no-cache')
+      .set('Access-Control-Allow-Origin', '*')
+      .send(BRIDGE_JS);
   });
 
   /** The member's chats as the client lists them: external contacts they follow and their customer groups. */
@@ -45,11 +65,30 @@ export function clientRouter(state: SandboxState, now: () => number, opts: Clien
     const members = [...corp.members.values()].slice(0, 500);
     const userid = q.userid && corp.members.has(q.userid) ? q.userid : (members[0]?.userid ?? '');
     const contacts = [...corp.contacts.values()]
-      .flatMap((c) => c.follow_user.filter((f) => f.userid === userid).map((f) => ({ external_userid: c.external_userid, name: c.name, remark: f.remark, avatar: c.avatar, createtime: f.createtime })))
+      .flatMap((c) =>
+        c.follow_user
+          .filter((f) => f.userid === userid)
+          .map((f) => ({
+            external_userid: c.external_userid,
+            name: c.name,
+            remark: f.remark,
+            avatar: c.avatar,
+            createtime: f.createtime,
+          })),
+      )
       .sort((a, b) => b.createtime - a.createtime)
       .slice(0, 300);
-    const groups = [...corp.groupChats.values()].filter((g) => g.owner === userid || g.member_list.some((m) => m.userid === userid)).map((g) => ({ chat_id: g.chat_id, name: g.name, members: g.member_list.length }));
-    res.json({ corps, corp: { corpid: corp.corpid, name: corp.name, agentid: corp.agentid }, userid, members, contacts, groups });
+    const groups = [...corp.groupChats.values()]
+      .filter((g) => g.owner === userid || g.member_list.some((m) => m.userid === userid))
+      .map((g) => ({ chat_id: g.chat_id, name: g.name, members: g.member_list.length }));
+    res.json({
+      corps,
+      corp: { corpid: corp.corpid, name: corp.name, agentid: corp.agentid },
+      userid,
+      members,
+      contacts,
+      groups,
+    });
   });
 
   r.post('/client/api/verify-agent-config', (req, res) => {
@@ -60,7 +99,11 @@ export function clientRouter(state: SandboxState, now: () => number, opts: Clien
     if (String(corp.agentid) !== String(b.data.agentid)) return void res.json({ ok: false, reason: 'invalid agentid' });
     const ticket = state.tickets.get(`${corp.corpid}:agent`);
     if (!ticket || ticket.expiresAt <= now()) return void res.json({ ok: false, reason: 'invalid signature' });
-    const expected = createHash('sha1').update(`jsapi_ticket=${ticket.ticket}&noncestr=${b.data.nonceStr}&timestamp=${b.data.timestamp}&url=${b.data.url.split('#')[0]}`).digest('hex');
+    const expected = createHash('sha1')
+      .update(
+        `jsapi_ticket=${ticket.ticket}&noncestr=${b.data.nonceStr}&timestamp=${b.data.timestamp}&url=${b.data.url.split('#')[0]}`,
+      )
+      .digest('hex');
     res.json(expected === b.data.signature ? { ok: true } : { ok: false, reason: 'invalid signature' });
   });
 
@@ -68,14 +111,24 @@ export function clientRouter(state: SandboxState, now: () => number, opts: Clien
   r.post('/client/api/messages', (req, res) => {
     const b = messageBody.safeParse(req.body);
     if (!b.success) return void res.status(400).json({ error: b.error.issues[0]?.message });
-    state.sentMessages.push({ corpid: b.data.corpid, userid: b.data.userid, external_userid: b.data.kind === 'single' ? b.data.peer : '', chat_id: b.data.kind === 'group' ? b.data.peer : undefined, at: now(), message: b.data.message });
+    state.sentMessages.push({
+      corpid: b.data.corpid,
+      userid: b.data.userid,
+      external_userid: b.data.kind === 'single' ? b.data.peer : '',
+      chat_id: b.data.kind === 'group' ? b.data.peer : undefined,
+      at: now(),
+      message: b.data.message,
+    });
     res.json({ ok: true });
   });
   r.get('/client/api/messages', (req, res) => {
     const q = req.query as Record<string, string | undefined>;
     res.json({
       messages: state.sentMessages
-        .filter((m) => m.corpid === q.corpid && m.userid === q.userid && (m.external_userid === q.peer || m.chat_id === q.peer))
+        .filter(
+          (m) =>
+            m.corpid === q.corpid && m.userid === q.userid && (m.external_userid === q.peer || m.chat_id === q.peer),
+        )
         .map((m) => ({ at: m.at, message: m.message })),
     });
   });

@@ -44,7 +44,13 @@ if (values.reset) {
   if (existing && (await deleteTenant(db, existing.id))) console.log(`removed the existing ${corp.name} tenant`);
 }
 
-const bar = scale === 'bench' ? new SingleBar({ format: 'seeding {bar} {percentage}% | {value}/{total} rows | {table}', hideCursor: true }, Presets.shades_classic) : null;
+const bar =
+  scale === 'bench'
+    ? new SingleBar(
+        { format: 'seeding {bar} {percentage}% | {value}/{total} rows | {table}', hideCursor: true },
+        Presets.shades_classic,
+      )
+    : null;
 bar?.start(Math.round(expectedRows(scale)), 0, { table: '' });
 let done = 0;
 let last: Record<string, number> = {};
@@ -65,24 +71,37 @@ if (result.skipped) {
   console.log(`${corp.name} (${corp.wecomCorpId}) is already seeded; keeping its data (use --reset to start over)`);
   // Seeded before tenants had product-share settings: give it the brand's, when neither is set.
   const share = productShareColumns(corp.productShare);
-  const filled = await db('corps').where({ id: result.corpId }).whereNull('product_mp_appid').whereNull('product_link_template').update(share);
-  if (filled && (share.product_mp_appid || share.product_link_template)) console.log(`set how ${corp.name} shares products (mini-program ${share.product_mp_appid ?? 'none'})`);
-}
-else {
+  const filled = await db('corps')
+    .where({ id: result.corpId })
+    .whereNull('product_mp_appid')
+    .whereNull('product_link_template')
+    .update(share);
+  if (filled && (share.product_mp_appid || share.product_link_template))
+    console.log(`set how ${corp.name} shares products (mini-program ${share.product_mp_appid ?? 'none'})`);
+} else {
   console.log(`seeded ${corp.name}: ${result.rows.toLocaleString('en')} rows in ${result.seconds.toFixed(1)} s`);
   if (scale === 'demo') {
     // Credit the history with the engine itself (the benchmark measures that separately).
     const ctx = createContext({ ...cfg, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }, 'seed');
     const credited = await creditHistory(ctx, result.corpId);
     await closeContext(ctx);
-    console.log(`credited ${credited.orders.toLocaleString('en')} orders and ${credited.transfers.toLocaleString('en')} transfers with the attribution engine`);
+    console.log(
+      `credited ${credited.orders.toLocaleString('en')} orders and ${credited.transfers.toLocaleString('en')} transfers with the attribution engine`,
+    );
   }
 }
 
 if (values['sandbox-url']) {
   if (scale === 'demo') await pointImagesAtSandbox(db, corp.wecomCorpId, values['sandbox-url']);
   const payload = await loadSandboxPayload(db, corp.wecomCorpId, cfg.publicUrl);
-  await pushToSandbox(values['sandbox-url'], payload, { agentSecret: corp.agentSecret, contactSecret: corp.contactSecret, callbackToken: corp.callbackToken, callbackAesKey: corp.callbackAesKey });
-  console.log(`sandbox WeCom at ${values['sandbox-url']} now knows ${payload.members.length} members and ${payload.contacts.length} customers of ${corp.name}`);
+  await pushToSandbox(values['sandbox-url'], payload, {
+    agentSecret: corp.agentSecret,
+    contactSecret: corp.contactSecret,
+    callbackToken: corp.callbackToken,
+    callbackAesKey: corp.callbackAesKey,
+  });
+  console.log(
+    `sandbox WeCom at ${values['sandbox-url']} now knows ${payload.members.length} members and ${payload.contacts.length} customers of ${corp.name}`,
+  );
 }
 await db.destroy();

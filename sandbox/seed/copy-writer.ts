@@ -11,7 +11,10 @@ export function copyValue(v: unknown): string {
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
   if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
-  if (Array.isArray(v)) return escapeText(`{${v.map((e) => (typeof e === 'number' ? String(e) : `"${String(e).replace(/[\\"]/g, (m) => `\\${m}`)}"`)).join(',')}}`);
+  if (Array.isArray(v))
+    return escapeText(
+      `{${v.map((e) => (typeof e === 'number' ? String(e) : `"${String(e).replace(/[\\"]/g, (m) => `\\${m}`)}"`)).join(',')}}`,
+    );
   return escapeText(String(v));
 }
 
@@ -24,7 +27,11 @@ export interface CopyProgress {
 }
 
 /** COPYs every table stream in order on one connection (the caller owns the transaction). */
-export async function copyTables(client: pg.Client | pg.PoolClient, tables: TableStream[], onProgress?: CopyProgress): Promise<Record<string, number>> {
+export async function copyTables(
+  client: pg.Client | pg.PoolClient,
+  tables: TableStream[],
+  onProgress?: CopyProgress,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const t of tables) {
     let n = 0;

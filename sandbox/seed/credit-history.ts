@@ -5,16 +5,22 @@
 import { attributeOrders, attributeTransfers } from '../../core/attribution/attribution.service';
 import type { AppContext } from '../../core/context';
 
-export async function creditHistory(ctx: AppContext, corpId: number, batch = 1000): Promise<{ orders: number; transfers: number }> {
+export async function creditHistory(
+  ctx: AppContext,
+  corpId: number,
+  batch = 1000,
+): Promise<{ orders: number; transfers: number }> {
   // History is credited as it happened, before its periods closed: lift the seeded closes while
   // crediting (otherwise every sale of a closed month would be a late fact, posted as an adjustment today).
   const closed = await ctx.db('commission_periods').where({ corp_id: corpId, status: 'closed' }).pluck<number[]>('id');
   await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'open' });
   try {
     const orders = await ctx.db('orders').where({ corp_id: corpId }).orderBy('id').pluck<number[]>('id');
-    for (let i = 0; i < orders.length; i += batch) await attributeOrders(ctx, corpId, orders.slice(i, i + batch), 'demo history');
+    for (let i = 0; i < orders.length; i += batch)
+      await attributeOrders(ctx, corpId, orders.slice(i, i + batch), 'demo history');
     const transfers = await ctx.db('transfers').where({ corp_id: corpId }).orderBy('id').pluck<number[]>('id');
-    for (let i = 0; i < transfers.length; i += batch) await attributeTransfers(ctx, corpId, transfers.slice(i, i + batch), 'demo history');
+    for (let i = 0; i < transfers.length; i += batch)
+      await attributeTransfers(ctx, corpId, transfers.slice(i, i + batch), 'demo history');
     return { orders: orders.length, transfers: transfers.length };
   } finally {
     await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'closed' });

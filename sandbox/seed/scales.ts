@@ -17,8 +17,32 @@ export interface Scale {
 }
 
 export const SCALES: Record<Scale['name'], Scale> = {
-  demo: { name: 'demo', regions: 4, stores: 8, guidesPerStore: 5, customers: 800, styles: 80, stylesPerStore: 80, orders: 2_500, interactionsPerCustomer: 18, transfers: 160, historyDays: 90 },
-  bench: { name: 'bench', regions: 5, stores: 2_000, guidesPerStore: 10, customers: 1_000_000, styles: 1_000, stylesPerStore: 40, orders: 1_000_000, interactionsPerCustomer: 10, transfers: 50_000, historyDays: 90 },
+  demo: {
+    name: 'demo',
+    regions: 4,
+    stores: 8,
+    guidesPerStore: 5,
+    customers: 800,
+    styles: 80,
+    stylesPerStore: 80,
+    orders: 2_500,
+    interactionsPerCustomer: 18,
+    transfers: 160,
+    historyDays: 90,
+  },
+  bench: {
+    name: 'bench',
+    regions: 5,
+    stores: 2_000,
+    guidesPerStore: 10,
+    customers: 1_000_000,
+    styles: 1_000,
+    stylesPerStore: 40,
+    orders: 1_000_000,
+    interactionsPerCustomer: 10,
+    transfers: 50_000,
+    historyDays: 90,
+  },
 };
 
 /** The demo brand shares products as its mini-program's card; its web shop, on the domain its CDN uses, is the fallback. */
@@ -41,4 +65,9 @@ export const DEMO_CORP = {
   productShare: DEMO_PRODUCT_SHARE,
 };
 
-export const BENCH_CORP = { ...DEMO_CORP, wecomCorpId: 'wwbench0001guidepost', name: '悦享零售集团（基准）', productShare: NO_PRODUCT_SHARE };
+export const BENCH_CORP = {
+  ...DEMO_CORP,
+  wecomCorpId: 'wwbench0001guidepost',
+  name: '悦享零售集团（基准）',
+  productShare: NO_PRODUCT_SHARE,
+};

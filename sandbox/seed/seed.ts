@@ -40,10 +40,18 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
   try {
     await client.query('begin');
     await client.query(`select pg_advisory_xact_lock(hashtext('guidepost-seed'))`);
-    const existing = await client.query<{ id: string }>('select id from corps where wecom_corp_id = $1', [corp.wecomCorpId]);
+    const existing = await client.query<{ id: string }>('select id from corps where wecom_corp_id = $1', [
+      corp.wecomCorpId,
+    ]);
     if (existing.rowCount) {
       await client.query('rollback');
-      return { corpId: Number(existing.rows[0]!.id), skipped: true, rows: 0, counts: {}, seconds: (performance.now() - t0) / 1000 };
+      return {
+        corpId: Number(existing.rows[0]!.id),
+        skipped: true,
+        rows: 0,
+        counts: {},
+        seconds: (performance.now() - t0) / 1000,
+      };
     }
     const base: Record<string, number> = {};
     for (const t of ID_TABLES) {
@@ -55,7 +63,13 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
       seed: opts.seed ?? 20261124,
       scale,
       anchor: opts.anchor ?? new Date(),
-      corp: { wecomCorpId: corp.wecomCorpId, name: corp.name, agentId: corp.agentId, callbackToken: corp.callbackToken, productShare: corp.productShare },
+      corp: {
+        wecomCorpId: corp.wecomCorpId,
+        name: corp.name,
+        agentId: corp.agentId,
+        callbackToken: corp.callbackToken,
+        productShare: corp.productShare,
+      },
       secrets: {
         agentSecretEnc: box.seal(corp.agentSecret),
         contactSecretEnc: box.seal(corp.contactSecret),
@@ -65,12 +79,16 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
       base,
     });
     if (opts.trustReferences) {
-      const su = await client.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user');
+      const su = await client.query<{ rolsuper: boolean }>(
+        'select rolsuper from pg_roles where rolname = current_user',
+      );
       if (su.rows[0]?.rolsuper) await client.query('set local session_replication_role = replica');
     }
     const counts = await copyTables(client, tables, opts.onProgress);
     for (const t of ID_TABLES) {
-      await client.query(`select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select max(id) from ${t}), 1))`);
+      await client.query(
+        `select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select max(id) from ${t}), 1))`,
+      );
     }
     await client.query('commit');
     await client.query('analyze');
@@ -87,5 +105,10 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
 /** Rough total rows for a progress bar. */
 export function expectedRows(name: Scale['name']): number {
   const s = SCALES[name];
-  return s.customers * (1 + 3.3 + 1.15 + 3.5 + 2.2) + s.orders * 2.6 + s.customers * s.interactionsPerCustomer + s.stores * s.stylesPerStore * 15;
+  return (
+    s.customers * (1 + 3.3 + 1.15 + 3.5 + 2.2) +
+    s.orders * 2.6 +
+    s.customers * s.interactionsPerCustomer +
+    s.stores * s.stylesPerStore * 15
+  );
 }

@@ -7,31 +7,43 @@ import express, { type Router } from 'express';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const COLOURS = ['#7a9cc6', '#5bb27a', '#e08a5b', '#b07cc6', '#d4a03c', '#4fa3a5', '#c96b7f', '#6b7fd4'];
-const colourOf = (s: string) => COLOURS[[...s].reduce((h, c) => (h * 31 + c.codePointAt(0)!) >>> 0, 7) % COLOURS.length]!;
+const colourOf = (s: string) =>
+  COLOURS[[...s].reduce((h, c) => (h * 31 + c.codePointAt(0)!) >>> 0, 7) % COLOURS.length]!;
 const text = (v: unknown, max: number) => (typeof v === 'string' ? [...v.trim()].slice(0, max).join('') : '');
 
 /** URL of the avatar placeholder for a customer, on a sandbox at `base`. */
-export const avatarUrl = (base: string, name: string) => `${base}/sandbox/assets/avatar.svg?name=${encodeURIComponent(name)}`;
+export const avatarUrl = (base: string, name: string) =>
+  `${base}/sandbox/assets/avatar.svg?name=${encodeURIComponent(name)}`;
 
 export function assetsRouter(): Router {
   const r = express.Router();
-  const svg = (res: express.Response, body: string) => res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(body);
+  const svg = (res: express.Response, body: string) =>
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(body);
 
   r.get('/sandbox/assets/avatar.svg', (req, res) => {
     const name = text(req.query.name, 32) || '客';
-    svg(res, `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96"><rect width="96" height="96" fill="${colourOf(name)}"/><text x="48" y="50" fill="#fff" font-size="44" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc([...name][0]!)}</text></svg>`);
+    svg(
+      res,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96"><rect width="96" height="96" fill="${colourOf(name)}"/><text x="48" y="50" fill="#fff" font-size="44" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc([...name][0]!)}</text></svg>`,
+    );
   });
 
   r.get('/sandbox/assets/product.svg', (req, res) => {
     const label = text(req.query.label, 8) || '商品';
     const code = text(req.query.code, 24);
     const tint = colourOf(label + code);
-    svg(res, `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="#f2f4f8"/><circle cx="120" cy="108" r="84" fill="${tint}" opacity=".16"/><text x="120" y="110" fill="${tint}" font-size="56" font-weight="600" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc(label)}</text><text x="120" y="222" fill="#8f959e" font-size="20" font-family="ui-monospace, Menlo, monospace" text-anchor="middle">${esc(code)}</text></svg>`);
+    svg(
+      res,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="#f2f4f8"/><circle cx="120" cy="108" r="84" fill="${tint}" opacity=".16"/><text x="120" y="110" fill="${tint}" font-size="56" font-weight="600" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle" dominant-baseline="central">${esc(label)}</text><text x="120" y="222" fill="#8f959e" font-size="20" font-family="ui-monospace, Menlo, monospace" text-anchor="middle">${esc(code)}</text></svg>`,
+    );
   });
 
   // A script card's cover (news, mini-program): any name, one picture.
   r.get('/sandbox/assets/cover/*name', (_req, res) => {
-    svg(res, `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="240" viewBox="0 0 300 240"><rect width="300" height="240" fill="#e8eefc"/><circle cx="92" cy="82" r="26" fill="#fff"/><path d="M0 240 L96 130 L160 190 L214 140 L300 220 L300 240 Z" fill="#3b7cff" opacity=".35"/><text x="150" y="226" fill="#3b7cff" font-size="16" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle">悦享</text></svg>`);
+    svg(
+      res,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="240" viewBox="0 0 300 240"><rect width="300" height="240" fill="#e8eefc"/><circle cx="92" cy="82" r="26" fill="#fff"/><path d="M0 240 L96 130 L160 190 L214 140 L300 220 L300 240 Z" fill="#3b7cff" opacity=".35"/><text x="150" y="226" fill="#3b7cff" font-size="16" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle">悦享</text></svg>`,
+    );
   });
   return r;
 }

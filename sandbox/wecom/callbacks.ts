@@ -22,9 +22,20 @@ export interface DeliveryOptions {
  * Encrypts and POSTs an event to the corp's callback URL; 3 attempts in all, the same payload
  * each time, as WeCom retries. Resolves when delivered or given up; the log records each.
  */
-export async function deliver(corp: Corp, xml: string, meta: { event: string; change_type: string | null }, opts: DeliveryOptions): Promise<void> {
+export async function deliver(
+  corp: Corp,
+  xml: string,
+  meta: { event: string; change_type: string | null },
+  opts: DeliveryOptions,
+): Promise<void> {
   if (!corp.callback) return;
-  const entry = { ...meta, status: 'pending' as 'delivered' | 'failed' | 'pending', attempts: 0, at: Date.now(), last_error: undefined as string | undefined };
+  const entry = {
+    ...meta,
+    status: 'pending' as 'delivered' | 'failed' | 'pending',
+    attempts: 0,
+    at: Date.now(),
+    last_error: undefined as string | undefined,
+  };
   corp.callbacks.push(entry);
   const { url, token, encodingAESKey } = corp.callback;
   const enc = encrypt(encodingAESKey, xml, corp.corpid, randomBytes(16));
@@ -36,7 +47,12 @@ export async function deliver(corp: Corp, xml: string, meta: { event: string; ch
   for (let attempt = 0; attempt < 3; attempt++) {
     entry.attempts = attempt + 1;
     try {
-      const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: envelope, signal: AbortSignal.timeout(opts.timeoutMs) });
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: envelope,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
       if (res.status === 200) {
         entry.status = 'delivered';
         return;

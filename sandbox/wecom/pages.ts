@@ -13,9 +13,12 @@ export function pagesRouter(state: SandboxState, now: () => number): Router {
     const q = req.query as Record<string, string | undefined>;
     const corp = state.corps.get(q.appid ?? '');
     if (!corp) return void res.status(400).send(`<p>appid ${esc(q.appid ?? '')} is not a corp in the sandbox</p>`);
-    if (q.response_type !== 'code' || !q.redirect_uri) return void res.status(400).send('<p>response_type=code and redirect_uri are required</p>');
-    if (q.scope === 'snsapi_privateinfo' && String(corp.agentid) !== q.agentid) return void res.status(400).send('<p>agentid does not match the corp</p>');
-    if (q.state !== undefined && !/^[a-zA-Z0-9]{0,128}$/.test(q.state)) return void res.status(400).send('<p>state must be [a-zA-Z0-9], at most 128 bytes</p>');
+    if (q.response_type !== 'code' || !q.redirect_uri)
+      return void res.status(400).send('<p>response_type=code and redirect_uri are required</p>');
+    if (q.scope === 'snsapi_privateinfo' && String(corp.agentid) !== q.agentid)
+      return void res.status(400).send('<p>agentid does not match the corp</p>');
+    if (q.state !== undefined && !/^[a-zA-Z0-9]{0,128}$/.test(q.state))
+      return void res.status(400).send('<p>state must be [a-zA-Z0-9], at most 128 bytes</p>');
     let redirectHost: string;
     try {
       redirectHost = new URL(q.redirect_uri).hostname;
@@ -28,7 +31,9 @@ export function pagesRouter(state: SandboxState, now: () => number): Router {
     // The member signed into the simulated desktop client is authorised silently, as in WeCom.
     const client = /(?:^|;\s*)sandbox_client_user=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
     const [clientCorp, clientUser] = client ? decodeURIComponent(client).split(':') : [];
-    const pick = q.sandbox_userid ?? (clientCorp === corp.corpid && clientUser && corp.members.has(clientUser) ? clientUser : undefined);
+    const pick =
+      q.sandbox_userid ??
+      (clientCorp === corp.corpid && clientUser && corp.members.has(clientUser) ? clientUser : undefined);
     if (pick) {
       if (!corp.members.has(pick)) return void res.status(400).send(`<p>no member ${esc(pick)}</p>`);
       const code = randomBytes(24).toString('base64url');

@@ -24,7 +24,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       body = fn();
     } catch (err) {
       if (err instanceof WecomFault) body = wecomError(err.errcode, err.text);
-      else if (err instanceof z.ZodError) body = wecomError(40058, `invalid parameter: ${err.issues[0]?.path.join('.')} ${err.issues[0]?.message}`);
+      else if (err instanceof z.ZodError)
+        body = wecomError(40058, `invalid parameter: ${err.issues[0]?.path.join('.')} ${err.issues[0]?.message}`);
       else throw err;
     }
     if (delayMs <= 0) return void res.json(body);
@@ -50,37 +51,46 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
    */
   function authed(path: string, handler: Handler, unmetered?: (corp: Corp, req: Request) => boolean) {
     return (req: Request, res: Response) => {
-      const delayMs = takeDelay(state.corps.get(state.tokens.get(String(req.query.access_token ?? ''))?.corpid ?? ''), path);
-      send(res, () => {
-        const token = String(req.query.access_token ?? '');
-        if (!token) throw new WecomFault(41001, 'access_token missing');
-        const t = state.tokens.get(token);
-        if (!t) throw new WecomFault(40014, 'invalid access_token');
-        const corp = state.corps.get(t.corpid);
-        if (!corp) throw new WecomFault(40014, 'invalid access_token');
-        if (corp.faults.expireTokens) {
-          for (const v of state.tokens.values()) if (v.corpid === corp.corpid) v.expiresAt = now() - 1;
-          for (const k of [...state.liveToken.keys()]) if (k.startsWith(`${corp.corpid}:`)) state.liveToken.delete(k);
-          corp.faults.expireTokens = false;
-        }
-        if (t.expiresAt <= now()) throw new WecomFault(42001, 'access_token expired');
-        const busy = corp.faults.busy.get(path);
-        if (busy && busy.count > 0) {
-          busy.count--;
-          throw busy.errcode === -1 ? new WecomFault(-1, 'system busy') : new WecomFault(45033, 'api concurrent out of limit');
-        }
-        const injected = corp.faults.rateLimits.get(path) ?? 0;
-        if (injected > 0) {
-          corp.faults.rateLimits.set(path, injected - 1);
-          throw new WecomFault(45009, 'api freq out of limit');
-        }
-        if (unmetered?.(corp, req)) return handler(corp, req);
-        const minute = Math.floor(now() / 60_000);
-        const c = corp.calls.get(path);
-        if (!c || c.minute !== minute) corp.calls.set(path, { minute, count: 1 });
-        else if (++c.count > PER_MINUTE_LIMIT) throw new WecomFault(45009, 'api freq out of limit');
-        return handler(corp, req);
-      }, delayMs);
+      const delayMs = takeDelay(
+        state.corps.get(state.tokens.get(String(req.query.access_token ?? ''))?.corpid ?? ''),
+        path,
+      );
+      send(
+        res,
+        () => {
+          const token = String(req.query.access_token ?? '');
+          if (!token) throw new WecomFault(41001, 'access_token missing');
+          const t = state.tokens.get(token);
+          if (!t) throw new WecomFault(40014, 'invalid access_token');
+          const corp = state.corps.get(t.corpid);
+          if (!corp) throw new WecomFault(40014, 'invalid access_token');
+          if (corp.faults.expireTokens) {
+            for (const v of state.tokens.values()) if (v.corpid === corp.corpid) v.expiresAt = now() - 1;
+            for (const k of [...state.liveToken.keys()]) if (k.startsWith(`${corp.corpid}:`)) state.liveToken.delete(k);
+            corp.faults.expireTokens = false;
+          }
+          if (t.expiresAt <= now()) throw new WecomFault(42001, 'access_token expired');
+          const busy = corp.faults.busy.get(path);
+          if (busy && busy.count > 0) {
+            busy.count--;
+            throw busy.errcode === -1
+              ? new WecomFault(-1, 'system busy')
+              : new WecomFault(45033, 'api concurrent out of limit');
+          }
+          const injected = corp.faults.rateLimits.get(path) ?? 0;
+          if (injected > 0) {
+            corp.faults.rateLimits.set(path, injected - 1);
+            throw new WecomFault(45009, 'api freq out of limit');
+          }
+          if (unmetered?.(corp, req)) return handler(corp, req);
+          const minute = Math.floor(now() / 60_000);
+          const c = corp.calls.get(path);
+          if (!c || c.minute !== minute) corp.calls.set(path, { minute, count: 1 });
+          else if (++c.count > PER_MINUTE_LIMIT) throw new WecomFault(45009, 'api freq out of limit');
+          return handler(corp, req);
+        },
+        delayMs,
+      );
     };
   }
 
@@ -94,7 +104,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const key = `${corp.corpid}:${secret}`;
       const live = state.liveToken.get(key);
       const current = live ? state.tokens.get(live) : undefined;
-      if (current && current.expiresAt > now()) return ok({ access_token: live!, expires_in: Math.floor((current.expiresAt - now()) / 1000) });
+      if (current && current.expiresAt > now())
+        return ok({ access_token: live!, expires_in: Math.floor((current.expiresAt - now()) / 1000) });
       const token = randomBytes(48).toString('base64url');
       state.tokens.set(token, { corpid: corp.corpid, secret, expiresAt: now() + TOKEN_TTL_S * 1000 });
       state.liveToken.set(key, token);
@@ -107,13 +118,20 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     return c && c.corpid === corp.corpid && c.expiresAt > now() ? c : undefined;
   };
   // Sign-in with a valid code is not rate-limited in WeCom; invalid codes count as any other call.
-  r.get('/cgi-bin/auth/getuserinfo', authed('auth/getuserinfo', (corp, req) => {
-    const code = String(req.query.code ?? '');
-    const c = validCode(corp, code);
-    state.oauthCodes.delete(code); // single use, even when expired
-    if (!c) throw new WecomFault(40029, 'invalid code');
-    return ok({ userid: c.userid });
-  }, (corp, req) => validCode(corp, String(req.query.code ?? '')) !== undefined));
+  r.get(
+    '/cgi-bin/auth/getuserinfo',
+    authed(
+      'auth/getuserinfo',
+      (corp, req) => {
+        const code = String(req.query.code ?? '');
+        const c = validCode(corp, code);
+        state.oauthCodes.delete(code); // single use, even when expired
+        if (!c) throw new WecomFault(40029, 'invalid code');
+        return ok({ userid: c.userid });
+      },
+      (corp, req) => validCode(corp, String(req.query.code ?? '')) !== undefined,
+    ),
+  );
 
   const ticket = (kind: string) => (corp: Corp) => {
     state.stats.tickets++;
@@ -128,13 +146,21 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     return ok({ ticket: fresh.ticket, expires_in: 7200 });
   };
   r.get('/cgi-bin/get_jsapi_ticket', authed('get_jsapi_ticket', ticket('corp')));
-  r.get('/cgi-bin/ticket/get', authed('ticket/get', (corp, req) => {
-    if (req.query.type !== 'agent_config') throw new WecomFault(40058, 'invalid type');
-    return ticket('agent')(corp);
-  }));
+  r.get(
+    '/cgi-bin/ticket/get',
+    authed('ticket/get', (corp, req) => {
+      if (req.query.type !== 'agent_config') throw new WecomFault(40058, 'invalid type');
+      return ticket('agent')(corp);
+    }),
+  );
 
   const contactView = (corp: Corp, c: Contact) => ({
-    external_userid: c.external_userid, name: c.name, type: c.type, gender: c.gender, avatar: c.avatar, ...(c.unionid ? { unionid: c.unionid } : {}),
+    external_userid: c.external_userid,
+    name: c.name,
+    type: c.type,
+    gender: c.gender,
+    avatar: c.avatar,
+    ...(c.unionid ? { unionid: c.unionid } : {}),
   });
   const tagView = (corp: Corp, ids: string[]) =>
     ids.flatMap((id) => {
@@ -143,191 +169,392 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       return g && t ? [{ group_name: g.group_name, tag_name: t.name, tag_id: t.id, type: 1 }] : [];
     });
   const followView = (corp: Corp, f: Contact['follow_user'][number]) => ({
-    userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, tags: tagView(corp, f.tag_ids), oper_userid: f.oper_userid, add_way: f.add_way, ...(f.state ? { state: f.state } : {}),
+    userid: f.userid,
+    remark: f.remark,
+    description: f.description,
+    createtime: f.createtime,
+    tags: tagView(corp, f.tag_ids),
+    oper_userid: f.oper_userid,
+    add_way: f.add_way,
+    ...(f.state ? { state: f.state } : {}),
   });
 
-  r.get('/cgi-bin/externalcontact/get', authed('externalcontact/get', (corp, req) => {
-    const c = corp.contacts.get(String(req.query.external_userid ?? ''));
-    if (!c || c.follow_user.length === 0) throw new WecomFault(84061, 'not external contact');
-    // follow_user comes 500 at a time; next_cursor only while more remain.
-    const start = req.query.cursor ? Number(Buffer.from(String(req.query.cursor), 'base64url').toString()) || 0 : 0;
-    const page = c.follow_user.slice(start, start + FOLLOW_PAGE);
-    const more = start + FOLLOW_PAGE < c.follow_user.length;
-    return ok({ external_contact: contactView(corp, c), follow_user: page.map((f) => followView(corp, f)), ...(more ? { next_cursor: Buffer.from(String(start + FOLLOW_PAGE)).toString('base64url') } : {}) });
-  }));
-
-  r.get('/cgi-bin/externalcontact/list', authed('externalcontact/list', (corp, req) => {
-    const userid = String(req.query.userid ?? '');
-    if (!corp.members.has(userid)) throw new WecomFault(60111, 'invalid string value `userid`');
-    return ok({ external_userid: [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => f.userid === userid)).map((c) => c.external_userid) });
-  }));
-
-  const byUserBody = z.object({ userid_list: z.array(z.string()).min(1).max(100).optional(), userid: z.string().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(100).optional() });
-  r.post('/cgi-bin/externalcontact/batch/get_by_user', express.json(), authed('externalcontact/batch/get_by_user', (corp, req) => {
-    const b = byUserBody.parse(req.body);
-    const users = new Set(b.userid_list ?? (b.userid ? [b.userid] : []));
-    if (users.size === 0) throw new WecomFault(40058, 'userid_list required');
-    const all = [...corp.contacts.values()].flatMap((c) => c.follow_user.filter((f) => users.has(f.userid)).map((f) => ({ c, f })));
-    const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
-    const limit = b.limit ?? 50;
-    const page = all.slice(start, start + limit);
-    const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64url') : '';
-    return ok({
-      external_contact_list: page.map(({ c, f }) => ({
+  r.get(
+    '/cgi-bin/externalcontact/get',
+    authed('externalcontact/get', (corp, req) => {
+      const c = corp.contacts.get(String(req.query.external_userid ?? ''));
+      if (!c || c.follow_user.length === 0) throw new WecomFault(84061, 'not external contact');
+      // follow_user comes 500 at a time; next_cursor only while more remain.
+      const start = req.query.cursor ? Number(Buffer.from(String(req.query.cursor), 'base64url').toString()) || 0 : 0;
+      const page = c.follow_user.slice(start, start + FOLLOW_PAGE);
+      const more = start + FOLLOW_PAGE < c.follow_user.length;
+      return ok({
         external_contact: contactView(corp, c),
-        follow_info: { userid: f.userid, remark: f.remark, description: f.description, createtime: f.createtime, tag_id: f.tag_ids, oper_userid: f.oper_userid, add_way: f.add_way, ...(f.state ? { state: f.state } : {}) },
-      })),
-      next_cursor: next,
-    });
-  }));
+        follow_user: page.map((f) => followView(corp, f)),
+        ...(more ? { next_cursor: Buffer.from(String(start + FOLLOW_PAGE)).toString('base64url') } : {}),
+      });
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/get_corp_tag_list', express.json(), authed('externalcontact/get_corp_tag_list', (corp, req) => {
-    const b = z.object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() }).parse(req.body ?? {});
-    let groups = corp.groups;
-    if (b.group_id?.length) groups = groups.filter((g) => b.group_id!.includes(g.group_id));
-    if (b.tag_id?.length) groups = groups.map((g) => ({ ...g, tag: g.tag.filter((t) => b.tag_id!.includes(t.id)) })).filter((g) => g.tag.length);
-    return ok({ tag_group: groups });
-  }));
+  r.get(
+    '/cgi-bin/externalcontact/list',
+    authed('externalcontact/list', (corp, req) => {
+      const userid = String(req.query.userid ?? '');
+      if (!corp.members.has(userid)) throw new WecomFault(60111, 'invalid string value `userid`');
+      return ok({
+        external_userid: [...corp.contacts.values()]
+          .filter((c) => c.follow_user.some((f) => f.userid === userid))
+          .map((c) => c.external_userid),
+      });
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/add_corp_tag', express.json(), authed('externalcontact/add_corp_tag', (corp, req) => {
-    const b = z.object({ group_id: z.string().optional(), group_name: z.string().max(30).optional(), order: z.number().int().optional(), tag: z.array(z.object({ name: z.string().min(1).max(30), order: z.number().int().optional() })).min(1) }).parse(req.body);
-    let g = corp.groups.find((x) => x.group_id === b.group_id || (b.group_name && x.group_name === b.group_name));
-    if (b.group_id && !g) throw new WecomFault(40068, 'invalid tagid');
-    if (!g) {
-      g = { group_id: newId('et'), group_name: b.group_name ?? '未分组', create_time: nowS(), order: b.order ?? 0, tag: [] };
-      corp.groups.push(g);
-    }
-    const added = b.tag.map((t) => ({ id: newId('et'), name: t.name, create_time: nowS(), order: t.order ?? 0 }));
-    g.tag.push(...added);
-    return ok({ tag_group: { ...g, tag: added } });
-  }));
+  const byUserBody = z.object({
+    userid_list: z.array(z.string()).min(1).max(100).optional(),
+    userid: z.string().optional(),
+    cursor: z.string().optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+  });
+  r.post(
+    '/cgi-bin/externalcontact/batch/get_by_user',
+    express.json(),
+    authed('externalcontact/batch/get_by_user', (corp, req) => {
+      const b = byUserBody.parse(req.body);
+      const users = new Set(b.userid_list ?? (b.userid ? [b.userid] : []));
+      if (users.size === 0) throw new WecomFault(40058, 'userid_list required');
+      const all = [...corp.contacts.values()].flatMap((c) =>
+        c.follow_user.filter((f) => users.has(f.userid)).map((f) => ({ c, f })),
+      );
+      const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
+      const limit = b.limit ?? 50;
+      const page = all.slice(start, start + limit);
+      const next = start + limit < all.length ? Buffer.from(String(start + limit)).toString('base64url') : '';
+      return ok({
+        external_contact_list: page.map(({ c, f }) => ({
+          external_contact: contactView(corp, c),
+          follow_info: {
+            userid: f.userid,
+            remark: f.remark,
+            description: f.description,
+            createtime: f.createtime,
+            tag_id: f.tag_ids,
+            oper_userid: f.oper_userid,
+            add_way: f.add_way,
+            ...(f.state ? { state: f.state } : {}),
+          },
+        })),
+        next_cursor: next,
+      });
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/edit_corp_tag', express.json(), authed('externalcontact/edit_corp_tag', (corp, req) => {
-    const b = z.object({ id: z.string(), name: z.string().max(30).optional(), order: z.number().int().optional() }).parse(req.body);
-    const g = corp.groups.find((x) => x.group_id === b.id);
-    const t = corp.groups.flatMap((x) => x.tag).find((x) => x.id === b.id);
-    const target = g ?? t;
-    if (!target) throw new WecomFault(40068, 'invalid tagid');
-    if (b.name) {
-      if ('group_name' in target) target.group_name = b.name;
-      else target.name = b.name;
-    }
-    if (b.order !== undefined) target.order = b.order;
-    return ok({});
-  }));
+  r.post(
+    '/cgi-bin/externalcontact/get_corp_tag_list',
+    express.json(),
+    authed('externalcontact/get_corp_tag_list', (corp, req) => {
+      const b = z
+        .object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() })
+        .parse(req.body ?? {});
+      let groups = corp.groups;
+      if (b.group_id?.length) groups = groups.filter((g) => b.group_id!.includes(g.group_id));
+      if (b.tag_id?.length)
+        groups = groups
+          .map((g) => ({ ...g, tag: g.tag.filter((t) => b.tag_id!.includes(t.id)) }))
+          .filter((g) => g.tag.length);
+      return ok({ tag_group: groups });
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/del_corp_tag', express.json(), authed('externalcontact/del_corp_tag', (corp, req) => {
-    const b = z.object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() }).parse(req.body);
-    corp.groups = corp.groups.filter((g) => !b.group_id?.includes(g.group_id)).map((g) => ({ ...g, tag: g.tag.filter((t) => !b.tag_id?.includes(t.id)) }));
-    return ok({});
-  }));
+  r.post(
+    '/cgi-bin/externalcontact/add_corp_tag',
+    express.json(),
+    authed('externalcontact/add_corp_tag', (corp, req) => {
+      const b = z
+        .object({
+          group_id: z.string().optional(),
+          group_name: z.string().max(30).optional(),
+          order: z.number().int().optional(),
+          tag: z.array(z.object({ name: z.string().min(1).max(30), order: z.number().int().optional() })).min(1),
+        })
+        .parse(req.body);
+      let g = corp.groups.find((x) => x.group_id === b.group_id || (b.group_name && x.group_name === b.group_name));
+      if (b.group_id && !g) throw new WecomFault(40068, 'invalid tagid');
+      if (!g) {
+        g = {
+          group_id: newId('et'),
+          group_name: b.group_name ?? '未分组',
+          create_time: nowS(),
+          order: b.order ?? 0,
+          tag: [],
+        };
+        corp.groups.push(g);
+      }
+      const added = b.tag.map((t) => ({ id: newId('et'), name: t.name, create_time: nowS(), order: t.order ?? 0 }));
+      g.tag.push(...added);
+      return ok({ tag_group: { ...g, tag: added } });
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/mark_tag', express.json(), authed('externalcontact/mark_tag', (corp, req) => {
-    const b = z.object({ userid: z.string(), external_userid: z.string(), add_tag: z.array(z.string()).optional(), remove_tag: z.array(z.string()).optional() }).parse(req.body);
-    const c = corp.contacts.get(b.external_userid);
-    const f = c?.follow_user.find((x) => x.userid === b.userid);
-    if (!c || !f) throw new WecomFault(84061, 'not external contact');
-    const known = new Set(corp.groups.flatMap((g) => g.tag.map((t) => t.id)));
-    for (const id of [...(b.add_tag ?? []), ...(b.remove_tag ?? [])]) if (!known.has(id)) throw new WecomFault(40068, 'invalid tagid');
-    // Changes made through the API fire no callback.
-    f.tag_ids = [...new Set([...f.tag_ids.filter((t) => !(b.remove_tag ?? []).includes(t)), ...(b.add_tag ?? [])])];
-    return ok({});
-  }));
+  r.post(
+    '/cgi-bin/externalcontact/edit_corp_tag',
+    express.json(),
+    authed('externalcontact/edit_corp_tag', (corp, req) => {
+      const b = z
+        .object({ id: z.string(), name: z.string().max(30).optional(), order: z.number().int().optional() })
+        .parse(req.body);
+      const g = corp.groups.find((x) => x.group_id === b.id);
+      const t = corp.groups.flatMap((x) => x.tag).find((x) => x.id === b.id);
+      const target = g ?? t;
+      if (!target) throw new WecomFault(40068, 'invalid tagid');
+      if (b.name) {
+        if ('group_name' in target) target.group_name = b.name;
+        else target.name = b.name;
+      }
+      if (b.order !== undefined) target.order = b.order;
+      return ok({});
+    }),
+  );
 
-  const wayBody = z.object({ type: z.union([z.literal(1), z.literal(2)]), scene: z.union([z.literal(1), z.literal(2)]), state: z.string().max(30).optional(), user: z.array(z.string()).max(100).optional(), remark: z.string().optional(), skip_verify: z.boolean().optional() }).passthrough();
-  r.post('/cgi-bin/externalcontact/add_contact_way', express.json(), authed('externalcontact/add_contact_way', (corp, req) => {
-    const b = wayBody.parse(req.body);
-    const users = b.user ?? [];
-    if (b.type === 1 && users.length !== 1) throw new WecomFault(40058, 'type 1 needs exactly one user');
-    for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
-    const config_id = newId('', 16);
-    const qr_code = `http://sandbox.local/qr/${config_id}.png`;
-    corp.contactWays.set(config_id, { config_id, type: b.type, scene: b.scene, state: b.state ?? '', user: users, remark: b.remark ?? '', skip_verify: b.skip_verify ?? true, qr_code });
-    return ok({ config_id, qr_code });
-  }));
-  r.post('/cgi-bin/externalcontact/get_contact_way', express.json(), authed('externalcontact/get_contact_way', (corp, req) => {
-    const w = corp.contactWays.get(String((req.body as { config_id?: string }).config_id ?? ''));
-    if (!w) throw new WecomFault(41044, 'invalid config_id');
-    return ok({ contact_way: w });
-  }));
-  r.post('/cgi-bin/externalcontact/del_contact_way', express.json(), authed('externalcontact/del_contact_way', (corp, req) => {
-    if (!corp.contactWays.delete(String((req.body as { config_id?: string }).config_id ?? ''))) throw new WecomFault(41044, 'invalid config_id');
-    return ok({});
-  }));
+  r.post(
+    '/cgi-bin/externalcontact/del_corp_tag',
+    express.json(),
+    authed('externalcontact/del_corp_tag', (corp, req) => {
+      const b = z
+        .object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() })
+        .parse(req.body);
+      corp.groups = corp.groups
+        .filter((g) => !b.group_id?.includes(g.group_id))
+        .map((g) => ({ ...g, tag: g.tag.filter((t) => !b.tag_id?.includes(t.id)) }));
+      return ok({});
+    }),
+  );
 
-  const billBody = z.object({ begin_time: z.number().int(), end_time: z.number().int(), payee_userid: z.string().optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(1000).optional() });
-  r.post('/cgi-bin/externalpay/get_bill_list', express.json(), authed('externalpay/get_bill_list', (corp, req) => {
-    const b = billBody.parse(req.body);
-    if (b.end_time < b.begin_time) throw new WecomFault(40058, 'end_time before begin_time');
-    if (b.end_time - b.begin_time > BILL_WINDOW_S) throw new WecomFault(40058, 'time range exceeds one month');
-    const all = corp.bills
-      .filter((x) => x.pay_time >= b.begin_time && x.pay_time <= b.end_time && (!b.payee_userid || x.payee_userid === b.payee_userid))
-      .sort((x, y) => x.pay_time - y.pay_time || x.transaction_id.localeCompare(y.transaction_id) || x.bill_type - y.bill_type);
-    // A cursor belongs to the query that issued it (an assumption: WeCom's cursors are opaque), so a
-    // client that changes the window mid-paging is told, not silently served a shifted page.
-    const query = `${b.begin_time}:${b.end_time}:${b.payee_userid ?? ''}`;
-    let start = 0;
-    if (b.cursor) {
-      const c = /^(\d+)@(.*)$/.exec(Buffer.from(b.cursor, 'base64url').toString());
-      if (!c || c[2] !== query) throw new WecomFault(40058, 'invalid cursor');
-      start = Number(c[1]);
-    }
-    const limit = b.limit ?? 1000;
-    const page = all.slice(start, start + limit);
-    return ok({ ...(start + limit < all.length ? { next_cursor: Buffer.from(`${start + limit}@${query}`).toString('base64url') } : {}), bill_list: page });
-  }));
+  r.post(
+    '/cgi-bin/externalcontact/mark_tag',
+    express.json(),
+    authed('externalcontact/mark_tag', (corp, req) => {
+      const b = z
+        .object({
+          userid: z.string(),
+          external_userid: z.string(),
+          add_tag: z.array(z.string()).optional(),
+          remove_tag: z.array(z.string()).optional(),
+        })
+        .parse(req.body);
+      const c = corp.contacts.get(b.external_userid);
+      const f = c?.follow_user.find((x) => x.userid === b.userid);
+      if (!c || !f) throw new WecomFault(84061, 'not external contact');
+      const known = new Set(corp.groups.flatMap((g) => g.tag.map((t) => t.id)));
+      for (const id of [...(b.add_tag ?? []), ...(b.remove_tag ?? [])])
+        if (!known.has(id)) throw new WecomFault(40068, 'invalid tagid');
+      // Changes made through the API fire no callback.
+      f.tag_ids = [...new Set([...f.tag_ids.filter((t) => !(b.remove_tag ?? []).includes(t)), ...(b.add_tag ?? [])])];
+      return ok({});
+    }),
+  );
 
-  r.post('/cgi-bin/externalcontact/get_user_behavior_data', express.json(), authed('externalcontact/get_user_behavior_data', (corp, req) => {
-    const b = z.object({ userid: z.array(z.string()).max(100).optional(), partyid: z.array(z.number().int()).max(100).optional(), start_time: z.number().int(), end_time: z.number().int() }).parse(req.body);
-    const users = b.userid ?? [];
-    if (users.length === 0 && !b.partyid?.length) throw new WecomFault(40058, 'userid and partyid cannot both be empty');
-    // Days are China Standard Time days: times are floored to 00:00 CST (UTC+8).
-    const cstDay = (t: number) => Math.floor((t + CST_OFFSET_S) / 86_400) * 86_400 - CST_OFFSET_S;
-    const first = cstDay(b.start_time);
-    if (b.end_time < b.start_time) throw new WecomFault(40058, 'end_time before start_time');
-    if (cstDay(b.end_time) - first >= 30 * 86_400) throw new WecomFault(40058, 'time range exceeds 30 days');
-    if (first < cstDay(nowS()) - 180 * 86_400) throw new WecomFault(40058, 'start_time older than 180 days');
-    const days: object[] = [];
-    for (let t = first; t <= b.end_time; t += 86_400) {
-      // Several ids are summed into one series, as the real API does.
-      const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => users.includes(f.userid)));
-      const added = contacts.filter((c) => c.follow_user.some((f) => users.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400)).length;
-      const sent = state.sentMessages.filter((m) => m.corpid === corp.corpid && users.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400);
-      const chats = new Set(sent.map((m) => m.external_userid || m.chat_id)).size;
-      days.push({ stat_time: t, chat_cnt: chats, message_cnt: sent.length, negative_feedback_cnt: 0, new_apply_cnt: added, new_contact_cnt: added, ...(chats ? { reply_percentage: 100, avg_reply_time: 1 } : {}) });
-    }
-    return ok({ behavior_data: days });
-  }));
+  const wayBody = z
+    .object({
+      type: z.union([z.literal(1), z.literal(2)]),
+      scene: z.union([z.literal(1), z.literal(2)]),
+      state: z.string().max(30).optional(),
+      user: z.array(z.string()).max(100).optional(),
+      remark: z.string().optional(),
+      skip_verify: z.boolean().optional(),
+    })
+    .passthrough();
+  r.post(
+    '/cgi-bin/externalcontact/add_contact_way',
+    express.json(),
+    authed('externalcontact/add_contact_way', (corp, req) => {
+      const b = wayBody.parse(req.body);
+      const users = b.user ?? [];
+      if (b.type === 1 && users.length !== 1) throw new WecomFault(40058, 'type 1 needs exactly one user');
+      for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
+      const config_id = newId('', 16);
+      const qr_code = `http://sandbox.local/qr/${config_id}.png`;
+      corp.contactWays.set(config_id, {
+        config_id,
+        type: b.type,
+        scene: b.scene,
+        state: b.state ?? '',
+        user: users,
+        remark: b.remark ?? '',
+        skip_verify: b.skip_verify ?? true,
+        qr_code,
+      });
+      return ok({ config_id, qr_code });
+    }),
+  );
+  r.post(
+    '/cgi-bin/externalcontact/get_contact_way',
+    express.json(),
+    authed('externalcontact/get_contact_way', (corp, req) => {
+      const w = corp.contactWays.get(String((req.body as { config_id?: string }).config_id ?? ''));
+      if (!w) throw new WecomFault(41044, 'invalid config_id');
+      return ok({ contact_way: w });
+    }),
+  );
+  r.post(
+    '/cgi-bin/externalcontact/del_contact_way',
+    express.json(),
+    authed('externalcontact/del_contact_way', (corp, req) => {
+      if (!corp.contactWays.delete(String((req.body as { config_id?: string }).config_id ?? '')))
+        throw new WecomFault(41044, 'invalid config_id');
+      return ok({});
+    }),
+  );
 
-  const groupListBody = z.object({ status_filter: z.number().int().min(0).max(3).optional(), owner_filter: z.object({ userid_list: z.array(z.string()).max(100) }).optional(), cursor: z.string().optional(), limit: z.number().int().min(1).max(1000) });
-  r.post('/cgi-bin/externalcontact/groupchat/list', express.json(), authed('externalcontact/groupchat/list', (corp, req) => {
-    const b = groupListBody.parse(req.body);
-    const owners = b.owner_filter?.userid_list;
-    const all = [...corp.groupChats.values()].filter((g) => (!owners?.length || owners.includes(g.owner)) && (!b.status_filter || g.status === b.status_filter));
-    const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
-    const page = all.slice(start, start + b.limit);
-    return ok({ group_chat_list: page.map((g) => ({ chat_id: g.chat_id, status: g.status })), ...(start + b.limit < all.length ? { next_cursor: Buffer.from(String(start + b.limit)).toString('base64url') } : {}) });
-  }));
-  r.post('/cgi-bin/externalcontact/groupchat/get', express.json(), authed('externalcontact/groupchat/get', (corp, req) => {
-    const b = z.object({ chat_id: z.string(), need_name: z.number().int().optional() }).parse(req.body);
-    const g = corp.groupChats.get(b.chat_id);
-    if (!g) throw new WecomFault(701008, 'invalid chat_id');
-    const { status: _status, ...chat } = g;
-    return ok({ group_chat: { ...chat, member_list: chat.member_list.map((m) => (b.need_name ? m : { ...m, name: undefined })) } });
-  }));
+  const billBody = z.object({
+    begin_time: z.number().int(),
+    end_time: z.number().int(),
+    payee_userid: z.string().optional(),
+    cursor: z.string().optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  });
+  r.post(
+    '/cgi-bin/externalpay/get_bill_list',
+    express.json(),
+    authed('externalpay/get_bill_list', (corp, req) => {
+      const b = billBody.parse(req.body);
+      if (b.end_time < b.begin_time) throw new WecomFault(40058, 'end_time before begin_time');
+      if (b.end_time - b.begin_time > BILL_WINDOW_S) throw new WecomFault(40058, 'time range exceeds one month');
+      const all = corp.bills
+        .filter(
+          (x) =>
+            x.pay_time >= b.begin_time &&
+            x.pay_time <= b.end_time &&
+            (!b.payee_userid || x.payee_userid === b.payee_userid),
+        )
+        .sort(
+          (x, y) =>
+            x.pay_time - y.pay_time || x.transaction_id.localeCompare(y.transaction_id) || x.bill_type - y.bill_type,
+        );
+      // A cursor belongs to the query that issued it (an assumption: WeCom's cursors are opaque), so a
+      // client that changes the window mid-paging is told, not silently served a shifted page.
+      const query = `${b.begin_time}:${b.end_time}:${b.payee_userid ?? ''}`;
+      let start = 0;
+      if (b.cursor) {
+        const c = /^(\d+)@(.*)$/.exec(Buffer.from(b.cursor, 'base64url').toString());
+        if (!c || c[2] !== query) throw new WecomFault(40058, 'invalid cursor');
+        start = Number(c[1]);
+      }
+      const limit = b.limit ?? 1000;
+      const page = all.slice(start, start + limit);
+      return ok({
+        ...(start + limit < all.length
+          ? { next_cursor: Buffer.from(`${start + limit}@${query}`).toString('base64url') }
+          : {}),
+        bill_list: page,
+      });
+    }),
+  );
+
+  r.post(
+    '/cgi-bin/externalcontact/get_user_behavior_data',
+    express.json(),
+    authed('externalcontact/get_user_behavior_data', (corp, req) => {
+      const b = z
+        .object({
+          userid: z.array(z.string()).max(100).optional(),
+          partyid: z.array(z.number().int()).max(100).optional(),
+          start_time: z.number().int(),
+          end_time: z.number().int(),
+        })
+        .parse(req.body);
+      const users = b.userid ?? [];
+      if (users.length === 0 && !b.partyid?.length)
+        throw new WecomFault(40058, 'userid and partyid cannot both be empty');
+      // Days are China Standard Time days: times are floored to 00:00 CST (UTC+8).
+      const cstDay = (t: number) => Math.floor((t + CST_OFFSET_S) / 86_400) * 86_400 - CST_OFFSET_S;
+      const first = cstDay(b.start_time);
+      if (b.end_time < b.start_time) throw new WecomFault(40058, 'end_time before start_time');
+      if (cstDay(b.end_time) - first >= 30 * 86_400) throw new WecomFault(40058, 'time range exceeds 30 days');
+      if (first < cstDay(nowS()) - 180 * 86_400) throw new WecomFault(40058, 'start_time older than 180 days');
+      const days: object[] = [];
+      for (let t = first; t <= b.end_time; t += 86_400) {
+        // Several ids are summed into one series, as the real API does.
+        const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => users.includes(f.userid)));
+        const added = contacts.filter((c) =>
+          c.follow_user.some((f) => users.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400),
+        ).length;
+        const sent = state.sentMessages.filter(
+          (m) => m.corpid === corp.corpid && users.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400,
+        );
+        const chats = new Set(sent.map((m) => m.external_userid || m.chat_id)).size;
+        days.push({
+          stat_time: t,
+          chat_cnt: chats,
+          message_cnt: sent.length,
+          negative_feedback_cnt: 0,
+          new_apply_cnt: added,
+          new_contact_cnt: added,
+          ...(chats ? { reply_percentage: 100, avg_reply_time: 1 } : {}),
+        });
+      }
+      return ok({ behavior_data: days });
+    }),
+  );
+
+  const groupListBody = z.object({
+    status_filter: z.number().int().min(0).max(3).optional(),
+    owner_filter: z.object({ userid_list: z.array(z.string()).max(100) }).optional(),
+    cursor: z.string().optional(),
+    limit: z.number().int().min(1).max(1000),
+  });
+  r.post(
+    '/cgi-bin/externalcontact/groupchat/list',
+    express.json(),
+    authed('externalcontact/groupchat/list', (corp, req) => {
+      const b = groupListBody.parse(req.body);
+      const owners = b.owner_filter?.userid_list;
+      const all = [...corp.groupChats.values()].filter(
+        (g) => (!owners?.length || owners.includes(g.owner)) && (!b.status_filter || g.status === b.status_filter),
+      );
+      const start = b.cursor ? Number(Buffer.from(b.cursor, 'base64url').toString()) || 0 : 0;
+      const page = all.slice(start, start + b.limit);
+      return ok({
+        group_chat_list: page.map((g) => ({ chat_id: g.chat_id, status: g.status })),
+        ...(start + b.limit < all.length
+          ? { next_cursor: Buffer.from(String(start + b.limit)).toString('base64url') }
+          : {}),
+      });
+    }),
+  );
+  r.post(
+    '/cgi-bin/externalcontact/groupchat/get',
+    express.json(),
+    authed('externalcontact/groupchat/get', (corp, req) => {
+      const b = z.object({ chat_id: z.string(), need_name: z.number().int().optional() }).parse(req.body);
+      const g = corp.groupChats.get(b.chat_id);
+      if (!g) throw new WecomFault(701008, 'invalid chat_id');
+      const { status: _status, ...chat } = g;
+      return ok({
+        group_chat: {
+          ...chat,
+          member_list: chat.member_list.map((m) => (b.need_name ? m : { ...m, name: undefined })),
+        },
+      });
+    }),
+  );
 
   // Temporary media: valid for 3 days. Multipart body with a `media` file part.
-  r.post('/cgi-bin/media/upload', express.raw({ type: () => true, limit: '20mb' }), authed('media/upload', (corp, req) => {
-    const type = String(req.query.type ?? '');
-    if (!['image', 'voice', 'video', 'file'].includes(type)) throw new WecomFault(40004, 'invalid media type');
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename=')) throw new WecomFault(41005, 'media data missing');
-    if (type === 'image' && body.length > 10 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
-    state.stats.mediaUpload++;
-    const media_id = `3${randomBytes(24).toString('base64url')}`;
-    corp.media.set(media_id, { type, bytes: body.length, created_at: nowS() });
-    return ok({ type, media_id, created_at: String(nowS()) });
-  }));
+  r.post(
+    '/cgi-bin/media/upload',
+    express.raw({ type: () => true, limit: '20mb' }),
+    authed('media/upload', (corp, req) => {
+      const type = String(req.query.type ?? '');
+      if (!['image', 'voice', 'video', 'file'].includes(type)) throw new WecomFault(40004, 'invalid media type');
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename='))
+        throw new WecomFault(41005, 'media data missing');
+      if (type === 'image' && body.length > 10 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
+      state.stats.mediaUpload++;
+      const media_id = `3${randomBytes(24).toString('base64url')}`;
+      corp.media.set(media_id, { type, bytes: body.length, created_at: nowS() });
+      return ok({ type, media_id, created_at: String(nowS()) });
+    }),
+  );
 
   return r;
 }

@@ -38,7 +38,13 @@ export function createSandboxApp(opts: SandboxOptions = {}, state = new SandboxS
   app.disable('x-powered-by');
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use(serverApiRouter(state, now));
-  app.use('/sandbox/api', controlApiRouter(state, now, { retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000], timeoutMs: opts.callbackTimeoutMs ?? 5000 }));
+  app.use(
+    '/sandbox/api',
+    controlApiRouter(state, now, {
+      retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000],
+      timeoutMs: opts.callbackTimeoutMs ?? 5000,
+    }),
+  );
   app.use(pagesRouter(state, now));
   app.use(assetsRouter());
   app.use(clientRouter(state, now, { appUrl: opts.appUrl ?? 'http://127.0.0.1:3000' }));

@@ -46,7 +46,14 @@ export interface Bill {
   total_refund_fee: number;
   commodity_list?: { description: string; amount: number }[];
   payer_info?: { name: string; phone: string; address: string };
-  refund_list?: { out_refund_no: string; refund_userid: string; refund_comment: string; refund_reqtime: number; refund_status: number; refund_fee: number }[];
+  refund_list?: {
+    out_refund_no: string;
+    refund_userid: string;
+    refund_comment: string;
+    refund_reqtime: number;
+    refund_status: number;
+    refund_fee: number;
+  }[];
 }
 
 export interface GroupChat {
@@ -56,7 +63,14 @@ export interface GroupChat {
   create_time: number;
   notice: string;
   status: number;
-  member_list: { userid: string; type: 1 | 2; join_time: number; join_scene: number; unionid?: string; name?: string }[];
+  member_list: {
+    userid: string;
+    type: 1 | 2;
+    join_time: number;
+    join_scene: number;
+    unionid?: string;
+    name?: string;
+  }[];
   admin_list: { userid: string }[];
 }
 
@@ -80,14 +94,31 @@ export interface Corp {
   members: Map<string, { userid: string; name: string }>;
   contacts: Map<string, Contact>;
   groups: TagGroup[];
-  contactWays: Map<string, { config_id: string; type: number; scene: number; state: string; user: string[]; remark: string; skip_verify: boolean; qr_code: string }>;
+  contactWays: Map<
+    string,
+    {
+      config_id: string;
+      type: number;
+      scene: number;
+      state: string;
+      user: string[];
+      remark: string;
+      skip_verify: boolean;
+      qr_code: string;
+    }
+  >;
   /** Friend requests from customers who scanned a contact way with skip_verify false, not yet accepted; keyed external_userid:userid. */
   pendingAdds: Map<string, { userid: string; state: string; contact: Omit<Contact, 'follow_user'> }>;
   bills: Bill[];
   groupChats: Map<string, GroupChat>;
   media: Map<string, { type: string; bytes: number; created_at: number }>;
   callbacks: CallbackDelivery[];
-  faults: { expireTokens: boolean; rateLimits: Map<string, number>; busy: Map<string, { count: number; errcode: 45033 | -1 }>; delays: Map<string, { count: number; ms: number }> };
+  faults: {
+    expireTokens: boolean;
+    rateLimits: Map<string, number>;
+    busy: Map<string, { count: number; errcode: 45033 | -1 }>;
+    delays: Map<string, { count: number; ms: number }>;
+  };
   /** Calls per api path in the current minute, for the real 45009 limit. */
   calls: Map<string, { minute: number; count: number }>;
   /** JS-SDK ticket calls in the current hour (at most 100 per app per hour). */
@@ -111,7 +142,14 @@ export class SandboxState {
   stats = { gettoken: 0, mediaUpload: 0, tickets: 0 };
   /** Responses held back by an injected delay and not yet sent. */
   delayedInFlight = 0;
-  sentMessages: { corpid: string; userid: string; external_userid: string; chat_id?: string | undefined; at: number; message: unknown }[] = [];
+  sentMessages: {
+    corpid: string;
+    userid: string;
+    external_userid: string;
+    chat_id?: string | undefined;
+    at: number;
+    message: unknown;
+  }[] = [];
 
   reset(): void {
     this.corps.clear();
@@ -122,11 +160,41 @@ export class SandboxState {
     this.sentMessages = [];
   }
 
-  upsertCorp(c: { corpid: string; name: string; agentid: number; secret: string; contactSecret?: string | undefined; callback?: Corp['callback'] | undefined; trustedDomains?: string[] | undefined }): Corp {
+  upsertCorp(c: {
+    corpid: string;
+    name: string;
+    agentid: number;
+    secret: string;
+    contactSecret?: string | undefined;
+    callback?: Corp['callback'] | undefined;
+    trustedDomains?: string[] | undefined;
+  }): Corp {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
-      ? { ...existing, name: c.name, agentid: c.agentid, secret: c.secret, contactSecret: c.contactSecret, callback: c.callback, trustedDomains: c.trustedDomains }
-      : { ...c, members: new Map(), contacts: new Map(), groups: [], contactWays: new Map(), pendingAdds: new Map(), bills: [], groupChats: new Map(), media: new Map(), callbacks: [], faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() }, calls: new Map(), ticketCalls: { hour: 0, count: 0 } };
+      ? {
+          ...existing,
+          name: c.name,
+          agentid: c.agentid,
+          secret: c.secret,
+          contactSecret: c.contactSecret,
+          callback: c.callback,
+          trustedDomains: c.trustedDomains,
+        }
+      : {
+          ...c,
+          members: new Map(),
+          contacts: new Map(),
+          groups: [],
+          contactWays: new Map(),
+          pendingAdds: new Map(),
+          bills: [],
+          groupChats: new Map(),
+          media: new Map(),
+          callbacks: [],
+          faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() },
+          calls: new Map(),
+          ticketCalls: { hour: 0, count: 0 },
+        };
     this.corps.set(c.corpid, corp);
     return corp;
   }

@@ -1,6 +1,25 @@
 /** The Vant components the sidebar uses, registered one by one so the bundle carries only these. */
 import type { App } from 'vue';
-import { ActionSheet, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, Popup, Search, Skeleton, Tab, Tabbar, TabbarItem, Tabs, Tag } from 'vant';
+import {
+  ActionSheet,
+  Button,
+  Cell,
+  CellGroup,
+  Empty,
+  Field,
+  Icon,
+  Loading,
+  NavBar,
+  NoticeBar,
+  Popup,
+  Search,
+  Skeleton,
+  Tab,
+  Tabbar,
+  TabbarItem,
+  Tabs,
+  Tag,
+} from 'vant';
 import 'vant/es/action-sheet/style/index.mjs';
 import 'vant/es/button/style/index.mjs';
 import 'vant/es/cell/style/index.mjs';
@@ -22,5 +41,25 @@ import 'vant/es/tag/style/index.mjs';
 import 'vant/es/toast/style/index.mjs';
 
 export function installVant(app: App): void {
-  for (const c of [ActionSheet, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, Popup, Search, Skeleton, Tab, Tabbar, TabbarItem, Tabs, Tag]) app.use(c);
+  for (const c of [
+    ActionSheet,
+    Button,
+    Cell,
+    CellGroup,
+    Empty,
+    Field,
+    Icon,
+    Loading,
+    NavBar,
+    NoticeBar,
+    Popup,
+    Search,
+    Skeleton,
+    Tab,
+    Tabbar,
+    TabbarItem,
+    Tabs,
+    Tag,
+  ])
+    app.use(c);
 }

@@ -12,11 +12,23 @@ import { attributeOrders } from '../../core/attribution/attribution.service';
 
 export async function main(argv: string[]): Promise<void> {
   const base = loadConfigOrExit();
-  const ctx = createContext({ ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, 'guidepost_bench'), LOG_LEVEL: 'warn' }, 'prof');
+  const ctx = createContext(
+    { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, 'guidepost_bench'), LOG_LEVEL: 'warn' },
+    'prof',
+  );
   await migrateLatest(ctx.db);
-  const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
+  const corp = await ctx
+    .db('corps')
+    .where({ wecom_corp_id: 'wwbench0001guidepost' })
+    .first<{ id: number } | undefined>('id');
   if (!corp) throw new Error('no benchmark tenant in guidepost_bench: run npm run bench -- seed --scale bench');
-  const ids = await ctx.db('orders').where({ corp_id: corp.id }).orderBy('id').limit(Number(argv[0] ?? 20000)).offset(500000).pluck<number[]>('id');
+  const ids = await ctx
+    .db('orders')
+    .where({ corp_id: corp.id })
+    .orderBy('id')
+    .limit(Number(argv[0] ?? 20000))
+    .offset(500000)
+    .pluck<number[]>('id');
   const byStmt = new Map<string, { n: number; ms: number }>();
   const started = new Map<string, number>();
   ctx.db.on('query', (q: { __knexQueryUid: string }) => started.set(q.__knexQueryUid, performance.now()));
@@ -39,7 +51,11 @@ export async function main(argv: string[]): Promise<void> {
     sql += v.ms;
     console.log(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(5)}×  ${k}`);
   }
-  console.log(`total ${total.toFixed(0)} ms for ${ids.length} orders (${Math.round(ids.length / (total / 1000))}/s); top statements ${sql.toFixed(0)} ms`);
+  console.log(
+    `total ${total.toFixed(0)} ms for ${ids.length} orders (${Math.round(ids.length / (total / 1000))}/s); top statements ${sql.toFixed(0)} ms`,
+  );
   await closeContext(ctx);
-  console.log(`RESULT attribution-profile orders=${ids.length} seconds=${(total / 1000).toFixed(2)} orders_per_s=${Math.round(ids.length / (total / 1000))}`);
+  console.log(
+    `RESULT attribution-profile orders=${ids.length} seconds=${(total / 1000).toFixed(2)} orders_per_s=${Math.round(ids.length / (total / 1000))}`,
+  );
 }

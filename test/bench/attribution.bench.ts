@@ -19,18 +19,39 @@ import type { AppContext } from '../../core/context';
 import { startWorkers } from '../../workers/runtime';
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, batch: { type: 'string', default: '2000' }, samples: { type: 'string', default: '100' }, concurrency: { type: 'string' }, 'skip-bound': { type: 'boolean', default: false }, database: { type: 'string', default: 'guidepost_bench' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      orders: { type: 'string' },
+      batch: { type: 'string', default: '2000' },
+      samples: { type: 'string', default: '100' },
+      concurrency: { type: 'string' },
+      'skip-bound': { type: 'boolean', default: false },
+      database: { type: 'string', default: 'guidepost_bench' },
+    },
+  });
   const base = loadConfigOrExit();
-  const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' as const };
+  const cfg = {
+    ...base,
+    DATABASE_URL: withDatabase(base.DATABASE_URL, values.database),
+    QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'warn' as const,
+  };
   const ctx = createContext(cfg, 'bench');
   // Data seeded under an older schema is brought up to date first, as a deploy would.
   await migrateLatest(ctx.db);
-  const corp = await ctx.db('corps').where({ wecom_corp_id: 'wwbench0001guidepost' }).first<{ id: number } | undefined>('id');
+  const corp = await ctx
+    .db('corps')
+    .where({ wecom_corp_id: 'wwbench0001guidepost' })
+    .first<{ id: number } | undefined>('id');
   if (!corp) throw new Error(`no benchmark tenant in ${values.database}: run npm run bench -- seed --scale bench`);
   // Single-order probes (this run's, or an interrupted run's) are not part of the data set.
   const removeProbes = async () => {
     const probes = ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').select('id');
-    await ctx.db('credit_events').whereIn('credit_id', ctx.db('credits').whereIn('order_id', probes).select('id')).del();
+    await ctx
+      .db('credit_events')
+      .whereIn('credit_id', ctx.db('credits').whereIn('order_id', probes).select('id'))
+      .del();
     await ctx.db('credits').whereIn('order_id', probes).del();
     await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'BENCH-%').del();
   };
@@ -39,7 +60,15 @@ export async function main(argv: string[]): Promise<void> {
   const q = ctx.db('orders').where({ corp_id: corp.id }).orderBy('id');
   if (limit) q.limit(limit);
   const ids = await q.pluck<number[]>('id');
-  const kinds = ['script_send', 'product_share', 'coupon_issue', 'message', 'customer_added', 'call', 'archive_message'];
+  const kinds = [
+    'script_send',
+    'product_share',
+    'coupon_issue',
+    'message',
+    'customer_added',
+    'call',
+    'archive_message',
+  ];
   const [first, last] = [ids[0], ids[ids.length - 1]];
   if (first === undefined || last === undefined) throw new Error('the benchmark tenant has no orders');
   console.log(`orders: ${ids.length.toLocaleString('en')}`);
@@ -73,20 +102,27 @@ export async function main(argv: string[]): Promise<void> {
     const tz = (await ctx.db('corps').where({ id: corp.id }).first<{ timezone: string }>('timezone'))!.timezone;
     let next = 0;
     const t = performance.now();
-    await Promise.all(Array.from({ length: sessions }, async () => {
-      for (let i = next; i < ids.length; i = next) {
-        next += batch;
-        const slice = ids.slice(i, i + batch);
-        await ctx.db.transaction(async (trx) => {
-          await trx.raw('set local max_parallel_workers_per_gather = 0');
-          await trx.raw('select id from orders where corp_id = ? and id = any(?::bigint[]) order by id for update', [corp.id, slice]);
-          await trx.raw(WINDOW_RULE_SQL, [slice, corp.id, kinds, corp.id, corp.id, tz]);
-        });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: sessions }, async () => {
+        for (let i = next; i < ids.length; i = next) {
+          next += batch;
+          const slice = ids.slice(i, i + batch);
+          await ctx.db.transaction(async (trx) => {
+            await trx.raw('set local max_parallel_workers_per_gather = 0');
+            await trx.raw('select id from orders where corp_id = ? and id = any(?::bigint[]) order by id for update', [
+              corp.id,
+              slice,
+            ]);
+            await trx.raw(WINDOW_RULE_SQL, [slice, corp.id, kinds, corp.id, corp.id, tz]);
+          });
+        }
+      }),
+    );
     const boundSeconds = (performance.now() - t) / 1000;
     const bound = Number((await ctx.db('credits').where({ corp_id: corp.id }).count<{ n: number }[]>('* as n'))[0]!.n);
-    console.log(`bound: the window rule as set-based SQL with ledger writes, ${sessions} sessions: ${bound.toLocaleString('en')} credited in ${boundSeconds.toFixed(1)} s, ${Math.round(ids.length / boundSeconds)} orders/s, ${(sqlSeconds / boundSeconds).toFixed(2)} of the baseline`);
+    console.log(
+      `bound: the window rule as set-based SQL with ledger writes, ${sessions} sessions: ${bound.toLocaleString('en')} credited in ${boundSeconds.toFixed(1)} s, ${Math.round(ids.length / boundSeconds)} orders/s, ${(sqlSeconds / boundSeconds).toFixed(2)} of the baseline`,
+    );
   }
 
   // 3. The engine through the workers, from scratch.
@@ -105,35 +141,72 @@ export async function main(argv: string[]): Promise<void> {
   const allCompleted = new Promise<void>((resolve, reject) => {
     events.on('completed', () => ++completed === jobs && resolve());
     // A failed attempt would be retried and distort the figure: the run stops instead.
-    events.on('failed', ({ jobId, failedReason }) => reject(new Error(`attribution job ${jobId} failed: ${failedReason}`)));
+    events.on('failed', ({ jobId, failedReason }) =>
+      reject(new Error(`attribution job ${jobId} failed: ${failedReason}`)),
+    );
   });
   const t1 = performance.now();
   for (let i = 0; i < ids.length; i += batch * 50) {
     const payloads = [];
-    for (let j = i; j < Math.min(ids.length, i + batch * 50); j += batch) payloads.push({ corpId: corp.id, orderIds: ids.slice(j, j + batch), reason: 'bench' });
+    for (let j = i; j < Math.min(ids.length, i + batch * 50); j += batch)
+      payloads.push({ corpId: corp.id, orderIds: ids.slice(j, j + batch), reason: 'bench' });
     await ctx.queues.enqueueMany(attributeJob, payloads);
   }
   await allCompleted;
   const engineSeconds = (performance.now() - t1) / 1000;
   await ctx.queues.drain(60_000);
   await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'closed' });
-  const engineCredited = Number((await ctx.db('credits').where({ corp_id: corp.id, kind: 'sale', rule: 'interaction' }).whereNull('superseded_at').count<{ n: number }[]>('* as n'))[0]!.n);
-  console.log(`engine: ${ids.length.toLocaleString('en')} orders in ${engineSeconds.toFixed(1)} s (${engineCredited.toLocaleString('en')} by the window rule)`);
+  const engineCredited = Number(
+    (
+      await ctx
+        .db('credits')
+        .where({ corp_id: corp.id, kind: 'sale', rule: 'interaction' })
+        .whereNull('superseded_at')
+        .count<{ n: number }[]>('* as n')
+    )[0]!.n,
+  );
+  console.log(
+    `engine: ${ids.length.toLocaleString('en')} orders in ${engineSeconds.toFixed(1)} s (${engineCredited.toLocaleString('en')} by the window rule)`,
+  );
 
   // 4. One new order at a time: insert, enqueue, wait until credited.
-  const sample = await ctx.db('orders as o').where({ 'o.corp_id': corp.id }).whereNotNull('o.customer_id').orderBy('o.id', 'desc').limit(Number(values.samples)).select<{ customer_id: number; store_id: number; paid_at: Date }[]>('o.customer_id', 'o.store_id', 'o.paid_at');
+  const sample = await ctx
+    .db('orders as o')
+    .where({ 'o.corp_id': corp.id })
+    .whereNotNull('o.customer_id')
+    .orderBy('o.id', 'desc')
+    .limit(Number(values.samples))
+    .select<{ customer_id: number; store_id: number; paid_at: Date }[]>('o.customer_id', 'o.store_id', 'o.paid_at');
   const lat: number[] = [];
   for (const [k, s] of sample.entries()) {
     const start = performance.now();
-    const [o] = await ctx.db('orders').insert({ corp_id: corp.id, source: 'pos', order_no: `BENCH-${cfg.QUEUE_PREFIX}-${k}`, store_id: s.store_id, customer_id: s.customer_id, paid_at: new Date(s.paid_at.getTime() + 60_000), gross_fen: 29_900, net_fen: 29_900 }).returning<{ id: number }[]>('id');
-    const jobId = await ctx.queues.enqueue(attributeJob, { corpId: corp.id, orderIds: [o!.id], reason: 'bench single order' });
+    const [o] = await ctx
+      .db('orders')
+      .insert({
+        corp_id: corp.id,
+        source: 'pos',
+        order_no: `BENCH-${cfg.QUEUE_PREFIX}-${k}`,
+        store_id: s.store_id,
+        customer_id: s.customer_id,
+        paid_at: new Date(s.paid_at.getTime() + 60_000),
+        gross_fen: 29_900,
+        net_fen: 29_900,
+      })
+      .returning<{ id: number }[]>('id');
+    const jobId = await ctx.queues.enqueue(attributeJob, {
+      corpId: corp.id,
+      orderIds: [o!.id],
+      reason: 'bench single order',
+    });
     const job = await ctx.queues.queue('attribution').getJob(jobId);
     await job!.waitUntilFinished(events as QueueEvents, 30_000);
     lat.push(performance.now() - start);
   }
   lat.sort((a, b) => a - b);
   const p99 = lat[Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)]!;
-  console.log(`single order: p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${lat.length}`);
+  console.log(
+    `single order: p50 ${lat[Math.floor(lat.length / 2)]!.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms over ${lat.length}`,
+  );
   await removeProbes();
 
   await events.close();
@@ -143,7 +216,9 @@ export async function main(argv: string[]): Promise<void> {
   await closeContext(ctx);
   const e = ids.length / engineSeconds;
   const s = ids.length / sqlSeconds;
-  console.log(`RESULT attribution orders=${ids.length} engine_orders_per_s=${Math.round(e)} sql_orders_per_s=${Math.round(s)} ratio=${(e / s).toFixed(2)} p99_single_order_ms=${Math.round(p99)}`);
+  console.log(
+    `RESULT attribution orders=${ids.length} engine_orders_per_s=${Math.round(e)} sql_orders_per_s=${Math.round(s)} ratio=${(e / s).toFixed(2)} p99_single_order_ms=${Math.round(p99)}`,
+  );
 }
 
 /**

@@ -21,7 +21,9 @@ function run({ base, calls }, duration) {
     },
   }));
   return new Promise((resolve, reject) => {
-    autocannon({ url: base, connections: users, pipelining: 1, duration, requests, timeout: 30 }, (err, r) => (err ? reject(err) : resolve(r)));
+    autocannon({ url: base, connections: users, pipelining: 1, duration, requests, timeout: 30 }, (err, r) =>
+      err ? reject(err) : resolve(r),
+    );
   });
 }
 
@@ -31,16 +33,23 @@ const perRound = Math.max(1, Math.round(seconds / rounds));
 for (let r = 0; r < rounds; r++) {
   for (const [i, t] of targets.entries()) raw[i].push(await run(t, perRound));
 }
-parentPort.postMessage(targets.map((t, i) => {
-  // Off the main thread autocannon hands back raw histograms; aggregate them as it does itself.
-  const a = autocannon.aggregateResult(raw[i], { connections: users, pipelining: 1, duration: perRound * rounds, url: t.base });
-  const errors = a.errors + a.timeouts + a.non2xx;
-  return {
-    requests: a.requests.total,
-    rps: a.requests.total / (perRound * rounds),
-    p50: a.latency.p50,
-    p99: a.latency.p99,
-    errors,
-    firstError: errors ? `${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts` : '',
-  };
-}));
+parentPort.postMessage(
+  targets.map((t, i) => {
+    // Off the main thread autocannon hands back raw histograms; aggregate them as it does itself.
+    const a = autocannon.aggregateResult(raw[i], {
+      connections: users,
+      pipelining: 1,
+      duration: perRound * rounds,
+      url: t.base,
+    });
+    const errors = a.errors + a.timeouts + a.non2xx;
+    return {
+      requests: a.requests.total,
+      rps: a.requests.total / (perRound * rounds),
+      p50: a.latency.p50,
+      p99: a.latency.p99,
+      errors,
+      firstError: errors ? `${a.non2xx} non-2xx, ${a.errors} errors, ${a.timeouts} timeouts` : '',
+    };
+  }),
+);

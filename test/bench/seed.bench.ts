@@ -13,7 +13,10 @@ import { expectedRows, seedTenant } from '../../sandbox/seed/seed';
 import { adminQuery } from '../helpers/test-db';
 
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { scale: { type: 'string', default: 'bench' }, database: { type: 'string', default: 'guidepost_bench' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { scale: { type: 'string', default: 'bench' }, database: { type: 'string', default: 'guidepost_bench' } },
+  });
   const scale = values.scale === 'demo' ? 'demo' : 'bench';
   const cfg = loadConfigOrExit();
   const url = withDatabase(cfg.DATABASE_URL, values.database);
@@ -23,7 +26,14 @@ export async function main(argv: string[]): Promise<void> {
   await migrateLatest(db);
   await db.destroy();
 
-  const bar = new SingleBar({ format: 'seed {bar} {percentage}% | {value}/{total} rows | {table} | {duration}s', hideCursor: true, etaBuffer: 50 }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: 'seed {bar} {percentage}% | {value}/{total} rows | {table} | {duration}s',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
   bar.start(Math.round(expectedRows(scale)), 0, { table: '' });
   let done = 0;
   const seen: Record<string, number> = {};
@@ -39,6 +49,9 @@ export async function main(argv: string[]): Promise<void> {
     },
   });
   bar.stop();
-  for (const [table, n] of Object.entries(r.counts).sort((a, b) => b[1] - a[1])) console.log(`  ${table.padEnd(22)} ${n.toLocaleString('en').padStart(12)}`);
-  console.log(`RESULT seed rows=${r.rows} seconds=${r.seconds.toFixed(1)} rows_per_s=${Math.round(r.rows / r.seconds)}`);
+  for (const [table, n] of Object.entries(r.counts).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${table.padEnd(22)} ${n.toLocaleString('en').padStart(12)}`);
+  console.log(
+    `RESULT seed rows=${r.rows} seconds=${r.seconds.toFixed(1)} rows_per_s=${Math.round(r.rows / r.seconds)}`,
+  );
 }

@@ -21,7 +21,11 @@ import { withDatabase } from '../../core/db/database-url';
 import { createDb } from '../../core/db/knex';
 import { migrateLatest } from '../../core/db/migrate';
 
-interface Pair { corpId: number; userid: string; ext: string }
+interface Pair {
+  corpId: number;
+  userid: string;
+  ext: string;
+}
 
 async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
   const server = await new Promise<Server>((resolve) => {
@@ -30,15 +34,31 @@ async function listen(app: express.Express): Promise<{ server: Server; url: stri
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; firstError: string }
+interface LoadResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  firstError: string;
+}
 
-interface Target { base: string; calls: { path: string; headers: Record<string, string> }[][] }
+interface Target {
+  base: string;
+  calls: { path: string; headers: Record<string, string> }[][];
+}
 
 /**
  * `users` virtual users on a worker thread, each looping over the pairs from its own offset:
  * a warm-up per target, then the measured time in rounds alternating between the targets.
  */
-function load(opts: { users: number; warmupMs: number; seconds: number; rounds: number; targets: Target[] }): Promise<LoadResult[]> {
+function load(opts: {
+  users: number;
+  warmupMs: number;
+  seconds: number;
+  rounds: number;
+  targets: Target[];
+}): Promise<LoadResult[]> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: opts });
     w.once('message', (m: LoadResult[]) => resolve(m));
@@ -60,13 +80,20 @@ export async function main(argv: string[]): Promise<void> {
     },
   });
   const base = loadConfigOrExit();
-  const cfg = { ...base, DATABASE_URL: withDatabase(base.DATABASE_URL, values.database), QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'silent' as const };
+  const cfg = {
+    ...base,
+    DATABASE_URL: withDatabase(base.DATABASE_URL, values.database),
+    QUEUE_PREFIX: `gpbench-${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'silent' as const,
+  };
   const ctx = createContext(cfg, 'bench');
   await migrateLatest(ctx.db);
   const corp = await ctx.db('corps').where({ wecom_corp_id: values.corp }).first<{ id: number } | undefined>('id');
   if (!corp) throw new Error(`no tenant ${values.corp} in ${values.database}: run npm run bench -- seed --scale bench`);
   // Follow relations spread over the table (every n-th id), for guides who can sign in.
-  const total = Number((await ctx.db('customer_guides').where({ corp_id: corp.id }).count<{ n: number }[]>('* as n'))[0]!.n);
+  const total = Number(
+    (await ctx.db('customer_guides').where({ corp_id: corp.id }).count<{ n: number }[]>('* as n'))[0]!.n,
+  );
   const want = Number(values.pairs);
   const stride = Math.max(1, Math.floor(total / want));
   const rows = await ctx.db.raw<{ rows: { userid: string; ext: string }[] }>(
@@ -78,11 +105,18 @@ export async function main(argv: string[]): Promise<void> {
   );
   const pairs: Pair[] = rows.rows.map((r) => ({ corpId: corp.id, userid: r.userid, ext: r.ext }));
   if (pairs.length === 0) throw new Error('no guide/customer pairs to open');
-  const tokens = new Map(pairs.map((p) => [p.userid, `Bearer ${signSession(cfg.SESSION_SECRET, { corpId: p.corpId, userid: p.userid }, 3600)}`]));
+  const tokens = new Map(
+    pairs.map((p) => [
+      p.userid,
+      `Bearer ${signSession(cfg.SESSION_SECRET, { corpId: p.corpId, userid: p.userid }, 3600)}`,
+    ]),
+  );
   const users = Number(values.concurrency);
   const seconds = Number(values.seconds);
   const rounds = values['sidebar-only'] ? 1 : Math.max(1, Number(values.rounds));
-  console.log(`pairs: ${pairs.length} (of ${total.toLocaleString('en')} follow relations), ${users} concurrent, ${seconds} s each after a 3 s warm-up${rounds > 1 ? `, in ${rounds} alternating rounds` : ''}`);
+  console.log(
+    `pairs: ${pairs.length} (of ${total.toLocaleString('en')} follow relations), ${users} concurrent, ${seconds} s each after a 3 s warm-up${rounds > 1 ? `, in ${rounds} alternating rounds` : ''}`,
+  );
 
   // 1. The sidebar's calls when a chat opens, through the real app.
   const api = await listen(createApp(ctx, { serveSidebar: false }));
@@ -90,11 +124,16 @@ export async function main(argv: string[]): Promise<void> {
     base: api.url,
     calls: pairs.map((p) => {
       const headers = { authorization: tokens.get(p.userid)! };
-      return [{ path: `/api/sidebar/customers/${p.ext}`, headers }, { path: `/api/sidebar/customers/${p.ext}/scripts`, headers }];
+      return [
+        { path: `/api/sidebar/customers/${p.ext}`, headers },
+        { path: `/api/sidebar/customers/${p.ext}/scripts`, headers },
+      ];
     }),
   };
   const report = (name: string, r: LoadResult) =>
-    console.log(`${name}: ${r.requests.toLocaleString('en')} requests, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`);
+    console.log(
+      `${name}: ${r.requests.toLocaleString('en')} requests, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}`,
+    );
   if (values['sidebar-only']) {
     const [sidebar] = await load({ users, warmupMs: 3000, seconds, rounds, targets: [sidebarTarget] });
     await new Promise((r) => api.server.close(r));
@@ -110,7 +149,9 @@ export async function main(argv: string[]): Promise<void> {
   bare.get('/baseline/:ext', async (req, res) => {
     inFlight++;
     try {
-      const row = await db('customers').where({ corp_id: corp.id, external_userid: req.params.ext }).first('id', 'name', 'avatar');
+      const row = await db('customers')
+        .where({ corp_id: corp.id, external_userid: req.params.ext })
+        .first('id', 'name', 'avatar');
       res.json(row ?? null);
     } finally {
       inFlight--;
@@ -118,7 +159,10 @@ export async function main(argv: string[]): Promise<void> {
   });
   const b = await listen(bare);
   const [sidebar, baseline] = (await load({
-    users, warmupMs: 3000, seconds, rounds,
+    users,
+    warmupMs: 3000,
+    seconds,
+    rounds,
     targets: [sidebarTarget, { base: b.url, calls: pairs.map((p) => [{ path: `/baseline/${p.ext}`, headers: {} }]) }],
   })) as [LoadResult, LoadResult];
   await new Promise((r) => api.server.close(r));
@@ -129,6 +173,8 @@ export async function main(argv: string[]): Promise<void> {
   report('sidebar', sidebar);
   report('baseline', baseline);
   await closeContext(ctx);
-  console.log(`RESULT sidebar p99_ms=${sidebar.p99.toFixed(1)} rps=${Math.round(sidebar.rps)} baseline_rps=${Math.round(baseline.rps)} ratio=${(sidebar.rps / baseline.rps).toFixed(2)}`);
+  console.log(
+    `RESULT sidebar p99_ms=${sidebar.p99.toFixed(1)} rps=${Math.round(sidebar.rps)} baseline_rps=${Math.round(baseline.rps)} ratio=${(sidebar.rps / baseline.rps).toFixed(2)}`,
+  );
   if (sidebar.errors) process.exitCode = 1;
 }

@@ -24,7 +24,8 @@ import { type RunningWorkers, startWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
 
 const SHOTS = 'test-results/screenshots';
-const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh';
+const UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh';
 
 let ctx: TestContext;
 let sandbox: Sandbox;
@@ -46,55 +47,115 @@ const sidebar = (): FrameLocator => page.frameLocator('#app');
  */
 const shot = async (name: string, opts: { toast?: boolean } = {}) => {
   if (!opts.toast) await expect.poll(() => sidebar().locator('.van-toast:visible').count(), { timeout: 5_000 }).toBe(0);
-  await sidebar().locator('body').evaluate(() => Promise.all(document.getAnimations()
-    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
-    .map((a) => a.finished.catch(() => undefined))));
+  await sidebar()
+    .locator('body')
+    .evaluate(() =>
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+    );
   await page.locator('#app').screenshot({ path: `${SHOTS}/${name}.png` });
 };
 /** No Chinese in the English UI's own text (data such as names, tags and scripts stays as entered). */
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 const openChat = async (peer: string, extra = '') => {
-  await page.goto(`${sandbox.url}/client/?corp=${DEMO_CORP.wecomCorpId}&user=licui&chat=${encodeURIComponent(peer)}${extra}`);
+  await page.goto(
+    `${sandbox.url}/client/?corp=${DEMO_CORP.wecomCorpId}&user=licui&chat=${encodeURIComponent(peer)}${extra}`,
+  );
 };
-const interactions = (kind: string) => ctx.db('interactions').where({ corp_id: corpId, customer_id: wang.id, source: 'sidebar', kind }).orderBy('occurred_at', 'desc');
+const interactions = (kind: string) =>
+  ctx
+    .db('interactions')
+    .where({ corp_id: corpId, customer_id: wang.id, source: 'sidebar', kind })
+    .orderBy('occurred_at', 'desc');
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // The production build, as shipped (vitest's NODE_ENV=test would otherwise give Vue's development build).
-  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   // The API's address must be known before its configuration (OAuth redirect), so listen first.
   api = createServer();
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
   const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   sandbox = await startSandbox({ appUrl: apiUrl });
-  ctx = await createTestContext({ PUBLIC_URL: apiUrl, WECOM_API_BASE: sandbox.url, WECOM_OAUTH_BASE: sandbox.url, WECOM_JS_BRIDGE_URL: `${sandbox.url}/client/bridge.js` });
+  ctx = await createTestContext({
+    PUBLIC_URL: apiUrl,
+    WECOM_API_BASE: sandbox.url,
+    WECOM_OAUTH_BASE: sandbox.url,
+    WECOM_JS_BRIDGE_URL: `${sandbox.url}/client/bridge.js`,
+  });
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
   // As `npm run demo` does: pictures come from the sandbox, never from a host on the internet.
   await pointImagesAtSandbox(ctx.db, DEMO_CORP.wecomCorpId, sandbox.url);
   await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
   api.on('request', createApp(ctx));
-  await creditHistory(ctx, (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id);
+  await creditHistory(
+    ctx,
+    (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id,
+  );
   workers = startWorkers(ctx);
   corpId = (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id;
-  const w = await ctx.db('customers').where({ corp_id: corpId, name: '王雅琴' }).first<{ id: number; external_userid: string }>('id', 'external_userid');
+  const w = await ctx
+    .db('customers')
+    .where({ corp_id: corpId, name: '王雅琴' })
+    .first<{ id: number; external_userid: string }>('id', 'external_userid');
   wang = { id: w.id, ext: w.external_userid };
   const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
-  stranger = (await ctx.db('customers as c').where({ 'c.corp_id': corpId }).whereNotNull('c.external_userid')
-    .whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id })).first<{ external_userid: string }>('c.external_userid')).external_userid;
+  stranger = (
+    await ctx
+      .db('customers as c')
+      .where({ 'c.corp_id': corpId })
+      .whereNotNull('c.external_userid')
+      .whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id }))
+      .first<{ external_userid: string }>('c.external_userid')
+  ).external_userid;
   // A customer group run by 李翠 with her customer 王雅琴, a customer she does not follow, and herself.
-  const strangerName = (await ctx.db('customers').where({ corp_id: corpId, external_userid: stranger }).first<{ name: string }>('name')).name;
+  const strangerName = (
+    await ctx.db('customers').where({ corp_id: corpId, external_userid: stranger }).first<{ name: string }>('name')
+  ).name;
   const created = await fetch(`${sandbox.url}/sandbox/api/corps/${DEMO_CORP.wecomCorpId}/group-chats`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: '南京西路店 · 宝妈交流群', owner: 'licui', members: [{ userid: 'licui' }, { external_userid: wang.ext, name: '王雅琴' }, { external_userid: stranger, name: strangerName }] }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: '南京西路店 · 宝妈交流群',
+      owner: 'licui',
+      members: [
+        { userid: 'licui' },
+        { external_userid: wang.ext, name: '王雅琴' },
+        { external_userid: stranger, name: strangerName },
+      ],
+    }),
   });
   groupChatId = ((await created.json()) as { chat_id: string }).chat_id;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  context = await browser.newContext({ viewport: { width: 1280, height: 860 }, userAgent: UA, locale: 'zh-CN', deviceScaleFactor: 1 });
+  context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    userAgent: UA,
+    locale: 'zh-CN',
+    deviceScaleFactor: 1,
+  });
   page = await context.newPage();
-  page.on('console', (m) => { if ((m.type() === 'error' || m.type() === 'warning') && !m.text().startsWith('Failed to load resource')) console.log('[browser]', m.type(), m.text()); });
+  page.on('console', (m) => {
+    if ((m.type() === 'error' || m.type() === 'warning') && !m.text().startsWith('Failed to load resource'))
+      console.log('[browser]', m.type(), m.text());
+  });
   page.on('pageerror', (e) => console.log('[pageerror]', e.message));
 });
 
@@ -114,7 +175,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect.poll(() => sidebar().locator('[data-test="tag-偏好新款"]').count()).toBe(1);
     await expect.poll(() => sidebar().locator('[data-test=size-shoes]').textContent()).toContain('37');
     const log = await page.locator('#log').textContent();
-    expect(log).toMatch(/agentConfig → agentConfig:ok[\s\S]*getContext → getContext:ok[\s\S]*getCurExternalContact → getCurExternalContact:ok/);
+    expect(log).toMatch(
+      /agentConfig → agentConfig:ok[\s\S]*getContext → getContext:ok[\s\S]*getCurExternalContact → getCurExternalContact:ok/,
+    );
     // Each size says where it comes from and how sure it is; the system's tags are marked as such.
     expect(await sidebar().locator('[data-test=size-source-tops]').textContent()).toMatch(/购买推断 \d+%/);
     expect(await sidebar().locator('html').getAttribute('lang')).toBe('zh-CN');
@@ -122,12 +185,21 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   });
 
   it('adds a tag at once, writes it to WeCom with mark_tag, and takes it off again', async () => {
-    const tag = await ctx.db('tags').where({ corp_id: corpId, name: '偏好通勤' }).first<{ id: number; wecom_tag_id: string }>('id', 'wecom_tag_id');
-    const inWecom = () => sandboxCorp().contacts.get(wang.ext)!.follow_user.find((f) => f.userid === 'licui')!.tag_ids.includes(tag.wecom_tag_id);
+    const tag = await ctx
+      .db('tags')
+      .where({ corp_id: corpId, name: '偏好通勤' })
+      .first<{ id: number; wecom_tag_id: string }>('id', 'wecom_tag_id');
+    const inWecom = () =>
+      sandboxCorp()
+        .contacts.get(wang.ext)!
+        .follow_user.find((f) => f.userid === 'licui')!
+        .tag_ids.includes(tag.wecom_tag_id);
     await sidebar().locator('[data-test=edit-tags]').click();
     await sidebar().locator('[data-test="pick-偏好通勤"]').click();
     await expect.poll(() => sidebar().locator('[data-test="tag-偏好通勤"]').count()).toBe(1);
-    await expect.poll(() => ctx.db('customer_tags').where({ customer_id: wang.id, tag_id: tag.id, source: 'guide' }).first()).toBeTruthy();
+    await expect
+      .poll(() => ctx.db('customer_tags').where({ customer_id: wang.id, tag_id: tag.id, source: 'guide' }).first())
+      .toBeTruthy();
     await expect.poll(inWecom, { timeout: 15_000 }).toBe(true);
     await shot('02-tag-editor');
     await sidebar().locator('[data-test="pick-偏好通勤"]').click();
@@ -137,7 +209,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await sidebar().locator('.van-popup:visible .van-popup__close-icon').click();
   });
 
-  it('corrects a size: the guide\'s word replaces the purchase guess', async () => {
+  it("corrects a size: the guide's word replaces the purchase guess", async () => {
     await sidebar().locator('[data-test=size-tops]').click();
     const sheet = sidebar().locator('.van-action-sheet:visible');
     await sheet.waitFor();
@@ -145,7 +217,10 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await sheet.getByText('L', { exact: true }).click();
     await expect.poll(() => sidebar().locator('[data-test=size-tops]').textContent()).toContain('L');
     expect(await sidebar().locator('[data-test=size-source-tops]').textContent()).toBe('导购确认');
-    const row = await ctx.db('customer_sizes').where({ customer_id: wang.id, category: 'tops' }).first<{ size: string; source: string; confidence: number }>();
+    const row = await ctx
+      .db('customer_sizes')
+      .where({ customer_id: wang.id, category: 'tops' })
+      .first<{ size: string; source: string; confidence: number }>();
     expect(row).toMatchObject({ size: 'L', source: 'guide', confidence: 1 });
     await shot('04-size-corrected');
   });
@@ -183,9 +258,12 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect.poll(() => sidebar().locator('[data-test=script-sheet]:visible').count()).toBe(0);
   });
 
-  it('shows the broken run in her size first and shares it as the brand\'s mini-program card with a pitch that says it fits her size', async () => {
+  it("shows the broken run in her size first and shares it as the brand's mini-program card with a pitch that says it fits her size", async () => {
     const before = (await interactions('product_share')).length;
-    const product = await ctx.db('products').where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' }).first<{ id: number; style_no: string; image_url: string }>('id', 'style_no', 'image_url');
+    const product = await ctx
+      .db('products')
+      .where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' })
+      .first<{ id: number; style_no: string; image_url: string }>('id', 'style_no', 'image_url');
     const mpPage = `pages/goods/detail.html?styleNo=${product.style_no}`;
     await openChat(wang.ext);
     await sidebar().getByRole('tab', { name: '搭配库存' }).click();
@@ -200,7 +278,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     expect(text).not.toMatch(/清仓|尾货|剩货/);
     // The demo brand has a mini-program: the sheet says the product goes out as its card.
     expect(await sidebar().locator('[data-test=pitch-product]').getAttribute('data-card')).toBe('miniprogram');
-    expect(await sidebar().locator('[data-test=pitch-product]').textContent()).toMatch(/云朵软底玛丽珍鞋[\s\S]*37码[\s\S]*小程序/);
+    expect(await sidebar().locator('[data-test=pitch-product]').textContent()).toMatch(
+      /云朵软底玛丽珍鞋[\s\S]*37码[\s\S]*小程序/,
+    );
     await shot('08-product-pitch');
     await sidebar().locator('[data-test=send]').click();
     // The chat shows the card as WeCom draws it: title, the product's picture (served by the sandbox), 小程序.
@@ -210,17 +290,30 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     expect(await card.getAttribute('data-page')).toBe(mpPage);
     expect(await card.locator('.foot').textContent()).toBe('小程序');
     expect(product.image_url.startsWith(sandbox.url)).toBe(true);
-    await expect.poll(() => card.locator('.cover img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.src)).toBe(product.image_url);
+    await expect
+      .poll(() =>
+        card.locator('.cover img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.src),
+      )
+      .toBe(product.image_url);
     await expect.poll(async () => (await interactions('product_share')).length).toBe(before + 1);
     // The interaction names what was sent: the pitch text, then the mini-program card with its page.
     const [row] = await interactions('product_share');
-    expect(row.detail).toMatchObject({ productId: product.id, parts: [{ msgtype: 'text' }, { msgtype: 'miniprogram', summary: `云朵软底玛丽珍鞋 ${mpPage}` }] });
+    expect(row.detail).toMatchObject({
+      productId: product.id,
+      parts: [{ msgtype: 'text' }, { msgtype: 'miniprogram', summary: `云朵软底玛丽珍鞋 ${mpPage}` }],
+    });
     await page.locator('.pane').screenshot({ path: `${SHOTS}/08b-product-card-chat.png` });
   });
 
   it('for a tenant without product cards, the pitch goes out as text alone and the sheet still shows the product', async () => {
-    const restore = await ctx.db('corps').where({ id: corpId }).first('product_link_template', 'product_mp_appid', 'product_mp_page');
-    await ctx.db('corps').where({ id: corpId }).update({ product_link_template: null, product_mp_appid: null, product_mp_page: null });
+    const restore = await ctx
+      .db('corps')
+      .where({ id: corpId })
+      .first('product_link_template', 'product_mp_appid', 'product_mp_page');
+    await ctx
+      .db('corps')
+      .where({ id: corpId })
+      .update({ product_link_template: null, product_mp_appid: null, product_mp_page: null });
     try {
       const before = (await interactions('product_share')).length;
       const cards = await page.locator('.msgs .msg[data-msgtype=miniprogram]').count();
@@ -255,7 +348,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await shot('10-coupon-message');
     await sidebar().locator('[data-test=send]').click();
     await expect.poll(() => page.locator('.msgs .bubble').last().textContent()).toContain(code!);
-    expect(await ctx.db('coupons').where({ corp_id: corpId, code, customer_id: wang.id, status: 'issued' }).first()).toBeTruthy();
+    expect(
+      await ctx.db('coupons').where({ corp_id: corpId, code, customer_id: wang.id, status: 'issued' }).first(),
+    ).toBeTruthy();
     expect((await interactions('coupon_issue')).length).toBeGreaterThan(0);
   });
 
@@ -281,11 +376,15 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   it('works fully in English once the guide switches, and back', async () => {
     await sidebar().locator('[data-test=lang]').click();
     await expect.poll(() => sidebar().locator('html').getAttribute('lang')).toBe('en');
-    expect(await sidebar().locator('[data-test=sum-month]').textContent()).toMatch(/This month.*Transfers.*Coupons.*7-day chats/s);
+    expect(await sidebar().locator('[data-test=sum-month]').textContent()).toMatch(
+      /This month.*Transfers.*Coupons.*7-day chats/s,
+    );
     await sidebar().locator('.van-tabbar-item', { hasText: 'Customer' }).click();
     await sidebar().getByRole('tab', { name: 'Profile' }).click();
     await sidebar().locator('[data-test=profile]').waitFor();
-    const chrome = sidebar().locator('.van-tabs__nav, .van-tabbar, [data-test=profile] h3, .fam-name, [data-test=sizes] .src, .gp-kv dt');
+    const chrome = sidebar().locator(
+      '.van-tabs__nav, .van-tabbar, [data-test=profile] h3, .fam-name, [data-test=sizes] .src, .gp-kv dt',
+    );
     const texts = await chrome.allTextContents();
     expect(texts.join(' ')).toMatch(/Profile.*Scripts.*In stock.*Coupons/s);
     expect(texts.filter((x) => CJK.test(x))).toEqual([]);
@@ -300,7 +399,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect.poll(() => sidebar().locator('html').getAttribute('lang')).toBe('zh-CN');
   });
 
-  it('in a customer group, lists the group\'s customers, hers first and openable', async () => {
+  it("in a customer group, lists the group's customers, hers first and openable", async () => {
     await openChat(groupChatId);
     const mine = sidebar().locator(`[data-test="group-customer-${wang.ext}"]`);
     await mine.waitFor({ timeout: 20_000 });
@@ -308,7 +407,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     expect(await sidebar().locator(`[data-test="group-customer-${stranger}"]`).textContent()).toContain('不是你的客户');
     await shot('16-group-chat');
     await mine.click();
-    await expect.poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 }).toContain('王雅琴');
+    await expect
+      .poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 })
+      .toContain('王雅琴');
   });
 
   it('refuses a customer this guide does not follow, showing no data', async () => {
@@ -340,15 +441,41 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   });
 
   it('binds a member number from the profile: her earlier order follows her', async () => {
-    const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number; store_id: number }>('id', 'store_id');
-    const her = await ctx.db('customers as c').join('customer_guides as cg', 'cg.customer_id', 'c.id')
-      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id }).whereNull('cg.ended_at').whereNull('c.member_no').whereNotNull('c.external_userid')
-      .orderBy('c.id').first<{ id: number; name: string; external_userid: string }>('c.id', 'c.name', 'c.external_userid');
+    const licui = await ctx
+      .db('guides')
+      .where({ corp_id: corpId, userid: 'licui' })
+      .first<{ id: number; store_id: number }>('id', 'store_id');
+    const her = await ctx
+      .db('customers as c')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id })
+      .whereNull('cg.ended_at')
+      .whereNull('c.member_no')
+      .whereNotNull('c.external_userid')
+      .orderBy('c.id')
+      .first<{ id: number; name: string; external_userid: string }>('c.id', 'c.name', 'c.external_userid');
     // A store order paid with her member card before anyone knew the card was hers.
     const storeCode = (await ctx.db('stores').where({ id: licui.store_id }).first<{ code: string }>('code')).code;
-    await ingestBatch(ctx, corpId, 'pos', { batchId: 'e2e-bind', orders: [{ orderNo: 'E2E-BIND-1', storeCode, paidAt: new Date(Date.now() - 3_600_000).toISOString(), grossFen: 29_900, discountFen: 0, netFen: 29_900, memberNo: 'M20260815', lines: [{ skuCode: 'E2E-SKU', qty: 1, netFen: 29_900 }] }], refunds: [] });
+    await ingestBatch(ctx, corpId, 'pos', {
+      batchId: 'e2e-bind',
+      orders: [
+        {
+          orderNo: 'E2E-BIND-1',
+          storeCode,
+          paidAt: new Date(Date.now() - 3_600_000).toISOString(),
+          grossFen: 29_900,
+          discountFen: 0,
+          netFen: 29_900,
+          memberNo: 'M20260815',
+          lines: [{ skuCode: 'E2E-SKU', qty: 1, netFen: 29_900 }],
+        },
+      ],
+      refunds: [],
+    });
     await openChat(her.external_userid);
-    await expect.poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 }).toContain(her.name);
+    await expect
+      .poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 })
+      .toContain(her.name);
     await sidebar().locator('[data-test=bind-member]').click();
     const input = sidebar().locator('[data-test=bind-input] input');
     await input.waitFor();
@@ -356,12 +483,16 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await input.fill('M20260815');
     await shot('20-bind-member');
     await sidebar().locator('[data-test=bind-confirm]').click();
-    await expect.poll(() => sidebar().locator('.van-toast:visible').textContent()).toBe('已绑定会员号，1 笔历史订单将重新归因');
+    await expect
+      .poll(() => sidebar().locator('.van-toast:visible').textContent())
+      .toBe('已绑定会员号，1 笔历史订单将重新归因');
     await expect.poll(() => sidebar().locator('[data-test=member-no]').textContent()).toBe('M20260815');
     expect(await sidebar().locator('[data-test=bind-sheet]:visible').count()).toBe(0);
     await shot('21-member-bound', { toast: true });
     expect(await ctx.db('customers').where({ id: her.id }).first('member_no')).toEqual({ member_no: 'M20260815' });
-    await expect.poll(() => ctx.db('orders').where({ corp_id: corpId, order_no: 'E2E-BIND-1' }).first('customer_id')).toEqual({ customer_id: her.id });
+    await expect
+      .poll(() => ctx.db('orders').where({ corp_id: corpId, order_no: 'E2E-BIND-1' }).first('customer_id'))
+      .toEqual({ customer_id: her.id });
     // The phone keypad for a mobile number: her phone is not on file in this check.
     await ctx.db('customers').where({ id: her.id }).update({ phone_masked: null });
     await openChat(her.external_userid);
@@ -370,9 +501,14 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   });
 
   it('ships no simulated client bridge in the production build', () => {
-    const files = readdirSync('dist/sidebar', { recursive: true, encoding: 'utf8' }).filter((f) => /\.(js|html)$/.test(f));
+    const files = readdirSync('dist/sidebar', { recursive: true, encoding: 'utf8' }).filter((f) =>
+      /\.(js|html)$/.test(f),
+    );
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(readFileSync(join('dist/sidebar', f), 'utf8')).not.toMatch(/__wwbridge|bridge\.js|window\.WeixinJSBridge\s*=/);
+    for (const f of files)
+      expect(readFileSync(join('dist/sidebar', f), 'utf8')).not.toMatch(
+        /__wwbridge|bridge\.js|window\.WeixinJSBridge\s*=/,
+      );
   });
 
   it('keeps first-load JavaScript within the budget', () => {

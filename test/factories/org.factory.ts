@@ -16,7 +16,11 @@ export interface CorpFixture {
 }
 
 /** A tenant with sealed secrets; plain values are returned for tests that need to sign. */
-export async function createCorp(db: Db, secrets: SecretBox, over: Partial<{ wecomCorpId: string; name: string; timezone: string }> = {}): Promise<CorpFixture> {
+export async function createCorp(
+  db: Db,
+  secrets: SecretBox,
+  over: Partial<{ wecomCorpId: string; name: string; timezone: string }> = {},
+): Promise<CorpFixture> {
   const fx = {
     wecomCorpId: over.wecomCorpId ?? uid('ww'),
     agentId: 1000002,
@@ -40,36 +44,84 @@ export async function createCorp(db: Db, secrets: SecretBox, over: Partial<{ wec
   return { id: row!.id, ...fx };
 }
 
-export async function createRegion(db: Db, corpId: number, over: Partial<{ code: string; name: string }> = {}): Promise<number> {
-  const [r] = await db('regions').insert({ corp_id: corpId, code: over.code ?? uid('R'), name: over.name ?? '华东区' }).returning<{ id: number }[]>('id');
+export async function createRegion(
+  db: Db,
+  corpId: number,
+  over: Partial<{ code: string; name: string }> = {},
+): Promise<number> {
+  const [r] = await db('regions')
+    .insert({ corp_id: corpId, code: over.code ?? uid('R'), name: over.name ?? '华东区' })
+    .returning<{ id: number }[]>('id');
   return r!.id;
 }
 
-export async function createStore(db: Db, corpId: number, regionId: number, over: Partial<{ code: string; name: string; city: string }> = {}): Promise<number> {
+export async function createStore(
+  db: Db,
+  corpId: number,
+  regionId: number,
+  over: Partial<{ code: string; name: string; city: string }> = {},
+): Promise<number> {
   const [r] = await db('stores')
-    .insert({ corp_id: corpId, region_id: regionId, code: over.code ?? uid('S'), name: over.name ?? '上海南京西路店', city: over.city ?? '上海' })
+    .insert({
+      corp_id: corpId,
+      region_id: regionId,
+      code: over.code ?? uid('S'),
+      name: over.name ?? '上海南京西路店',
+      city: over.city ?? '上海',
+    })
     .returning<{ id: number }[]>('id');
   return r!.id;
 }
 
 /** A guide plus the matching user row (role guide) so they can sign in. */
-export async function createGuide(db: Db, corpId: number, storeId: number, over: Partial<{ userid: string; name: string; role: Role }> = {}): Promise<{ id: number; userid: string; userId: number }> {
+export async function createGuide(
+  db: Db,
+  corpId: number,
+  storeId: number,
+  over: Partial<{ userid: string; name: string; role: Role }> = {},
+): Promise<{ id: number; userid: string; userId: number }> {
   const userid = over.userid ?? uid('guide');
-  const [g] = await db('guides').insert({ corp_id: corpId, store_id: storeId, userid, name: over.name ?? '李翠', hired_on: '2024-03-01' }).returning<{ id: number }[]>('id');
-  const [u] = await db('users').insert({ corp_id: corpId, userid, name: over.name ?? '李翠', role: over.role ?? 'guide', guide_id: g!.id }).returning<{ id: number }[]>('id');
+  const [g] = await db('guides')
+    .insert({ corp_id: corpId, store_id: storeId, userid, name: over.name ?? '李翠', hired_on: '2024-03-01' })
+    .returning<{ id: number }[]>('id');
+  const [u] = await db('users')
+    .insert({ corp_id: corpId, userid, name: over.name ?? '李翠', role: over.role ?? 'guide', guide_id: g!.id })
+    .returning<{ id: number }[]>('id');
   return { id: g!.id, userid, userId: u!.id };
 }
 
-export async function createCustomer(db: Db, corpId: number, over: Partial<{ externalUserid: string; name: string; memberNo: string; phoneHash: string; unionid: string }> = {}): Promise<{ id: number; externalUserid: string }> {
+export async function createCustomer(
+  db: Db,
+  corpId: number,
+  over: Partial<{ externalUserid: string; name: string; memberNo: string; phoneHash: string; unionid: string }> = {},
+): Promise<{ id: number; externalUserid: string }> {
   const externalUserid = over.externalUserid ?? uid('wm');
   const [c] = await db('customers')
-    .insert({ corp_id: corpId, external_userid: externalUserid, name: over.name ?? '王女士', member_no: over.memberNo ?? null, phone_hash: over.phoneHash ?? null, unionid: over.unionid ?? null })
+    .insert({
+      corp_id: corpId,
+      external_userid: externalUserid,
+      name: over.name ?? '王女士',
+      member_no: over.memberNo ?? null,
+      phone_hash: over.phoneHash ?? null,
+      unionid: over.unionid ?? null,
+    })
     .returning<{ id: number }[]>('id');
-  await db('customer_identities').insert({ corp_id: corpId, kind: 'external_userid', value: externalUserid, customer_id: c!.id });
+  await db('customer_identities').insert({
+    corp_id: corpId,
+    kind: 'external_userid',
+    value: externalUserid,
+    customer_id: c!.id,
+  });
   return { id: c!.id, externalUserid };
 }
 
-export async function follow(db: Db, corpId: number, customerId: number, guideId: number, over: Partial<{ addedAt: Date; state: string; exclusive: boolean }> = {}): Promise<void> {
+export async function follow(
+  db: Db,
+  corpId: number,
+  customerId: number,
+  guideId: number,
+  over: Partial<{ addedAt: Date; state: string; exclusive: boolean }> = {},
+): Promise<void> {
   await db('customer_guides').insert({
     corp_id: corpId,
     customer_id: customerId,

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { withDatabase } from '../../core/db/database-url';
 
-
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/guidepost';
 }

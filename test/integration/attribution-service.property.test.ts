@@ -31,17 +31,60 @@ interface Facts {
 const factsArb: fc.Arbitrary<Facts> = fc
   .record({
     // Distinct issue times: equal ones would be decided by coupon id, which the issuing order assigns.
-    coupons: fc.uniqueArray(fc.record({ guide: fc.integer({ min: 0, max: GUIDES - 1 }), customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }), issuedH: fc.integer({ min: -300, max: 24 }), validH: fc.integer({ min: 1, max: 400 }) }), { selector: (c) => c.issuedH, maxLength: 3 }),
-    interactions: fc.array(fc.record({ guide: fc.integer({ min: 0, max: GUIDES - 1 }), customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }), atH: fc.integer({ min: -220, max: 24 }), kind: fc.constantFrom(...KINDS) }), { maxLength: 8 }),
-    bills: fc.array(fc.record({ guide: fc.integer({ min: 0, max: GUIDES - 1 }), atH: fc.integer({ min: -48, max: 0 }), fee: fc.integer({ min: 1, max: 90_000 }), refund: fc.integer({ min: 0, max: 90_000 }) }), { maxLength: 2 }),
-    orders: fc.array(fc.record({ customer: fc.option(fc.integer({ min: 0, max: CUSTOMERS - 1 }), { nil: null }), paidH: fc.integer({ min: -48, max: 0 }), net: fc.integer({ min: 0, max: 90_000 }), couponMask: fc.nat(7), bill: fc.option(fc.nat(1), { nil: null }) }), { minLength: 1, maxLength: 4 }),
-    refunds: fc.array(fc.record({ order: fc.nat(3), afterH: fc.integer({ min: 0, max: 48 }), amount: fc.integer({ min: 1, max: 120_000 }) }), { maxLength: 3 }),
+    coupons: fc.uniqueArray(
+      fc.record({
+        guide: fc.integer({ min: 0, max: GUIDES - 1 }),
+        customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+        issuedH: fc.integer({ min: -300, max: 24 }),
+        validH: fc.integer({ min: 1, max: 400 }),
+      }),
+      { selector: (c) => c.issuedH, maxLength: 3 },
+    ),
+    interactions: fc.array(
+      fc.record({
+        guide: fc.integer({ min: 0, max: GUIDES - 1 }),
+        customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
+        atH: fc.integer({ min: -220, max: 24 }),
+        kind: fc.constantFrom(...KINDS),
+      }),
+      { maxLength: 8 },
+    ),
+    bills: fc.array(
+      fc.record({
+        guide: fc.integer({ min: 0, max: GUIDES - 1 }),
+        atH: fc.integer({ min: -48, max: 0 }),
+        fee: fc.integer({ min: 1, max: 90_000 }),
+        refund: fc.integer({ min: 0, max: 90_000 }),
+      }),
+      { maxLength: 2 },
+    ),
+    orders: fc.array(
+      fc.record({
+        customer: fc.option(fc.integer({ min: 0, max: CUSTOMERS - 1 }), { nil: null }),
+        paidH: fc.integer({ min: -48, max: 0 }),
+        net: fc.integer({ min: 0, max: 90_000 }),
+        couponMask: fc.nat(7),
+        bill: fc.option(fc.nat(1), { nil: null }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    refunds: fc.array(
+      fc.record({
+        order: fc.nat(3),
+        afterH: fc.integer({ min: 0, max: 48 }),
+        amount: fc.integer({ min: 1, max: 120_000 }),
+      }),
+      { maxLength: 3 },
+    ),
   })
   .map((r) => {
     const coupons = r.coupons.map((c, k) => ({ ...c, code: `GC${k}` }));
     const bills = r.bills.map((b, k) => ({ ...b, tx: `TX${k}` }));
     const orders = r.orders.map((o, k) => ({
-      no: `P${k}`, customer: o.customer, paidH: o.paidH, net: o.net,
+      no: `P${k}`,
+      customer: o.customer,
+      paidH: o.paidH,
+      net: o.net,
       coupons: coupons.filter((_, c) => (o.couponMask >> c) & 1).map((c) => c.code),
       tx: o.bill !== null && bills[o.bill] ? bills[o.bill]!.tx : null,
     }));
@@ -50,7 +93,9 @@ const factsArb: fc.Arbitrary<Facts> = fc
       interactions: r.interactions.map((i, k) => ({ ...i, ev: `E${k}` })),
       bills,
       orders,
-      refunds: r.refunds.filter((f) => f.order < orders.length).map((f, k) => ({ no: `R${k}`, order: orders[f.order]!.no, afterH: f.afterH, amount: f.amount })),
+      refunds: r.refunds
+        .filter((f) => f.order < orders.length)
+        .map((f, k) => ({ no: `R${k}`, order: orders[f.order]!.no, afterH: f.afterH, amount: f.amount })),
     };
   });
 
@@ -70,11 +115,15 @@ async function tenant() {
   const region = await createRegion(ctx.db, corp.id);
   const store = await createStore(ctx.db, corp.id, region);
   const guides: { id: number; userid: string }[] = [];
-  for (let g = 0; g < GUIDES; g++) guides.push(await createGuide(ctx.db, corp.id, store, { userid: `g${g}-${corp.id}` }));
+  for (let g = 0; g < GUIDES; g++)
+    guides.push(await createGuide(ctx.db, corp.id, store, { userid: `g${g}-${corp.id}` }));
   const customers: number[] = [];
   for (let c = 0; c < CUSTOMERS; c++) customers.push((await createCustomer(ctx.db, corp.id)).id);
   await follow(ctx.db, corp.id, customers[0]!, guides[1]!.id, { exclusive: true });
-  const [tpl] = await ctx.db('coupon_templates').insert({ corp_id: corp.id, code: 'T', name: '券', kind: 'cash', value_fen: 1000, valid_days: 30 }).returning('id');
+  const [tpl] = await ctx
+    .db('coupon_templates')
+    .insert({ corp_id: corp.id, code: 'T', name: '券', kind: 'cash', value_fen: 1000, valid_days: 30 })
+    .returning('id');
   return { corpId: corp.id, store, guides, customers, templateId: tpl.id as number };
 }
 type Tenant = Awaited<ReturnType<typeof tenant>>;
@@ -85,28 +134,110 @@ async function arrive(tn: Tenant, f: Facts, a: Arrival, engine: boolean): Promis
   const corpId = tn.corpId;
   if (a.kind === 'coupon') {
     const c = f.coupons[a.index]!;
-    await ctx.db('coupons').insert({ corp_id: corpId, template_id: tn.templateId, code: c.code, customer_id: tn.customers[c.customer], guide_id: tn.guides[c.guide]!.id, issued_at: new Date(T + c.issuedH * H), expires_at: new Date(T + (c.issuedH + c.validH) * H) });
-    if (engine) await attributeOrders(ctx, corpId, await ctx.db('orders').where({ corp_id: corpId }).whereRaw('? = any(coupon_codes)', [c.code]).pluck('id'), 'coupon');
+    await ctx.db('coupons').insert({
+      corp_id: corpId,
+      template_id: tn.templateId,
+      code: c.code,
+      customer_id: tn.customers[c.customer],
+      guide_id: tn.guides[c.guide]!.id,
+      issued_at: new Date(T + c.issuedH * H),
+      expires_at: new Date(T + (c.issuedH + c.validH) * H),
+    });
+    if (engine)
+      await attributeOrders(
+        ctx,
+        corpId,
+        await ctx.db('orders').where({ corp_id: corpId }).whereRaw('? = any(coupon_codes)', [c.code]).pluck('id'),
+        'coupon',
+      );
   } else if (a.kind === 'interaction') {
     const i = f.interactions[a.index]!;
-    const customers = await recordInteractions(ctx.db, [{ corpId, guideId: tn.guides[i.guide]!.id, customerId: tn.customers[i.customer]!, occurredAt: new Date(T + i.atH * H), kind: i.kind, source: 'archive', evidenceId: i.ev }]);
+    const customers = await recordInteractions(ctx.db, [
+      {
+        corpId,
+        guideId: tn.guides[i.guide]!.id,
+        customerId: tn.customers[i.customer]!,
+        occurredAt: new Date(T + i.atH * H),
+        kind: i.kind,
+        source: 'archive',
+        evidenceId: i.ev,
+      },
+    ]);
     if (engine) await attributeOrders(ctx, corpId, await ordersOfCustomers(ctx.db, corpId, customers), 'interaction');
   } else if (a.kind === 'bill') {
     const b = f.bills[a.index]!;
-    const base = { corp_id: corpId, transaction_id: b.tx, trade_state: 3, payee_userid: tn.guides[b.guide]!.userid, guide_id: tn.guides[b.guide]!.id, total_fee_fen: b.fee, raw: '{}' };
-    const ids = [(await ctx.db('transfers').insert({ ...base, bill_type: 0, pay_time: new Date(T + b.atH * H) }).returning('id'))[0].id as number];
-    if (b.refund > 0) ids.push((await ctx.db('transfers').insert({ ...base, bill_type: 1, out_refund_no: `${b.tx}-R`, total_refund_fee_fen: Math.min(b.refund, b.fee), pay_time: new Date(T + (b.atH + 1) * H) }).returning('id'))[0].id as number);
+    const base = {
+      corp_id: corpId,
+      transaction_id: b.tx,
+      trade_state: 3,
+      payee_userid: tn.guides[b.guide]!.userid,
+      guide_id: tn.guides[b.guide]!.id,
+      total_fee_fen: b.fee,
+      raw: '{}',
+    };
+    const ids = [
+      (
+        await ctx
+          .db('transfers')
+          .insert({ ...base, bill_type: 0, pay_time: new Date(T + b.atH * H) })
+          .returning('id')
+      )[0].id as number,
+    ];
+    if (b.refund > 0)
+      ids.push(
+        (
+          await ctx
+            .db('transfers')
+            .insert({
+              ...base,
+              bill_type: 1,
+              out_refund_no: `${b.tx}-R`,
+              total_refund_fee_fen: Math.min(b.refund, b.fee),
+              pay_time: new Date(T + (b.atH + 1) * H),
+            })
+            .returning('id')
+        )[0].id as number,
+      );
     if (engine) await attributeTransfers(ctx, corpId, ids, 'bills');
   } else if (a.kind === 'order') {
     const o = f.orders[a.index]!;
-    const [row] = await ctx.db('orders').insert({ corp_id: corpId, source: 'pos', order_no: o.no, store_id: tn.store, customer_id: o.customer === null ? null : tn.customers[o.customer], paid_at: new Date(T + o.paidH * H), gross_fen: o.net, net_fen: o.net, coupon_codes: o.coupons, payment_transaction_id: o.tx }).returning('id');
-    await ctx.db('refunds').where({ corp_id: corpId, source: 'pos', order_no: o.no }).whereNull('order_id').update({ order_id: row.id });
+    const [row] = await ctx
+      .db('orders')
+      .insert({
+        corp_id: corpId,
+        source: 'pos',
+        order_no: o.no,
+        store_id: tn.store,
+        customer_id: o.customer === null ? null : tn.customers[o.customer],
+        paid_at: new Date(T + o.paidH * H),
+        gross_fen: o.net,
+        net_fen: o.net,
+        coupon_codes: o.coupons,
+        payment_transaction_id: o.tx,
+      })
+      .returning('id');
+    await ctx
+      .db('refunds')
+      .where({ corp_id: corpId, source: 'pos', order_no: o.no })
+      .whereNull('order_id')
+      .update({ order_id: row.id });
     if (engine) await attributeOrders(ctx, corpId, [row.id], 'order');
   } else {
     const r = f.refunds[a.index]!;
     const o = f.orders.find((x) => x.no === r.order)!;
-    const order = await ctx.db('orders').where({ corp_id: corpId, source: 'pos', order_no: r.order }).first<{ id: number } | undefined>('id');
-    await ctx.db('refunds').insert({ corp_id: corpId, source: 'pos', refund_no: r.no, order_no: r.order, order_id: order?.id ?? null, refunded_at: new Date(T + (o.paidH + r.afterH) * H), amount_fen: r.amount });
+    const order = await ctx
+      .db('orders')
+      .where({ corp_id: corpId, source: 'pos', order_no: r.order })
+      .first<{ id: number } | undefined>('id');
+    await ctx.db('refunds').insert({
+      corp_id: corpId,
+      source: 'pos',
+      refund_no: r.no,
+      order_no: r.order,
+      order_id: order?.id ?? null,
+      refunded_at: new Date(T + (o.paidH + r.afterH) * H),
+      amount_fen: r.amount,
+    });
     if (engine && order) await attributeOrders(ctx, corpId, [order.id], 'refund');
   }
 }
@@ -116,32 +247,98 @@ async function snapshot(tn: Tenant): Promise<string[]> {
   const { db } = t.ctx;
   const corpId = tn.corpId;
   const guide = new Map(tn.guides.map((g, k) => [g.id, `G${k}`]));
-  const ev = new Map((await db('interactions').where({ corp_id: corpId }).select<{ id: number; evidence_id: string }[]>('id', 'evidence_id')).map((i) => [Number(i.id), i.evidence_id]));
-  const coupon = new Map((await db('coupons').where({ corp_id: corpId }).select<{ id: number; code: string }[]>('id', 'code')).map((c) => [Number(c.id), c.code]));
-  const bill = new Map((await db('transfers').where({ corp_id: corpId }).select<{ id: number; transaction_id: string; bill_type: number }[]>('id', 'transaction_id', 'bill_type')).map((b) => [Number(b.id), `${b.transaction_id}/${b.bill_type}`]));
-  const refund = new Map((await db('refunds').where({ corp_id: corpId }).select<{ id: number; source: string; refund_no: string }[]>('id', 'source', 'refund_no')).map((r) => [Number(r.id), `${r.source}:${r.refund_no}`]));
-  const rows = await db('credits as c').leftJoin('orders as o', 'o.id', 'c.order_id').where({ 'c.corp_id': corpId }).whereNull('c.superseded_at')
-    .select<{ order_no: string | null; transfer_id: number | null; refund_id: number | null; kind: string; guide_id: number; rule: string; amount_fen: number; rule_set_version: number; occurred_at: Date; evidence: Record<string, unknown>; candidates: { guideId: number }[] }[]>(
-      'o.order_no', 'c.transfer_id', 'c.refund_id', 'c.kind', 'c.guide_id', 'c.rule', 'c.amount_fen', 'c.rule_set_version', 'c.occurred_at', 'c.evidence', 'c.candidates');
-  return rows.map((r) => {
-    const e = { ...r.evidence };
-    if (Array.isArray(e.interactionIds)) e.interactionIds = (e.interactionIds as number[]).map((i) => ev.get(i)).sort();
-    if (typeof e.couponId === 'number') e.couponId = coupon.get(e.couponId);
-    if (typeof e.transferId === 'number') e.transferId = bill.get(e.transferId);
-    if (typeof e.refundId === 'number') e.refundId = refund.get(e.refundId);
-    return canonical({
-      subject: r.order_no ?? bill.get(Number(r.transfer_id)), refund: r.refund_id === null ? null : refund.get(Number(r.refund_id)), kind: r.kind, guide: guide.get(Number(r.guide_id)), rule: r.rule,
-      amountFen: r.amount_fen, version: r.rule_set_version, at: r.occurred_at.toISOString(), evidence: e, candidates: r.candidates.map((c) => ({ ...c, guideId: guide.get(c.guideId) })),
-    });
-  }).sort();
+  const ev = new Map(
+    (
+      await db('interactions')
+        .where({ corp_id: corpId })
+        .select<{ id: number; evidence_id: string }[]>('id', 'evidence_id')
+    ).map((i) => [Number(i.id), i.evidence_id]),
+  );
+  const coupon = new Map(
+    (await db('coupons').where({ corp_id: corpId }).select<{ id: number; code: string }[]>('id', 'code')).map((c) => [
+      Number(c.id),
+      c.code,
+    ]),
+  );
+  const bill = new Map(
+    (
+      await db('transfers')
+        .where({ corp_id: corpId })
+        .select<{ id: number; transaction_id: string; bill_type: number }[]>('id', 'transaction_id', 'bill_type')
+    ).map((b) => [Number(b.id), `${b.transaction_id}/${b.bill_type}`]),
+  );
+  const refund = new Map(
+    (
+      await db('refunds')
+        .where({ corp_id: corpId })
+        .select<{ id: number; source: string; refund_no: string }[]>('id', 'source', 'refund_no')
+    ).map((r) => [Number(r.id), `${r.source}:${r.refund_no}`]),
+  );
+  const rows = await db('credits as c')
+    .leftJoin('orders as o', 'o.id', 'c.order_id')
+    .where({ 'c.corp_id': corpId })
+    .whereNull('c.superseded_at')
+    .select<
+      {
+        order_no: string | null;
+        transfer_id: number | null;
+        refund_id: number | null;
+        kind: string;
+        guide_id: number;
+        rule: string;
+        amount_fen: number;
+        rule_set_version: number;
+        occurred_at: Date;
+        evidence: Record<string, unknown>;
+        candidates: { guideId: number }[];
+      }[]
+    >(
+      'o.order_no',
+      'c.transfer_id',
+      'c.refund_id',
+      'c.kind',
+      'c.guide_id',
+      'c.rule',
+      'c.amount_fen',
+      'c.rule_set_version',
+      'c.occurred_at',
+      'c.evidence',
+      'c.candidates',
+    );
+  return rows
+    .map((r) => {
+      const e = { ...r.evidence };
+      if (Array.isArray(e.interactionIds))
+        e.interactionIds = (e.interactionIds as number[]).map((i) => ev.get(i)).sort();
+      if (typeof e.couponId === 'number') e.couponId = coupon.get(e.couponId);
+      if (typeof e.transferId === 'number') e.transferId = bill.get(e.transferId);
+      if (typeof e.refundId === 'number') e.refundId = refund.get(e.refundId);
+      return canonical({
+        subject: r.order_no ?? bill.get(Number(r.transfer_id)),
+        refund: r.refund_id === null ? null : refund.get(Number(r.refund_id)),
+        kind: r.kind,
+        guide: guide.get(Number(r.guide_id)),
+        rule: r.rule,
+        amountFen: r.amount_fen,
+        version: r.rule_set_version,
+        at: r.occurred_at.toISOString(),
+        evidence: e,
+        candidates: r.candidates.map((c) => ({ ...c, guideId: guide.get(c.guideId) })),
+      });
+    })
+    .sort();
 }
 
 async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
   const { db } = t.ctx;
-  const rows = await db.raw<{ rows: { order_no: string; net_fen: number; sales: number; guides: number; total: number }[] }>(
+  const rows = await db.raw<{
+    rows: { order_no: string; net_fen: number; sales: number; guides: number; total: number }[];
+  }>(
     `select o.order_no, o.net_fen, count(*) filter (where c.kind = 'sale')::int as sales, count(distinct c.guide_id)::int as guides, coalesce(sum(c.amount_fen), 0)::bigint as total
        from orders o join credits c on c.order_id = o.id and c.superseded_at is null
-      where o.corp_id = ? group by o.id`, [tn.corpId]);
+      where o.corp_id = ? group by o.id`,
+    [tn.corpId],
+  );
   for (const r of rows.rows) {
     expect(r.sales, `${r.order_no}: one live sale`).toBeLessThanOrEqual(1);
     expect(r.guides, `${r.order_no}: one guide in the seller role`).toBe(1);
@@ -150,16 +347,28 @@ async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
   }
   // A bill an order names is never credited on its own as well.
   const named = f.orders.flatMap((o) => (o.tx ? [o.tx] : []));
-  const doubled = await db('credits as c').join('transfers as t', 't.id', 'c.transfer_id').where({ 'c.corp_id': tn.corpId }).whereNull('c.superseded_at').whereIn('t.transaction_id', named).count<{ n: number }[]>('* as n');
+  const doubled = await db('credits as c')
+    .join('transfers as t', 't.id', 'c.transfer_id')
+    .where({ 'c.corp_id': tn.corpId })
+    .whereNull('c.superseded_at')
+    .whereIn('t.transaction_id', named)
+    .count<{ n: number }[]>('* as n');
   expect(doubled[0]!.n).toBe(0);
   // The board rollup, cell by cell (guide, tenant day, rule), is the live lines aggregated.
-  const cells = (q: string) => db.raw<{ rows: { guide_id: number; day: string; rule: string; orders: number; amount_fen: string }[] }>(q, [tn.corpId]).then((r) => r.rows.map((c) => JSON.stringify(c)));
+  const cells = (q: string) =>
+    db
+      .raw<{ rows: { guide_id: number; day: string; rule: string; orders: number; amount_fen: string }[] }>(q, [
+        tn.corpId,
+      ])
+      .then((r) => r.rows.map((c) => JSON.stringify(c)));
   const fromLines = await cells(
     `select guide_id, to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, rule::text, (count(*) filter (where kind = 'sale'))::int as orders, sum(amount_fen)::text as amount_fen
-       from credits where corp_id = ? and superseded_at is null group by 1, 2, 3 having count(*) filter (where kind = 'sale') <> 0 or sum(amount_fen) <> 0 order by 1, 2, 3`);
+       from credits where corp_id = ? and superseded_at is null group by 1, 2, 3 having count(*) filter (where kind = 'sale') <> 0 or sum(amount_fen) <> 0 order by 1, 2, 3`,
+  );
   const rollup = await cells(
     `select guide_id, to_char(day, 'YYYY-MM-DD') as day, rule::text, orders, amount_fen::text as amount_fen
-       from guide_daily_credits where corp_id = ? and (orders <> 0 or amount_fen <> 0) order by 1, 2, 3`);
+       from guide_daily_credits where corp_id = ? and (orders <> 0 or amount_fen <> 0) order by 1, 2, 3`,
+  );
   expect(rollup).toEqual(fromLines);
 }
 
@@ -167,19 +376,40 @@ describe('attribution service invariants (PostgreSQL)', () => {
   it('any arrival order, incremental, gives byte-identical credits to a recompute from scratch; invariants hold', async () => {
     await fc.assert(
       fc.asyncProperty(factsArb, fc.infiniteStream(fc.nat()), async (f, seeds) => {
-        const shuffle = <X,>(xs: X[]) => xs.map((x) => ({ x, k: seeds.next().value })).sort((a, b) => a.k - b.k).map((e) => e.x);
+        const shuffle = <X>(xs: X[]) =>
+          xs
+            .map((x) => ({ x, k: seeds.next().value }))
+            .sort((a, b) => a.k - b.k)
+            .map((e) => e.x);
         const [a, b, scratch] = [await tenant(), await tenant(), await tenant()];
         for (const arr of shuffle(arrivals(f))) await arrive(a, f, arr, true);
         for (const arr of shuffle(arrivals(f))) await arrive(b, f, arr, true);
         for (const arr of arrivals(f)) await arrive(scratch, f, arr, false);
-        await attributeOrders(t.ctx, scratch.corpId, await t.ctx.db('orders').where({ corp_id: scratch.corpId }).pluck('id'), 'from scratch');
-        await attributeTransfers(t.ctx, scratch.corpId, await t.ctx.db('transfers').where({ corp_id: scratch.corpId }).pluck('id'), 'from scratch');
+        await attributeOrders(
+          t.ctx,
+          scratch.corpId,
+          await t.ctx.db('orders').where({ corp_id: scratch.corpId }).pluck('id'),
+          'from scratch',
+        );
+        await attributeTransfers(
+          t.ctx,
+          scratch.corpId,
+          await t.ctx.db('transfers').where({ corp_id: scratch.corpId }).pluck('id'),
+          'from scratch',
+        );
         const want = await snapshot(scratch);
         expect(await snapshot(a)).toEqual(want);
         expect(await snapshot(b)).toEqual(want);
         await checkInvariants(a, f);
         // Recomputing a tenant that is already up to date writes nothing.
-        expect(await attributeOrders(t.ctx, a.corpId, await t.ctx.db('orders').where({ corp_id: a.corpId }).pluck('id'), 'again')).toMatchObject({ changed: 0 });
+        expect(
+          await attributeOrders(
+            t.ctx,
+            a.corpId,
+            await t.ctx.db('orders').where({ corp_id: a.corpId }).pluck('id'),
+            'again',
+          ),
+        ).toMatchObject({ changed: 0 });
       }),
       { numRuns: 30 },
     );

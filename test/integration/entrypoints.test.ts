@@ -16,14 +16,24 @@ function freePort(): Promise<number> {
 }
 
 describe('entry points', () => {
-  it.each(['api/main.ts', 'workers/main.ts'])('%s stops on bad configuration with one line naming the variable', (entry) => {
-    const r = spawnSync(TSX, [entry], { env: { ...process.env, PORT: 'eighty', REDIS_URL: 'redis://127.0.0.1:6379' }, encoding: 'utf8', timeout: 30_000 });
-    expect(r.status).toBe(1);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('nodedir'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^invalid configuration: PORT: /);
-    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-  });
+  it.each(['api/main.ts', 'workers/main.ts'])(
+    '%s stops on bad configuration with one line naming the variable',
+    (entry) => {
+      const r = spawnSync(TSX, [entry], {
+        env: { ...process.env, PORT: 'eighty', REDIS_URL: 'redis://127.0.0.1:6379' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.includes('nodedir'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^invalid configuration: PORT: /);
+      expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    },
+  );
 
   it('api serves /healthz and exits 0 on SIGTERM', async () => {
     const port = await freePort();
@@ -49,7 +59,12 @@ describe('entry points', () => {
 
   it('workers start, then finish and exit 0 on SIGTERM', async () => {
     const child = spawn(TSX, ['workers/main.ts'], {
-      env: { ...process.env, DATABASE_URL: t.ctx.cfg.DATABASE_URL, QUEUE_PREFIX: t.ctx.queues.prefix, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        DATABASE_URL: t.ctx.cfg.DATABASE_URL,
+        QUEUE_PREFIX: t.ctx.queues.prefix,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

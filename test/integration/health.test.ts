@@ -16,7 +16,11 @@ describe('GET /healthz', () => {
   });
 
   it('is 503 naming Redis when Redis is down', async () => {
-    const deadRedis = createRedis('redis://127.0.0.1:1', { retryStrategy: () => null, lazyConnect: true, maxRetriesPerRequest: 0 });
+    const deadRedis = createRedis('redis://127.0.0.1:1', {
+      retryStrategy: () => null,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    });
     deadRedis.on('error', () => undefined);
     const res = await request(createApp({ ...t.ctx, redis: deadRedis })).get('/healthz');
     expect(res.status).toBe(503);

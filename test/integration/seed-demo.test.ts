@@ -7,9 +7,15 @@ const t = useTestContext();
 describe('demo seed', () => {
   it('writes the demo tenant with consistent references, and a second run changes nothing', async () => {
     const { ctx } = t;
-    const first = await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo', anchor: new Date('2026-11-24T09:00:00+08:00') });
+    const first = await seedTenant({
+      databaseUrl: ctx.cfg.DATABASE_URL,
+      secretsKey: ctx.cfg.SECRETS_KEY,
+      scale: 'demo',
+      anchor: new Date('2026-11-24T09:00:00+08:00'),
+    });
     expect(first.skipped).toBe(false);
-    const count = async (table: string) => Number((await ctx.db(table).count<{ count: string }[]>('* as count'))[0]!.count);
+    const count = async (table: string) =>
+      Number((await ctx.db(table).count<{ count: string }[]>('* as count'))[0]!.count);
     expect(await count('stores')).toBe(8);
     expect(await count('guides')).toBe(40);
     expect(await count('customers')).toBe(800);
@@ -28,7 +34,11 @@ describe('demo seed', () => {
     expect(id).toBeGreaterThan(4);
 
     const before = await Promise.all(['orders', 'customers', 'interactions', 'coupons'].map(count));
-    const again = await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
+    const again = await seedTenant({
+      databaseUrl: ctx.cfg.DATABASE_URL,
+      secretsKey: ctx.cfg.SECRETS_KEY,
+      scale: 'demo',
+    });
     expect(again).toMatchObject({ skipped: true, corpId: corp.id });
     expect(await Promise.all(['orders', 'customers', 'interactions', 'coupons'].map(count))).toEqual(before);
   });

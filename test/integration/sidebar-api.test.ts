@@ -19,7 +19,8 @@ let app: Express;
 let corpId: number;
 let wang: { id: number; ext: string };
 let stranger: { id: number; ext: string };
-const bearer = (userid: string, corp = corpId) => `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: corp, userid }, 600)}`;
+const bearer = (userid: string, corp = corpId) =>
+  `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: corp, userid }, 600)}`;
 const as = (userid: string, corp = corpId) => ({
   get: (url: string) => request(app).get(url).set('Authorization', bearer(userid, corp)),
   put: (url: string, body: object) => request(app).put(url).set('Authorization', bearer(userid, corp)).send(body),
@@ -31,12 +32,19 @@ beforeAll(async () => {
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
   corpId = (await ctx.db('corps').where({ wecom_corp_id: 'wwdemo0001guidepost' }).first<{ id: number }>('id')).id;
   await creditHistory(ctx, corpId);
-  const w = await ctx.db('customers').where({ corp_id: corpId, name: '王雅琴' }).first<{ id: number; external_userid: string }>('id', 'external_userid');
+  const w = await ctx
+    .db('customers')
+    .where({ corp_id: corpId, name: '王雅琴' })
+    .first<{ id: number; external_userid: string }>('id', 'external_userid');
   wang = { id: w.id, ext: w.external_userid };
   const licui = await ctx.db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
   // A customer of another store that 李翠 does not follow.
-  const s = await ctx.db('customers as c').where({ 'c.corp_id': corpId }).whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id }))
-    .whereNotNull('c.external_userid').first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+  const s = await ctx
+    .db('customers as c')
+    .where({ 'c.corp_id': corpId })
+    .whereNotExists(ctx.db('customer_guides').whereRaw('customer_id = c.id').where({ guide_id: licui.id }))
+    .whereNotNull('c.external_userid')
+    .first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
   stranger = { id: s.id, ext: s.external_userid };
   app = createApp(ctx, { serveSidebar: false });
 });
@@ -67,16 +75,30 @@ describe('sidebar API', () => {
     const day = 86_400_000;
     const now = Date.now();
     const at = { oldest: now - 179 * day, tooOld: now - 181 * day, lastMonth: now - 35 * day, future: now + 3 * day };
-    await recordInteractions(db, Object.entries(at).map(([k, ms]) => ({ corpId, guideId: licui.id, customerId: her.id, occurredAt: new Date(ms), kind: 'script_send' as const, source: 'sidebar', evidenceId: `timeline-${k}` })));
+    await recordInteractions(
+      db,
+      Object.entries(at).map(([k, ms]) => ({
+        corpId,
+        guideId: licui.id,
+        customerId: her.id,
+        occurredAt: new Date(ms),
+        kind: 'script_send' as const,
+        source: 'sidebar',
+        evidenceId: `timeline-${k}`,
+      })),
+    );
     const p = (await as('licui').get(`/api/sidebar/customers/${her.externalUserid}`)).body as Profile;
     const shown = p.timeline.filter((e) => e.kind === 'interaction').map((e) => Date.parse(e.at));
     expect(shown).toEqual([at.lastMonth, at.oldest]);
   });
 
-  it('derives the value tier from spend and the life stage from the baby\'s birth date where they differ from the tags', async () => {
+  it("derives the value tier from spend and the life stage from the baby's birth date where they differ from the tags", async () => {
     await t.ctx.db('customers').where({ id: wang.id }).update({ baby_birthday: '2026-09-01' });
     const p = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
-    expect(p.tags.find((x) => x.derived && x.family === 'stage')).toMatchObject({ name: '宝宝0-6个月', source: 'rule' });
+    expect(p.tags.find((x) => x.derived && x.family === 'stage')).toMatchObject({
+      name: '宝宝0-6个月',
+      source: 'rule',
+    });
     expect(p.customer.babyAgeMonths).toBeGreaterThanOrEqual(2);
   });
 
@@ -85,7 +107,10 @@ describe('sidebar API', () => {
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'NOT_FOLLOWED', field: 'externalUserid' });
     expect(JSON.stringify(res.body)).not.toContain('phone');
-    for (const url of [`/api/sidebar/customers/${stranger.ext}/scripts`, `/api/sidebar/customers/${stranger.ext}/matches`]) {
+    for (const url of [
+      `/api/sidebar/customers/${stranger.ext}/scripts`,
+      `/api/sidebar/customers/${stranger.ext}/matches`,
+    ]) {
       expect((await as('licui').get(url)).status).toBe(403);
     }
     expect((await as('licui').get('/api/sidebar/customers/wmUNKNOWN')).body.error.code).toBe('NOT_FOUND');
@@ -135,29 +160,47 @@ describe('sidebar API', () => {
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;
-    const body = { clientSendId: 'send-0001-abcdef', externalUserid: wang.ext, kind: 'script', scriptId: script.id, sent: [{ msgtype: 'text', summary: '王女士，本周新款到店' }] };
+    const body = {
+      clientSendId: 'send-0001-abcdef',
+      externalUserid: wang.ext,
+      kind: 'script',
+      scriptId: script.id,
+      sent: [{ msgtype: 'text', summary: '王女士，本周新款到店' }],
+    };
     const first = await as('licui').post('/api/sidebar/sends', body);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ recorded: 1, duplicate: false });
     expect((await as('licui').post('/api/sidebar/sends', body)).body).toEqual({ recorded: 0, duplicate: true });
-    const rows = await t.ctx.db('interactions').where({ corp_id: corpId, source: 'sidebar', customer_id: wang.id }).where('evidence_id', 'like', 'send-0001-abcdef%');
+    const rows = await t.ctx
+      .db('interactions')
+      .where({ corp_id: corpId, source: 'sidebar', customer_id: wang.id })
+      .where('evidence_id', 'like', 'send-0001-abcdef%');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'script_send' });
     expect(rows[0].detail.parts[0].summary).toBe('王女士，本周新款到店');
     const after = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
-    expect(after.scripts.find((x) => x.id === script.id)).toMatchObject({ sendCount: script.sendCount + 1, mySendCount: script.mySendCount + 1 });
+    expect(after.scripts.find((x) => x.id === script.id)).toMatchObject({
+      sendCount: script.sendCount + 1,
+      mySendCount: script.mySendCount + 1,
+    });
 
     const bad = await as('licui').post('/api/sidebar/sends', { ...body, clientSendId: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('body.clientSendId');
-    const denied = await as('licui').post('/api/sidebar/sends', { ...body, clientSendId: 'send-0002-abcdef', externalUserid: stranger.ext });
+    const denied = await as('licui').post('/api/sidebar/sends', {
+      ...body,
+      clientSendId: 'send-0002-abcdef',
+      externalUserid: stranger.ext,
+    });
     expect(denied.body.error.code).toBe('NOT_FOLLOWED');
   });
 
   it('edits tags and sizes, queues mark_tag, and rejects tags and sizes that do not exist', async () => {
     const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
     expect(boot.me).toMatchObject({ name: '李翠', storeName: '上海南京西路店' });
-    const sale = boot.tagGroups.flatMap((g: { tags: { id: number; name: string }[] }) => g.tags).find((x: { name: string }) => x.name === '偏好大促');
+    const sale = boot.tagGroups
+      .flatMap((g: { tags: { id: number; name: string }[] }) => g.tags)
+      .find((x: { name: string }) => x.name === '偏好大促');
     const res = await as('licui').put(`/api/sidebar/customers/${wang.ext}/tags`, { add: [sale.id] });
     expect(res.status).toBe(200);
     expect(res.body.tags.map((x: { name: string }) => x.name)).toContain('偏好大促');
@@ -167,8 +210,15 @@ describe('sidebar API', () => {
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.add' });
 
     const size = await as('licui').put(`/api/sidebar/customers/${wang.ext}/sizes`, { category: 'tops', size: 'L' });
-    expect(size.body.sizes.find((s: { category: string }) => s.category === 'tops')).toMatchObject({ size: 'L', source: 'guide', confidence: 1 });
-    expect((await as('licui').put(`/api/sidebar/customers/${wang.ext}/sizes`, { category: 'tops', size: '99' })).body.error.field).toBe('body.size');
+    expect(size.body.sizes.find((s: { category: string }) => s.category === 'tops')).toMatchObject({
+      size: 'L',
+      source: 'guide',
+      confidence: 1,
+    });
+    expect(
+      (await as('licui').put(`/api/sidebar/customers/${wang.ext}/sizes`, { category: 'tops', size: '99' })).body.error
+        .field,
+    ).toBe('body.size');
   });
 
   it('issues a guide-bound coupon and records it as an interaction', async () => {
@@ -179,72 +229,159 @@ describe('sidebar API', () => {
     const code = res.body.coupon.code as string;
     const row = await t.ctx.db('coupons').where({ corp_id: corpId, code }).first();
     expect(row).toMatchObject({ customer_id: wang.id, status: 'issued' });
-    expect(await t.ctx.db('interactions').where({ corp_id: corpId, evidence_id: `coupon:${code}`, kind: 'coupon_issue' }).first()).toBeTruthy();
+    expect(
+      await t.ctx
+        .db('interactions')
+        .where({ corp_id: corpId, evidence_id: `coupon:${code}`, kind: 'coupon_issue' })
+        .first(),
+    ).toBeTruthy();
     const profile = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
     expect(profile.openCoupons.some((c) => c.code === code && c.byMe)).toBe(true);
   });
 
   it('binds a member number: the profile shows it, her earlier order becomes hers and is credited, and the bind is audited', async () => {
     const { db } = t.ctx;
-    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number; store_id: number }>('id', 'store_id');
-    const her = await db('customers as c').join('customer_guides as cg', 'cg.customer_id', 'c.id')
-      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id }).whereNull('cg.ended_at').whereNull('c.member_no').whereNot('c.id', wang.id)
-      .orderBy('c.id').first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+    const licui = await db('guides')
+      .where({ corp_id: corpId, userid: 'licui' })
+      .first<{ id: number; store_id: number }>('id', 'store_id');
+    const her = await db('customers as c')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'cg.guide_id': licui.id })
+      .whereNull('cg.ended_at')
+      .whereNull('c.member_no')
+      .whereNot('c.id', wang.id)
+      .orderBy('c.id')
+      .first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
     const storeCode = (await db('stores').where({ id: licui.store_id }).first<{ code: string }>('code')).code;
     // She paid an hour ago with her member card, ten minutes after 李翠 sent her a script; nobody knew the card was hers.
     const paidAt = new Date(Date.now() - 3_600_000);
-    await recordInteractions(db, [{ corpId, guideId: licui.id, customerId: her.id, occurredAt: new Date(paidAt.getTime() - 600_000), kind: 'script_send', source: 'sidebar', evidenceId: 'bind-test-0001' }]);
-    await ingestBatch(t.ctx, corpId, 'pos', { batchId: 'bind-test-1', orders: [{ orderNo: 'BIND-0001', storeCode, paidAt: paidAt.toISOString(), grossFen: 39_900, discountFen: 0, netFen: 39_900, memberNo: 'MB-20260001', lines: [{ skuCode: 'BIND-SKU', qty: 1, netFen: 39_900 }] }], refunds: [] });
-    const order = await db('orders').where({ corp_id: corpId, order_no: 'BIND-0001' }).first<{ id: number; customer_id: number | null }>('id', 'customer_id');
+    await recordInteractions(db, [
+      {
+        corpId,
+        guideId: licui.id,
+        customerId: her.id,
+        occurredAt: new Date(paidAt.getTime() - 600_000),
+        kind: 'script_send',
+        source: 'sidebar',
+        evidenceId: 'bind-test-0001',
+      },
+    ]);
+    await ingestBatch(t.ctx, corpId, 'pos', {
+      batchId: 'bind-test-1',
+      orders: [
+        {
+          orderNo: 'BIND-0001',
+          storeCode,
+          paidAt: paidAt.toISOString(),
+          grossFen: 39_900,
+          discountFen: 0,
+          netFen: 39_900,
+          memberNo: 'MB-20260001',
+          lines: [{ skuCode: 'BIND-SKU', qty: 1, netFen: 39_900 }],
+        },
+      ],
+      refunds: [],
+    });
+    const order = await db('orders')
+      .where({ corp_id: corpId, order_no: 'BIND-0001' })
+      .first<{ id: number; customer_id: number | null }>('id', 'customer_id');
     expect(order.customer_id).toBeNull();
 
-    const res = await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, { kind: 'member_no', value: ' MB-20260001 ' });
+    const res = await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, {
+      kind: 'member_no',
+      value: ' MB-20260001 ',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ kind: 'member_no', memberNo: 'MB-20260001', reattributedOrders: 1 });
     const profile = (await as('licui').get(`/api/sidebar/customers/${her.external_userid}`)).body as Profile;
     expect(profile.customer.memberNo).toBe('MB-20260001');
     expect(profile.lastPurchases.map((o) => o.orderNo)).toContain('BIND-0001');
-    expect((await db('orders').where({ id: order.id }).first<{ customer_id: number }>('customer_id')).customer_id).toBe(her.id);
-    const audit = await db('audit_log').where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) }).first<{ actor: string; detail: object; request_id: string | null }>();
-    expect(audit).toMatchObject({ actor: 'licui', detail: { kind: 'member_no', memberNo: 'MB-20260001', reattributedOrders: 1 } });
+    expect((await db('orders').where({ id: order.id }).first<{ customer_id: number }>('customer_id')).customer_id).toBe(
+      her.id,
+    );
+    const audit = await db('audit_log')
+      .where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) })
+      .first<{ actor: string; detail: object; request_id: string | null }>();
+    expect(audit).toMatchObject({
+      actor: 'licui',
+      detail: { kind: 'member_no', memberNo: 'MB-20260001', reattributedOrders: 1 },
+    });
     expect(audit.request_id).toEqual(expect.any(String));
 
     // The order is queued for attribution; run that job's work as the worker would and 李翠 is credited.
     const jobs = await t.ctx.queues.queue('attribution').getJobs(['waiting', 'delayed', 'prioritized']);
-    const job = jobs.find((j) => j.name === attributeJob.name && j.data.payload.reason === 'identity member_no linked later');
+    const job = jobs.find(
+      (j) => j.name === attributeJob.name && j.data.payload.reason === 'identity member_no linked later',
+    );
     expect(job?.data.payload.orderIds).toEqual([order.id]);
     await attributeOrders(t.ctx, corpId, job!.data.payload.orderIds, job!.data.payload.reason);
-    expect(await db('credits').where({ order_id: order.id }).whereNull('superseded_at')).toMatchObject([{ guide_id: licui.id, rule: 'interaction', amount_fen: 39_900 }]);
+    expect(await db('credits').where({ order_id: order.id }).whereNull('superseded_at')).toMatchObject([
+      { guide_id: licui.id, rule: 'interaction', amount_fen: 39_900 },
+    ]);
 
     // Binding it again to her changes nothing; binding it to another customer is refused.
-    expect((await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, { kind: 'member_no', value: 'MB-20260001' })).body).toMatchObject({ memberNo: 'MB-20260001', reattributedOrders: 0 });
+    expect(
+      (
+        await as('licui').post(`/api/sidebar/customers/${her.external_userid}/identities`, {
+          kind: 'member_no',
+          value: 'MB-20260001',
+        })
+      ).body,
+    ).toMatchObject({ memberNo: 'MB-20260001', reattributedOrders: 0 });
     const wangBefore = await db('customers').where({ id: wang.id }).first<{ member_no: string | null }>('member_no');
-    const taken = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'member_no', value: 'MB-20260001' });
+    const taken = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, {
+      kind: 'member_no',
+      value: 'MB-20260001',
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toMatchObject({ code: 'CONFLICT', field: 'body.value' });
     expect(await db('customers').where({ id: wang.id }).first('member_no')).toEqual(wangBefore);
-    expect(await db('customer_identities').where({ corp_id: corpId, kind: 'member_no', value: 'MB-20260001' }).pluck('customer_id')).toEqual([her.id]);
+    expect(
+      await db('customer_identities')
+        .where({ corp_id: corpId, kind: 'member_no', value: 'MB-20260001' })
+        .pluck('customer_id'),
+    ).toEqual([her.id]);
   });
 
   it('binds a mobile number, shown and audited only masked; refuses bad values and customers the guide does not follow', async () => {
     const { db } = t.ctx;
     const her = await db('customers').where({ corp_id: corpId, external_userid: wang.ext }).first<{ id: number }>('id');
     await db('customers').where({ id: her.id }).update({ phone_masked: null });
-    const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'phone', value: '+86 177-1234-5678' });
+    const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, {
+      kind: 'phone',
+      value: '+86 177-1234-5678',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ kind: 'phone', phoneMasked: '177****5678', reattributedOrders: 0 });
-    expect(((await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile).customer.phoneMasked).toBe('177****5678');
-    const audit = await db('audit_log').where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) }).orderBy('id', 'desc').first<{ detail: object }>('detail');
+    expect(((await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile).customer.phoneMasked).toBe(
+      '177****5678',
+    );
+    const audit = await db('audit_log')
+      .where({ corp_id: corpId, action: 'customer.identity.bind', entity_id: String(her.id) })
+      .orderBy('id', 'desc')
+      .first<{ detail: object }>('detail');
     expect(audit.detail).toEqual({ kind: 'phone', phoneMasked: '177****5678', reattributedOrders: 0 });
     expect(JSON.stringify(audit.detail)).not.toContain('12345678');
 
-    const badPhone = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'phone', value: '12345' });
+    const badPhone = await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, {
+      kind: 'phone',
+      value: '12345',
+    });
     expect(badPhone.status).toBe(400);
     expect(badPhone.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.value' });
-    expect((await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'member_no', value: 'M 01!' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.value' });
-    expect((await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'email', value: 'a@b.c' })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.kind' });
+    expect(
+      (await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'member_no', value: 'M 01!' }))
+        .body.error,
+    ).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.value' });
+    expect(
+      (await as('licui').post(`/api/sidebar/customers/${wang.ext}/identities`, { kind: 'email', value: 'a@b.c' })).body
+        .error,
+    ).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.kind' });
 
-    const denied = await as('licui').post(`/api/sidebar/customers/${stranger.ext}/identities`, { kind: 'member_no', value: 'MB-20269999' });
+    const denied = await as('licui').post(`/api/sidebar/customers/${stranger.ext}/identities`, {
+      kind: 'member_no',
+      value: 'MB-20269999',
+    });
     expect(denied.status).toBe(403);
     expect(denied.body.error).toMatchObject({ code: 'NOT_FOLLOWED', field: 'externalUserid' });
     expect(await db('customer_identities').where({ corp_id: corpId, value: 'MB-20269999' }).first()).toBeUndefined();
@@ -254,16 +391,22 @@ describe('sidebar API', () => {
     const res = await as('licui').get('/api/sidebar/my-credits');
     expect(res.status).toBe(200);
     expect(res.body.month.totalFen).toBeGreaterThanOrEqual(res.body.today.totalFen);
-    expect(Object.values(res.body.month.byRule as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(res.body.month.totalFen);
+    expect(Object.values(res.body.month.byRule as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(
+      res.body.month.totalFen,
+    );
     expect(res.body.month.totalFen).toBeGreaterThan(0);
     expect(res.body.latest.length).toBeGreaterThan(0);
     for (const c of res.body.latest) {
-      if (c.rule === 'interaction') expect(c.evidence).toMatchObject({ kind: expect.any(String), lastAt: expect.any(String) });
+      if (c.rule === 'interaction')
+        expect(c.evidence).toMatchObject({ kind: expect.any(String), lastAt: expect.any(String) });
       if (c.rule === 'coupon') expect(c.evidence.code).toEqual(expect.any(String));
     }
     // The month total is the sum of this guide's live credits this month.
-    const sum = await t.ctx.db.raw(`select coalesce(sum(amount_fen), 0)::bigint as s from credits c join guides g on g.id = c.guide_id
-       where g.userid = 'licui' and c.corp_id = ? and c.superseded_at is null and c.occurred_at >= date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`, [corpId]);
+    const sum = await t.ctx.db.raw(
+      `select coalesce(sum(amount_fen), 0)::bigint as s from credits c join guides g on g.id = c.guide_id
+       where g.userid = 'licui' and c.corp_id = ? and c.superseded_at is null and c.occurred_at >= date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`,
+      [corpId],
+    );
     expect(res.body.month.totalFen).toBe(Number(sum.rows[0].s));
   });
 });
@@ -279,7 +422,7 @@ describe('how products are shared (tenant settings)', () => {
     return { corpId: corp.id, guide: guide.userid };
   }
 
-  it('bootstrap tells the sidebar the demo brand\'s mini-program and link, and nulls for a tenant that set none', async () => {
+  it("bootstrap tells the sidebar the demo brand's mini-program and link, and nulls for a tenant that set none", async () => {
     const boot = await as('licui').get('/api/sidebar/bootstrap');
     expect(boot.status).toBe(200);
     expect(boot.body.productShare).toEqual({
@@ -295,23 +438,43 @@ describe('how products are shared (tenant settings)', () => {
   it('an admin sets them (checked and audited); a guide may not, and a bad template is refused with its field', async () => {
     const bare = await bareTenant();
     const admin = as('boss', bare.corpId);
-    const settings = { miniprogram: { appid: 'wx1234567890abcdef', page: 'pages/item/index?id={productId}' }, linkTemplate: 'https://shop.example.com/item/{productId}' };
+    const settings = {
+      miniprogram: { appid: 'wx1234567890abcdef', page: 'pages/item/index?id={productId}' },
+      linkTemplate: 'https://shop.example.com/item/{productId}',
+    };
     expect((await as(bare.guide, bare.corpId).put('/api/tenant/product-share', settings)).status).toBe(403);
-    const bad = await admin.put('/api/tenant/product-share', { ...settings, linkTemplate: 'http://shop.example.com/item/{productId}' });
+    const bad = await admin.put('/api/tenant/product-share', {
+      ...settings,
+      linkTemplate: 'http://shop.example.com/item/{productId}',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.linkTemplate' });
-    expect((await admin.put('/api/tenant/product-share', { ...settings, miniprogram: { ...settings.miniprogram, page: 'pages/item/index' } })).body.error.field).toBe('body.miniprogram.page');
+    expect(
+      (
+        await admin.put('/api/tenant/product-share', {
+          ...settings,
+          miniprogram: { ...settings.miniprogram, page: 'pages/item/index' },
+        })
+      ).body.error.field,
+    ).toBe('body.miniprogram.page');
 
     const saved = await admin.put('/api/tenant/product-share', settings);
     expect(saved.status).toBe(200);
     expect(saved.body).toEqual(settings);
     expect((await admin.get('/api/tenant/product-share')).body).toEqual(settings);
     expect((await as(bare.guide, bare.corpId).get('/api/sidebar/bootstrap')).body.productShare).toEqual(settings);
-    expect(await t.ctx.db('audit_log').where({ corp_id: bare.corpId, action: 'corp.product_share.set' }).first()).toMatchObject({ actor: 'boss', entity: 'corp', entity_id: String(bare.corpId) });
+    expect(
+      await t.ctx.db('audit_log').where({ corp_id: bare.corpId, action: 'corp.product_share.set' }).first(),
+    ).toMatchObject({ actor: 'boss', entity: 'corp', entity_id: String(bare.corpId) });
     // Another tenant's settings are untouched.
-    expect((await as('licui').get('/api/sidebar/bootstrap')).body.productShare.miniprogram.appid).toBe('wx0d1e2f3a4b5c6d7e');
+    expect((await as('licui').get('/api/sidebar/bootstrap')).body.productShare.miniprogram.appid).toBe(
+      'wx0d1e2f3a4b5c6d7e',
+    );
 
     // Switched off again: the sidebar sends the pitch text alone.
-    expect((await admin.put('/api/tenant/product-share', { miniprogram: null, linkTemplate: null })).body).toEqual({ miniprogram: null, linkTemplate: null });
+    expect((await admin.put('/api/tenant/product-share', { miniprogram: null, linkTemplate: null })).body).toEqual({
+      miniprogram: null,
+      linkTemplate: null,
+    });
   });
 });

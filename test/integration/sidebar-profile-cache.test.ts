@@ -16,7 +16,16 @@ beforeAll(async () => {
   const customer = await createCustomer(ctx.db, corp.id, { name: '王雅琴' });
   await follow(ctx.db, corp.id, customer.id, guide.id);
   ext = customer.externalUserid;
-  principal = { corpId: corp.id, userId: guide.userId, userid: guide.userid, name: '李翠', role: 'guide', guideId: guide.id, storeIds: [store], regionIds: [] };
+  principal = {
+    corpId: corp.id,
+    userId: guide.userId,
+    userid: guide.userid,
+    name: '李翠',
+    role: 'guide',
+    guideId: guide.id,
+    storeIds: [store],
+    regionIds: [],
+  };
 });
 
 afterAll(async () => {

@@ -8,13 +8,22 @@ import { requestId } from '../../api/middleware/request-id';
 
 function appWith(level: string) {
   const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
   const logger = pino({ level }, sink);
   const app = express();
   app.use(requestId);
   app.use(accessLog(logger, (req) => req.url === '/healthz'));
-  app.get('/healthz', (_req, res) => { res.json({ ok: true }); });
-  app.get('/api/thing', (_req, res) => { res.status(201).json({ ok: true }); });
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/api/thing', (_req, res) => {
+    res.status(201).json({ ok: true });
+  });
   return { app, lines };
 }
 
@@ -25,7 +34,13 @@ describe('access log', () => {
     expect(res.status).toBe(201);
     await new Promise((r) => setImmediate(r));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request completed', requestId: 'req-123456', method: 'GET', path: '/api/thing', status: 201 });
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      requestId: 'req-123456',
+      method: 'GET',
+      path: '/api/thing',
+      status: 201,
+    });
     expect(typeof lines[0]!.ms).toBe('number');
   });
 

@@ -1,21 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { planLines, wantedLines, type CurrentLine } from '../../core/attribution/ledger';
 import { ruleConfigSchema, ruleSetAt } from '../../core/attribution/rule-sets';
-import { DEFAULT_RULES, attributeOrder, refundCreditFen, transferCreditFen, type OrderFacts } from '../../core/attribution/rules';
+import {
+  DEFAULT_RULES,
+  attributeOrder,
+  refundCreditFen,
+  transferCreditFen,
+  type OrderFacts,
+} from '../../core/attribution/rules';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-11-20T14:00:00+08:00');
-const base: OrderFacts = { orderId: 1, paidAt: T, netFen: 59_900, customerId: 9, exclusiveGuideId: null, transfers: [], coupons: [], interactions: [] };
+const base: OrderFacts = {
+  orderId: 1,
+  paidAt: T,
+  netFen: 59_900,
+  customerId: 9,
+  exclusiveGuideId: null,
+  transfers: [],
+  coupons: [],
+  interactions: [],
+};
 const at = (ms: number) => new Date(ms).toISOString();
 
 describe('rule 1 — transfer', () => {
-  const bill = (transferId: number, guideId: number, paidAt = T - 60_000) => ({ transferId, transactionId: `TX${transferId}`, guideId, paidAt });
+  const bill = (transferId: number, guideId: number, paidAt = T - 60_000) => ({
+    transferId,
+    transactionId: `TX${transferId}`,
+    guideId,
+    paidAt,
+  });
   const coupon = { couponId: 5, code: 'GC5', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY };
   const chat = { id: 1, guideId: 8, at: T - 60_000, kind: 'message' };
 
   it('credits the payee of the bill the order was paid by, with the transaction id as evidence', () => {
     const r = attributeOrder({ ...base, transfers: [bill(7, 4)] });
-    expect(r).toMatchObject({ guideId: 4, rule: 'transfer', amountFen: 59_900, evidence: { rule: 'transfer', transferId: 7, transactionId: 'TX7', paidAt: at(T - 60_000) } });
+    expect(r).toMatchObject({
+      guideId: 4,
+      rule: 'transfer',
+      amountFen: 59_900,
+      evidence: { rule: 'transfer', transferId: 7, transactionId: 'TX7', paidAt: at(T - 60_000) },
+    });
   });
   it('comes before coupon and interaction by default; their winners are listed as losing', () => {
     const r = attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] });
@@ -26,21 +51,45 @@ describe('rule 1 — transfer', () => {
     ]);
   });
   it('precedence is configurable: coupon above transfer', () => {
-    const r = attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] }, { ...DEFAULT_RULES, precedence: ['coupon', 'transfer', 'interaction'] });
+    const r = attributeOrder(
+      { ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] },
+      { ...DEFAULT_RULES, precedence: ['coupon', 'transfer', 'interaction'] },
+    );
     expect(r).toMatchObject({ guideId: 3, rule: 'coupon' });
     expect(r.candidates).toContainEqual({ guideId: 4, rule: 'transfer', lostBecause: 'the coupon rule comes first' });
     // Interaction above both.
-    expect(attributeOrder({ ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] }, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon', 'transfer'] }).guideId).toBe(8);
+    expect(
+      attributeOrder(
+        { ...base, transfers: [bill(7, 4)], coupons: [coupon], interactions: [chat] },
+        { ...DEFAULT_RULES, precedence: ['interaction', 'coupon', 'transfer'] },
+      ).guideId,
+    ).toBe(8);
   });
   it('a rule set that leaves transfer out never credits by it, and says so', () => {
-    const r = attributeOrder({ ...base, transfers: [bill(7, 4)] }, { ...DEFAULT_RULES, precedence: ['coupon', 'interaction'] });
+    const r = attributeOrder(
+      { ...base, transfers: [bill(7, 4)] },
+      { ...DEFAULT_RULES, precedence: ['coupon', 'interaction'] },
+    );
     expect(r.guideId).toBeNull();
-    expect(r.candidates).toEqual([{ guideId: 4, rule: 'transfer', lostBecause: 'the transfer rule is not in this rule set' }]);
+    expect(r.candidates).toEqual([
+      { guideId: 4, rule: 'transfer', lostBecause: 'the transfer rule is not in this rule set' },
+    ]);
   });
   it('several bills naming one order: the latest payment wins, ties by transaction id', () => {
-    expect(attributeOrder({ ...base, transfers: [bill(7, 4, T - 2 * DAY), bill(9, 5, T - DAY)] })).toMatchObject({ guideId: 5, candidates: [{ guideId: 4, rule: 'transfer', lostBecause: 'transfer TX7 was paid before TX9' }] });
+    expect(attributeOrder({ ...base, transfers: [bill(7, 4, T - 2 * DAY), bill(9, 5, T - DAY)] })).toMatchObject({
+      guideId: 5,
+      candidates: [{ guideId: 4, rule: 'transfer', lostBecause: 'transfer TX7 was paid before TX9' }],
+    });
     expect(attributeOrder({ ...base, transfers: [bill(9, 5), bill(7, 4)] }).guideId).toBe(4);
-    expect(attributeOrder({ ...base, transfers: [{ ...bill(1, 5), transactionId: 'TX-B' }, { ...bill(2, 4), transactionId: 'TX-A' }] }).guideId).toBe(4);
+    expect(
+      attributeOrder({
+        ...base,
+        transfers: [
+          { ...bill(1, 5), transactionId: 'TX-B' },
+          { ...bill(2, 4), transactionId: 'TX-A' },
+        ],
+      }).guideId,
+    ).toBe(4);
   });
   it('row T — a bill no order names credits its payee the bill amount; a refund record reverses its refund', () => {
     expect(transferCreditFen({ billType: 0, totalFeeFen: 39_900, refundFeeFen: 0 })).toBe(39_900);
@@ -55,23 +104,39 @@ describe('rule sets', () => {
     expect(ruleConfigSchema.safeParse({ ...DEFAULT_RULES, precedence: ['gift'] }).success).toBe(false);
   });
   it('an order is judged by the version in force at paid_at (effective_from inclusive)', () => {
-    const sets = [{ version: 1, effectiveFrom: 0, config: DEFAULT_RULES }, { version: 2, effectiveFrom: T, config: { ...DEFAULT_RULES, windowDays: 5 } }];
+    const sets = [
+      { version: 1, effectiveFrom: 0, config: DEFAULT_RULES },
+      { version: 2, effectiveFrom: T, config: { ...DEFAULT_RULES, windowDays: 5 } },
+    ];
     expect(ruleSetAt(sets, T - 1).version).toBe(1);
     expect(ruleSetAt(sets, T).version).toBe(2);
   });
 });
 
 describe('rule 2 — coupon', () => {
-  const coupon = (couponId: number, guideId: number, issuedAt: number, expiresAt = issuedAt + 30 * DAY) => ({ couponId, code: `GC${couponId}`, guideId, issuedAt, expiresAt });
+  const coupon = (couponId: number, guideId: number, issuedAt: number, expiresAt = issuedAt + 30 * DAY) => ({
+    couponId,
+    code: `GC${couponId}`,
+    guideId,
+    issuedAt,
+    expiresAt,
+  });
 
   it('credits the issuing guide with the net amount and the coupon code as evidence', () => {
     const r = attributeOrder({ ...base, coupons: [coupon(5, 3, T - DAY)] });
-    expect(r).toMatchObject({ guideId: 3, rule: 'coupon', amountFen: 59_900, evidence: { rule: 'coupon', code: 'GC5', couponId: 5 } });
+    expect(r).toMatchObject({
+      guideId: 3,
+      rule: 'coupon',
+      amountFen: 59_900,
+      evidence: { rule: 'coupon', code: 'GC5', couponId: 5 },
+    });
   });
   it('ignores a coupon issued at or after paid_at (not yet issued)', () => {
     const r = attributeOrder({ ...base, coupons: [coupon(5, 3, T)] });
     expect(r.guideId).toBeNull();
-    expect(r.candidates).toEqual([{ guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was issued after the purchase' }]);
+    expect(r.candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was issued after the purchase' },
+    ]);
   });
   it('ignores a coupon expired at or before paid_at', () => {
     expect(attributeOrder({ ...base, coupons: [coupon(5, 3, T - 10 * DAY, T)] }).guideId).toBeNull();
@@ -86,9 +151,17 @@ describe('rule 2 — coupon', () => {
     expect(attributeOrder({ ...base, coupons: [coupon(9, 4, T - DAY), coupon(7, 3, T - DAY)] }).guideId).toBe(3);
   });
   it('comes before the interaction window by default', () => {
-    const r = attributeOrder({ ...base, coupons: [coupon(5, 3, T - 5 * DAY)], interactions: [{ id: 1, guideId: 8, at: T - 60_000, kind: 'message' }] });
+    const r = attributeOrder({
+      ...base,
+      coupons: [coupon(5, 3, T - 5 * DAY)],
+      interactions: [{ id: 1, guideId: 8, at: T - 60_000, kind: 'message' }],
+    });
     expect(r).toMatchObject({ guideId: 3, rule: 'coupon' });
-    expect(r.candidates).toContainEqual({ guideId: 8, rule: 'interaction', lostBecause: 'the coupon rule comes first' });
+    expect(r.candidates).toContainEqual({
+      guideId: 8,
+      rule: 'interaction',
+      lostBecause: 'the coupon rule comes first',
+    });
   });
 });
 
@@ -97,7 +170,11 @@ describe('rule 3 — 7-day interaction window', () => {
 
   it('counts an interaction exactly 7 days before (start inclusive)', () => {
     const r = attributeOrder({ ...base, interactions: [i(1, 2, T - 7 * DAY)] });
-    expect(r).toMatchObject({ guideId: 2, rule: 'interaction', evidence: { interactionIds: [1], lastAt: at(T - 7 * DAY), windowDays: 7, tieBreak: 'none' } });
+    expect(r).toMatchObject({
+      guideId: 2,
+      rule: 'interaction',
+      evidence: { interactionIds: [1], lastAt: at(T - 7 * DAY), windowDays: 7, tieBreak: 'none' },
+    });
   });
   it('does not count one a millisecond earlier', () => {
     expect(attributeOrder({ ...base, interactions: [i(1, 2, T - 7 * DAY - 1)] }).guideId).toBeNull();
@@ -109,11 +186,21 @@ describe('rule 3 — 7-day interaction window', () => {
   it('credits the guide with the most recent counted interaction, listing the other', () => {
     const r = attributeOrder({ ...base, interactions: [i(1, 2, T - 3 * DAY), i(2, 5, T - DAY), i(3, 2, T - 2 * DAY)] });
     expect(r.guideId).toBe(5);
-    expect(r.candidates).toEqual([{ guideId: 2, rule: 'interaction', lostBecause: `last interaction ${at(T - 2 * DAY)} is older than ${at(T - DAY)}` }]);
+    expect(r.candidates).toEqual([
+      {
+        guideId: 2,
+        rule: 'interaction',
+        lostBecause: `last interaction ${at(T - 2 * DAY)} is older than ${at(T - DAY)}`,
+      },
+    ]);
   });
   it("one guide's interactions at the same moment: the evidence names the same kind whatever their ids", () => {
-    expect(attributeOrder({ ...base, interactions: [i(9, 2, T - DAY, 'message'), i(3, 2, T - DAY, 'call')] }).evidence).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
-    expect(attributeOrder({ ...base, interactions: [i(3, 2, T - DAY, 'message'), i(9, 2, T - DAY, 'call')] }).evidence).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
+    expect(
+      attributeOrder({ ...base, interactions: [i(9, 2, T - DAY, 'message'), i(3, 2, T - DAY, 'call')] }).evidence,
+    ).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
+    expect(
+      attributeOrder({ ...base, interactions: [i(3, 2, T - DAY, 'message'), i(9, 2, T - DAY, 'call')] }).evidence,
+    ).toMatchObject({ kind: 'call', interactionIds: [3, 9] });
   });
   it('ties go to the exclusive guide', () => {
     const r = attributeOrder({ ...base, exclusiveGuideId: 7, interactions: [i(1, 2, T - DAY), i(2, 7, T - DAY)] });
@@ -125,53 +212,115 @@ describe('rule 3 — 7-day interaction window', () => {
   });
   it('ignores kinds the rule set does not count', () => {
     expect(attributeOrder({ ...base, interactions: [i(1, 2, T - DAY, 'behavior')] }).guideId).toBeNull();
-    expect(attributeOrder({ ...base, interactions: [i(1, 2, T - DAY, 'behavior')] }, { ...DEFAULT_RULES, countedKinds: ['behavior'] }).guideId).toBe(2);
+    expect(
+      attributeOrder(
+        { ...base, interactions: [i(1, 2, T - DAY, 'behavior')] },
+        { ...DEFAULT_RULES, countedKinds: ['behavior'] },
+      ).guideId,
+    ).toBe(2);
   });
   it('honours a shorter window and a changed precedence', () => {
-    const facts = { ...base, coupons: [{ couponId: 1, code: 'GC1', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY }], interactions: [i(1, 2, T - 6 * DAY)] };
+    const facts = {
+      ...base,
+      coupons: [{ couponId: 1, code: 'GC1', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY }],
+      interactions: [i(1, 2, T - 6 * DAY)],
+    };
     expect(attributeOrder(facts, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon'] }).guideId).toBe(2);
-    expect(attributeOrder(facts, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon'], windowDays: 5 }).guideId).toBe(3);
+    expect(
+      attributeOrder(facts, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon'], windowDays: 5 }).guideId,
+    ).toBe(3);
   });
 });
 
 describe('rule 4 — unattributed', () => {
   it('credits nobody when no rule fires', () => {
-    expect(attributeOrder(base)).toEqual({ orderId: 1, guideId: null, rule: null, amountFen: 0, evidence: null, candidates: [] });
+    expect(attributeOrder(base)).toEqual({
+      orderId: 1,
+      guideId: null,
+      rule: null,
+      amountFen: 0,
+      evidence: null,
+      candidates: [],
+    });
   });
 });
 
 describe('refunds', () => {
   it('a till refund that records a transfer refund again reverses nothing itself, whatever the arrival order', () => {
-    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
+    const a = attributeOrder({
+      ...base,
+      netFen: 60_000,
+      interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }],
+    });
     const wecom = { id: 7, source: 'transfer', key: 'transfer:4200001:R1', at: T + DAY, amountFen: 20_000 };
     const till = { id: 8, source: 'pos', key: 'pos:RF-1', at: T + DAY + 3_600_000, amountFen: 20_000 };
     const cash = { id: 9, source: 'pos', key: 'pos:RF-2', at: T + 2 * DAY, amountFen: 5_000 };
     const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [wecom, till, cash], 1);
     const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [cash, till, wecom], 1);
     expect(one).toEqual(two);
-    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[7, -20_000], [9, -5_000]]);
+    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([
+      [7, -20_000],
+      [9, -5_000],
+    ]);
     expect(one[1]!.evidence).toMatchObject({ refundId: 7, alsoRecordedAsRefundId: 8 });
     expect(one[2]!.evidence).not.toHaveProperty('alsoRecordedAsRefundId');
   });
 
   it('each transfer refund record absorbs at most one till refund of its amount; a till refund on an order without transfer records counts', () => {
-    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
+    const a = attributeOrder({
+      ...base,
+      netFen: 60_000,
+      interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }],
+    });
     const refunds = [
       { id: 1, source: 'transfer', key: 'transfer:X:R1', at: T + DAY, amountFen: 10_000 },
       { id: 2, source: 'pos', key: 'pos:A', at: T + DAY, amountFen: 10_000 },
       { id: 3, source: 'pos', key: 'pos:B', at: T + 2 * DAY, amountFen: 10_000 },
     ];
-    expect(wantedLines(a, { netFen: 60_000, paidAt: T }, refunds, 1).slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[1, -10_000], [3, -10_000]]);
+    expect(
+      wantedLines(a, { netFen: 60_000, paidAt: T }, refunds, 1)
+        .slice(1)
+        .map((l) => [l.refundId, l.amountFen]),
+    ).toEqual([
+      [1, -10_000],
+      [3, -10_000],
+    ]);
     const tillOnly = wantedLines(a, { netFen: 60_000, paidAt: T }, refunds.slice(1), 1);
-    expect(tillOnly.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[2, -10_000], [3, -10_000]]);
+    expect(tillOnly.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([
+      [2, -10_000],
+      [3, -10_000],
+    ]);
   });
 
   it('refunds at the same moment are applied in refund-number order, not arrival order', () => {
-    const a = attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] });
-    const one = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 }, { id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 }], 1);
-    const two = wantedLines(a, { netFen: 60_000, paidAt: T }, [{ id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 }, { id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 }], 1);
+    const a = attributeOrder({
+      ...base,
+      netFen: 60_000,
+      interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }],
+    });
+    const one = wantedLines(
+      a,
+      { netFen: 60_000, paidAt: T },
+      [
+        { id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 },
+        { id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 },
+      ],
+      1,
+    );
+    const two = wantedLines(
+      a,
+      { netFen: 60_000, paidAt: T },
+      [
+        { id: 2, source: 'pos', key: 'pos:RA', at: T + DAY, amountFen: 30_000 },
+        { id: 1, source: 'pos', key: 'pos:RB', at: T + DAY, amountFen: 50_000 },
+      ],
+      1,
+    );
     expect(one).toEqual(two);
-    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([[2, -30_000], [1, -30_000]]);
+    expect(one.slice(1).map((l) => [l.refundId, l.amountFen])).toEqual([
+      [2, -30_000],
+      [1, -30_000],
+    ]);
   });
   it('reverse pro rata', () => {
     expect(refundCreditFen({ netFen: 60_000, creditedFen: 60_000, alreadyReversedFen: 0 }, 20_000)).toBe(-20_000);
@@ -190,17 +339,47 @@ describe('periods — lines in a closed period are locked, corrections land as a
   const POST = Date.parse('2026-11-25T10:00:00+08:00');
   const closedSep = (ms: number) => ms < Date.parse('2026-10-01T00:00:00+08:00');
   const open = () => false;
-  const facts = (guideId: number): OrderFacts => ({ ...base, paidAt: SEP, netFen: 30_000, interactions: [{ id: guideId, guideId, at: SEP - DAY, kind: 'call' }] });
-  const line = (over: Partial<CurrentLine>): CurrentLine => ({ id: 1, kind: 'sale', guideId: 1, rule: 'interaction', amountFen: 30_000, occurredAt: SEP, ruleSetVersion: 1, refundId: null, transferId: null, adjustsCreditId: null, evidence: {}, candidates: [], ...over });
-  const asCurrent = (want: ReturnType<typeof wantedLines>, firstId = 1): CurrentLine[] => want.map((w, k) => ({ ...w, id: firstId + k, transferId: null }));
+  const facts = (guideId: number): OrderFacts => ({
+    ...base,
+    paidAt: SEP,
+    netFen: 30_000,
+    interactions: [{ id: guideId, guideId, at: SEP - DAY, kind: 'call' }],
+  });
+  const line = (over: Partial<CurrentLine>): CurrentLine => ({
+    id: 1,
+    kind: 'sale',
+    guideId: 1,
+    rule: 'interaction',
+    amountFen: 30_000,
+    occurredAt: SEP,
+    ruleSetVersion: 1,
+    refundId: null,
+    transferId: null,
+    adjustsCreditId: null,
+    evidence: {},
+    candidates: [],
+    ...over,
+  });
+  const asCurrent = (want: ReturnType<typeof wantedLines>, firstId = 1): CurrentLine[] =>
+    want.map((w, k) => ({ ...w, id: firstId + k, transferId: null }));
 
   it('open period: the old line is superseded and the new one inserted', () => {
     const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [], 1);
     const plan = planLines(want, [line({})], open, POST);
-    expect(plan).toMatchObject({ unchanged: false, adjusted: false, supersede: [{ id: 1 }], insert: [{ kind: 'sale', guideId: 2, amountFen: 30_000 }] });
+    expect(plan).toMatchObject({
+      unchanged: false,
+      adjusted: false,
+      supersede: [{ id: 1 }],
+      insert: [{ kind: 'sale', guideId: 2, amountFen: 30_000 }],
+    });
   });
   it('same facts again: nothing to write', () => {
-    const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 10_000 }], 1);
+    const want = wantedLines(
+      attributeOrder(facts(2)),
+      { netFen: 30_000, paidAt: SEP },
+      [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 10_000 }],
+      1,
+    );
     expect(planLines(want, asCurrent(want), open, POST).unchanged).toBe(true);
   });
   it('closed period: the locked sale stays; the move is posted as linked adjustment lines at the posting time', () => {
@@ -208,23 +387,50 @@ describe('periods — lines in a closed period are locked, corrections land as a
     const plan = planLines(want, [line({ id: 11 })], closedSep, POST);
     expect(plan.supersede).toEqual([]);
     expect(plan.adjusted).toBe(true);
-    expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.occurredAt, l.adjustsCreditId])).toEqual([['adjustment', 1, -30_000, POST, 11], ['adjustment', 2, 30_000, POST, 11]]);
+    expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.occurredAt, l.adjustsCreditId])).toEqual([
+      ['adjustment', 1, -30_000, POST, 11],
+      ['adjustment', 2, 30_000, POST, 11],
+    ]);
     // Posted once: planning again over the result changes nothing.
-    expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(true);
+    expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(
+      true,
+    );
   });
   it('a refund in the open period of a locked sale is an ordinary refund line for the credited guide', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: POST - DAY, amountFen: 12_000 }], 1);
-    const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
+    const want = wantedLines(
+      attributeOrder(facts(1)),
+      { netFen: 30_000, paidAt: SEP },
+      [{ id: 4, source: 'pos', key: 'pos:R4', at: POST - DAY, amountFen: 12_000 }],
+      1,
+    );
+    const plan = planLines(
+      want,
+      [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })],
+      closedSep,
+      POST,
+    );
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen, l.refundId])).toEqual([['refund', 1, -12_000, 4]]);
     expect(plan.adjusted).toBe(false);
   });
   it('a late order for a closed period is credited by an adjustment line, with no locked original', () => {
     const want = wantedLines(attributeOrder(facts(2)), { netFen: 30_000, paidAt: SEP }, [], 1);
-    expect(planLines(want, [], closedSep, POST).insert.map((l) => [l.kind, l.guideId, l.amountFen, l.adjustsCreditId])).toEqual([['adjustment', 2, 30_000, null]]);
+    expect(
+      planLines(want, [], closedSep, POST).insert.map((l) => [l.kind, l.guideId, l.amountFen, l.adjustsCreditId]),
+    ).toEqual([['adjustment', 2, 30_000, null]]);
   });
   it('a refund dated in a closed period, arriving late, is reversed by an adjustment line', () => {
-    const want = wantedLines(attributeOrder(facts(1)), { netFen: 30_000, paidAt: SEP }, [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 45_000 }], 1);
-    const plan = planLines(want, [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })], closedSep, POST);
+    const want = wantedLines(
+      attributeOrder(facts(1)),
+      { netFen: 30_000, paidAt: SEP },
+      [{ id: 4, source: 'pos', key: 'pos:R4', at: SEP + DAY, amountFen: 45_000 }],
+      1,
+    );
+    const plan = planLines(
+      want,
+      [line({ id: 11, evidence: want[0]!.evidence, candidates: want[0]!.candidates })],
+      closedSep,
+      POST,
+    );
     // A refund larger than the sale reverses the whole credit, never more.
     expect(plan.insert.map((l) => [l.kind, l.guideId, l.amountFen])).toEqual([['adjustment', 1, -30_000]]);
   });
@@ -232,9 +438,22 @@ describe('periods — lines in a closed period are locked, corrections land as a
 
 describe('refunds without their order', () => {
   it('credit nothing until the order arrives, then reverse pro rata', () => {
-    const none = wantedLines(attributeOrder({ ...base, netFen: 60_000 }), { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
+    const none = wantedLines(
+      attributeOrder({ ...base, netFen: 60_000 }),
+      { netFen: 60_000, paidAt: T },
+      [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }],
+      1,
+    );
     expect(none).toEqual([]);
-    const credited = wantedLines(attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }), { netFen: 60_000, paidAt: T }, [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }], 1);
-    expect(credited.map((l) => [l.kind, l.amountFen])).toEqual([['sale', 60_000], ['refund', -20_000]]);
+    const credited = wantedLines(
+      attributeOrder({ ...base, netFen: 60_000, interactions: [{ id: 1, guideId: 2, at: T - DAY, kind: 'message' }] }),
+      { netFen: 60_000, paidAt: T },
+      [{ id: 1, source: 'pos', key: 'pos:R1', at: T + DAY, amountFen: 20_000 }],
+      1,
+    );
+    expect(credited.map((l) => [l.kind, l.amountFen])).toEqual([
+      ['sale', 60_000],
+      ['refund', -20_000],
+    ]);
   });
 });

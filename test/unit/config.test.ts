@@ -19,7 +19,9 @@ describe('config', () => {
   });
 
   it('refuses development secrets in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError('invalid configuration: SESSION_SECRET: required in production');
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(
+      'invalid configuration: SESSION_SECRET: required in production',
+    );
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrowError(/SECRETS_KEY/);
   });
 

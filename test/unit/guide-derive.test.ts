@@ -34,7 +34,12 @@ describe('derived tags', () => {
 
 describe('script variables', () => {
   it('fills known variables and reports the missing ones, leaving them visible', () => {
-    const r = fillVariables('{{称呼}}，{{商品}}有您的{{尺码}}码，{{ 导购 }}', { 称呼: '王女士', 尺码: '37', 导购: '李翠', 商品: null });
+    const r = fillVariables('{{称呼}}，{{商品}}有您的{{尺码}}码，{{ 导购 }}', {
+      称呼: '王女士',
+      尺码: '37',
+      导购: '李翠',
+      商品: null,
+    });
     expect(r.text).toBe('王女士，{{商品}}有您的37码，李翠');
     expect(r.missing).toEqual(['商品']);
     expect(unfilled(r.text)).toEqual(['商品']);

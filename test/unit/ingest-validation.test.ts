@@ -39,16 +39,35 @@ describe('POS signature', () => {
 });
 
 describe('row validation', () => {
-  const ok = { orderNo: 'A1', storeCode: 'S1', paidAt: '2026-11-20T14:00:00+08:00', grossFen: 10_000, discountFen: 1000, netFen: 9000, lines: [{ skuCode: 'K1', qty: 1, netFen: 9000 }] };
+  const ok = {
+    orderNo: 'A1',
+    storeCode: 'S1',
+    paidAt: '2026-11-20T14:00:00+08:00',
+    grossFen: 10_000,
+    discountFen: 1000,
+    netFen: 9000,
+    lines: [{ skuCode: 'K1', qty: 1, netFen: 9000 }],
+  };
   it('keeps good rows and reports each bad one with its row, field and reason', () => {
     const { good, rejected } = validateRows(
-      [ok, { ...ok, orderNo: 'A2', netFen: 9500, lines: [{ skuCode: 'K1', qty: 1, netFen: 9500 }] }, { ...ok, orderNo: 'A3', paidAt: '昨天' }, { ...ok, orderNo: 'A4', phone: '123' }],
+      [
+        ok,
+        { ...ok, orderNo: 'A2', netFen: 9500, lines: [{ skuCode: 'K1', qty: 1, netFen: 9500 }] },
+        { ...ok, orderNo: 'A3', paidAt: '昨天' },
+        { ...ok, orderNo: 'A4', phone: '123' },
+      ],
       [{ refundNo: 'R1', orderNo: 'A1', refundedAt: '2026-11-21T10:00:00+08:00', amountFen: 0 }],
       { orders: [2, 3, 4, 5], refunds: [9] },
     );
     expect(good.orders.map((o) => o.orderNo)).toEqual(['A1']);
     expect(rejected).toEqual([
-      expect.objectContaining({ kind: 'order', row: 3, ref: 'A2', field: 'netFen', message: 'must equal grossFen − discountFen' }),
+      expect.objectContaining({
+        kind: 'order',
+        row: 3,
+        ref: 'A2',
+        field: 'netFen',
+        message: 'must equal grossFen − discountFen',
+      }),
       expect.objectContaining({ kind: 'order', row: 4, ref: 'A3', field: 'paidAt' }),
       expect.objectContaining({ kind: 'order', row: 5, ref: 'A4', field: 'phone' }),
       expect.objectContaining({ kind: 'refund', row: 9, ref: 'R1', field: 'amountFen', message: 'must be positive' }),

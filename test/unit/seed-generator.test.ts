@@ -33,7 +33,8 @@ describe('demo data generator', () => {
   it('ships at least 40 scripts across the scenarios, and broken-size pitches never speak of leftovers', () => {
     expect(SCRIPTS.length).toBeGreaterThanOrEqual(40);
     const scenarios = new Set(SCRIPTS.map((s) => s.scenario));
-    for (const s of ['welcome', 'new_arrival', 'broken_size', 'birthday', 'reactivation', 'after_sale']) expect(scenarios).toContain(s);
+    for (const s of ['welcome', 'new_arrival', 'broken_size', 'birthday', 'reactivation', 'after_sale'])
+      expect(scenarios).toContain(s);
     const pitches = SCRIPTS.filter((s) => s.scenario === 'broken_size');
     expect(pitches.length).toBeGreaterThanOrEqual(5);
     for (const p of pitches) {
@@ -58,14 +59,22 @@ describe('demo data generator', () => {
     const stores = rowsOf(t, 'stores');
     expect(stores.find((s) => s[0] === storeId)![col(t, 'stores', 'name')]).toBe('上海南京西路店');
     const wang = rowsOf(t, 'customers').find((c) => c[col(t, 'customers', 'name')] === '王雅琴')!;
-    const wangShoe = rowsOf(t, 'customer_sizes').find((r) => r[col(t, 'customer_sizes', 'customer_id')] === wang[0] && r[col(t, 'customer_sizes', 'category')] === 'shoes')!;
+    const wangShoe = rowsOf(t, 'customer_sizes').find(
+      (r) =>
+        r[col(t, 'customer_sizes', 'customer_id')] === wang[0] && r[col(t, 'customer_sizes', 'category')] === 'shoes',
+    )!;
     expect(wangShoe[col(t, 'customer_sizes', 'size')]).toBe('37');
     const follows = rowsOf(t, 'customer_guides').filter((r) => r[col(t, 'customer_guides', 'guide_id')] === licui[0]);
     expect(follows.length).toBeGreaterThanOrEqual(40);
     expect(follows.some((r) => r[col(t, 'customer_guides', 'customer_id')] === wang[0])).toBe(true);
 
     // Per style in her store: sizes with stock. A broken run has at most 2 sizes left.
-    const skus = new Map(rowsOf(t, 'skus').map((k) => [k[0], { product: k[col(t, 'skus', 'product_id')], size: k[col(t, 'skus', 'size')] }]));
+    const skus = new Map(
+      rowsOf(t, 'skus').map((k) => [
+        k[0],
+        { product: k[col(t, 'skus', 'product_id')], size: k[col(t, 'skus', 'size')] },
+      ]),
+    );
     const products = new Map(rowsOf(t, 'products').map((p) => [p[0], p[col(t, 'products', 'category')]]));
     const left = new Map<unknown, Set<unknown>>();
     for (const s of rowsOf(t, 'store_stock')) {
@@ -73,7 +82,9 @@ describe('demo data generator', () => {
       const sku = skus.get(s[col(t, 'store_stock', 'sku_id')])!;
       left.set(sku.product, new Set([...(left.get(sku.product) ?? []), sku.size]));
     }
-    const brokenShoesWith37 = [...left].filter(([p, sizes]) => products.get(p) === 'shoes' && sizes.size <= 2 && sizes.has('37'));
+    const brokenShoesWith37 = [...left].filter(
+      ([p, sizes]) => products.get(p) === 'shoes' && sizes.size <= 2 && sizes.has('37'),
+    );
     expect(brokenShoesWith37.length).toBeGreaterThanOrEqual(1);
   });
 

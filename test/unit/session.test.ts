@@ -7,7 +7,10 @@ const SECRET = 's'.repeat(40);
 describe('session tokens', () => {
   it('round-trips and expires', () => {
     const t = signSession(SECRET, { corpId: 7, userid: 'licui' }, 60, 1_000_000);
-    expect(verifySession(SECRET, t, 1_000_000)).toEqual({ ok: true, claims: { corpId: 7, userid: 'licui', exp: 1060 } });
+    expect(verifySession(SECRET, t, 1_000_000)).toEqual({
+      ok: true,
+      claims: { corpId: 7, userid: 'licui', exp: 1060 },
+    });
     expect(verifySession(SECRET, t, 1_060_000)).toEqual({ ok: false, reason: 'expired' });
   });
 

@@ -19,6 +19,8 @@ describe('worker registry', () => {
     expect(() => buildRegistry([processor(a, noop), processor(a, noop)], [a])).toThrowError('job a has two processors');
   });
   it('fails on a processor for an undefined job', () => {
-    expect(() => buildRegistry([processor(a, noop), processor(b, noop)], [a])).toThrowError(/processor for b has no job definition/);
+    expect(() => buildRegistry([processor(a, noop), processor(b, noop)], [a])).toThrowError(
+      /processor for b has no job definition/,
+    );
   });
 });

@@ -5,7 +5,10 @@ import { type Ref, ref } from 'vue';
  * one was in flight): an older response or error never replaces a newer one. With `clear`, the
  * data is emptied while loading (a skeleton shows) instead of kept until the new data arrives.
  */
-export function useLatest<T>(fetch: () => Promise<T>, opts: { clear?: boolean } = {}): { data: Ref<T | null>; error: Ref<unknown>; load: () => Promise<void> } {
+export function useLatest<T>(
+  fetch: () => Promise<T>,
+  opts: { clear?: boolean } = {},
+): { data: Ref<T | null>; error: Ref<unknown>; load: () => Promise<void> } {
   const data = ref(null) as Ref<T | null>;
   const error = ref<unknown>(null);
   let seq = 0;

@@ -10,9 +10,27 @@ export type CardProduct = Pick<MatchItem, 'productId' | 'styleNo' | 'name' | 'im
  * (WeCom needs an http(s) cover, so only for a product with a picture), else a news card to its web page,
  * else none — the pitch goes out as text alone. `desc` is the news card's line under the title.
  */
-export function productCard(item: CardProduct, share: ProductShare | null | undefined, desc: string): OutgoingMessage | null {
+export function productCard(
+  item: CardProduct,
+  share: ProductShare | null | undefined,
+  desc: string,
+): OutgoingMessage | null {
   const mp = share?.miniprogram;
-  if (mp && item.imageUrl && /^https?:\/\//.test(item.imageUrl)) return cardMessage({ type: 'miniprogram', appid: mp.appid, title: item.name, imgUrl: item.imageUrl, page: fillProductTemplate(mp.page, item) });
-  if (share?.linkTemplate) return cardMessage({ type: 'news', title: item.name, desc, link: fillProductTemplate(share.linkTemplate, item), imgUrl: item.imageUrl ?? '' });
+  if (mp && item.imageUrl && /^https?:\/\//.test(item.imageUrl))
+    return cardMessage({
+      type: 'miniprogram',
+      appid: mp.appid,
+      title: item.name,
+      imgUrl: item.imageUrl,
+      page: fillProductTemplate(mp.page, item),
+    });
+  if (share?.linkTemplate)
+    return cardMessage({
+      type: 'news',
+      title: item.name,
+      desc,
+      link: fillProductTemplate(share.linkTemplate, item),
+      imgUrl: item.imageUrl ?? '',
+    });
   return null;
 }

@@ -26,7 +26,8 @@ function summary(m: OutgoingMessage): string {
 
 /** A card part → what sendChatMessage takes. WeCom wants a mini-program page to end in .html (before its query). */
 export function cardMessage(p: Extract<ScriptPart, { type: 'news' | 'miniprogram' }>): OutgoingMessage {
-  if (p.type === 'news') return { msgtype: 'news', news: { link: p.link, title: p.title, desc: p.desc, imgUrl: p.imgUrl } };
+  if (p.type === 'news')
+    return { msgtype: 'news', news: { link: p.link, title: p.title, desc: p.desc, imgUrl: p.imgUrl } };
   // Only the path counts: a query value that happens to end in .html does not make the page one.
   const path = p.page.split('?', 1)[0]!;
   const page = path.endsWith('.html') ? p.page : `${path}.html${p.page.slice(path.length)}`;
@@ -54,7 +55,12 @@ export function useSend() {
   const { t } = useI18n();
   return async function send(messages: OutgoingMessage[], meta: SendMeta): Promise<'sent' | 'cancelled' | 'failed'> {
     const ctx = session.context;
-    const target = ctx?.kind === 'customer' ? { externalUserid: ctx.externalUserid } : ctx?.kind === 'group' ? { chatId: ctx.chatId } : null;
+    const target =
+      ctx?.kind === 'customer'
+        ? { externalUserid: ctx.externalUserid }
+        : ctx?.kind === 'group'
+          ? { chatId: ctx.chatId }
+          : null;
     if (!target) return 'failed';
     let sent: OutgoingMessage[] = [];
     let outcome: 'sent' | 'cancelled' | 'failed' = 'sent';
@@ -71,8 +77,20 @@ export function useSend() {
     let recorded = true;
     if (sent.length) {
       // The record is the attribution evidence: one retry with the same send id (the API records it once).
-      const body = { clientSendId: clientSendId(), ...target, ...meta, sent: sent.map((m) => ({ msgtype: m.msgtype, summary: summary(m).slice(0, 2000) })) };
-      recorded = await api.recordSend(body).then(() => true, () => api.recordSend(body).then(() => true, () => false));
+      const body = {
+        clientSendId: clientSendId(),
+        ...target,
+        ...meta,
+        sent: sent.map((m) => ({ msgtype: m.msgtype, summary: summary(m).slice(0, 2000) })),
+      };
+      recorded = await api.recordSend(body).then(
+        () => true,
+        () =>
+          api.recordSend(body).then(
+            () => true,
+            () => false,
+          ),
+      );
     }
     if (!recorded) showFailToast(t('scripts.notRecorded'));
     else if (outcome === 'sent') showSuccessToast(t('scripts.sentOk'));

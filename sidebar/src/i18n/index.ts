@@ -20,4 +20,5 @@ export function toggleLocale(): void {
   document.documentElement.lang = next;
 }
 
-export const fen = (v: number) => (v / 100).toLocaleString('zh-CN', { minimumFractionDigits: v % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 });
+export const fen = (v: number) =>
+  (v / 100).toLocaleString('zh-CN', { minimumFractionDigits: v % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 });

@@ -7,7 +7,12 @@ import * as z from 'zod/mini';
  * the same page.
  */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -24,13 +29,22 @@ export function signInUrl(): string {
 
 type Schema<T> = z.core.$ZodType<T>;
 
-async function call<T>(schema: Schema<T>, method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function call<T>(
+  schema: Schema<T>,
+  method: string,
+  url: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal ? { signal } : {}),
     });
@@ -47,21 +61,36 @@ async function call<T>(schema: Schema<T>, method: string, url: string, body?: un
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
-    throw new ApiError(res.status, res.ok ? 'BAD_RESPONSE' : 'HTTP_' + res.status, res.ok ? `${method} ${url}: not JSON` : res.statusText);
+    throw new ApiError(
+      res.status,
+      res.ok ? 'BAD_RESPONSE' : 'HTTP_' + res.status,
+      res.ok ? `${method} ${url}: not JSON` : res.statusText,
+    );
   }
   if (!res.ok) {
     const e = z.safeParse(errorBody, json);
-    throw new ApiError(res.status, e.success ? e.data.error.code : 'HTTP_' + res.status, e.success ? e.data.error.message : res.statusText, e.success ? e.data.error.field : undefined);
+    throw new ApiError(
+      res.status,
+      e.success ? e.data.error.code : 'HTTP_' + res.status,
+      e.success ? e.data.error.message : res.statusText,
+      e.success ? e.data.error.field : undefined,
+    );
   }
   const parsed = z.safeParse(schema, json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${url}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+    throw new ApiError(
+      res.status,
+      'BAD_RESPONSE',
+      `${method} ${url}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
   }
   return parsed.data;
 }
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.optional(z.string()) }) });
+const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.optional(z.string()) }),
+});
 
 export const http = {
   get: <T>(schema: Schema<T>, url: string, signal?: AbortSignal) => call(schema, 'GET', url, undefined, signal),

@@ -49,7 +49,10 @@ export const useCustomer = defineStore('customer', {
         if (err instanceof DOMException && err.name === 'AbortError') return;
         if (opts.quiet && this.profile) return;
         this.profile = null;
-        this.error = err instanceof ApiError ? { code: err.code, message: err.message } : { code: 'UNKNOWN', message: String(err) };
+        this.error =
+          err instanceof ApiError
+            ? { code: err.code, message: err.message }
+            : { code: 'UNKNOWN', message: String(err) };
       } finally {
         if (seq === this.seq) this.loading = false;
       }

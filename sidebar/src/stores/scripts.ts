@@ -27,25 +27,32 @@ export const useScripts = defineStore('scripts', {
     recommended(state): RecommendedScript[] {
       if (!state.library || !state.recs) return [];
       const byId = new Map(state.library.scripts.map((s) => [s.id, s]));
-      return state.recs.recommended.flatMap((r) => (byId.has(r.scriptId) ? [{ ...byId.get(r.scriptId)!, reasons: r.reasons }] : [])).slice(0, 5);
+      return state.recs.recommended
+        .flatMap((r) => (byId.has(r.scriptId) ? [{ ...byId.get(r.scriptId)!, reasons: r.reasons }] : []))
+        .slice(0, 5);
     },
     visible(state): ScriptItem[] {
       const q = state.query.trim();
-      return (state.library?.scripts ?? []).filter((s) =>
-        (!state.categoryId || s.categoryId === state.categoryId) &&
-        (!state.favoritesOnly || s.favorite) &&
-        (!q || s.title.includes(q) || s.parts.some((p) => p.type === 'text' && p.text.includes(q))));
+      return (state.library?.scripts ?? []).filter(
+        (s) =>
+          (!state.categoryId || s.categoryId === state.categoryId) &&
+          (!state.favoritesOnly || s.favorite) &&
+          (!q || s.title.includes(q) || s.parts.some((p) => p.type === 'text' && p.text.includes(q))),
+      );
     },
   },
   actions: {
     ensureLibrary(): Promise<ScriptLibrary> {
       if (this.library) return Promise.resolve(this.library);
-      this.libraryLoading ??= api.library().then((l) => {
-        this.library = l;
-        return l;
-      }).finally(() => {
-        this.libraryLoading = null;
-      });
+      this.libraryLoading ??= api
+        .library()
+        .then((l) => {
+          this.library = l;
+          return l;
+        })
+        .finally(() => {
+          this.libraryLoading = null;
+        });
       return this.libraryLoading;
     },
     async load(ext: string, productId?: number) {

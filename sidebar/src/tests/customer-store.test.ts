@@ -16,8 +16,32 @@ vi.mock('../net/sidebar', () => ({
 const { useCustomer } = await import('../stores/customer');
 
 const profile = (name: string, tags: Profile['tags'] = []): Profile => ({
-  customer: { externalUserid: name, name, remark: null, avatar: null, gender: 2, phoneMasked: null, memberNo: null, birthday: null, babyBirthday: null, babyAgeMonths: null, city: null, addedAt: '2026-01-01T00:00:00Z', addWay: 1, channel: null, channelName: null, exclusiveGuide: null, exclusiveIsMe: false },
-  valueTier: null, spend: { last180DaysFen: 0, orders: 0, lastPurchaseAt: null }, tags, sizes: [], lastPurchases: [], openCoupons: [], timeline: [],
+  customer: {
+    externalUserid: name,
+    name,
+    remark: null,
+    avatar: null,
+    gender: 2,
+    phoneMasked: null,
+    memberNo: null,
+    birthday: null,
+    babyBirthday: null,
+    babyAgeMonths: null,
+    city: null,
+    addedAt: '2026-01-01T00:00:00Z',
+    addWay: 1,
+    channel: null,
+    channelName: null,
+    exclusiveGuide: null,
+    exclusiveIsMe: false,
+  },
+  valueTier: null,
+  spend: { last180DaysFen: 0, orders: 0, lastPurchaseAt: null },
+  tags,
+  sizes: [],
+  lastPurchases: [],
+  openCoupons: [],
+  timeline: [],
 });
 
 beforeEach(() => {
@@ -117,9 +141,22 @@ describe('customer store', () => {
   it('groups tags by family in a fixed order', async () => {
     const store = useCustomer();
     const p = store.open('wmA');
-    const tag = (id: number, family: Profile['tags'][number]['family']) => ({ id, name: String(id), groupName: '', family, source: 'wecom' as const, derived: false });
-    pending.get('wmA')!.resolve(profile('A', [tag(1, 'channel'), tag(2, 'value'), tag(3, 'preference'), tag(4, 'value')]));
+    const tag = (id: number, family: Profile['tags'][number]['family']) => ({
+      id,
+      name: String(id),
+      groupName: '',
+      family,
+      source: 'wecom' as const,
+      derived: false,
+    });
+    pending
+      .get('wmA')!
+      .resolve(profile('A', [tag(1, 'channel'), tag(2, 'value'), tag(3, 'preference'), tag(4, 'value')]));
     await p;
-    expect(store.tagsByFamily.map(([f, ts]) => [f, ts.map((t) => t.id)])).toEqual([['value', [2, 4]], ['preference', [3]], ['channel', [1]]]);
+    expect(store.tagsByFamily.map(([f, ts]) => [f, ts.map((t) => t.id)])).toEqual([
+      ['value', [2, 4]],
+      ['preference', [3]],
+      ['channel', [1]],
+    ]);
   });
 });

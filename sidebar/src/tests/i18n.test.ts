@@ -14,7 +14,11 @@ describe('messages', () => {
   });
 
   it('English carries no Chinese text (except the switch back to 中文)', () => {
-    const leaks = keys(en).filter((k) => k !== 'app.lang').filter((k) => CJK.test(JSON.stringify(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en))));
+    const leaks = keys(en)
+      .filter((k) => k !== 'app.lang')
+      .filter((k) =>
+        CJK.test(JSON.stringify(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], en))),
+      );
     expect(leaks).toEqual([]);
   });
 });

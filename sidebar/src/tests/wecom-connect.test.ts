@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const ensure = vi.fn();
 let options: { getAgentConfigSignature: (url: string) => Promise<unknown> } | null = null;
 vi.mock('@wecom/jssdk', () => ({
-  register: (o: typeof options) => { options = o; },
+  register: (o: typeof options) => {
+    options = o;
+  },
   ensureAgentConfigReady: async () => {
     await options!.getAgentConfigSignature(location.href);
     return ensure();
@@ -11,14 +13,19 @@ vi.mock('@wecom/jssdk', () => ({
 }));
 const { connect, WecomError } = await import('../wecom');
 
-const sigs = { corpId: 'wwCORP', agentId: 1000002, config: { timestamp: 1, nonceStr: 'n', signature: 'a'.repeat(40) }, agentConfig: { timestamp: 1, nonceStr: 'n', signature: 'b'.repeat(40) } };
+const sigs = {
+  corpId: 'wwCORP',
+  agentId: 1000002,
+  config: { timestamp: 1, nonceStr: 'n', signature: 'a'.repeat(40) },
+  agentConfig: { timestamp: 1, nonceStr: 'n', signature: 'b'.repeat(40) },
+};
 
 beforeEach(() => {
   ensure.mockReset();
 });
 
 describe('registering with WeCom', () => {
-  it('retries a failed agentConfig once with a fresh signature, then gives up with the client\'s reason', async () => {
+  it("retries a failed agentConfig once with a fresh signature, then gives up with the client's reason", async () => {
     ensure.mockRejectedValue({ errMsg: 'agentConfig:invalid signature', errCode: -1 });
     const fetchSignatures = vi.fn(async () => sigs);
     const err = await connect(fetchSignatures).catch((e: unknown) => e);
@@ -29,7 +36,9 @@ describe('registering with WeCom', () => {
   });
 
   it('succeeds when the retry does', async () => {
-    ensure.mockRejectedValueOnce({ errMsg: 'agentConfig:invalid signature', errCode: -1 }).mockResolvedValueOnce({ errMsg: 'agentConfig:ok' });
+    ensure
+      .mockRejectedValueOnce({ errMsg: 'agentConfig:invalid signature', errCode: -1 })
+      .mockResolvedValueOnce({ errMsg: 'agentConfig:ok' });
     await expect(connect(async () => sigs)).resolves.toBeUndefined();
     expect(ensure).toHaveBeenCalledTimes(2);
   });

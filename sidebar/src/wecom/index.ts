@@ -6,7 +6,14 @@
 import * as ww from '@wecom/jssdk';
 import type { JssdkSignatures } from '../../../core/contracts/sidebar';
 
-export type Entry = 'single_chat_tools' | 'group_chat_tools' | 'contact_profile' | 'single_kf_tools' | 'chat_attachment' | 'normal' | string;
+export type Entry =
+  | 'single_chat_tools'
+  | 'group_chat_tools'
+  | 'contact_profile'
+  | 'single_kf_tools'
+  | 'chat_attachment'
+  | 'normal'
+  | string;
 
 export type ChatContext =
   | { kind: 'customer'; entry: Entry; externalUserid: string }
@@ -24,7 +31,10 @@ export type Signatures = JssdkSignatures;
 
 /** A failure from the client, with the SDK's normalised errMsg ("api:reason"). */
 export class WecomError extends Error {
-  constructor(readonly api: string, readonly errMsg: string) {
+  constructor(
+    readonly api: string,
+    readonly errMsg: string,
+  ) {
     super(errMsg);
     this.name = 'WecomError';
   }
@@ -36,7 +46,8 @@ export class WecomError extends Error {
 const JS_API_LIST = ['getContext', 'getCurExternalContact', 'getCurExternalChat', 'sendChatMessage'];
 
 function errMsgOf(err: unknown, api: string): string {
-  if (err && typeof err === 'object' && 'errMsg' in err && typeof (err as { errMsg: unknown }).errMsg === 'string') return (err as { errMsg: string }).errMsg;
+  if (err && typeof err === 'object' && 'errMsg' in err && typeof (err as { errMsg: unknown }).errMsg === 'string')
+    return (err as { errMsg: string }).errMsg;
   return `${api}:${err instanceof Error ? err.message : 'fail'}`;
 }
 
@@ -120,7 +131,8 @@ export async function chatContext(): Promise<ChatContext> {
   return { kind: 'none', entry };
 }
 
-export type SendOutcome = { status: 'sent'; sent: OutgoingMessage[] } | { status: 'cancelled'; sent: OutgoingMessage[] };
+export type SendOutcome =
+  { status: 'sent'; sent: OutgoingMessage[] } | { status: 'cancelled'; sent: OutgoingMessage[] };
 
 /** Sends parts in order, each awaited. Stops at a cancel; a failure throws with what was already sent. */
 export async function sendMessages(parts: OutgoingMessage[]): Promise<SendOutcome> {

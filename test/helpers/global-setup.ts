@@ -45,11 +45,14 @@ export default async function setup(project: TestProject): Promise<void> {
         await db.destroy();
       }
       await admin.query(`alter database "${building}" rename to "${name}"`);
-      // Older templates (other schema versions) are no longer needed.
-      const old = await admin.query<{ datname: string }>(
-        `select datname from pg_database where datname like 'gp\\_tpl\\_%' and datname <> $1 and datname not like '%\\_building'`,
-        [name],
-      );
+      // Older templates (other schema versions) are no longer needed — unless other checkouts on
+      // this machine test other schema versions at the same time (GP_KEEP_TEMPLATES=1).
+      const old = process.env.GP_KEEP_TEMPLATES
+        ? { rows: [] }
+        : await admin.query<{ datname: string }>(
+            `select datname from pg_database where datname like 'gp\\_tpl\\_%' and datname <> $1 and datname not like '%\\_building'`,
+            [name],
+          );
       for (const r of old.rows) await admin.query(`drop database if exists "${r.datname}"`).catch(() => undefined);
     }
   } finally {

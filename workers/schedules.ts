@@ -1,4 +1,5 @@
 import type { AppContext } from '../core/context';
+import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
 
@@ -12,6 +13,14 @@ export async function installSchedules(ctx: AppContext): Promise<void> {
       data: { payload: { monthsAhead: 3 } },
     },
   );
+  // What the attribution outbox owes and no job settled in time (a lost job, a crash after a commit).
+  await ctx.queues
+    .queue('maintenance')
+    .upsertJobScheduler(
+      'attribution-sweep',
+      { every: 15_000 },
+      { name: sweepAttributionJob.name, data: { payload: {} } },
+    );
   const wecom = ctx.queues.queue('wecom');
   const fanout = (kind: 'bills' | 'tags' | 'contacts' | 'behavior' | 'callbacks') => ({
     name: wecomFanoutJob.name,

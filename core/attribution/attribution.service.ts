@@ -151,12 +151,14 @@ export async function loadOrderFacts(
       where o.id = any(?) and c.guide_id is not null`,
     [ids],
   );
+  // The window in exact hours, as the rule counts milliseconds: an interval of days would be taken in
+  // the session's time zone and lose (or gain) an hour across a daylight-saving change.
   const interactions = await db.raw<{
     rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[];
   }>(
     `select o.id as order_id, i.id, i.guide_id, i.occurred_at, i.kind::text as kind
        from orders o join interactions i on i.customer_id = o.customer_id
-        and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
+        and i.occurred_at >= o.paid_at - make_interval(hours => 24 * ?) and i.occurred_at < o.paid_at
       where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`,
     [maxWindowDays, ids, corpId, kinds],
   );
@@ -207,28 +209,20 @@ export async function loadOrderFacts(
     facts
       .get(i.order_id)!
       .interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
-  // The exclusive guide only breaks a tie between guides, so it is looked up only for customers
-  // with orders that have two or more guides among their candidate interactions.
-  const mayTie = [
-    ...new Set(
-      [...facts.values()].flatMap((f) =>
-        f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId)
-          ? [f.customerId]
-          : [],
-      ),
-    ),
-  ];
+  // The exclusive guide only breaks a tie between guides, so it is looked up only for orders with two or
+  // more guides among their candidate interactions — the assignment in force at the order's paid_at.
+  const mayTie = [...facts.values()].filter(
+    (f) => f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId),
+  );
   if (mayTie.length) {
-    const exclusive = new Map(
-      (
-        await db('customer_guides')
-          .where({ corp_id: corpId, is_exclusive: true })
-          .whereNull('ended_at')
-          .whereRaw('customer_id = any(?::bigint[])', [mayTie])
-          .select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')
-      ).map((r) => [r.customer_id, r.guide_id]),
+    const exclusive = await db.raw<{ rows: { order_id: number; guide_id: number }[] }>(
+      `select o.id as order_id, a.guide_id from orders o
+         join exclusive_assignments a on a.customer_id = o.customer_id and a.valid_from <= o.paid_at
+          and (a.valid_to is null or a.valid_to > o.paid_at)
+        where o.id = any(?::bigint[]) and a.corp_id = ?`,
+      [mayTie.map((f) => f.orderId), corpId],
     );
-    for (const f of facts.values()) if (f.customerId !== null) f.exclusiveGuideId = exclusive.get(f.customerId) ?? null;
+    for (const r of exclusive.rows) facts.get(Number(r.order_id))!.exclusiveGuideId = Number(r.guide_id);
   }
   return facts;
 }

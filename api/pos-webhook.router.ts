@@ -52,7 +52,8 @@ export async function verifiedEnvelope<S extends z.ZodType>(
   }
   const env = envelope.safeParse(json);
   if (!env.success) {
-    const field = `body.${env.error.issues[0]?.path.join('.')}`;
+    const path = env.error.issues[0]?.path ?? [];
+    const field = path.length ? `body.${path.join('.')}` : 'body';
     throw new AppError('VALIDATION_FAILED', `${field}: ${env.error.issues[0]?.message}`, { field });
   }
   return { corpId: corp.id, data: env.data };

@@ -87,13 +87,14 @@ const unreadable = (message: string, field = 'body') => new AppError('UNREADABLE
 /**
  * CSV bytes → text. A BOM decides (UTF-8, UTF-16 LE/BE); else a charset declared in Content-Type
  * (any iconv-lite knows); else strict UTF-8; else GB18030 (a superset of GBK and GB2312: what Excel
- * writes on Chinese Windows). Text that does not decode cleanly in the chosen charset — invalid
- * sequences, or control characters a spreadsheet never holds — is refused, never stored garbled.
+ * writes on Chinese Windows). Text that does not decode cleanly in the chosen charset — an invalid
+ * sequence, or a NUL (binary, or UTF-16 without its BOM) — is refused, never stored garbled. Other
+ * control characters are left to the per-row checks, which refuse only their rows.
  */
 export function decodeCsv(body: Buffer, contentType: string): string {
   const declared = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType)?.[1]?.toLowerCase();
   const clean = (s: string, charset: string) => {
-    if (s.includes('\ufffd') || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s))
+    if (s.includes('\ufffd') || s.includes('\u0000'))
       throw unreadable(`the file is not valid ${charset} text; save it as CSV UTF-8 and upload it again`);
     return s;
   };
@@ -266,11 +267,23 @@ export async function readSheet(
   return data;
 }
 
-/** A sheet's time: with an offset as given, else in the tenant's zone; ISO 8601 out, or the cell as is (then refused). */
+/**
+ * A sheet's time: with an offset as given, else a wall-clock time in the tenant's zone
+ * (`YYYY-MM-DD HH:mm[:ss]`, `/` or `-`). ISO 8601 out, or the cell as is — then refused by the row
+ * schema. Calendar overflow (month 13, 30 February) is refused, not rolled over.
+ */
 function sheetTime(v: string, tz: string): string {
   if (!v) return '';
-  const d = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? dayjs(v) : dayjs.tz(v.replace('/', '-').replace('/', '-'), tz);
-  return d.isValid() ? d.toISOString() : v;
+  if (/[zZ]|[+-]\d\d:?\d\d$/.test(v)) {
+    const d = dayjs(v);
+    return d.isValid() ? d.toISOString() : v;
+  }
+  const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+  if (!m) return v;
+  const p2 = (x: string | undefined) => (x ?? '0').padStart(2, '0');
+  const wall = `${m[1]}-${p2(m[2])}-${p2(m[3])} ${p2(m[4])}:${p2(m[5])}:${p2(m[6])}`;
+  const d = dayjs.tz(wall, tz);
+  return d.isValid() && d.format('YYYY-MM-DD HH:mm:ss') === wall ? d.toISOString() : v;
 }
 
 /** Rows → webhook-shaped orders and refunds (fen, ISO times), plus problems found in cells. */

@@ -63,7 +63,7 @@ const envSchema = z.object({
     .number()
     .int()
     .min(1024)
-    .default(40 * 1024 * 1024),
+    .default(16 * 1024 * 1024),
   /** Most data rows in one uploaded file (the header row not counted). */
   INGEST_FILE_MAX_ROWS: z.coerce.number().int().min(1).default(20_000),
 });

@@ -286,13 +286,28 @@ function sheetTime(v: string, tz: string): string {
   return d.isValid() && d.format('YYYY-MM-DD HH:mm:ss') === wall ? d.toISOString() : v;
 }
 
+/** The order-level columns, the same on every row of one order. */
+const ORDER_HEAD = [
+  'source',
+  'store_code',
+  'paid_at',
+  'gross',
+  'discount',
+  'net',
+  'member_no',
+  'phone',
+  'unionid',
+  'coupon_codes',
+  'payment_transaction_id',
+];
+
 /** Rows → webhook-shaped orders and refunds (fen, ISO times), plus problems found in cells. */
 export function rowsToFacts(
   rows: SheetRow[],
   tz: string,
 ): { orders: unknown[]; refunds: unknown[]; orderRow: number[]; refundRow: number[]; problems: RowProblem[] } {
   const problems: RowProblem[] = [];
-  const orders = new Map<string, { row: number; order: Record<string, unknown>; lines: unknown[] }>();
+  const orders = new Map<string, { row: number; head: string; order: Record<string, unknown>; lines: unknown[] }>();
   const refunds: unknown[] = [];
   const refundRow: number[] = [];
   const time = (v: string) => sheetTime(v, tz);
@@ -337,8 +352,20 @@ export function rowsToFacts(
       netFen: money(r, 'line_net', '行金额(元)', 'order', no),
     };
     const existing = orders.get(no);
+    // The order's own columns repeat on each of its rows; rows that disagree are two orders under
+    // one number, and which is right cannot be told: the order is refused.
+    const head = ORDER_HEAD.map((f) => v[f] ?? '').join('\u0001');
     if (existing) {
       existing.lines.push(line);
+      if (existing.head !== head)
+        problems.push({
+          kind: 'order',
+          row: r.row,
+          ref: no,
+          field: 'order_no',
+          code: 'conflicting_order_rows',
+          message: `this row's order columns differ from row ${existing.row} of the same order number`,
+        });
       continue;
     }
     if (v.phone && !normalizePhone(v.phone))
@@ -352,6 +379,7 @@ export function rowsToFacts(
       });
     orders.set(no, {
       row: r.row,
+      head,
       lines: [line],
       order: {
         orderNo: no,

@@ -485,3 +485,21 @@ describe('interaction webhook and file', () => {
     expect((await stored()).filter((e) => e.startsWith('call:FI'))).toEqual(['call:FI-1']);
   });
 });
+
+describe('orders file: one order number, rows that disagree', () => {
+  it('refuses the order when its rows carry different order columns; consistent orders are kept', async () => {
+    const header = '订单号,门店编码,支付时间,应付金额(元),优惠金额(元),实付金额(元),SKU,数量,行金额(元)';
+    const csv = [
+      header,
+      `CO1,BAD1,${wall},10.00,0,10.00,K,1,5.00`,
+      `CO1,BAD1,${wall},10.00,0,10.00,L,1,5.00`,
+      `CO2,BAD1,${wall},10.00,0,10.00,K,1,5.00`,
+      `CO2,BAD1,${wall},99.00,0,99.00,L,1,5.00`,
+    ].join('\n');
+    const res = await file('orders', csv, 'text/csv');
+    expect(res.status).toBe(200);
+    expect(res.body.orders.accepted).toBe(1);
+    expect(triples(res.body.rejected)).toEqual([[5, 'order_no', 'conflicting_order_rows']]);
+    expect((await storedOrders()).filter((n) => n.startsWith('CO'))).toEqual(['CO1']);
+  });
+});

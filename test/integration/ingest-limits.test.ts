@@ -212,6 +212,22 @@ describe('files within the limits', () => {
     expect(await linesOf('G')).toBe(12_000);
   }, 60_000);
 
+  it('a CSV of exactly INGEST_FILE_MAX_ROWS orders: stored, and queued for attribution in jobs of at most 10,000', async () => {
+    const max = ctx.cfg.INGEST_FILE_MAX_ROWS;
+    const res = await upload(csv('M', max, 1), 'text/csv');
+    expect(res.status).toBe(200);
+    expect(res.body.orders.accepted).toBe(max);
+    expect(await ordersOf('M')).toBe(max);
+    const jobs = await ctx.queues.queue('attribution').getJobs(['waiting']);
+    const queued = jobs
+      .map((j) => (j.data as { payload: { orderIds?: number[]; reason: string } }).payload)
+      .filter((p) => p.reason.startsWith('file batch'));
+    expect(Math.max(...queued.map((p) => p.orderIds!.length))).toBeLessThanOrEqual(10_000);
+    const mIds = await ctx.db('orders').where({ corp_id: corp.id }).where('order_no', 'like', 'M%').pluck('id');
+    const queuedIds = new Set(queued.flatMap((p) => p.orderIds!));
+    expect(mIds.every((id: number) => queuedIds.has(id))).toBe(true);
+  }, 120_000);
+
   it('an XLSX of 2,000 orders × 6 lines', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('orders');

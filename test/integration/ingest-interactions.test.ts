@@ -248,4 +248,26 @@ describe('interaction files', () => {
       .send(buf);
     expect(asGuide.status).toBe(403);
   });
+
+  it('takes a file of INGEST_FILE_MAX_ROWS records', async () => {
+    const max = ctx.cfg.INGEST_FILE_MAX_ROWS;
+    const when = wall(at(10));
+    const csv = [header, ...Array.from({ length: max }, (_, i) => `BULK-${i},会话存档,${when},licui,M200,,,`)].join(
+      '\n',
+    );
+    const res = await request(app)
+      .post('/api/ingest/interactions-file')
+      .set('Authorization', admin())
+      .set('content-type', 'text/csv')
+      .send(csv);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ interactions: { accepted: max, duplicates: 0 }, rejected: [] });
+    expect(
+      await ctx
+        .db('interactions')
+        .where({ corp_id: corp.id, source: 'import' })
+        .where('evidence_id', 'like', 'archive_message:BULK-%')
+        .count('* as n'),
+    ).toEqual([{ n: max }]);
+  }, 120_000);
 });

@@ -1,25 +1,15 @@
-import { createHash } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { ingestReport, interactionReport } from '../core/contracts/ingest';
 import type { AppContext } from '../core/context';
 import { AppError } from '../core/errors';
-import { ingestInteractions } from '../core/ingest/interaction-import';
-import { ingestBatch } from '../core/ingest/pos';
-import { text } from '../core/ingest/rows';
-import {
-  INTERACTION_COLUMNS,
-  readSheet,
-  rowsToFacts,
-  rowsToInteractions,
-  sheetLimits,
-  type SheetRow,
-} from '../core/ingest/sheet';
+import { importInteractionsFile, importOrdersFile, type Upload } from '../core/ingest/file-import';
 import { session } from './middleware/session';
 
 /**
  * File imports for admin and finance, CSV or XLSX bodies; every row is validated, good rows are
- * kept and the answer lists each bad row by its row number in the sheet. The batch id defaults to
- * the file's hash, so uploading the same file twice changes nothing.
+ * kept and the answer lists each bad row by its row number in the sheet. `?batchId=` names the
+ * batch; by default it is the file's hash, so uploading the same file twice changes nothing.
  *
  * - `POST /api/ingest/orders-file`: orders and refunds (one row per order line).
  * - `POST /api/ingest/interactions-file`: message-archive, call and store-visit records.
@@ -54,68 +44,24 @@ export function ingestFileRouter(ctx: AppContext): Router {
         next(err);
       }),
   ];
-
-  /** The upload's rows, the tenant's time zone and the batch id (`?batchId=` or the file's hash). */
-  async function readUpload(
-    req: Request,
-    res: Response,
-    columns?: Record<string, string>,
-    required?: { field: string; label: string }[],
-  ): Promise<{ corpId: number; rows: SheetRow[]; tz: string; batchId: string }> {
-    const p = res.locals.principal as { corpId: number };
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (body.length === 0) throw new AppError('VALIDATION_FAILED', 'body: empty file', { field: 'body' });
-    const asked = typeof req.query.batchId === 'string' && req.query.batchId ? req.query.batchId : undefined;
-    if (asked !== undefined && !text(64).safeParse(asked).success)
-      throw new AppError('VALIDATION_FAILED', 'batchId: 1–64 printable characters', { field: 'batchId' });
-    const rows = await readSheet(body, req.get('content-type') ?? '', sheetLimits(ctx.cfg), columns, required);
-    const corp = await ctx.db('corps').where({ id: p.corpId }).first<{ timezone: string }>('timezone');
-    return {
-      corpId: p.corpId,
-      rows,
-      tz: corp?.timezone ?? 'Asia/Shanghai',
-      batchId: asked ?? `file-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`,
-    };
-  }
+  const uploadOf = (req: Request, res: Response): Upload => ({
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    contentType: req.get('content-type') ?? '',
+    batchId: typeof req.query.batchId === 'string' && req.query.batchId ? req.query.batchId : undefined,
+    requestId: String(res.locals.requestId),
+  });
+  const corpOf = (res: Response) => (res.locals.principal as { corpId: number }).corpId;
 
   r.post('/api/ingest/orders-file', ...upload, async (req, res, next) => {
     try {
-      const u = await readUpload(req, res);
-      const facts = rowsToFacts(u.rows, u.tz);
-      const report = await ingestBatch(
-        ctx,
-        u.corpId,
-        'file',
-        { batchId: u.batchId, orders: facts.orders, refunds: facts.refunds },
-        {
-          rows: { orders: facts.orderRow, refunds: facts.refundRow },
-          problems: facts.problems,
-          requestId: String(res.locals.requestId),
-        },
-      );
-      res.json(report);
+      res.json(ingestReport.parse(await importOrdersFile(ctx, corpOf(res), uploadOf(req, res))));
     } catch (err) {
       next(err);
     }
   });
-
   r.post('/api/ingest/interactions-file', ...upload, async (req, res, next) => {
     try {
-      const u = await readUpload(req, res, INTERACTION_COLUMNS, [
-        { field: 'external_id', label: '记录号/external_id' },
-        { field: 'kind', label: '类型/kind' },
-        { field: 'occurred_at', label: '发生时间/occurred_at' },
-        { field: 'guide_userid', label: '导购账号/guide_userid' },
-      ]);
-      const facts = rowsToInteractions(u.rows, u.tz);
-      const report = await ingestInteractions(
-        ctx,
-        u.corpId,
-        'interaction-file',
-        { batchId: u.batchId, interactions: facts.interactions },
-        { rows: facts.rows, problems: facts.problems, requestId: String(res.locals.requestId) },
-      );
-      res.json(report);
+      res.json(interactionReport.parse(await importInteractionsFile(ctx, corpOf(res), uploadOf(req, res))));
     } catch (err) {
       next(err);
     }

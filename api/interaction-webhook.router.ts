@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { interactionReport } from '../core/contracts/ingest';
 import type { AppContext } from '../core/context';
 import { ingestInteractions, interactionEnvelope } from '../core/ingest/interaction-import';
 import { sendReport, signedBody, verifiedEnvelope } from './pos-webhook.router';
@@ -16,7 +17,7 @@ export function interactionWebhookRouter(ctx: AppContext): Router {
       const report = await ingestInteractions(ctx, corpId, 'interaction-hook', data, {
         requestId: String(res.locals.requestId),
       });
-      sendReport(res, report, report.interactions.accepted + report.interactions.duplicates);
+      sendReport(res, interactionReport, report, report.interactions.accepted + report.interactions.duplicates);
     } catch (err) {
       next(err);
     }

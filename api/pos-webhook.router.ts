@@ -1,5 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
+import { ingestReport } from '../core/contracts/ingest';
 import type { AppContext } from '../core/context';
 import { AppError } from '../core/errors';
 import { batchEnvelope, ingestBatch } from '../core/ingest/pos';
@@ -59,8 +61,17 @@ export async function verifiedEnvelope<S extends z.ZodType>(
   return { corpId: corp.id, data: env.data };
 }
 
-/** 200 with the report when anything was usable; 400 with the report when nothing was. */
-export function sendReport(res: Response, report: { rejected: unknown[] }, usable: number): void {
+/**
+ * The report, checked against its contract: 200 when anything was usable; 400 carrying it when
+ * nothing was.
+ */
+export function sendReport<R extends { rejected: unknown[] }>(
+  res: Response,
+  contract: ZodMiniType<R>,
+  unchecked: R,
+  usable: number,
+): void {
+  const report = contract.parse(unchecked);
   const nothing = usable === 0 && report.rejected.length > 0;
   res.status(nothing ? 400 : 200).json(
     nothing
@@ -89,6 +100,7 @@ export function posWebhookRouter(ctx: AppContext): Router {
       const report = await ingestBatch(ctx, corpId, 'pos-webhook', data, { requestId: String(res.locals.requestId) });
       sendReport(
         res,
+        ingestReport,
         report,
         report.orders.accepted + report.orders.duplicates + report.refunds.accepted + report.refunds.duplicates,
       );

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { InteractionReport } from '../contracts/ingest';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { attributeJob } from '../jobs/attribution.jobs';
@@ -66,12 +67,7 @@ export const interactionEnvelope = z.object({
   interactions: z.array(z.unknown()).max(MAX_BATCH_INTERACTIONS).default([]),
 });
 
-export interface InteractionReport {
-  batchId: string;
-  replayed: boolean;
-  interactions: { accepted: number; duplicates: number };
-  rejected: RowProblem[];
-}
+export type { InteractionReport } from '../contracts/ingest';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const evidenceOf = (r: ImportedInteraction) => `${r.kind}:${r.externalId}`;

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { IngestReport } from '../contracts/ingest';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
@@ -98,13 +99,7 @@ export const batchEnvelope = z.object({
   refunds: z.array(z.unknown()).max(MAX_BATCH_REFUNDS).default([]),
 });
 
-export interface IngestReport {
-  batchId: string;
-  replayed: boolean;
-  orders: { accepted: number; duplicates: number };
-  refunds: { accepted: number; duplicates: number; waitingForOrder: number };
-  rejected: RowProblem[];
-}
+export type { IngestReport } from '../contracts/ingest';
 
 export function validateRows(
   orders: unknown[],

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { RowProblem } from '../contracts/ingest';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -85,15 +86,7 @@ export function outsideWindow(iso: string, w: TimeWindow): string | null {
   return null;
 }
 
-export interface RowProblem {
-  kind: 'order' | 'refund' | 'interaction';
-  /** Index in the batch (webhook) or the sheet row number (files). */
-  row: number;
-  ref: string | null;
-  field: string;
-  code: string;
-  message: string;
-}
+export type { RowProblem } from '../contracts/ingest';
 
 /** The problems of a failed zod parse, at most `max` per row. */
 export function issuesToProblems(

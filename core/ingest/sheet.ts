@@ -1,6 +1,9 @@
 /**
- * Order files (CSV or XLSX) from stores that cannot call the webhook. One row per order line;
- * rows sharing an order number make one order. Columns may be named in Chinese or English.
+ * Uploaded sheets (CSV or XLSX): read within limits (rows; an XLSX's unzipped size, checked before
+ * it is parsed), CSV text decoded from UTF-8, UTF-16 or GB18030, then mapped to webhook-shaped rows.
+ * Order files come from stores that cannot call the webhook: one row per order line, rows sharing
+ * an order number make one order. Interaction files carry other systems' records, one per row.
+ * Columns may be named in Chinese or English.
  */
 import { parse } from 'csv-parse/sync';
 import dayjs from 'dayjs';

@@ -14,7 +14,7 @@ import type { Db } from '../db/knex';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
-import { attributeOrder, transferCreditFen, type CreditRule, type OrderFacts } from './rules';
+import { attributeOrder, transferCreditFen, type CouponRedemption, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
 
 dayjs.extend(utc);
@@ -143,10 +143,24 @@ export async function loadOrderFacts(
   kinds: string[],
 ): Promise<Map<number, OrderFacts>> {
   const ids = orders.map((o) => o.id);
+  // Each guide coupon with every order naming it: it credits only the earliest valid redemption.
   const coupons = await db.raw<{
-    rows: { order_id: number; id: number; code: string; guide_id: number; issued_at: Date; expires_at: Date }[];
+    rows: {
+      order_id: number;
+      id: number;
+      code: string;
+      guide_id: number;
+      issued_at: Date;
+      sent_at: Date | null;
+      voided_at: Date | null;
+      expires_at: Date;
+      redemptions: CouponRedemption[];
+    }[];
   }>(
-    `select o.id as order_id, c.id, c.code, c.guide_id, c.issued_at, c.expires_at
+    `select o.id as order_id, c.id, c.code, c.guide_id, c.issued_at, c.sent_at, c.voided_at, c.expires_at,
+            (select json_agg(json_build_object('orderId', r.id, 'orderNo', r.order_no, 'source', r.source,
+                    'paidAt', floor(extract(epoch from r.paid_at) * 1000)::bigint))
+               from orders r where r.corp_id = c.corp_id and r.coupon_codes @> array[c.code::text]) as redemptions
        from orders o join coupons c on c.corp_id = o.corp_id and c.code = any(o.coupon_codes)
       where o.id = any(?) and c.guide_id is not null`,
     [ids],
@@ -203,7 +217,10 @@ export async function loadOrderFacts(
       code: c.code,
       guideId: c.guide_id,
       issuedAt: c.issued_at.getTime(),
+      sentAt: c.sent_at?.getTime() ?? null,
       expiresAt: c.expires_at.getTime(),
+      voidedAt: c.voided_at?.getTime() ?? null,
+      redemptions: c.redemptions ?? [],
     });
   for (const i of interactions.rows)
     facts
@@ -263,13 +280,18 @@ async function attributeBatch(
   const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
   const tz = corp?.timezone ?? 'Asia/Shanghai';
 
-  // Orders naming the same bill as one in the batch are judged with it (which one the bill pays may change).
+  // Orders naming the same bill or the same guide coupon as one in the batch are judged with it
+  // (which one the bill pays, or the coupon credits, may change).
   const siblings = (
     await ctx.db.raw<{ rows: { id: number }[] }>(
       `select s.id from orders s
       where s.corp_id = ? and s.id <> all(?::bigint[]) and s.payment_transaction_id is not null
-        and s.payment_transaction_id = any(array(select payment_transaction_id from orders where id = any(?::bigint[]) and corp_id = ? and payment_transaction_id is not null))`,
-      [corpId, ids, ids, corpId],
+        and s.payment_transaction_id = any(array(select payment_transaction_id from orders where id = any(?::bigint[]) and corp_id = ? and payment_transaction_id is not null))
+      union
+      select s.id from orders o join coupons c on c.corp_id = o.corp_id and c.code = any(o.coupon_codes) and c.guide_id is not null
+        join orders s on s.corp_id = c.corp_id and s.coupon_codes @> array[c.code::text]
+      where o.id = any(?::bigint[]) and o.corp_id = ? and s.id <> all(?::bigint[])`,
+      [corpId, ids, ids, corpId, ids, corpId, ids],
     )
   ).rows.map((r) => r.id);
   const batch = siblings.length ? [...new Set([...ids, ...siblings])] : ids;

@@ -259,10 +259,25 @@ export async function storeFacts(
       );
     }
     if (insertedOrders.length) {
+      // The coupons these orders name: redeemed by the earliest paid order each was valid for, whatever
+      // arrived first (the statement settleCoupons in core/coupons runs; couponHolder in rules.ts).
       await trx.raw(
-        `update coupons c set status = 'redeemed', redeemed_at = o.paid_at, redeemed_order_id = o.id
-                      from orders o where o.id = any(?) and c.corp_id = o.corp_id and c.code = any(o.coupon_codes) and c.status = 'issued'`,
-        [insertedOrders.map((o) => o.id)],
+        `with h as (
+           select c.id, (select r.id from orders r
+                          where r.corp_id = c.corp_id and r.coupon_codes @> array[c.code::text]
+                            and r.paid_at > c.issued_at and r.paid_at < c.expires_at
+                            and (c.guide_id is null or r.paid_at > c.sent_at)
+                            and c.voided_at is null
+                          order by r.paid_at, r.source::text collate "C", r.order_no collate "C", r.id limit 1) as order_id
+             from coupons c
+            where c.corp_id = ? and c.code = any(array(select unnest(coupon_codes) from orders where id = any(?))))
+         update coupons c
+            set redeemed_order_id = h.order_id,
+                redeemed_at = (select o.paid_at from orders o where o.id = h.order_id),
+                status = (case when c.voided_at is not null then 'void' when h.order_id is not null then 'redeemed'
+                               when c.sent_at is not null then 'sent' else 'issued' end)::coupon_status
+           from h where c.id = h.id`,
+        [corpId, insertedOrders.map((o) => o.id)],
       );
     }
     const insertedRefunds = good.refunds.length

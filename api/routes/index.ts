@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../http/route';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
+import { boardRoutes } from './boards.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
@@ -16,4 +17,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...sidebarRoutes,
   ...tenantRoutes,
   ...customerRoutes,
+  ...boardRoutes,
 ];

@@ -101,3 +101,34 @@ export function assertOrder(s: Scope, order: { store_id: number | null }, liveGu
       s.level === 'store' ? 'this order is outside your stores' : 'this order is outside your regions',
     );
 }
+
+/** A region is visible whole to head office and its regional manager, in part to a manager of one of its stores. */
+export async function assertRegionVisible(db: Db, s: Scope, regionId: number): Promise<void> {
+  if (s.level === 'corp' || (s.level === 'region' && s.regionIds.includes(regionId))) {
+    const r = await db('regions').where({ id: regionId, corp_id: s.corpId }).first('id');
+    if (!r) throw new AppError('NOT_FOUND', `no region ${regionId}`, { field: 'regionId' });
+    return;
+  }
+  if (s.level === 'store' && s.storeIds.length) {
+    const hit = await db('stores')
+      .where({ corp_id: s.corpId, region_id: regionId })
+      .whereIn('id', s.storeIds)
+      .first('id');
+    if (hit) return;
+  }
+  throw new AppError('FORBIDDEN', 'this region is outside your scope', { field: 'regionId' });
+}
+
+/** A store of the tenant, visible whole to the scope (NOT_FOUND for another tenant's). */
+export async function assertStoreVisible(
+  db: Db,
+  s: Scope,
+  storeId: number,
+): Promise<{ id: number; region_id: number }> {
+  const st = await db('stores')
+    .where({ id: storeId, corp_id: s.corpId })
+    .first<{ id: number; region_id: number } | undefined>('id', 'region_id');
+  if (!st) throw new AppError('NOT_FOUND', `no store ${storeId}`, { field: 'storeId' });
+  assertStore(s, storeId);
+  return st;
+}

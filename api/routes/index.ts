@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../http/route';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
+import { boardAuthRoutes } from './board-auth.routes';
 import { boardRoutes } from './boards.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
@@ -12,6 +13,7 @@ import { tenantRoutes } from './tenant.routes';
 export const allRoutes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...authRoutes,
+  ...boardAuthRoutes,
   ...guideRoutes,
   ...attributionRoutes,
   ...sidebarRoutes,

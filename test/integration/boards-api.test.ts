@@ -261,7 +261,7 @@ describe('boards API', () => {
         res.on('end', () => cb(null, Buffer.concat(chunks)));
       });
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(xlsx.body as Buffer);
+    await wb.xlsx.load(xlsx.body as unknown as ArrayBuffer);
     const ws = wb.worksheets[0]!;
     let total = 0;
     ws.eachRow((row, n) => {

@@ -7,6 +7,7 @@ import {
   incrementalityBoard,
   levelBoard,
   rankingsBoard,
+  tenantZone,
   trendBoard,
 } from '../../core/boards/boards';
 import {
@@ -60,9 +61,11 @@ export const boardRoutes = [
       guideId: z.number().nullable(),
       storeIds: z.array(z.number()),
       regionIds: z.array(z.number()),
+      timezone: z.string(),
     }),
     handler: async ({ ctx, principal }) => {
       const s = await scopeOf(ctx.db, principal);
+      const timezone = await tenantZone(ctx.db, principal.corpId);
       return {
         name: principal.name,
         role: principal.role,
@@ -70,6 +73,7 @@ export const boardRoutes = [
         guideId: principal.guideId,
         storeIds: s.level === 'corp' ? [] : s.storeIds,
         regionIds: s.level === 'region' ? s.regionIds : [],
+        timezone,
       };
     },
   }),

@@ -222,6 +222,8 @@ describe('performance boards in Chromium', () => {
     await page.goto(start);
     await page.locator('[data-test=lang]').click();
     await expect.poll(() => page.locator('[data-test=board-table] th').first().textContent()).toBe('Name');
+    await page.locator('[data-test=trend-chart] canvas').waitFor();
+    await shot(page, '1440-06-regions-en');
     await page.locator('[data-test=lang]').click();
     await context.close();
   });

@@ -38,6 +38,7 @@ export const me = z.object({
   guideId: z.nullable(z.number()),
   storeIds: z.array(z.number()),
   regionIds: z.array(z.number()),
+  timezone: z.string(),
 });
 export type Me = z.infer<typeof me>;
 

@@ -28,3 +28,15 @@ export const range = reactive<Range>(
 /** Moves when the credit ledger changes (polled), so open boards reload without a page reload. */
 export const tick = ref(0);
 export const who = ref<Me | null>(null);
+
+/** A moment as the tenant reads it (its time zone, not the browser's): YYYY/MM/DD HH:mm. */
+export const tenantTime = (iso: string) =>
+  new Date(iso).toLocaleString('zh-CN', {
+    hour12: false,
+    timeZone: who.value?.timezone ?? 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });

@@ -194,6 +194,44 @@ describe('boards API', () => {
     expect(trail.body.live[0]).toMatchObject({ guideId: A.g1, rule: 'interaction' });
   });
 
+  it('trend by path per day, incrementality with its counts, rankings, freshness', async () => {
+    const trend = await request(app)
+      .get(`/api/boards/trend?${RANGE}&level=region&id=${A.r1}`)
+      .set('Authorization', as(A.corp, 'hq'));
+    expect(trend.body.days).toHaveLength(30);
+    expect(trend.body.days.find((d: { day: string }) => d.day === '2026-11-11')).toMatchObject({
+      interaction: 50_000,
+      orders: 1,
+    });
+    expect(trend.body.days.find((d: { day: string }) => d.day === '2026-11-12')).toMatchObject({ mall: 20_000 });
+    expect(trend.body.days.find((d: { day: string }) => d.day === '2026-11-13')).toMatchObject({ transfer: 8_000 });
+    expect(trend.body.days.find((d: { day: string }) => d.day === '2026-11-10')).toMatchObject({ interactions: 1 });
+    // Store 1: 王雅琴 (chatted with in the range) bought P1 + M1; the walk-in has no customer, so no side.
+    const incr = await request(app)
+      .get(`/api/boards/stores/${A.s1}/incrementality?${RANGE}`)
+      .set('Authorization', as(A.corp, 'sm1'));
+    expect(incr.body).toMatchObject({
+      guided: { customers: 1, salesFen: 70_000, perCustomerFen: 70_000 },
+      unguided: { customers: 0, salesFen: 0, perCustomerFen: null },
+      liftBp: null,
+    });
+    const ranks = await request(app).get(`/api/boards/rankings?${RANGE}`).set('Authorization', as(A.corp, 'hq'));
+    expect(ranks.body.guides.top[0]).toMatchObject({
+      id: A.g1,
+      creditedFen: 70_000,
+      previousFen: 10_000,
+      deltaFen: 60_000,
+    });
+    // Stores 1 and 3 tie at ¥700: the smaller id first.
+    expect(ranks.body.stores.top.map((r: { id: number }) => r.id)).toEqual([A.s1, A.s3, A.s2]);
+    // POS orders arrived now: every day before today is final, a range reaching today is provisional.
+    const fresh = (await request(app).get(`/api/boards/regions?${RANGE}`).set('Authorization', as(A.corp, 'hq'))).body
+      .freshness;
+    expect(fresh.posUpTo).not.toBeNull();
+    expect(fresh.billsPolledAt).toBeNull();
+    expect(fresh.provisional).toBe(fresh.finalThrough < '2026-11-30');
+  });
+
   it('targets: set by the manager above, audited, completion and pace; a region beside its stores', async () => {
     const put = (who: string, body: object) =>
       request(app).put('/api/boards/targets').set('Authorization', as(A.corp, who)).send(body);

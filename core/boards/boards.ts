@@ -120,44 +120,88 @@ const KEYS: Record<BoardLevel, { credit: string; order: string | null; guide: st
   guide: { credit: 'd.guide_id', order: null, guide: 'g.id', parent: 'd.store_id' },
 };
 
-/** Credited sales per key and path over a period: the rollup, within scope (and under the parent). */
-async function credited(db: Db, s: Scope, level: BoardLevel, parentId: number | null, p: Period) {
+/**
+ * Credited sales per key and path over each period, in one pass over the rollup: within scope and
+ * under the parent.
+ */
+type Three<T> = [T, T, T];
+
+async function credited(
+  db: Db,
+  s: Scope,
+  level: BoardLevel,
+  parentId: number | null,
+  ps: Three<Period>,
+): Promise<Three<Map<number, Cell>>> {
   const k = KEYS[level];
   const f = scopeFilter(s, { corp: 'd.corp_id', store: 'd.store_id', guide: 'd.guide_id' });
   const parent = k.parent && parentId !== null ? `and ${k.parent} = ?` : '';
-  const r = await db.raw<{ rows: { k: number; path: CreditPath; orders: number; fen: number }[] }>(
-    `select ${k.credit} as k, d.path::text as path, sum(d.orders)::int as orders, sum(d.amount_fen)::bigint as fen
+  const sums = ps
+    .map(
+      (_, i) =>
+        `coalesce(sum(d.orders) filter (where d.day between ? and ?), 0)::int as o${i}, coalesce(sum(d.amount_fen) filter (where d.day between ? and ?), 0)::bigint as f${i}`,
+    )
+    .join(', ');
+  const r = await db.raw<{ rows: ({ k: number; path: CreditPath } & Record<string, number>)[] }>(
+    `select ${k.credit} as k, d.path::text as path, ${sums}
        from daily_credits d left join stores s on s.id = d.store_id
-      where ${f.sql} and d.day between ? and ? ${parent} and ${k.credit} is not null
+      where ${f.sql} and (${ps.map(() => 'd.day between ? and ?').join(' or ')}) ${parent} and ${k.credit} is not null
       group by 1, 2`,
-    [...f.bindings, p.from, p.to, ...(parent ? [parentId!] : [])],
+    [
+      ...ps.flatMap((p) => [p.from, p.to, p.from, p.to]),
+      ...f.bindings,
+      ...ps.flatMap((p) => [p.from, p.to]),
+      ...(parent ? [parentId!] : []),
+    ],
   );
-  const out = new Map<number, Cell>();
-  for (const row of r.rows) {
-    const c = out.get(row.k) ?? emptyCell();
-    c.byPath[row.path] += row.fen;
-    c.orders += row.orders;
-    out.set(row.k, c);
-  }
-  return out;
+  const [p0, p1, p2] = ps.map((_, i) => {
+    const out = new Map<number, Cell>();
+    for (const row of r.rows) {
+      const c = out.get(row.k) ?? emptyCell();
+      c.byPath[row.path] += Number(row[`f${i}`]);
+      c.orders += Number(row[`o${i}`]);
+      out.set(row.k, c);
+    }
+    return out;
+  });
+  return [p0!, p1!, p2!];
 }
 
-/** Each store's (or region's) total sales: all its orders, whatever credited them. */
-async function storeSales(db: Db, s: Scope, level: BoardLevel, parentId: number | null, p: Period) {
+/** Each store's (or region's) total sales over each period: all its orders, whatever credited them. */
+async function storeSales(
+  db: Db,
+  s: Scope,
+  level: BoardLevel,
+  parentId: number | null,
+  ps: Three<Period>,
+): Promise<Three<Map<number, { orders: number; fen: number }>>> {
   const key = KEYS[level].order;
-  const out = new Map<number, { orders: number; fen: number }>();
-  if (key === null || s.level === 'guide') return out;
+  const m = () => new Map<number, { orders: number; fen: number }>();
+  const outs: Three<Map<number, { orders: number; fen: number }>> = [m(), m(), m()];
+  if (key === null || s.level === 'guide') return outs;
   const f = scopeFilter(s, { corp: 'o.corp_id', store: 'o.store_id' });
   const parent = level === 'store' && parentId !== null ? 'and s.region_id = ?' : '';
-  const r = await db.raw<{ rows: { k: number; orders: number; fen: number }[] }>(
-    `select ${key} as k, count(*)::int as orders, sum(o.net_fen)::bigint as fen
+  const sums = ps
+    .map(
+      (_, i) =>
+        `count(*) filter (where o.paid_at >= ? and o.paid_at < ?)::int as o${i}, coalesce(sum(o.net_fen) filter (where o.paid_at >= ? and o.paid_at < ?), 0)::bigint as f${i}`,
+    )
+    .join(', ');
+  const r = await db.raw<{ rows: ({ k: number } & Record<string, number>)[] }>(
+    `select ${key} as k, ${sums}
        from orders o join stores s on s.id = o.store_id
-      where ${f.sql} and o.paid_at >= ? and o.paid_at < ? ${parent}
+      where ${f.sql} and (${ps.map(() => '(o.paid_at >= ? and o.paid_at < ?)').join(' or ')}) ${parent}
       group by 1`,
-    [...f.bindings, p.start, p.end, ...(parent ? [parentId!] : [])],
+    [
+      ...ps.flatMap((p) => [p.start, p.end, p.start, p.end]),
+      ...f.bindings,
+      ...ps.flatMap((p) => [p.start, p.end]),
+      ...(parent ? [parentId!] : []),
+    ],
   );
-  for (const row of r.rows) out.set(row.k, { orders: row.orders, fen: row.fen });
-  return out;
+  for (const row of r.rows)
+    ps.forEach((_, i) => outs[i]!.set(row.k, { orders: Number(row[`o${i}`]), fen: Number(row[`f${i}`]) }));
+  return outs;
 }
 
 /**
@@ -171,30 +215,25 @@ async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number 
   const parent = parentCol && parentId !== null ? `and ${parentCol} = ?` : '';
   const b = (...xs: Date[]) => [...f.bindings, ...xs, ...(parent ? [parentId!] : [])];
   const from = `guides g join stores s on s.id = g.store_id`;
-  const [inter, added, issued, redeemed] = await Promise.all([
-    db.raw<{ rows: { k: number; n: number; customers: number }[] }>(
-      `select ${k.guide} as k, count(*)::int as n, count(distinct i.customer_id)::int as customers
-         from interactions i join ${from} on g.id = i.guide_id
-        where ${f.sql} and i.occurred_at >= ? and i.occurred_at < ? ${parent} group by 1`,
-      b(p.start, p.end),
-    ),
-    db.raw<{ rows: { k: number; channel: string; n: number }[] }>(
-      `select ${k.guide} as k, coalesce(cg.state, '') as channel, count(*)::int as n
-         from customer_guides cg join ${from} on g.id = cg.guide_id
-        where ${f.sql} and cg.added_at >= ? and cg.added_at < ? ${parent} group by 1, 2`,
-      b(p.start, p.end),
-    ),
-    db.raw<{ rows: { k: number; n: number }[] }>(
-      `select ${k.guide} as k, count(*)::int as n from coupons c join ${from} on g.id = c.guide_id
-        where ${f.sql} and c.issued_at >= ? and c.issued_at < ? ${parent} group by 1`,
-      b(p.start, p.end),
-    ),
-    db.raw<{ rows: { k: number; n: number }[] }>(
-      `select ${k.guide} as k, count(*)::int as n from coupons c join ${from} on g.id = c.guide_id
-        where ${f.sql} and c.redeemed_at >= ? and c.redeemed_at < ? ${parent} group by 1`,
-      b(p.start, p.end),
-    ),
-  ]);
+  // One statement: interactions (and the customers they reached), customers added by channel, coupons issued, redeemed.
+  const r = await db.raw<{
+    rows: { what: 'i' | 'a' | 'ci' | 'cr'; k: number; channel: string; n: number; c: number }[];
+  }>(
+    `select 'i' as what, ${k.guide} as k, '' as channel, count(*)::int as n, count(distinct i.customer_id)::int as c
+       from interactions i join ${from} on g.id = i.guide_id
+      where ${f.sql} and i.occurred_at >= ? and i.occurred_at < ? ${parent} group by 1, 2, 3
+     union all
+     select 'a', ${k.guide}, coalesce(cg.state, ''), count(*)::int, 0
+       from customer_guides cg join ${from} on g.id = cg.guide_id
+      where ${f.sql} and cg.added_at >= ? and cg.added_at < ? ${parent} group by 1, 2, 3
+     union all
+     select 'ci', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
+      where ${f.sql} and c.issued_at >= ? and c.issued_at < ? ${parent} group by 1, 2, 3
+     union all
+     select 'cr', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
+      where ${f.sql} and c.redeemed_at >= ? and c.redeemed_at < ? ${parent} group by 1, 2, 3`,
+    [...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end)],
+  );
   const out = new Map<number, Activity>();
   const get = (key: number) => {
     let a = out.get(key);
@@ -212,14 +251,15 @@ async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number 
     }
     return a;
   };
-  for (const r of inter.rows) Object.assign(get(r.k), { interactions: r.n, activeCustomers: r.customers });
-  for (const r of added.rows) {
-    const a = get(r.k);
-    a.customersAdded += r.n;
-    a.addedByChannel[r.channel] = r.n;
+  for (const row of r.rows) {
+    const a = get(row.k);
+    if (row.what === 'i') Object.assign(a, { interactions: row.n, activeCustomers: row.c });
+    else if (row.what === 'a') {
+      a.customersAdded += row.n;
+      a.addedByChannel[row.channel] = row.n;
+    } else if (row.what === 'ci') a.couponsIssued = row.n;
+    else a.couponsRedeemed = row.n;
   }
-  for (const r of issued.rows) get(r.k).couponsIssued = r.n;
-  for (const r of redeemed.rows) get(r.k).couponsRedeemed = r.n;
   for (const a of out.values()) a.redemptionBp = bp(a.couponsRedeemed, a.couponsIssued);
   return out;
 }
@@ -259,14 +299,11 @@ export async function levelBoard(
   if (level === 'guide') await assertStoreVisible(ctx.db, s, parentId!);
   const tz = await tenantZone(ctx.db, p.corpId);
   const ps = periods(q, tz);
-  const [list, cur, prev, ly, sCur, sPrev, sLy, act, fresh] = await Promise.all([
+  const all: Three<Period> = [ps.current, ps.previous, ps.lastYear];
+  const [list, [cur, prev, ly], [sCur, sPrev, sLy], act, fresh] = await Promise.all([
     subjects(ctx.db, s, level, parentId),
-    credited(ctx.db, s, level, parentId, ps.current),
-    credited(ctx.db, s, level, parentId, ps.previous),
-    credited(ctx.db, s, level, parentId, ps.lastYear),
-    storeSales(ctx.db, s, level, parentId, ps.current),
-    storeSales(ctx.db, s, level, parentId, ps.previous),
-    storeSales(ctx.db, s, level, parentId, ps.lastYear),
+    credited(ctx.db, s, level, parentId, all),
+    storeSales(ctx.db, s, level, parentId, all),
     activityOf(ctx.db, s, level, parentId, ps.current),
     freshnessOf(ctx.db, p.corpId, tz, q.to),
   ]);

@@ -112,10 +112,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   await ctx.db.raw('analyze daily_credits');
 
-  // The month of the latest orders, in the tenant's days.
+  // The month of the latest orders (not this bench's own), in the tenant's days.
   const last = await ctx.db.raw<{ rows: { m: string; d: string }[] }>(
     `select to_char(date_trunc('month', (max(paid_at) at time zone ?)), 'YYYY-MM-DD') as m,
-            to_char((max(paid_at) at time zone ?)::date, 'YYYY-MM-DD') as d from orders where corp_id = ?`,
+            to_char((max(paid_at) at time zone ?)::date, 'YYYY-MM-DD') as d from orders where corp_id = ? and order_no not like 'BENCH-LAG-%'`,
     [corp.timezone, corp.timezone, corp.id],
   );
   const range = `from=${last.rows[0]!.m}&to=${last.rows[0]!.d}`;

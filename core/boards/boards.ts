@@ -117,7 +117,8 @@ function toFigures(c: Cell, store: { orders: number; fen: number } | null): Figu
 const KEYS: Record<BoardLevel, { credit: string; order: string | null; guide: string; parent: string | null }> = {
   region: { credit: 's.region_id', order: 's.region_id', guide: 's.region_id', parent: null },
   store: { credit: 'd.store_id', order: 's.id', guide: 'g.store_id', parent: 's.region_id' },
-  guide: { credit: 'd.guide_id', order: null, guide: 'g.id', parent: 'd.store_id' },
+  // A store's guides: the store's own total sales sit beside their sum (board total), not on guide rows.
+  guide: { credit: 'd.guide_id', order: 'o.store_id', guide: 'g.id', parent: 'd.store_id' },
 };
 
 /**
@@ -180,7 +181,8 @@ async function storeSales(
   const outs: Three<Map<number, { orders: number; fen: number }>> = [m(), m(), m()];
   if (key === null || s.level === 'guide') return outs;
   const f = scopeFilter(s, { corp: 'o.corp_id', store: 'o.store_id' });
-  const parent = level === 'store' && parentId !== null ? 'and s.region_id = ?' : '';
+  const parent =
+    parentId === null ? '' : level === 'store' ? 'and s.region_id = ?' : level === 'guide' ? 'and o.store_id = ?' : '';
   const sums = ps
     .map(
       (_, i) =>
@@ -342,9 +344,10 @@ export async function levelBoard(
     for (const path of PATHS) sum.byPath[path] += c.byPath[path];
     sum.orders += c.orders;
   }
-  const storeSum = withStore
-    ? [...sCur.values()].reduce((a, x) => ({ orders: a.orders + x.orders, fen: a.fen + x.fen }), { orders: 0, fen: 0 })
-    : null;
+  const storeSum = [...sCur.values()].reduce((a, x) => ({ orders: a.orders + x.orders, fen: a.fen + x.fen }), {
+    orders: 0,
+    fen: 0,
+  });
   const r = (x: Period) => ({ from: x.from, to: x.to });
   return {
     level,

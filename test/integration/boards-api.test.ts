@@ -180,6 +180,9 @@ describe('boards API', () => {
       .get(`/api/boards/stores/${A.s1}/guides?${RANGE}`)
       .set('Authorization', as(A.corp, 'rm1'));
     expect(guides.body.rows).toMatchObject([{ id: A.g1, name: '李翠', current: { creditedFen: 70_000 } }]);
+    // The store's own total beside its guides' sum; guide rows carry no store total.
+    expect(guides.body.total).toMatchObject({ creditedFen: 70_000, storeSalesFen: 200_000, privateShareBp: 3_500 });
+    expect(guides.body.rows[0].current.storeSalesFen).toBeNull();
     const orders = await request(app)
       .get(`/api/boards/guides/${A.g1}/orders?${RANGE}`)
       .set('Authorization', as(A.corp, 'rm1'));

@@ -188,7 +188,9 @@ export function toggleLocale(): void {
 }
 
 export const yuan = (fen: number | null) =>
-  fen === null ? '—' : '¥' + (fen / 100).toLocaleString('zh-CN', { maximumFractionDigits: 0 });
+  fen === null
+    ? '—'
+    : (fen < 0 ? '-¥' : '¥') + (Math.abs(fen) / 100).toLocaleString('zh-CN', { maximumFractionDigits: 0 });
 export const pct = (bp: number | null) => (bp === null ? '—' : (bp / 100).toFixed(1) + '%');
 export const delta = (cur: number, prev: number) =>
   prev === 0

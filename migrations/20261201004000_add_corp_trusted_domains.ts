@@ -10,7 +10,7 @@ export async function up(knex: Knex): Promise<void> {
     `comment on column corps.trusted_domains is 'hosts whose pages may receive JS-SDK signatures (WeCom trusted domains), besides PUBLIC_URL'`,
   );
   await knex.raw(
-    `alter table corps add constraint corps_trusted_domains_hosts check (array_to_string(trusted_domains, ',') ~ '^([a-z0-9.:-]+(,[a-z0-9.:-]+)*)?$')`,
+    `alter table corps add constraint corps_trusted_domains_hosts check (array_to_string(trusted_domains, ',') ~ '^[a-z0-9.:,-]*$')`,
   );
 }
 

@@ -419,7 +419,7 @@ describe('WeCom layer against the sandbox', () => {
     const sig = await fetch(`${api}/api/wecom/jssdk-signatures`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: 'http://127.0.0.1:3000/sidebar?corp=x#/profile' }),
+      body: JSON.stringify({ url: `${api}/sidebar?corp=x#/profile` }),
     });
     const body = (await sig.json()) as {
       corpId: string;
@@ -430,7 +430,7 @@ describe('WeCom layer against the sandbox', () => {
     expect(JSON.stringify(body)).not.toMatch(/ticket/i);
     const ticketOf = (k: string) => sb.state.tickets.get(`${corp.wecomCorpId}:${k}`)!.ticket;
     const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-    const url = 'http://127.0.0.1:3000/sidebar?corp=x';
+    const url = `${api}/sidebar?corp=x`;
     expect(body.config.signature).toBe(
       sha1(
         `jsapi_ticket=${ticketOf('corp')}&noncestr=${body.config.nonceStr}&timestamp=${body.config.timestamp}&url=${url}`,
@@ -952,7 +952,7 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
       const r = await fetch(`${api}/api/wecom/jssdk-signatures`, {
         method: 'POST',
         headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: `http://127.0.0.1:3000/sidebar?i=${i}#x` }),
+        body: JSON.stringify({ url: `${api}/sidebar?i=${i}#x` }),
       });
       expect(r.status).toBe(200);
     }

@@ -15,7 +15,8 @@ export function wecomCallbackRouter(ctx: AppContext): Router {
   const raw = express.text({ type: () => true, limit: CALLBACK_BODY_LIMIT });
   r.get('/wecom/callback/:corp', async (req, res, next) => {
     try {
-      res.type('text/plain').send(await verifyCallbackUrl(ctx, String(req.params.corp), req.query));
+      const echo = await verifyCallbackUrl(ctx, String(req.params.corp), req.query);
+      res.type('text/plain').send(echo);
     } catch (err) {
       next(err);
     }

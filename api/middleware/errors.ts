@@ -6,9 +6,13 @@ import { AppError, type ErrorCode, isDependencyDown } from '../../core/errors';
 const RETRY_AFTER_DOWN_S = 5;
 
 const send = (res: Response, status: number, code: ErrorCode | 'INTERNAL', message: string, field?: string) => {
-  res.status(status).json({
-    error: { code, message, ...(field ? { field } : {}), requestId: String(res.locals.requestId ?? '') },
-  });
+  // A handler may have set another type before it failed (text/plain for WeCom's echostr).
+  res
+    .status(status)
+    .type('application/json')
+    .json({
+      error: { code, message, ...(field ? { field } : {}), requestId: String(res.locals.requestId ?? '') },
+    });
 };
 
 /** body-parser / router errors a client caused, by their `type` (body-parser) or status (http-errors). */

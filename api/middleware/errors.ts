@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../core/logger';
 import { AppError, type ErrorCode, isDependencyDown } from '../../core/errors';
+import { WecomError } from '../../core/wecom/wecom-error';
 
 /** Seconds a client is told to wait when a dependency is down. */
 const RETRY_AFTER_DOWN_S = 5;
@@ -66,6 +67,12 @@ export function errorHandler(logger: Logger) {
     const mistake = clientMistake(err);
     if (mistake) {
       send(res, mistake.status, mistake.code, mistake.message, mistake.field);
+      return;
+    }
+    // WeCom refused or did not answer: an upstream failure, never the client's, never ours to hide.
+    if (err instanceof WecomError) {
+      logger.warn({ err, requestId, path: req.path }, 'WeCom call failed');
+      send(res, 502, 'WECOM_ERROR', `WeCom did not complete the request (errcode ${err.errcode}); try again`);
       return;
     }
     if (isDependencyDown(err)) {

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -20,6 +20,7 @@ export function bounded(v: unknown, depth = 0): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (depth >= LOG_MAX_DEPTH) return '[…]';
   if (Buffer.isBuffer(v)) return `[Buffer ${v.length} bytes]`;
+  if (v instanceof Error) return errSerializer(v);
   if (Array.isArray(v)) {
     const head = v.slice(0, 20).map((x) => bounded(x, depth + 1));
     return v.length > 20 ? [...head, `…[${v.length - 20} more]`] : head;
@@ -52,8 +53,8 @@ function errSerializer(err: unknown): unknown {
   };
 }
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+  const opts: LoggerOptions = {
     level,
     name,
     base: { svc: name },
@@ -68,5 +69,6 @@ export function createLogger(level: string, name: string): Logger {
         method.apply(this, args as Parameters<typeof method>);
       },
     },
-  });
+  };
+  return destination ? pino(opts, destination) : pino(opts);
 }

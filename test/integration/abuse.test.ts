@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { encrypt, getSignature } from '@wecom/crypto';
 import { XMLParser } from 'fast-xml-parser';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
 import { updateUser } from '../../core/auth/users';

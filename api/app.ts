@@ -27,7 +27,12 @@ export interface AppOptions {
 export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set(
+    'trust proxy',
+    ctx.cfg.TRUST_PROXY.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
   // JSON API responses are per user and change with every credit: no ETags (each costs a hash of the body).
   app.set('etag', false);
   app.use(requestId);

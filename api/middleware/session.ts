@@ -71,6 +71,11 @@ export function session(ctx: AppContext) {
       }
       next();
     } catch (err) {
+      // Signing out with a session that is already invalid still clears the cookie.
+      if (err instanceof AppError && err.status === 401 && req.method === 'POST' && req.path === '/api/auth/logout') {
+        res.locals.principal = null;
+        return next();
+      }
       next(err);
     }
   };

@@ -56,6 +56,14 @@ const envSchema = z.object({
   RATE_LIMIT_UPLOAD_CORP: rate(30),
   RATE_LIMIT_API_IP: rate(1200),
   RATE_LIMIT_API_CORP: rate(12000),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, operator check):
+   * Express `trust proxy` names or CIDRs, comma-separated, e.g. `loopback, 10.0.0.0/8`.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[0-9A-Za-z.:/, ]+$/)
+    .default('loopback'),
   /** Operators' token for the detail of GET /healthz (`Authorization: Bearer …`); loopback callers always see it. */
   HEALTH_TOKEN: z.string().min(16).optional(),
   /**

@@ -27,7 +27,8 @@ export function securityHeaders(cfg: Config) {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:', 'https:', ...bridge],
         connectSrc: ["'self'"],
-        fontSrc: ["'self'", 'data:'],
+        // Vant's icon font is served from Alibaba's CDN (its stylesheet names //at.alicdn.com).
+        fontSrc: ["'self'", 'data:', 'at.alicdn.com'],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],

@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors';
  */
 const PRINCIPAL_TTL_MS = 10_000;
 const MAX_CACHED = 10_000;
+const SIGN_IN_OUT = /^\/api\/auth\/(wecom\/(start|callback)|logout)$/;
 
 /** The token a request carries: the `Authorization: Bearer` header, else the session cookie. */
 export function tokenOf(req: Request): string | undefined {
@@ -71,8 +72,9 @@ export function session(ctx: AppContext) {
       }
       next();
     } catch (err) {
-      // Signing out with a session that is already invalid still clears the cookie.
-      if (err instanceof AppError && err.status === 401 && req.method === 'POST' && req.path === '/api/auth/logout') {
+      // Signing in and out work whatever session the browser still holds (revoked, expired, from an
+      // older key): the sign-in replaces it, the sign-out clears it. Anywhere else it is a 401.
+      if (err instanceof AppError && err.status === 401 && SIGN_IN_OUT.test(req.path)) {
         res.locals.principal = null;
         return next();
       }

@@ -47,7 +47,7 @@ const envSchema = z.object({
    * Rate limits, in requests per minute, counted in Redis so every API process shares them; 0 turns
    * one off. `_IP` is per client address, `_CORP` per tenant (the corp in the path, or the caller's).
    */
-  RATE_LIMIT_SIGNIN_IP: rate(30),
+  RATE_LIMIT_SIGNIN_IP: rate(120),
   RATE_LIMIT_CALLBACK_IP: rate(600),
   RATE_LIMIT_CALLBACK_CORP: rate(1200),
   RATE_LIMIT_WEBHOOK_IP: rate(120),

@@ -252,6 +252,11 @@ describe('sessions', () => {
     const again = await request(app).post('/api/auth/logout').set('Cookie', cookie);
     expect(again.status).toBe(200);
     expect(String(again.headers['set-cookie'])).toMatch(/gp_session=;/);
+    // Signing in again with the revoked cookie is not blocked by it.
+    const start = await request(app).get(`/api/auth/wecom/start?corp=${corp.wecomCorpId}`).set('Cookie', cookie);
+    expect(start.status).toBe(302);
+    const back = await request(app).get('/api/auth/wecom/callback?code=x&state=abc').set('Cookie', cookie);
+    expect(back.body.error.field).toBe('state'); // refused for its missing sign-in state, not for the old session
   });
 
   it('refuses malformed tokens: appended parts, other schemes, garbage', async () => {

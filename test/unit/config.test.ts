@@ -36,7 +36,7 @@ describe('config', () => {
       TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
     expect(cfg.RATE_LIMIT_API_IP).toBe(0);
-    expect(cfg.RATE_LIMIT_SIGNIN_IP).toBe(30);
+    expect(cfg.RATE_LIMIT_SIGNIN_IP).toBe(120);
     expect(cfg.FRAME_ANCESTORS).toEqual(['https://a.example.com', 'http://127.0.0.1:3100']);
     expect(() => loadConfig({ FRAME_ANCESTORS: 'javascript:alert(1)' })).toThrow(/FRAME_ANCESTORS/);
     expect(() => loadConfig({ RATE_LIMIT_UPLOAD_IP: '-1' })).toThrow(/RATE_LIMIT_UPLOAD_IP/);

@@ -166,8 +166,11 @@ export const scriptVars = z.object({
   导购: z.string(),
   门店: z.string(),
   尺码: nullable(z.string()),
+  宝宝月龄: nullable(z.string()),
+  宝宝尺码: nullable(z.string()),
   商品: nullable(z.string()),
   优惠券: nullable(z.string()),
+  券有效期: nullable(z.string()),
 });
 export type ScriptVars = z.infer<typeof scriptVars>;
 
@@ -176,6 +179,8 @@ export const recommendReason = z.object({
     'tag',
     'stage',
     'birthday',
+    'baby_birthday',
+    'purchase_anniversary',
     'new_customer',
     'lapsed',
     'recent_purchase',

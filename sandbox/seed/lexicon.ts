@@ -274,8 +274,9 @@ export const MP = { appid: 'wx0d1e2f3a4b5c6d7e', imgUrl: 'https://static.guidepo
 
 /**
  * The script library (话术). Variables: {{称呼}} form of address, {{导购}} the guide's name,
- * {{门店}} the store, {{尺码}} the customer's size in the product's category, {{商品}} the product,
- * {{优惠券}} a coupon's name. Broken-size pitches say the piece suits her size; they never call
+ * {{门店}} the store, {{尺码}} the customer's own size in the product's category, {{宝宝月龄}} and
+ * {{宝宝尺码}} her baby's age and kids' size, {{商品}} the product, {{优惠券}} a coupon's name and
+ * {{券有效期}} that coupon's own expiry date (core/contracts/script-vars.ts). Broken-size pitches say the piece suits her size; they never call
  * stock leftovers.
  */
 export const SCRIPTS: ScriptDef[] = [
@@ -300,7 +301,7 @@ export const SCRIPTS: ScriptDef[] = [
     parts: [
       {
         type: 'text',
-        text: '{{称呼}}，欢迎加入悦享会员！送您一张{{优惠券}}，下次到店或线上下单都能用，有效期30天哦。',
+        text: '{{称呼}}，欢迎加入悦享会员！送您一张{{优惠券}}，下次到店或线上下单都能用，{{券有效期}}前有效哦。',
       },
     ],
   },
@@ -490,7 +491,10 @@ export const SCRIPTS: ScriptDef[] = [
     occasion: 'broken_size',
     stages: ['宝宝6-12个月', '宝宝1-2岁', '宝宝2-3岁'],
     parts: [
-      { type: 'text', text: '{{称呼}}，宝宝现在穿{{尺码}}，这款{{商品}}正好有这个码，面料是A类纯棉的，给宝宝留一件？' },
+      {
+        type: 'text',
+        text: '{{称呼}}，宝宝现在穿{{宝宝尺码}}，这款{{商品}}正好有这个码，面料是A类纯棉的，给宝宝留一件？',
+      },
     ],
   },
   {
@@ -537,6 +541,7 @@ export const SCRIPTS: ScriptDef[] = [
     title: '宝宝生日',
     category: '生日关怀',
     scenario: 'birthday',
+    occasion: 'baby_birthday',
     stages: ['宝宝1-2岁', '宝宝2-3岁'],
     parts: [{ type: 'text', text: '{{称呼}}，宝宝快过生日啦！我们童装区新到了一批生日礼服和套装，要不要看看？' }],
   },
@@ -573,7 +578,10 @@ export const SCRIPTS: ScriptDef[] = [
     scenario: 'reactivation',
     occasion: 'reactivation',
     parts: [
-      { type: 'text', text: '{{称呼}}，我是{{门店}}的{{导购}}，给老朋友准备了{{优惠券}}，7天内有效，别错过哦～' },
+      {
+        type: 'text',
+        text: '{{称呼}}，我是{{门店}}的{{导购}}，给老朋友准备了{{优惠券}}，{{券有效期}}前有效，别错过哦～',
+      },
     ],
   },
   {
@@ -689,7 +697,10 @@ export const SCRIPTS: ScriptDef[] = [
     scenario: 'baby',
     stages: ['宝宝6-12个月', '宝宝1-2岁'],
     parts: [
-      { type: 'text', text: '{{称呼}}，宝宝长得快，这个月龄一般穿{{尺码}}，换季的衣服可以提前备一下，我帮您挑几件？' },
+      {
+        type: 'text',
+        text: '{{称呼}}，宝宝{{宝宝月龄}}了，长得快，现在穿{{宝宝尺码}}，换季的衣服可以提前备一下，我帮您挑几件？',
+      },
     ],
   },
   {

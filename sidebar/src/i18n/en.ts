@@ -1,6 +1,11 @@
 import type zh from './zh-CN';
 
 const en: typeof zh = {
+  pronoun: {
+    female: { obj: 'her', pos: 'her', Pos: 'Her' },
+    male: { obj: 'him', pos: 'his', Pos: 'His' },
+    unknown: { obj: 'this customer', pos: 'their', Pos: 'Their' },
+  },
   app: {
     title: 'Guide assistant',
     lang: '中文',
@@ -28,7 +33,7 @@ const en: typeof zh = {
   tabs: { profile: 'Profile', scripts: 'Scripts', matches: 'In stock', coupons: 'Coupons' },
   errors: {
     NOT_FOLLOWED: 'You do not follow this customer, so their profile is not shown',
-    NOT_FOLLOWED_HINT: 'To look after her, ask your store manager to assign her to you.',
+    NOT_FOLLOWED_HINT: 'To look after this customer, ask your store manager to assign them to you.',
     NOT_FOUND: 'This customer is still syncing; try again shortly',
     NETWORK: 'Network error; check the connection and retry',
     FORBIDDEN: 'This account is not a store guide; the assistant shows a guide’s own customers',
@@ -74,8 +79,9 @@ const en: typeof zh = {
       confirm: 'Link',
       title: { member_no: 'Link a member number', phone: 'Link a mobile number' },
       hint: {
-        member_no: 'Her store purchases with this member number will count as hers',
-        phone: 'Her store purchases with this mobile number will count as hers; only the masked number is shown',
+        member_no: '{Pos} store purchases with this member number will be credited to {obj}',
+        phone:
+          '{Pos} store purchases with this mobile number will be credited to {obj}; only the masked number is shown',
       },
       placeholder: { member_no: 'Number on the member card', phone: '11-digit mobile number' },
       done: { member_no: 'Member number linked', phone: 'Mobile number linked' },
@@ -136,7 +142,7 @@ const en: typeof zh = {
   },
   scripts: {
     search: 'Search scripts',
-    recommended: 'For her',
+    recommended: 'For {obj}',
     all: 'All',
     favorites: 'Favourites',
     sent: 'sent {n}× by all',
@@ -156,27 +162,31 @@ const en: typeof zh = {
       stage: '{v}',
       birthday: 'Birthday in {v} days',
       birthdayToday: 'Birthday today',
+      baby_birthday: 'Baby’s birthday in {v} days',
+      baby_birthdayToday: 'Baby’s birthday today',
+      purchase_anniversary: 'First purchase anniversary in {v} days',
+      purchase_anniversaryToday: 'First purchase anniversary today',
       new_customer: 'New customer',
       lapsed: '{v} days since last buy',
       lapsedNever: 'Never bought',
       recent_purchase: 'Bought {v} days ago',
-      broken_size: 'Broken run · her size in stock',
+      broken_size: 'Broken run · {pos} size in stock',
       new_arrival: 'New in',
       favorite: 'Favourite',
     },
     part: { image: 'Image', news: 'Link', miniprogram: 'Mini program' },
   },
   matches: {
-    herSize: 'Her size',
-    herSizes: 'Her sizes: {list}',
+    herSize: '{Pos} size',
+    herSizes: '{Pos} sizes: {list}',
     cardDesc: 'Your size {size} is in stock · ¥{price}',
     all: 'All',
     broken: 'Broken run',
     sizesLeft: 'only {n} sizes left',
     onHand: 'size {size}: {n}',
-    share: 'Send to her',
-    noSize: 'No size for her yet; add it under Profile',
-    empty: 'Nothing in her size in your store right now',
+    share: 'Send to {obj}',
+    noSize: 'No size for {obj} yet; add it under Profile',
+    empty: 'Nothing in {pos} size in your store right now',
     pitch: '{name}, your size {size} is in stock',
     price: '¥{v}',
     pitchLine: 'Size {size} · ¥{price}',
@@ -216,7 +226,7 @@ const en: typeof zh = {
     others: '{n} more members are not customers or not synced yet',
     notMine: 'not your customer',
     empty: 'No synced customers in this group yet',
-    hint: 'Tap a customer for her profile; scripts sent from here go to the group',
+    hint: 'Tap a customer for the profile; scripts sent from here go to the group',
   },
   credits: {
     today: 'Today',

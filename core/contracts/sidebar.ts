@@ -130,7 +130,15 @@ export const bootstrapResponse = z.object({
       tags: z.array(z.object({ id: int(), name: z.string() })),
     }),
   ),
-  sizeRuns: z.array(z.object({ category: z.string(), sizes: z.array(z.string()), brokenMaxLeft: int() })),
+  /** Per category: the full run; a style is a broken run with at most brokenMaxLeft sizes left or a core size gone. */
+  sizeRuns: z.array(
+    z.object({
+      category: z.string(),
+      sizes: z.array(z.string()),
+      brokenMaxLeft: int(),
+      coreSizes: z.array(z.string()),
+    }),
+  ),
   couponTemplates: z.array(
     z.object({
       id: int(),

@@ -20,7 +20,12 @@ export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
     db('size_runs')
       .where({ corp_id: p.corpId })
       .orderBy('id')
-      .select<{ category: string; sizes: string[]; broken_max_left: number }[]>('category', 'sizes', 'broken_max_left'),
+      .select<{ category: string; sizes: string[]; broken_max_left: number; core_sizes: string[] }[]>(
+        'category',
+        'sizes',
+        'broken_max_left',
+        'core_sizes',
+      ),
     db('coupon_templates').where({ corp_id: p.corpId, enabled: true }).orderBy('id').select<
       {
         id: number;
@@ -46,7 +51,12 @@ export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
         }),
       )
       .parse(groups.rows),
-    sizeRuns: runs.map((r) => ({ category: r.category, sizes: r.sizes, brokenMaxLeft: r.broken_max_left })),
+    sizeRuns: runs.map((r) => ({
+      category: r.category,
+      sizes: r.sizes,
+      brokenMaxLeft: r.broken_max_left,
+      coreSizes: r.core_sizes,
+    })),
     couponTemplates: templates.map((t) => ({
       id: t.id,
       name: t.name,

@@ -19,6 +19,7 @@ import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
 import { type GuidePrincipal, explainMissing } from './access';
 import { babyStage } from './derive';
+import { BROKEN_RUN_SQL } from './fit';
 import { type Occasion, type OccasionCode, occasionsFor } from './occasions';
 import { resolveVariables } from './variables';
 
@@ -161,13 +162,16 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
       category: string;
       attributes: string[];
       launched_on: string | null;
-      sizes_left: number;
-      broken_max_left: number | null;
+      broken: boolean;
     }[];
   }>(
-    `select pr.id, pr.name, pr.category, pr.attributes, pr.launched_on, coalesce(run.broken_max_left, 2) as broken_max_left,
-            (select count(distinct k.size)::int from skus k join store_stock ss on ss.sku_id = k.id and ss.store_id = g.store_id and ss.on_hand > 0 where k.product_id = pr.id) as sizes_left
-       from products pr join guides g on g.id = :guideId left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
+    `with pp as (
+       select count(distinct k.size)::int as sizes_left, coalesce(array_agg(distinct k.size::text), '{}') as sizes
+         from skus k join guides g on g.id = :guideId join store_stock ss on ss.sku_id = k.id and ss.store_id = g.store_id and ss.on_hand > 0
+        where k.product_id = :productId
+     )
+     select pr.id, pr.name, pr.category, pr.attributes, pr.launched_on, ${BROKEN_RUN_SQL} as broken
+       from products pr cross join pp left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
       where pr.corp_id = :corpId and pr.id = :productId`,
     { corpId: p.corpId, guideId: p.guideId, productId },
   );
@@ -179,7 +183,7 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
     id: r.id,
     name: r.name,
     category: r.category,
-    broken: r.sizes_left > 0 && r.sizes_left <= (r.broken_max_left ?? 2),
+    broken: r.broken,
     isNew,
   };
 }

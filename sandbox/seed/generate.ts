@@ -17,6 +17,8 @@ import {
   GUIDE_GIVEN,
   MALE_GIVEN,
   PRODUCT_PARTS,
+  SIZE_RUN_RULES,
+  WOMEN_ONLY_ITEMS,
   REGIONS,
   SCRIPTS,
   SIZE_RUNS,
@@ -175,7 +177,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
     colors: string[];
     isNew: boolean;
     launchedDay: number;
+    audience: 'women' | 'men' | 'unisex' | 'kids';
   }[] = [];
+  // Its own stream, so who a style is for changes nothing else the generator draws.
+  const arng = Rng.for(seed, 'audience');
   for (let p = 0; p < scale.styles; p++) {
     const category: Category =
       p === 0
@@ -187,7 +192,19 @@ export function generate(opts: GenerateOptions): TableStream[] {
             ['kids', 15],
           ] as const);
     const parts = PRODUCT_PARTS[category];
-    const name = p === 0 ? '云朵软底玛丽珍鞋' : `${prng.pick(parts.prefix)}${prng.pick(parts.item)}`;
+    const item = p === 0 ? '玛丽珍鞋' : prng.pick(parts.item);
+    const base = p === 0 ? '云朵软底玛丽珍鞋' : `${prng.pick(parts.prefix)}${item}`;
+    const audience =
+      category === 'kids'
+        ? ('kids' as const)
+        : WOMEN_ONLY_ITEMS.includes(item)
+          ? ('women' as const)
+          : arng.weighted([
+              ['women', 55],
+              ['men', 25],
+              ['unisex', 20],
+            ] as const);
+    const name = audience === 'men' ? `男款${base}` : base;
     const priceYuan = Math.round(prng.int(parts.priceYuan[0], parts.priceYuan[1]) / 10) * 10 - 1;
     const colors = p === 0 ? ['黑色', '米白'] : prng.sample(COLORS, prng.int(2, 3));
     const launchedDay = prng.int(-180, scale.historyDays - 1);
@@ -199,6 +216,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       colors,
       isNew: launchedDay > scale.historyDays - 45,
       launchedDay,
+      audience,
     });
   }
   const skuList: { style: number; color: string; size: string; code: string }[] = [];
@@ -676,9 +694,11 @@ export function generate(opts: GenerateOptions): TableStream[] {
       ];
     }
   });
-  add('size_runs', ['id', 'corp_id', 'category', 'sizes', 'broken_max_left'], function* () {
-    for (let k = 0; k < CATEGORIES.length; k++)
-      yield [id('size_runs', k), corpId, CATEGORIES[k], SIZE_RUNS[CATEGORIES[k]!], 2];
+  add('size_runs', ['id', 'corp_id', 'category', 'sizes', 'broken_max_left', 'core_sizes'], function* () {
+    for (let k = 0; k < CATEGORIES.length; k++) {
+      const rule = SIZE_RUN_RULES[CATEGORIES[k]!];
+      yield [id('size_runs', k), corpId, CATEGORIES[k], SIZE_RUNS[CATEGORIES[k]!], rule.brokenMaxLeft, rule.coreSizes];
+    }
   });
   add(
     'customer_sizes',
@@ -719,6 +739,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       'list_price_fen',
       'launched_on',
       'attributes',
+      'audience',
     ],
     function* () {
       for (let p = 0; p < styles.length; p++) {
@@ -735,6 +756,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           st.priceFen,
           isoDate(historyStart + st.launchedDay * DAY),
           st.isNew ? ['新款', CATEGORY_LABEL[st.category]] : [CATEGORY_LABEL[st.category]],
+          st.audience,
         ];
       }
     },

@@ -171,6 +171,20 @@ export const SIZE_RUNS: Record<Category, string[]> = {
   kids: ['73', '80', '90', '100', '110', '120'],
 };
 
+/**
+ * What makes a broken run (断码) per category in the demo tenant: at most `brokenMaxLeft` sizes
+ * left, or any core size sold out (core/guide/fit.ts).
+ */
+export const SIZE_RUN_RULES: Record<Category, { brokenMaxLeft: number; coreSizes: string[] }> = {
+  shoes: { brokenMaxLeft: 3, coreSizes: ['37', '38', '39', '40', '41'] },
+  tops: { brokenMaxLeft: 2, coreSizes: ['S', 'M', 'L'] },
+  bottoms: { brokenMaxLeft: 3, coreSizes: ['27', '28', '29', '30'] },
+  kids: { brokenMaxLeft: 2, coreSizes: ['80', '90', '100'] },
+};
+
+/** Items only made for women; other adult items are women's, men's (named 男款) or unisex. */
+export const WOMEN_ONLY_ITEMS = ['玛丽珍鞋', '穆勒鞋', '半身裙', '打底裤'];
+
 export const CATEGORY_LABEL: Record<Category, string> = { shoes: '鞋履', tops: '上装', bottoms: '下装', kids: '童装' };
 
 export const PRODUCT_PARTS: Record<Category, { prefix: string[]; item: string[]; priceYuan: [number, number] }> = {

@@ -157,6 +157,87 @@ describe('sidebar API', () => {
     expect(pitch.body.vars.商品).toBe('云朵软底玛丽珍鞋');
   });
 
+  it('matches fit the person: a man never gets women’s styles, and a women’s style never lists a man', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const man = await db('customers as c')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .join('customer_sizes as cs', 'cs.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'c.gender': 1, 'cg.guide_id': licui.id, 'cs.category': 'shoes' })
+      .whereNull('cg.ended_at')
+      .first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+    const m = await as('licui').get(`/api/sidebar/customers/${man.external_userid}/matches`);
+    expect(m.status).toBe(200);
+    expect(m.body.items.length).toBeGreaterThan(0);
+    const audiences = await db('products')
+      .whereIn(
+        'id',
+        m.body.items.map((i: { productId: number }) => i.productId),
+      )
+      .pluck<string[]>('audience');
+    expect(audiences.filter((a) => a === 'women' || a === 'kids')).toEqual([]);
+    expect(m.body.items.some((i: { name: string }) => i.name.includes('玛丽珍'))).toBe(false);
+
+    // The reverse match for the women's style lists women (and customers of unknown gender) only.
+    const style = await db('products').where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' }).first<{ id: number }>('id');
+    const fits = await as('licui').get(`/api/sidebar/styles/${style.id}/customers`);
+    const genders = await db('customers')
+      .where({ corp_id: corpId })
+      .whereIn(
+        'external_userid',
+        fits.body.customers.map((c: { externalUserid: string }) => c.externalUserid),
+      )
+      .pluck<number[]>('gender');
+    expect(genders.length).toBeGreaterThan(0);
+    expect(genders.filter((g) => g === 1)).toEqual([]);
+  });
+
+  it('lists the store’s broken runs by the tenant’s rule: few sizes left or a core size gone', async () => {
+    const broken = await as('licui').get('/api/sidebar/styles/broken');
+    expect(broken.status).toBe(200);
+    expect(broken.body.items.length).toBeGreaterThan(5);
+    const boot = await as('licui').get('/api/sidebar/bootstrap');
+    const runs = new Map(boot.body.sizeRuns.map((r: { category: string }) => [r.category, r] as const)) as Map<
+      string,
+      { sizes: string[]; brokenMaxLeft: number; coreSizes: string[] }
+    >;
+    expect(runs.get('shoes')).toMatchObject({ brokenMaxLeft: 3, coreSizes: ['37', '38', '39', '40', '41'] });
+    const { isBrokenRun } = await import('../../core/guide/fit');
+    for (const item of broken.body.items as { category: string; stock: { size: string }[] }[])
+      expect(
+        isBrokenRun(
+          runs.get(item.category)!,
+          item.stock.map((s) => s.size),
+        ),
+      ).toBe(true);
+    expect(broken.body.items.some((i: { sizesLeft: number }) => i.sizesLeft > 2)).toBe(true);
+  });
+
+  it('fills a baby script with the baby’s size and age, never the mother’s, and never recommends her birthday for the baby’s', async () => {
+    const { db } = t.ctx;
+    const r = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as Recommendations;
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    expect(r.vars.尺码).toBe('37');
+    expect(r.vars.宝宝尺码).toBe('90');
+    expect(r.vars.宝宝月龄).toMatch(/岁|个月/);
+    const babyBirthday = lib.scripts.find((s) => s.title === '宝宝生日')!;
+    const her = await db('customers')
+      .where({ id: wang.id })
+      .first<{ birthday: string; baby_birthday: string }>('birthday', 'baby_birthday');
+    // Whatever today is, the baby-birthday script is recommended only for the baby's birthday.
+    const rec = r.recommended.find((x) => x.scriptId === babyBirthday.id);
+    if (rec) expect(rec.reasons.some((x) => x.code === 'baby_birthday')).toBe(true);
+    expect(r.recommended.every((x) => x.reasons.length > 0)).toBe(true);
+    expect(her.baby_birthday).not.toBe(her.birthday);
+    // Every recommended script can be filled completely for her.
+    const { variablesOf } = await import('../../core/contracts/script-vars');
+    for (const x of r.recommended) {
+      const s = lib.scripts.find((y) => y.id === x.scriptId)!;
+      const texts = s.parts.flatMap((p) => (p.type === 'text' ? [p.text] : p.type === 'image' ? [] : [p.title]));
+      for (const v of variablesOf(texts)) expect((r.vars as Record<string, string | null>)[v]).toBeTruthy();
+    }
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;

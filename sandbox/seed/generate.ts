@@ -354,7 +354,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       const t = COUPON_TEMPLATES[tpl]!;
       discount =
         t.kind === 'cash' ? Math.min(t.valueFen, gross) : Math.round((gross * (10_000 - t.discountBp)) / 10_000);
-      const issuedMs = paid - orng.int(1, Math.min(9, t.validDays - 1)) * DAY - orng.int(0, 600) * 60_000;
+      const issuedMs = inStoreHours(paid - orng.int(1, Math.min(9, t.validDays - 1)) * DAY - orng.int(0, 600) * 60_000);
       const guide = custGuide2[c]! >= 0 && orng.chance(0.3) ? custGuide2[c]! : custGuide[c]!;
       ordCoupon[o] = coupons.length;
       coupons.push({ cust: c, guide, template: tpl, issuedMs, expiresMs: issuedMs + t.validDays * DAY, orderIdx: o });
@@ -371,7 +371,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       primed.push({
         cust: c,
         guide,
-        ms: paid - orng.int(30, 7 * 24 * 60 - 1) * 60_000,
+        ms: primedAt(paid, orng.int(30, 7 * 24 * 60 - 1)),
         kind: orng.pick(['script_send', 'product_share', 'message', 'message', 'call'] as const),
       });
     }
@@ -389,7 +389,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
     const c = k === 0 ? 0 : urng.int(0, C - 1);
     const tpl = urng.int(0, COUPON_TEMPLATES.length - 1);
     const issuedMs =
-      k === 0 ? anchorMs - 2 * DAY + 15 * 3_600_000 : historyStart + urng.int(0, scale.historyDays * 24 * 60) * 60_000;
+      k === 0
+        ? anchorMs - 2 * DAY + 15 * 3_600_000
+        : inStoreHours(historyStart + urng.int(0, scale.historyDays * 24 * 60 - 1) * 60_000);
     coupons.push({
       cust: c,
       guide: custGuide[c]!,
@@ -971,7 +973,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
         const lines = ordLines[o]!;
         const amount = r.chance(0.6) || lines.length === 1 ? net : lines[0]!.netFen;
         if (amount <= 0) continue;
-        const at = Math.min(ordPaid[o]! + r.int(1, 7) * DAY, anchorMs - 3_600_000);
+        const at = Math.min(ordPaid[o]! + r.int(1, 7) * DAY, anchorMs - DAY + 21 * 3_600_000);
         if (at <= ordPaid[o]!) continue;
         yield [
           id('refunds', n++),
@@ -1012,11 +1014,11 @@ export function generate(opts: GenerateOptions): TableStream[] {
       for (let k = 0; k < scale.transfers; k++) {
         const c = r.int(0, C - 1);
         const g = custGuide[c]!;
-        const payMs = historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000;
+        const payMs = inStoreHours(historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000);
         const fee = r.int(99, 2999) * 100;
         const tx = `4200${createHash('md5').update(`${seed}:tx:${k}`).digest('hex').slice(0, 24)}`;
         const refund = r.chance(0.05) ? Math.min(fee, r.int(50, 1000) * 100) : 0;
-        const refundMs = Math.min(payMs + r.int(1, 5) * DAY, anchorMs - 60_000);
+        const refundMs = Math.min(payMs + r.int(1, 5) * DAY, anchorMs - DAY + 21 * 3_600_000);
         const outTradeNo = `YX${String(k + 1).padStart(10, '0')}`;
         const raw = {
           transaction_id: tx,
@@ -1092,6 +1094,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
     ['corp_id', 'guide_id', 'customer_id', 'occurred_at', 'kind', 'source', 'evidence_id', 'detail'],
     function* () {
       const r = Rng.for(seed, 'interactions');
+      // Which script a seeded script send was: its own stream, so the other draws stay as they were.
+      const sr = Rng.for(seed, 'script-sends');
+      const detailOf = (kind: string) =>
+        kind === 'script_send' ? JSON.stringify({ scriptId: id('scripts', sr.int(0, SCRIPTS.length - 1)) }) : '{}';
       let n = 0;
       const ev = () => `seed-${(n++).toString(36)}`;
       for (const p of primed)
@@ -1103,7 +1109,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           p.kind,
           p.kind === 'message' || p.kind === 'call' ? 'archive' : 'sidebar',
           ev(),
-          '{}',
+          detailOf(p.kind),
         ];
       for (let k = 0; k < coupons.length; k++) {
         const cp = coupons[k]!;
@@ -1143,7 +1149,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
         const c = r.int(0, C - 1);
         const g = custGuide2[c]! >= 0 && r.chance(0.3) ? custGuide2[c]! : custGuide[c]!;
         const kind = r.weighted(kinds);
-        const ms = historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000 + r.int(0, 59) * 1000;
+        const ms = inStoreHours(
+          historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000 + r.int(0, 59) * 1000,
+        );
         yield [
           corpId,
           id('guides', g),
@@ -1152,7 +1160,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           kind,
           kind === 'message' || kind === 'call' ? 'archive' : kind === 'behavior' ? 'wecom' : 'sidebar',
           ev(),
-          '{}',
+          detailOf(kind),
         ];
       }
     },
@@ -1200,6 +1208,27 @@ export function generate(opts: GenerateOptions): TableStream[] {
       yield [id('commission_periods', k), corpId, months[k], k < 2 ? 'closed' : 'open'];
   });
   return tables;
+}
+
+/**
+ * The same Shanghai day at store hours (10:00–21:59): seeded activity happens while stores are
+ * open. Keeps the seconds; draws nothing, so the rest of the data stays as it was.
+ */
+export function inStoreHours(ms: number): number {
+  const day = startOfDayShanghai(new Date(ms));
+  const minute = Math.floor((ms - day) / 60_000);
+  return day + (10 * 60 + (minute % (12 * 60))) * 60_000 + (ms % 60_000);
+}
+
+/**
+ * A chat before a purchase, `minutesBefore` (< 7 days) choosing the day and the store-hours
+ * minute: on the purchase's day or up to 6 days before, at least 30 minutes before it.
+ */
+function primedAt(paid: number, minutesBefore: number): number {
+  const daysBefore = Math.floor(minutesBefore / (24 * 60));
+  const ms = startOfDayShanghai(new Date(paid)) - daysBefore * DAY + (10 * 60 + (minutesBefore % (12 * 60))) * 60_000;
+  if (ms <= paid - 30 * 60_000) return ms;
+  return daysBefore < 6 ? ms - DAY : startOfDayShanghai(new Date(paid)) - 6 * DAY + 10 * 60 * 60_000;
 }
 
 /** Midnight of the anchor's day in Asia/Shanghai (UTC+8, no DST), as epoch ms. */

@@ -238,6 +238,25 @@ describe('sidebar API', () => {
     }
   });
 
+  it('counts every script send, the seeded ones included', async () => {
+    const { db } = t.ctx;
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    // Every script send that names its script (other tests here add bare interactions of that kind).
+    const sends = await db('interactions')
+      .where({ corp_id: corpId, kind: 'script_send' })
+      .whereRaw(`detail \\? 'scriptId'`)
+      .count<{ n: string }[]>('* as n');
+    const total = lib.scripts.reduce((a, s) => a + s.sendCount, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBe(Number(sends[0]!.n));
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const mine = await db('interactions')
+      .where({ corp_id: corpId, kind: 'script_send', guide_id: licui.id })
+      .whereRaw(`detail \\? 'scriptId'`)
+      .count<{ n: string }[]>('* as n');
+    expect(lib.scripts.reduce((a, s) => a + s.mySendCount, 0)).toBe(Number(mine[0]!.n));
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
+import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { CouponView, SendRequest } from '../contracts/sidebar';
 import { AppError } from '../errors';
@@ -14,9 +15,12 @@ import { type GuidePrincipal, followedCustomerId } from './access';
 
 const KIND = { script: 'script_send', product: 'product_share', coupon: 'coupon_issue', text: 'message' } as const;
 
-/** The customers of a group chat this guide follows (a group send is evidence for each of them). */
+/**
+ * The customers of a group chat this guide follows: a send there is evidence for each of them
+ * and for no one else. Only a member of the group (groupchat/get says who) may send there.
+ */
 async function groupCustomerIds(ctx: AppContext, p: GuidePrincipal, chatId: string): Promise<number[]> {
-  const group = await groupMembers(ctx, p.corpId, chatId);
+  const group = await memberGroup(ctx, p, chatId);
   const rows = await ctx
     .db('customers as c')
     .join('customer_guides as cg', 'cg.customer_id', 'c.id')
@@ -155,20 +159,31 @@ export async function issueCoupon(
   };
 }
 
-/** Group chat members from WeCom (groupchat/get), cached briefly: the chat toolbar reopens often. */
-export async function groupMembers(
-  ctx: AppContext,
-  corpId: number,
-  chatId: string,
-): Promise<{ name: string; externalUserids: string[]; others: number }> {
-  const key = `${ctx.cfg.QUEUE_PREFIX}:cache:group:${corpId}:${chatId}`;
+const groupCache = z.object({
+  name: z.string(),
+  memberUserids: z.array(z.string()),
+  externalUserids: z.array(z.string()),
+  others: z.number(),
+});
+type GroupMembers = z.infer<typeof groupCache>;
+
+/**
+ * Group chat members from WeCom (groupchat/get), cached briefly: the chat toolbar reopens often.
+ * `memberUserids` are the corp's own members (type 1), `externalUserids` the customers (type 2).
+ */
+export async function groupMembers(ctx: AppContext, corpId: number, chatId: string): Promise<GroupMembers> {
+  const key = `${ctx.cfg.QUEUE_PREFIX}:cache:group-members:${corpId}:${chatId}`;
   const hit = await ctx.redis.get(key);
-  if (hit) return JSON.parse(hit) as { name: string; externalUserids: string[]; others: number };
+  if (hit) {
+    const cached = groupCache.safeParse(JSON.parse(hit));
+    if (cached.success) return cached.data;
+  }
   const client = await getWecomClient(ctx, corpId);
   const g = await client.groupChatGet(chatId);
   const members = g.group_chat.member_list;
-  const value = {
+  const value: GroupMembers = {
     name: g.group_chat.name ?? '',
+    memberUserids: members.filter((m) => m.type === 1).map((m) => m.userid),
     externalUserids: members.filter((m) => m.type === 2).map((m) => m.userid),
     others: members.filter((m) => m.type !== 2).length,
   };
@@ -176,8 +191,16 @@ export async function groupMembers(
   return value;
 }
 
-export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: string) {
+/** The group, if this guide is one of its members; otherwise neither its name nor its customers are shown. */
+async function memberGroup(ctx: AppContext, p: GuidePrincipal, chatId: string): Promise<GroupMembers> {
   const g = await groupMembers(ctx, p.corpId, chatId);
+  if (!g.memberUserids.includes(p.userid))
+    throw new AppError('NOT_GROUP_MEMBER', 'you are not a member of this customer group', { field: 'chatId' });
+  return g;
+}
+
+export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: string) {
+  const g = await memberGroup(ctx, p, chatId);
   const rows = g.externalUserids.length
     ? await ctx
         .db('customers as c')

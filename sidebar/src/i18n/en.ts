@@ -25,6 +25,12 @@ const en: typeof zh = {
       'your computer’s or phone’s clock is right',
     ],
     apiTitle: 'Could not load',
+    wecomFailure: {
+      signature: 'WeCom could not verify the signature',
+      domain: 'This domain is not among the app’s trusted domains',
+      permission: 'The app may not call this WeCom API',
+      other: 'WeCom did not complete the authorisation',
+    },
     noContextTitle: 'Open it in a customer chat',
     noContextBody:
       'Open the assistant in a 1:1 chat, a customer group or a customer profile to see the profile, scripts and sizes in stock.',
@@ -39,7 +45,14 @@ const en: typeof zh = {
     FORBIDDEN: 'This account is not a store guide; the assistant shows a guide’s own customers',
     BAD_RESPONSE: 'The server sent unexpected data; retry, and if it persists tell your admin',
     CONFLICT: 'Things changed meanwhile; refresh and try again',
-    generic: 'Something went wrong: {msg}',
+    NOT_GROUP_MEMBER: 'You are not in this customer group, so its customers are not shown',
+    VALIDATION_FAILED: 'Something you entered is not valid; check it and try again',
+    UNAUTHENTICATED: 'You are signed out; open the sidebar again',
+    SESSION_EXPIRED: 'Your sign-in expired; open the sidebar again',
+    RATE_LIMITED: 'Too many requests; try again in a moment',
+    WECOM_ERROR: 'WeCom is not answering right now; try again shortly',
+    SERVICE_UNAVAILABLE: 'The service is unavailable right now; try again shortly',
+    generic: 'Something went wrong; try again, and ask your admin if it persists',
   },
   profile: {
     exclusive: 'Exclusive guide: {name}',

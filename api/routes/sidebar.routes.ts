@@ -171,7 +171,8 @@ export const sidebarRoutes = [
     method: 'get',
     path: '/api/sidebar/my-credits',
     auth: GUIDE,
+    query: z.object({ cursor: z.string().max(40).optional() }),
     response: c.creditsResponse,
-    handler: ({ ctx, principal }) => myCredits(ctx.db, asGuide(principal)),
+    handler: ({ ctx, principal, query }) => myCredits(ctx.db, asGuide(principal), query.cursor),
   }),
 ];

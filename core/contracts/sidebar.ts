@@ -122,6 +122,8 @@ export type ProductShare = z.infer<typeof productShare>;
 
 export const bootstrapResponse = z.object({
   me: z.object({ userid: z.string(), name: z.string(), guideId: int(), storeId: int(), storeName: z.string() }),
+  /** The tenant's zone (IANA): the sidebar shows every date and time in it, whatever the device's zone. */
+  timeZone: z.string(),
   tagGroups: z.array(
     z.object({
       id: int(),
@@ -330,24 +332,35 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
+const creditSums = z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) });
+/** One line of the guide's ledger: a sale, a refund (negative) or an adjustment, with its receipt. */
+export const creditLine = z.object({
+  id: int(),
+  kind: z.enum(['sale', 'refund', 'adjustment']),
+  ref: z.string(),
+  at: iso,
+  amountFen: fen,
+  rule: z.enum(['transfer', 'coupon', 'interaction']),
+  customer: nullable(z.string()),
+  /** The order the line is for (its trail at /api/attribution/orders/:id/trail); null for a transfer. */
+  orderId: nullable(int()),
+  ruleSetVersion: int(),
+  evidence: z.object({
+    kind: optional(z.string()),
+    lastAt: optional(z.string()),
+    code: optional(z.string()),
+    transactionId: optional(z.string()),
+    interactionIds: optional(z.array(z.string())),
+  }),
+});
+export type CreditLine = z.infer<typeof creditLine>;
 export const creditsResponse = z.object({
-  today: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
-  month: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
-  latest: z.array(
-    z.object({
-      ref: z.string(),
-      at: iso,
-      amountFen: fen,
-      rule: z.enum(['transfer', 'coupon', 'interaction']),
-      customer: nullable(z.string()),
-      evidence: z.object({
-        kind: optional(z.string()),
-        lastAt: optional(z.string()),
-        code: optional(z.string()),
-        transactionId: optional(z.string()),
-      }),
-    }),
-  ),
+  today: creditSums,
+  month: creditSums,
+  lastMonth: creditSums,
+  /** Newest first, a page at a time; `nextCursor` asks for the page after. */
+  latest: z.array(creditLine),
+  nextCursor: nullable(z.string()),
 });
 export type Credits = z.infer<typeof creditsResponse>;
 

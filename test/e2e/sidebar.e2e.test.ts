@@ -433,7 +433,10 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const err = sidebar().locator('[data-test=start-error]');
     await err.waitFor({ timeout: 20_000 });
     expect(await err.getAttribute('data-kind')).toBe('config');
-    expect(await err.textContent()).toMatch(/可信域名[\s\S]*可见范围[\s\S]*invalid signature/);
+    // What WeCom said, in the guide's language: never its English errMsg on the Chinese page.
+    expect(await err.textContent()).toMatch(/可信域名[\s\S]*可见范围[\s\S]*企业微信校验签名失败/);
+    expect(await err.textContent()).not.toMatch(/invalid signature/);
+    expect(await err.locator('[data-test=config-detail]').getAttribute('data-detail')).toMatch(/invalid signature/);
     const log = (await page.locator('#log').textContent()) ?? '';
     expect(log.match(/agentConfig → agentConfig:fail_invalid signature/g)).toHaveLength(2);
     expect(log).not.toMatch(/getCurExternalContact/);

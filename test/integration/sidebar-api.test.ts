@@ -496,7 +496,7 @@ describe('sidebar API', () => {
     );
     expect(res.body.month.totalFen).toBeGreaterThan(0);
     expect(res.body.latest.length).toBeGreaterThan(0);
-    for (const c of res.body.latest) {
+    for (const c of res.body.latest.filter((l: { kind: string }) => l.kind === 'sale')) {
       if (c.rule === 'interaction')
         expect(c.evidence).toMatchObject({ kind: expect.any(String), lastAt: expect.any(String) });
       if (c.rule === 'coupon') expect(c.evidence.code).toEqual(expect.any(String));
@@ -508,6 +508,49 @@ describe('sidebar API', () => {
       [corpId],
     );
     expect(res.body.month.totalFen).toBe(Number(sum.rows[0].s));
+  });
+
+  it('my credits list refunds and adjustments beside sales, last month too, a page at a time', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const live = await db('credits')
+      .where({ corp_id: corpId, guide_id: licui.id })
+      .whereNull('superseded_at')
+      .select<{ id: string; kind: string }[]>('id', 'kind');
+    expect(live.some((l) => l.kind === 'refund')).toBe(true);
+    const seen: { id: number; kind: string; amountFen: number; at: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await as('licui').get(
+        `/api/sidebar/my-credits${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.latest.length).toBeLessThanOrEqual(20);
+      seen.push(...res.body.latest);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 500);
+    expect(pages).toBeGreaterThan(1);
+    // Every live line once, newest first, refunds negative.
+    expect(seen.map((l) => l.id).sort((a, b) => a - b)).toEqual(live.map((l) => Number(l.id)).sort((a, b) => a - b));
+    const ats = seen.map((l) => Date.parse(l.at));
+    expect([...ats].sort((a, b) => b - a)).toEqual(ats);
+    for (const l of seen.filter((x) => x.kind === 'refund')) expect(l.amountFen).toBeLessThan(0);
+    // Last month from the same ledger, in the tenant's calendar.
+    const res = await as('licui').get('/api/sidebar/my-credits');
+    const last = await db.raw(
+      `select coalesce(sum(amount_fen), 0)::bigint as s from credits c
+        where c.guide_id = ? and c.corp_id = ? and c.superseded_at is null
+          and c.occurred_at >= (date_trunc('month', now() at time zone 'Asia/Shanghai') - interval '1 month') at time zone 'Asia/Shanghai'
+          and c.occurred_at < date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`,
+      [licui.id, corpId],
+    );
+    expect(res.body.lastMonth.totalFen).toBe(Number(last.rows[0].s));
+    expect(res.body.lastMonth.totalFen).not.toBe(0);
+    const bad = await as('licui').get('/api/sidebar/my-credits?cursor=nonsense');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'query.cursor' } });
   });
 });
 

@@ -244,6 +244,17 @@ const en: typeof zh = {
   credits: {
     today: 'Today',
     month: 'This month',
+    lastMonth: 'Last month',
+    more: 'Load more',
+    kind: { refund: 'Refund', adjustment: 'Adjustment' } as Record<string, string>,
+    receipt: {
+      ref: 'Reference',
+      rule: 'Credited by',
+      version: 'rule set v{v}',
+      coupon: 'Coupon',
+      transfer: 'Transfer',
+      lastChat: 'Last chat',
+    },
     orders: '{n} orders',
     rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' },
     latest: 'Latest credited',
@@ -253,6 +264,8 @@ const en: typeof zh = {
       interaction: '{kind} on {date}, bought within 7 days',
       coupon: 'redeemed your coupon {code}',
       transfer: 'paid you through WeCom',
+      refund: 'refunded: taken back pro rata',
+      adjustment: 'a correction to a closed month, counted now',
     },
   },
 };

@@ -224,6 +224,17 @@ export default {
   credits: {
     today: '今日业绩',
     month: '本月业绩',
+    lastMonth: '上月业绩',
+    more: '加载更多',
+    kind: { refund: '退款', adjustment: '调整' } as Record<string, string>,
+    receipt: {
+      ref: '单号',
+      rule: '计入规则',
+      version: '规则版本 v{v}',
+      coupon: '券码',
+      transfer: '收款单号',
+      lastChat: '最近互动',
+    },
     orders: '{n} 单',
     rule: { transfer: '对外收款', coupon: '券核销', interaction: '7天互动' } as Record<string, string>,
     latest: '最近计入的订单',
@@ -233,6 +244,8 @@ export default {
       interaction: '{date}{kind}，7天内购买',
       coupon: '核销了你发的券 {code}',
       transfer: '客户通过企业微信向你付款',
+      refund: '客户退款，按比例冲减',
+      adjustment: '已结算月份的更正，计入本期',
     },
   },
 };

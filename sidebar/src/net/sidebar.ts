@@ -40,5 +40,6 @@ export const api = {
     http.get(c.brokenStylesResponse, `/api/sidebar/styles/broken${category ? `?category=${e(category)}` : ''}`, signal),
   styleCustomers: (productId: number) =>
     http.get(c.styleCustomersResponse, `/api/sidebar/styles/${productId}/customers`),
-  credits: () => http.get(c.creditsResponse, '/api/sidebar/my-credits'),
+  credits: (cursor?: string) =>
+    http.get(c.creditsResponse, `/api/sidebar/my-credits${cursor ? `?cursor=${e(cursor)}` : ''}`),
 };

@@ -332,6 +332,16 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
+/** Voiding a coupon: by the guide who issued it (a sheet closed without sending) or an admin. */
+export const voidCouponRequest = z.object({ reason: optional(z.string().check(z.minLength(1), z.maxLength(200))) });
+export const voidCouponResponse = z.object({
+  code: z.string(),
+  status: z.literal('void'),
+  voidedAt: iso,
+  /** Orders naming the coupon, queued for re-attribution. */
+  reattributedOrders: int(),
+});
+
 const creditSums = z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) });
 /** One line of the guide's ledger: a sale, a refund (negative) or an adjustment, with its receipt. */
 export const creditLine = z.object({

@@ -96,8 +96,9 @@ export const CREDIT_PAGE = 20;
 type Sums = Credits['today'];
 
 /**
- * Sums per period by path from the board rollup (guide_daily_credits: sales, refunds and
- * adjustments of live lines), days counted in the tenant's zone. The one read of the rollup.
+ * Sums per period by path (`byRule` keys: transfer, mall, coupon, interaction) from the board
+ * rollup (daily_credits: sales, refunds and adjustments of live lines), days counted in the
+ * tenant's zone. The one read of the rollup.
  */
 async function rollupSums(db: Db, p: GuidePrincipal): Promise<{ today: Sums; month: Sums; lastMonth: Sums }> {
   const sums = await db.raw<{
@@ -105,9 +106,9 @@ async function rollupSums(db: Db, p: GuidePrincipal): Promise<{ today: Sums; mon
   }>(
     `with d as (select (now() at time zone k.timezone)::date as today from corps k where k.id = :corpId),
      b as (select today, date_trunc('month', today)::date as month, (date_trunc('month', today) - interval '1 month')::date as last from d)
-     select case when r.day >= b.month then 'month' else 'lastMonth' end as period, r.day = b.today as is_today, r.rule,
+     select case when r.day >= b.month then 'month' else 'lastMonth' end as period, r.day = b.today as is_today, r.path::text as rule,
             sum(r.orders)::int as orders, sum(r.amount_fen)::bigint as amount
-       from guide_daily_credits r, b
+       from daily_credits r, b
       where r.corp_id = :corpId and r.guide_id = :guideId and r.day >= b.last and r.day <= b.today
       group by 1, 2, 3`,
     { corpId: p.corpId, guideId: p.guideId },

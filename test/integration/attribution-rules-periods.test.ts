@@ -102,6 +102,8 @@ beforeAll(async () => {
     customer_id: customerId,
     guide_id: g2.id,
     issued_at: new Date(T - 5 * DAY),
+    sent_at: new Date(T - 5 * DAY),
+    status: 'sent',
     expires_at: new Date(T + 20 * DAY),
   });
   await recordInteractions(ctx.db, [
@@ -214,6 +216,8 @@ describe('an order paid by a WeCom transfer', () => {
       customer_id: customerId,
       guide_id: g2.id,
       issued_at: new Date(T - 12 * DAY),
+      sent_at: new Date(T - 12 * DAY),
+      status: 'sent',
       expires_at: new Date(T + 20 * DAY),
     });
     await ctx
@@ -352,7 +356,7 @@ describe('closed periods', () => {
       .first();
     expect(Number(septemberSum!.s)).toBe(30_000);
     // The rollup agrees with the live lines.
-    const rollup = await ctx.db('guide_daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first();
+    const rollup = await ctx.db('daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first();
     const lines = await ctx
       .db('credits')
       .where({ corp_id: corpId })

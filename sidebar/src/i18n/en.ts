@@ -256,7 +256,7 @@ const en: typeof zh = {
       lastChat: 'Last chat',
     },
     orders: '{n} orders',
-    rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' },
+    rule: { transfer: 'Transfers', mall: 'Mini-program', coupon: 'Coupons', interaction: '7-day chats' },
     latest: 'Latest credited',
     empty: 'No credits yet',
     unknownCustomer: 'Unidentified customer',

@@ -23,6 +23,8 @@ export const customerTag = z.object({
   source: z.enum(['wecom', 'guide', 'rule']),
   /** Computed by the system (value tier from spend, baby stage from birth date); not editable. */
   derived: z.boolean(),
+  /** For a derived tag, the rule that made it and its input: 180 days' spend in fen, or the baby's age in months. */
+  rule: optional(z.object({ code: z.enum(['spend_180d', 'baby_age_months']), value: int() })),
 });
 export type CustomerTag = z.infer<typeof customerTag>;
 /** After an edit the API returns this guide's stored tags (the derived ones are the profile's). */

@@ -257,6 +257,22 @@ describe('sidebar API', () => {
     expect(lib.scripts.reduce((a, s) => a + s.mySendCount, 0)).toBe(Number(mine[0]!.n));
   });
 
+  it('derives tags only where their inputs exist, each with the rule that made it', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const fresh = await createCustomer(db, corpId, { name: '新客无消费' });
+    await follow(db, corpId, fresh.id, licui.id);
+    const p = (await as('licui').get(`/api/sidebar/customers/${fresh.externalUserid}`)).body as Profile;
+    expect(p.tags.filter((x) => x.derived)).toEqual([]);
+    expect(p.valueTier).toBeNull();
+    const w = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
+    for (const tag of w.tags.filter((x) => x.derived)) {
+      if (tag.family === 'value') expect(tag.rule).toEqual({ code: 'spend_180d', value: w.spend.last180DaysFen });
+      if (tag.family === 'stage')
+        expect(tag.rule).toEqual({ code: 'baby_age_months', value: w.customer.babyAgeMonths });
+    }
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;

@@ -71,6 +71,7 @@ const en: typeof zh = {
     sizes: 'Sizes',
     edit: 'Edit',
     derived: 'system',
+    rule: { spend_180d: '¥{v} in 180 days', baby_age_months: 'baby {n} months' },
     lastPurchases: 'Last purchases',
     openCoupons: 'Open coupons',
     timeline: 'Timeline',

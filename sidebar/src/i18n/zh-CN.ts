@@ -58,6 +58,7 @@ export default {
     sizes: '尺码',
     edit: '编辑',
     derived: '系统',
+    rule: { spend_180d: '近180天消费¥{v}', baby_age_months: '宝宝{n}个月' },
     lastPurchases: '最近购买',
     openCoupons: '可用优惠券',
     timeline: '动态',

@@ -12,6 +12,7 @@ export const errorStatus = {
   NOT_GROUP_MEMBER: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  NOT_ELIGIBLE: 409,
   PERIOD_CLOSED: 409,
   /** A batch id already used with other content. */
   BATCH_CONFLICT: 409,

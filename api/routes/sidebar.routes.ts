@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as c from '../../core/contracts/sidebar';
 import { asGuide } from '../../core/guide/access';
-import { issueCoupon, groupView, recordSend } from '../../core/guide/actions';
+import { couponOffers, issueCoupon, groupView, recordSend } from '../../core/guide/actions';
 import { bindIdentity, editTags, setSize } from '../../core/guide/edits';
 import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/matches';
 import { bootstrap, myCredits } from '../../core/guide/overview';
@@ -128,6 +128,14 @@ export const sidebarRoutes = [
     params: z.object({ productId: id }),
     response: c.styleCustomersResponse,
     handler: ({ ctx, principal, params }) => customersForStyle(ctx.db, asGuide(principal), params.productId),
+  }),
+  route({
+    method: 'get',
+    path: '/api/sidebar/customers/:ext/coupon-offers',
+    auth: GUIDE,
+    params: ext,
+    response: c.couponOffersResponse,
+    handler: ({ ctx, principal, params }) => couponOffers(ctx.db, asGuide(principal), params.ext),
   }),
   route({
     method: 'post',

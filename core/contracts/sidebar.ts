@@ -334,6 +334,21 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
+/** Why a template may not be offered to this customer (core/guide/coupon-eligibility.ts). */
+export const couponIneligible = z.enum([
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+]);
+export const couponOffersResponse = z.object({
+  offers: z.array(z.object({ templateId: int(), eligible: z.boolean(), reason: nullable(couponIneligible) })),
+});
+export type CouponOffers = z.infer<typeof couponOffersResponse>;
+
 /** Voiding a coupon: by the guide who issued it (a sheet closed without sending) or an admin. */
 export const voidCouponRequest = z.object({ reason: optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 export const voidCouponResponse = z.object({

@@ -8,13 +8,17 @@ import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import type { CouponView, SendRequest } from '../contracts/sidebar';
+import type { CouponOffers, CouponView, SendRequest } from '../contracts/sidebar';
+import type { Db } from '../db/knex';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { markCouponSent, reattributeCouponOrders } from '../coupons/coupons';
 import { AppError } from '../errors';
 import { recordInteractions } from '../ingest/interactions';
 import { getWecomClient } from '../wecom/corp-client';
 import { type GuidePrincipal, followedCustomerId } from './access';
+import { type CouponAudience, type CouponFacts, type TemplateRule, couponIneligibility } from './coupon-eligibility';
+import { valueTier } from './derive';
+import { daysBetween, daysToAnniversary, localDay } from './occasions';
 
 const KIND = { script: 'script_send', product: 'product_share', coupon: 'coupon_issue', text: 'message' } as const;
 
@@ -142,6 +146,82 @@ async function sendableCoupon(ctx: AppContext, p: GuidePrincipal, code: string, 
 const couponCode = () => `GP${dayjs().format('YYMMDD')}${randomBytes(5).toString('hex').toUpperCase()}`;
 
 /** Issues a guide-bound coupon from a template to a customer this guide follows: not sent yet, so not the customer's yet. */
+interface TemplateRow {
+  id: number;
+  name: string;
+  kind: 'cash' | 'discount';
+  value_fen: number | null;
+  discount_bp: number | null;
+  min_spend_fen: number;
+  valid_days: number;
+  enabled: boolean;
+  audience: CouponAudience;
+  min_tier: string | null;
+  once_per_customer: boolean;
+}
+const ruleOf = (t: TemplateRow): TemplateRule => ({
+  id: t.id,
+  enabled: t.enabled,
+  audience: t.audience,
+  minTier: t.min_tier,
+  oncePerCustomer: t.once_per_customer,
+});
+
+/** What the eligibility rules need to know of one customer, in one statement. */
+async function couponFacts(db: Db, customerId: number): Promise<CouponFacts> {
+  const res = await db.raw<{
+    rows: {
+      orders: number;
+      last_paid: Date | null;
+      spend180: string;
+      redeemed: (string | number)[];
+      open: (string | number)[];
+      birthday: string | null;
+      today: string;
+      timezone: string;
+    }[];
+  }>(
+    `with c as (
+       select c.id, c.birthday, to_char((now() at time zone k.timezone)::date, 'YYYY-MM-DD') as today, k.timezone
+         from customers c join corps k on k.id = c.corp_id where c.id = :customerId)
+     select (select count(*)::int from orders o where o.customer_id = c.id) as orders,
+            (select max(o.paid_at) from orders o where o.customer_id = c.id) as last_paid,
+            (select coalesce(sum(o.net_fen), 0) from orders o where o.customer_id = c.id and o.paid_at >= now() - interval '180 days')
+              - (select coalesce(sum(r.amount_fen), 0) from orders o join refunds r on r.order_id = o.id
+                  where o.customer_id = c.id and o.paid_at >= now() - interval '180 days') as spend180,
+            (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp where cp.customer_id = c.id and cp.status = 'redeemed') as redeemed,
+            (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp
+              where cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()) as open,
+            c.birthday, c.today, c.timezone
+       from c`,
+    { customerId },
+  );
+  const r = res.rows[0]!;
+  return {
+    orders: r.orders,
+    sinceLastPaid: r.last_paid ? daysBetween(localDay(r.last_paid, r.timezone), r.today) : null,
+    toBirthday: daysToAnniversary(r.birthday, r.today),
+    tier: r.orders > 0 ? valueTier(Number(r.spend180)) : null,
+    redeemedTemplateIds: new Set(r.redeemed.map(Number)),
+    openTemplateIds: new Set(r.open.map(Number)),
+  };
+}
+
+/** Every coupon template with whether this guide may offer it to this customer, and why not. */
+export async function couponOffers(db: Db, p: GuidePrincipal, externalUserid: string): Promise<CouponOffers> {
+  const customerId = await followedCustomerId(db, p, externalUserid);
+  const [templates, facts] = await Promise.all([
+    db('coupon_templates').where({ corp_id: p.corpId }).orderBy('id').select<TemplateRow[]>(),
+    couponFacts(db, customerId),
+  ]);
+  return {
+    offers: templates.map((t) => {
+      const reason = couponIneligibility(ruleOf(t), facts);
+      return { templateId: t.id, eligible: reason === null, reason };
+    }),
+  };
+}
+
 export async function issueCoupon(
   ctx: AppContext,
   p: GuidePrincipal,
@@ -149,22 +229,19 @@ export async function issueCoupon(
   templateId: number,
 ): Promise<CouponView> {
   const customerId = await followedCustomerId(ctx.db, p, externalUserid);
-  const tpl = await ctx.db('coupon_templates').where({ corp_id: p.corpId, id: templateId }).first<
-    | {
-        id: number;
-        name: string;
-        kind: 'cash' | 'discount';
-        value_fen: number | null;
-        discount_bp: number | null;
-        min_spend_fen: number;
-        valid_days: number;
-        enabled: boolean;
-      }
-    | undefined
-  >();
+  const tpl = await ctx
+    .db('coupon_templates')
+    .where({ corp_id: p.corpId, id: templateId })
+    .first<TemplateRow | undefined>();
   if (!tpl) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.templateId' });
   if (!tpl.enabled)
     throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
+  const reason = couponIneligibility(ruleOf(tpl), await couponFacts(ctx.db, customerId));
+  if (reason)
+    throw new AppError('NOT_ELIGIBLE', `coupon template ${tpl.name} may not be offered to this customer (${reason})`, {
+      field: 'body.templateId',
+      details: { reason },
+    });
   const issuedAt = new Date();
   const expiresAt = dayjs(issuedAt).add(tpl.valid_days, 'day').toDate();
   const code = couponCode();

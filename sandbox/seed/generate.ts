@@ -842,7 +842,20 @@ export function generate(opts: GenerateOptions): TableStream[] {
   );
   add(
     'coupon_templates',
-    ['id', 'corp_id', 'code', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'],
+    [
+      'id',
+      'corp_id',
+      'code',
+      'name',
+      'kind',
+      'value_fen',
+      'discount_bp',
+      'min_spend_fen',
+      'valid_days',
+      'audience',
+      'min_tier',
+      'once_per_customer',
+    ],
     function* () {
       for (let k = 0; k < COUPON_TEMPLATES.length; k++) {
         const t = COUPON_TEMPLATES[k]!;
@@ -856,6 +869,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
           t.kind === 'discount' ? t.discountBp : null,
           t.minSpendFen,
           t.validDays,
+          t.audience,
+          t.minTier,
+          t.oncePerCustomer,
         ];
       }
     },

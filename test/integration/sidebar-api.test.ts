@@ -273,6 +273,53 @@ describe('sidebar API', () => {
     }
   });
 
+  it('offers coupons only where eligible and says why not; issuing an ineligible one is refused', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const tpls = new Map(
+      (
+        await db('coupon_templates').where({ corp_id: corpId }).select<{ id: number; code: string }[]>('id', 'code')
+      ).map((x) => [x.code, x.id]),
+    );
+    // A customer of hers who redeemed the new-customer coupon.
+    const used = await db('coupons as cp')
+      .join('customers as c', 'c.id', 'cp.customer_id')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({
+        'cp.corp_id': corpId,
+        'cp.template_id': tpls.get('NEW50'),
+        'cp.status': 'redeemed',
+        'cg.guide_id': licui.id,
+      })
+      .whereNull('cg.ended_at')
+      .first<{ external_userid: string }>('c.external_userid');
+    expect(used).toBeDefined();
+    const o = await as('licui').get(`/api/sidebar/customers/${used!.external_userid}/coupon-offers`);
+    expect(o.status).toBe(200);
+    const byId = new Map(o.body.offers.map((x: { templateId: number }) => [x.templateId, x]));
+    expect(byId.get(tpls.get('NEW50'))).toEqual({
+      templateId: tpls.get('NEW50'),
+      eligible: false,
+      reason: 'already_used',
+    });
+    const refused = await as('licui').post(`/api/sidebar/customers/${used!.external_userid}/coupons`, {
+      templateId: tpls.get('NEW50'),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: { code: 'NOT_ELIGIBLE', field: 'body.templateId' } });
+    // A brand-new customer: the new-customer coupon yes, the returning-customer and VIP ones no.
+    const fresh = await createCustomer(db, corpId, { name: '新客券测试' });
+    await follow(db, corpId, fresh.id, licui.id);
+    const n = (await as('licui').get(`/api/sidebar/customers/${fresh.externalUserid}/coupon-offers`)).body;
+    const reasons = Object.fromEntries(
+      n.offers.map((x: { templateId: number; reason: string | null }) => [
+        [...tpls].find(([, id]) => id === x.templateId)![0],
+        x.reason,
+      ]),
+    );
+    expect(reasons).toEqual({ NEW50: null, VIP100: 'tier', BDAY88: 'not_birthday', BACK30: 'not_lapsed', OFF85: null });
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;
@@ -338,8 +385,9 @@ describe('sidebar API', () => {
   });
 
   it('issues a guide-bound coupon, which is hers — and evidence — only once its send is recorded: one interaction', async () => {
-    const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
-    const tpl = boot.couponTemplates[0];
+    // A template she may be offered (the eligibility rules have their own test below).
+    const offers = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/coupon-offers`)).body;
+    const tpl = { id: offers.offers.find((o: { eligible: boolean }) => o.eligible).templateId as number };
     const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/coupons`, { templateId: tpl.id });
     expect(res.status).toBe(201);
     const code = res.body.coupon.code as string;

@@ -45,6 +45,7 @@ const en: typeof zh = {
     FORBIDDEN: 'This account is not a store guide; the assistant shows a guide’s own customers',
     BAD_RESPONSE: 'The server sent unexpected data; retry, and if it persists tell your admin',
     CONFLICT: 'Things changed meanwhile; refresh and try again',
+    NOT_ELIGIBLE: 'This coupon cannot be offered to this customer',
     NOT_GROUP_MEMBER: 'You are not in this customer group, so its customers are not shown',
     VALIDATION_FAILED: 'Something you entered is not valid; check it and try again',
     UNAUTHENTICATED: 'You are signed out; open the sidebar again',
@@ -224,6 +225,15 @@ const en: typeof zh = {
     },
   },
   coupons: {
+    why: {
+      disabled: 'This coupon is switched off',
+      already_used: 'Already used by {obj}',
+      already_has: '{Pos} unused one is still open',
+      not_new: 'New customers only; {obj} has bought before',
+      not_birthday: 'Only for a birthday within 30 days',
+      not_lapsed: 'Only for customers 90 days without a purchase',
+      tier: '{Pos} value tier is too low',
+    },
     dateFormat: 'MMM D',
     title: 'Issue a coupon',
     issue: 'Issue and send',

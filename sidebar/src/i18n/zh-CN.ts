@@ -32,6 +32,7 @@ export default {
     FORBIDDEN: '当前账号不是门店导购，导购助手只显示导购自己的客户',
     BAD_RESPONSE: '服务返回的数据有误，请稍后重试；仍不行请联系管理员',
     CONFLICT: '数据已变化，刷新后再试',
+    NOT_ELIGIBLE: '这张券不能发给这位客户',
     NOT_GROUP_MEMBER: '你不在这个客户群里，无法查看群里的客户',
     VALIDATION_FAILED: '填写的内容有误，请检查后再试',
     UNAUTHENTICATED: '登录已失效，请重新打开导购助手',
@@ -204,6 +205,15 @@ export default {
     },
   },
   coupons: {
+    why: {
+      disabled: '此券已停用',
+      already_used: '{obj}已经用过这张券',
+      already_has: '{obj}已有一张未用的',
+      not_new: '仅限新客，{obj}已购买过',
+      not_birthday: '仅限30天内过生日的客户',
+      not_lapsed: '仅限90天未购买的老客',
+      tier: '{pos}会员等级还不够',
+    },
     dateFormat: 'M月D日',
     title: '发放优惠券',
     issue: '发放并发送',

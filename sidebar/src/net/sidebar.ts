@@ -30,6 +30,7 @@ export const api = {
     http.post(c.bindIdentityResponse, `/api/sidebar/customers/${e(ext)}/identities`, { kind, value }),
   favorite: (scriptId: number, favorite: boolean) =>
     http.put(c.favoriteResponse, `/api/sidebar/scripts/${scriptId}/favorite`, { favorite }),
+  couponOffers: (ext: string) => http.get(c.couponOffersResponse, `/api/sidebar/customers/${e(ext)}/coupon-offers`),
   issueCoupon: (ext: string, templateId: number) =>
     http.post(c.issueCouponResponse, `/api/sidebar/customers/${e(ext)}/coupons`, { templateId }),
   voidCoupon: (code: string, reason: string) =>

@@ -24,6 +24,7 @@ describe('errors in the guide’s language', () => {
       'FORBIDDEN',
       'NOT_FOLLOWED',
       'NOT_GROUP_MEMBER',
+      'NOT_ELIGIBLE',
       'NOT_FOUND',
       'CONFLICT',
       'RATE_LIMITED',

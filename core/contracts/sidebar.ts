@@ -285,6 +285,8 @@ export const styleCustomersResponse = z.object({
       avatar: nullable(z.string()),
       size: z.string(),
       sizeSource: z.enum(['purchase', 'guide']),
+      phoneTail: nullable(z.string()),
+      addedAt: iso,
       lastActiveAt: nullable(iso),
       score: z.number(),
       reasons: z.array(fitReason),
@@ -297,7 +299,16 @@ export const groupResponse = z.object({
   chatId: z.string(),
   name: z.string(),
   customers: z.array(
-    z.object({ externalUserid: z.string(), name: z.string(), avatar: nullable(z.string()), followedByMe: z.boolean() }),
+    z.object({
+      externalUserid: z.string(),
+      name: z.string(),
+      avatar: nullable(z.string()),
+      followedByMe: z.boolean(),
+      /** What tells same-named customers apart — only for her own customers: remark, phone tail, when added. */
+      remark: nullable(z.string()),
+      phoneTail: nullable(z.string()),
+      addedAt: nullable(iso),
+    }),
   ),
   others: int(),
 });

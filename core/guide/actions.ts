@@ -320,18 +320,27 @@ export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: stri
         })
         .where({ 'c.corp_id': p.corpId })
         .whereIn('c.external_userid', g.externalUserids)
-        .select<{ external_userid: string; name: string; avatar: string | null; rel: number | null }[]>(
-          'c.external_userid',
-          'c.name',
-          'c.avatar',
-          'cg.id as rel',
-        )
+        .select<
+          {
+            external_userid: string;
+            name: string;
+            avatar: string | null;
+            rel: number | null;
+            remark: string | null;
+            phone_masked: string | null;
+            added_at: Date | null;
+          }[]
+        >('c.external_userid', 'c.name', 'c.avatar', 'cg.id as rel', 'cg.remark', 'c.phone_masked', 'cg.added_at')
     : [];
   const customers = rows.map((r) => ({
     externalUserid: r.external_userid,
     name: r.name,
     avatar: r.avatar,
     followedByMe: r.rel !== null,
+    // Only her own customers are told apart; of the others she sees the name alone.
+    remark: r.rel !== null ? r.remark : null,
+    phoneTail: r.rel !== null && r.phone_masked ? r.phone_masked.slice(-4) : null,
+    addedAt: r.rel !== null && r.added_at ? r.added_at.toISOString() : null,
   }));
   customers.sort((a, b) => Number(b.followedByMe) - Number(a.followedByMe));
   return { chatId, name: g.name, customers, others: g.others + (g.externalUserids.length - rows.length) };

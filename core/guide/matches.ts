@@ -145,6 +145,8 @@ const fitRow = z.object({
   avatar: z.string().nullable(),
   size: z.string(),
   sizeSource: z.enum(['purchase', 'guide']),
+  phoneTail: z.string().nullable(),
+  addedAt: z.date(),
   confidence: z.number(),
   tags: z.array(z.string()),
   lastActiveAt: z.date().nullable(),
@@ -171,7 +173,7 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
     .pluck<string[]>('k.color');
   const sizes = style.stock.map((s) => s.size);
   const res = await db.raw<{ rows: unknown[] }>(
-    `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, cs.source as "sizeSource", cs.confidence,
+    `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, right(c.phone_masked, 4) as "phoneTail", cg.added_at as "addedAt", cs.source as "sizeSource", cs.confidence,
             (select coalesce(array_agg(t.name), '{}') from customer_tags ct join tags t on t.id = ct.tag_id
               where ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null)) as tags,
             greatest((select max(i.occurred_at) from interactions i where i.customer_id = c.id and i.occurred_at >= now() - interval '180 days'), (select max(o.paid_at) from orders o where o.customer_id = c.id)) as "lastActiveAt",
@@ -224,6 +226,8 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
         avatar: r.avatar,
         size: r.size,
         sizeSource: r.sizeSource,
+        phoneTail: r.phoneTail,
+        addedAt: r.addedAt.toISOString(),
         lastActiveAt: r.lastActiveAt?.toISOString() ?? null,
         score: Math.round(score * 100) / 100,
         reasons,

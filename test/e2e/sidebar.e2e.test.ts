@@ -431,10 +431,20 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   it('shows my credits by path', async () => {
     await sidebar().getByText('我的业绩').click();
     await sidebar().locator('[data-test=sum-month]').waitFor();
-    const line = sidebar().locator('[data-test=credit-line]').first();
+    const line = sidebar().locator('[data-test=credit-line][data-kind=sale]').first();
     await line.waitFor();
     expect(await line.textContent()).toMatch(/7天内购买|核销了你发的券|向你付款/);
+    await sidebar().locator('[data-test=sum-lastMonth]').waitFor();
+    // Refunds are listed beside sales, negative; a line opens its receipt.
+    const refund = sidebar().locator('[data-test=credit-line][data-kind=refund]').first();
+    await refund.waitFor();
+    expect(await refund.textContent()).toMatch(/−¥[\d,.]+退款/);
+    await line.click();
+    expect(await line.locator('[data-test=receipt]').textContent()).toMatch(/计入规则[\s\S]*规则版本 v\d+/);
     await shot('13-credits');
+    const before = await sidebar().locator('[data-test=credit-line]').count();
+    await sidebar().locator('[data-test=more-credits]').click();
+    await expect.poll(() => sidebar().locator('[data-test=credit-line]').count()).toBeGreaterThan(before);
   });
 
   it('works fully in English once the guide switches, and back', async () => {
@@ -474,6 +484,165 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     await expect
       .poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 })
       .toContain('王雅琴');
+  });
+
+  describe('customers of each kind', () => {
+    const tab = async (name: string) => {
+      await sidebar().getByRole('tab', { name }).click();
+    };
+    const openCustomer = async (ext: string, name: string) => {
+      await openChat(ext);
+      await expect
+        .poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 })
+        .toContain(name);
+    };
+    const licuiCustomers = () =>
+      ctx
+        .db('customers as c')
+        .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+        .join('guides as g', 'g.id', 'cg.guide_id')
+        .where({ 'c.corp_id': corpId, 'g.userid': 'licui' })
+        .whereNull('cg.ended_at')
+        .whereNotNull('c.external_userid');
+    const recommendedText = async () => {
+      const rec = sidebar().locator('[data-test=recommended]');
+      await rec.waitFor({ timeout: 20_000 });
+      return (await rec.textContent()) ?? '';
+    };
+    const offer = (code: string) =>
+      ctx
+        .db('coupon_templates')
+        .where({ corp_id: corpId, code })
+        .first<{ id: number }>('id')
+        .then((x) => sidebar().locator(`[data-test="coupon-${x.id}"]`));
+
+    it('a woman with a baby: 她, her baby’s size in a baby script, never {{…}}', async () => {
+      await openCustomer(wang.ext, '王雅琴');
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toContain('为她推荐');
+      expect(text).not.toContain('{{');
+      expect(await sidebar().locator('[data-test=scripts]').textContent()).not.toContain('{{');
+      await sidebar().locator('[data-test=scripts] .van-search input').fill('宝宝现在穿');
+      const baby = sidebar().locator('[data-test=scripts] .item', { hasText: '宝宝现在穿' }).first();
+      await baby.waitFor();
+      expect(await baby.textContent()).toContain('宝宝现在穿90');
+      await shot('20-kind-mother-scripts');
+      await sidebar().locator('[data-test=scripts] .van-search input').fill('');
+      await tab('搭配库存');
+      await sidebar().locator('[data-test=her-sizes]').waitFor();
+      expect(await sidebar().locator('[data-test=her-sizes]').textContent()).toContain('她的尺码');
+    });
+
+    it('a man: 他 everywhere, and no women’s styles among his matches', async () => {
+      const man = await licuiCustomers()
+        .join('customer_sizes as cs', 'cs.customer_id', 'c.id')
+        .where({ 'c.gender': 1, 'cs.category': 'shoes' })
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(man.external_userid, man.name);
+      await tab('搭配库存');
+      await sidebar().locator('[data-test=her-sizes]').waitFor({ timeout: 20_000 });
+      expect(await sidebar().locator('[data-test=her-sizes]').textContent()).toContain('他的尺码');
+      const matches = (await sidebar().locator('[data-test=matches]').textContent()) ?? '';
+      expect(matches).not.toContain('玛丽珍');
+      expect(matches).not.toContain('她');
+      const items = await sidebar().locator('[data-test^=match-]').count();
+      if (items) expect(matches).toContain('发给他');
+      await shot('21-kind-man-matches');
+      await tab('话术');
+      expect(await recommendedText()).toContain('为他推荐');
+    });
+
+    it('unknown gender: TA, never 她 or 他', async () => {
+      const c = await licuiCustomers()
+        .where({ 'c.gender': 1 })
+        .offset(3)
+        .first<{ id: number; external_userid: string; name: string }>('c.id', 'c.external_userid', 'c.name');
+      await ctx.db('customers').where({ id: c.id }).update({ gender: 0 });
+      await openCustomer(c.external_userid, c.name);
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toContain('为TA推荐');
+      expect(text).not.toMatch(/为[她他]推荐/);
+      await shot('22-kind-unknown-gender');
+    });
+
+    it('a new customer: no value tier without a purchase, the new-customer coupon offered and the returning one not', async () => {
+      const fresh = await licuiCustomers()
+        .whereNotExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(fresh.external_userid, fresh.name);
+      await sidebar().locator('[data-test=profile]').waitFor();
+      expect(await sidebar().locator('[data-test=rule-value]').count()).toBe(0);
+      await tab('优惠券');
+      const newCoupon = await offer('NEW50');
+      await newCoupon.waitFor({ timeout: 20_000 });
+      expect(await newCoupon.getAttribute('data-eligible')).toBe('true');
+      const back = await offer('BACK30');
+      expect(await back.getAttribute('data-eligible')).toBe('false');
+      expect(await back.locator('[data-test=coupon-why]').textContent()).toContain('90天未购买');
+      await shot('23-kind-new-customer-coupons');
+    });
+
+    it('a VIP who used the new-customer coupon is not offered it again, and the sheet says why', async () => {
+      const vip = await licuiCustomers()
+        .join('coupons as cp', 'cp.customer_id', 'c.id')
+        .join('coupon_templates as tpl', 'tpl.id', 'cp.template_id')
+        .where({ 'tpl.code': 'NEW50', 'cp.status': 'redeemed' })
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(vip.external_userid, vip.name);
+      await tab('优惠券');
+      const newCoupon = await offer('NEW50');
+      await newCoupon.waitFor({ timeout: 20_000 });
+      expect(await newCoupon.getAttribute('data-eligible')).toBe('false');
+      expect(await newCoupon.locator('[data-test=coupon-why]').textContent()).toMatch(/已经用过这张券/);
+      expect(await newCoupon.locator('[data-test=issue]').count()).toBe(0);
+      await shot('24-kind-vip-used-new-coupon');
+    });
+
+    it('a lapsed customer: a re-activation script with the days since her last purchase, the returning coupon offered', async () => {
+      const lapsed = await licuiCustomers()
+        .whereExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
+        .whereNotExists(
+          ctx.db('orders').whereRaw("orders.customer_id = c.id and orders.paid_at > now() - interval '95 days'"),
+        )
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(lapsed.external_userid, lapsed.name);
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toMatch(/\d+天未购/);
+      expect(text).not.toContain('{{');
+      await shot('25-kind-lapsed-scripts');
+      await tab('优惠券');
+      const back = await offer('BACK30');
+      await back.waitFor({ timeout: 20_000 });
+      expect(await back.getAttribute('data-eligible')).toBe('true');
+    });
+
+    it('a group she is not a member of: refused, with neither its name nor its customers', async () => {
+      const other = await ctx
+        .db('guides')
+        .where({ corp_id: corpId })
+        .whereNot({ userid: 'licui' })
+        .first<{ userid: string }>('userid');
+      const created = await fetch(`${sandbox.url}/sandbox/api/corps/${DEMO_CORP.wecomCorpId}/group-chats`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: '别人的会员群',
+          owner: other.userid,
+          members: [{ userid: other.userid }, { external_userid: wang.ext, name: '王雅琴' }],
+        }),
+      });
+      const chatId = ((await created.json()) as { chat_id: string }).chat_id;
+      await openChat(chatId);
+      const err = sidebar().locator('[data-test=error-state]');
+      await err.waitFor({ timeout: 20_000 });
+      expect(await err.getAttribute('data-code')).toBe('NOT_GROUP_MEMBER');
+      expect(await err.textContent()).toContain('你不在这个客户群里');
+      expect(await sidebar().locator('body').textContent()).not.toContain('别人的会员群');
+      await shot('26-group-not-member');
+    });
   });
 
   it('refuses a customer this guide does not follow, showing no data', async () => {

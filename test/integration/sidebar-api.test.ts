@@ -320,6 +320,21 @@ describe('sidebar API', () => {
     expect(reasons).toEqual({ NEW50: null, VIP100: 'tier', BDAY88: 'not_birthday', BACK30: 'not_lapsed', OFF85: null });
   });
 
+  it('tells same-named customers apart in the reverse match: phone tail and the day each was added', async () => {
+    const style = await t.ctx
+      .db('products')
+      .where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' })
+      .first<{ id: number }>('id');
+    const fits = (await as('licui').get(`/api/sidebar/styles/${style.id}/customers`)).body;
+    const her = fits.customers.find((c: { externalUserid: string }) => c.externalUserid === wang.ext);
+    const row = await t.ctx
+      .db('customers')
+      .where({ id: wang.id })
+      .first<{ phone_masked: string | null }>('phone_masked');
+    expect(her.phoneTail).toBe(row.phone_masked ? row.phone_masked.slice(-4) : null);
+    for (const c of fits.customers) expect(Number.isNaN(Date.parse(c.addedAt))).toBe(false);
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;

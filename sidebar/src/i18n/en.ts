@@ -35,6 +35,7 @@ const en: typeof zh = {
     noContextBody:
       'Open the assistant in a 1:1 chat, a customer group or a customer profile to see the profile, scripts and sizes in stock.',
   },
+  customer: { phoneTail: 'phone …{v}', addedOn: 'added {d}' },
   nav: { customer: 'Customer', broken: 'Broken sizes', credits: 'My credits' },
   tabs: { profile: 'Profile', scripts: 'Scripts', matches: 'In stock', coupons: 'Coupons' },
   errors: {

@@ -22,6 +22,7 @@ export default {
     noContextTitle: '请在客户会话中打开',
     noContextBody: '在与客户的单聊、客户群或客户详情页中打开导购助手，就能看到客户画像、话术和尺码库存。',
   },
+  customer: { phoneTail: '尾号{v}', addedOn: '{d}添加' },
   nav: { customer: '客户', broken: '断码找人', credits: '我的业绩' },
   tabs: { profile: '画像', scripts: '话术', matches: '搭配库存', coupons: '优惠券' },
   errors: {

@@ -423,7 +423,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const style = sidebar().locator('[data-test^=style-]', { hasText: '云朵软底玛丽珍鞋' });
     await style.waitFor({ timeout: 20_000 });
     await shot('11-broken-styles');
+    await style.scrollIntoViewIfNeeded();
     await style.click();
+    await expect.poll(() => sidebar().locator('body').textContent(), { timeout: 20_000 }).toContain('适合的客户');
     await sidebar().locator(`[data-test="fit-${wang.ext}"]`).waitFor();
     await shot('12-style-customers');
   });
@@ -601,12 +603,18 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     });
 
     it('a lapsed customer: a re-activation script with the days since her last purchase, the returning coupon offered', async () => {
+      // One of her customers whose purchases all lie 100 days and more back.
       const lapsed = await licuiCustomers()
         .whereExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
-        .whereNotExists(
-          ctx.db('orders').whereRaw("orders.customer_id = c.id and orders.paid_at > now() - interval '95 days'"),
-        )
-        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+        .whereNot({ 'c.id': wang.id })
+        .offset(5)
+        .first<{ id: number; external_userid: string; name: string }>('c.id', 'c.external_userid', 'c.name');
+      const last = await ctx.db('orders').where({ customer_id: lapsed.id }).max<{ m: Date }[]>('paid_at as m');
+      const shiftDays = Math.ceil((Date.now() - last[0]!.m.getTime()) / 86_400_000);
+      await ctx
+        .db('orders')
+        .where({ customer_id: lapsed.id })
+        .update({ paid_at: ctx.db.raw(`paid_at - interval '${Math.max(0, 100 - shiftDays)} days'`) });
       await openCustomer(lapsed.external_userid, lapsed.name);
       await tab('话术');
       const text = await recommendedText();
@@ -635,7 +643,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
         }),
       });
       const chatId = ((await created.json()) as { chat_id: string }).chat_id;
-      await openChat(chatId);
+      await openChat(chatId, '&kind=group');
       const err = sidebar().locator('[data-test=error-state]');
       await err.waitFor({ timeout: 20_000 });
       expect(await err.getAttribute('data-code')).toBe('NOT_GROUP_MEMBER');

@@ -529,7 +529,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       const baby = sidebar().locator('[data-test=scripts] .item', { hasText: '宝宝现在穿' }).first();
       await baby.waitFor();
       expect(await baby.textContent()).toContain('宝宝现在穿90');
-      await shot('20-kind-mother-scripts');
+      await shot('30-kind-mother-scripts');
       await sidebar().locator('[data-test=scripts] .van-search input').fill('');
       await tab('搭配库存');
       await sidebar().locator('[data-test=her-sizes]').waitFor();
@@ -550,7 +550,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       expect(matches).not.toContain('她');
       const items = await sidebar().locator('[data-test^=match-]').count();
       if (items) expect(matches).toContain('发给他');
-      await shot('21-kind-man-matches');
+      await shot('31-kind-man-matches');
       await tab('话术');
       expect(await recommendedText()).toContain('为他推荐');
     });
@@ -566,7 +566,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       const text = await recommendedText();
       expect(text).toContain('为TA推荐');
       expect(text).not.toMatch(/为[她他]推荐/);
-      await shot('22-kind-unknown-gender');
+      await shot('32-kind-unknown-gender');
     });
 
     it('a new customer: no value tier without a purchase, the new-customer coupon offered and the returning one not', async () => {
@@ -583,7 +583,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       const back = await offer('BACK30');
       expect(await back.getAttribute('data-eligible')).toBe('false');
       expect(await back.locator('[data-test=coupon-why]').textContent()).toContain('90天未购买');
-      await shot('23-kind-new-customer-coupons');
+      await shot('33-kind-new-customer-coupons');
     });
 
     it('a VIP who used the new-customer coupon is not offered it again, and the sheet says why', async () => {
@@ -599,7 +599,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       expect(await newCoupon.getAttribute('data-eligible')).toBe('false');
       expect(await newCoupon.locator('[data-test=coupon-why]').textContent()).toMatch(/已经用过这张券/);
       expect(await newCoupon.locator('[data-test=issue]').count()).toBe(0);
-      await shot('24-kind-vip-used-new-coupon');
+      await shot('34-kind-vip-used-new-coupon');
     });
 
     it('a lapsed customer: a re-activation script with the days since her last purchase, the returning coupon offered', async () => {
@@ -620,7 +620,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       const text = await recommendedText();
       expect(text).toMatch(/\d+天未购/);
       expect(text).not.toContain('{{');
-      await shot('25-kind-lapsed-scripts');
+      await shot('35-kind-lapsed-scripts');
       await tab('优惠券');
       const back = await offer('BACK30');
       await back.waitFor({ timeout: 20_000 });
@@ -649,7 +649,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       expect(await err.getAttribute('data-code')).toBe('NOT_GROUP_MEMBER');
       expect(await err.textContent()).toContain('你不在这个客户群里');
       expect(await sidebar().locator('body').textContent()).not.toContain('别人的会员群');
-      await shot('26-group-not-member');
+      await shot('36-group-not-member');
     });
   });
 

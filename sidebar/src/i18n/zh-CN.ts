@@ -252,7 +252,7 @@ export default {
       string,
       string
     >,
-    latest: '最近计入的订单',
+    latest: '业绩明细',
     empty: '还没有计入的业绩',
     unknownCustomer: '未识别客户',
     why: {

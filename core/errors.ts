@@ -9,8 +9,10 @@ export const errorStatus = {
   SESSION_EXPIRED: 401,
   FORBIDDEN: 403,
   NOT_FOLLOWED: 403,
+  NOT_GROUP_MEMBER: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  NOT_ELIGIBLE: 409,
   PERIOD_CLOSED: 409,
   /** A batch id already used with other content. */
   BATCH_CONFLICT: 409,

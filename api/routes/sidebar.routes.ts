@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as c from '../../core/contracts/sidebar';
 import { asGuide } from '../../core/guide/access';
-import { issueCoupon, groupView, recordSend } from '../../core/guide/actions';
+import { couponOffers, issueCoupon, groupView, recordSend } from '../../core/guide/actions';
 import { bindIdentity, editTags, setSize } from '../../core/guide/edits';
 import { brokenStyles, customersForStyle, matchesFor } from '../../core/guide/matches';
 import { bootstrap, myCredits } from '../../core/guide/overview';
@@ -130,6 +130,14 @@ export const sidebarRoutes = [
     handler: ({ ctx, principal, params }) => customersForStyle(ctx.db, asGuide(principal), params.productId),
   }),
   route({
+    method: 'get',
+    path: '/api/sidebar/customers/:ext/coupon-offers',
+    auth: GUIDE,
+    params: ext,
+    response: c.couponOffersResponse,
+    handler: ({ ctx, principal, params }) => couponOffers(ctx.db, asGuide(principal), params.ext),
+  }),
+  route({
     method: 'post',
     path: '/api/sidebar/customers/:ext/coupons',
     auth: GUIDE,
@@ -171,7 +179,8 @@ export const sidebarRoutes = [
     method: 'get',
     path: '/api/sidebar/my-credits',
     auth: GUIDE,
+    query: z.object({ cursor: z.string().max(40).optional() }),
     response: c.creditsResponse,
-    handler: ({ ctx, principal }) => myCredits(ctx.db, asGuide(principal)),
+    handler: ({ ctx, principal, query }) => myCredits(ctx.db, asGuide(principal), query.cursor),
   }),
 ];

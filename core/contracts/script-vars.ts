@@ -1,9 +1,32 @@
 /**
- * Script variables ({{称呼}} {{导购}} {{门店}} {{尺码}} {{商品}} {{优惠券}}), filled the same way
- * by the sidebar's preview and by the server's suggested pitches. A variable without a value
- * stays visible as {{name}} and is reported, so nothing half-filled goes out unnoticed.
+ * Script variables, filled the same way by the sidebar's preview and by the server's suggested
+ * pitches. Each variable has one source (the table below); the server resolves the values for
+ * one customer (core/guide/variables.ts) and a value it cannot find is null. A variable without
+ * a value stays visible as {{name}} in the editable preview and is reported, so nothing
+ * half-filled goes out unnoticed; lists show it as a readable blank 【name】, never as {{name}}.
+ *
+ * | variable   | whose / which object          | value                                   |
+ * |------------|-------------------------------|-----------------------------------------|
+ * | 称呼       | the customer                  | remark, else 王女士 / 王先生 / full name |
+ * | 导购, 门店 | the guide                     | her name, her store                     |
+ * | 尺码       | the customer herself          | her size in the product's category (not kids') |
+ * | 宝宝月龄   | her baby                      | 8个月 / 1岁2个月 from the baby's birth date |
+ * | 宝宝尺码   | her baby                      | her kids' size                          |
+ * | 商品       | the product being pitched     | its name                                |
+ * | 优惠券     | the coupon the script offers  | its name                                |
+ * | 券有效期   | the same coupon               | its own expiry date, e.g. 12月29日      |
  */
-export const SCRIPT_VARIABLES = ['称呼', '导购', '门店', '尺码', '商品', '优惠券'] as const;
+export const SCRIPT_VARIABLES = [
+  '称呼',
+  '导购',
+  '门店',
+  '尺码',
+  '宝宝月龄',
+  '宝宝尺码',
+  '商品',
+  '优惠券',
+  '券有效期',
+] as const;
 export type ScriptVariable = (typeof SCRIPT_VARIABLES)[number];
 export type VariableValues = Partial<Record<ScriptVariable, string | null>>;
 
@@ -22,9 +45,20 @@ export function fillVariables(text: string, values: VariableValues): { text: str
   return { text: out, missing };
 }
 
+/** For lists: the filled text with every missing variable shown as a readable blank 【name】, never {{name}}. */
+export function previewText(text: string, values: VariableValues): string {
+  const { text: filled } = fillVariables(text, values);
+  return filled.replace(VAR, (_w, name: string) => `【${name}】`);
+}
+
 /** Variables still present in a text (after the guide's edits). */
 export function unfilled(text: string): string[] {
   return [...new Set([...text.matchAll(VAR)].map((m) => m[1]!))];
+}
+
+/** Every variable a script's texts use, in order of first use. */
+export function variablesOf(texts: string[]): string[] {
+  return [...new Set(texts.flatMap((t) => unfilled(t)))];
 }
 
 /** 王雅琴 → 王女士; a remark the guide set wins. */

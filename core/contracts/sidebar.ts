@@ -23,6 +23,8 @@ export const customerTag = z.object({
   source: z.enum(['wecom', 'guide', 'rule']),
   /** Computed by the system (value tier from spend, baby stage from birth date); not editable. */
   derived: z.boolean(),
+  /** For a derived tag, the rule that made it and its input: 180 days' spend in fen, or the baby's age in months. */
+  rule: optional(z.object({ code: z.enum(['spend_180d', 'baby_age_months']), value: int() })),
 });
 export type CustomerTag = z.infer<typeof customerTag>;
 /** After an edit the API returns this guide's stored tags (the derived ones are the profile's). */
@@ -122,6 +124,8 @@ export type ProductShare = z.infer<typeof productShare>;
 
 export const bootstrapResponse = z.object({
   me: z.object({ userid: z.string(), name: z.string(), guideId: int(), storeId: int(), storeName: z.string() }),
+  /** The tenant's zone (IANA): the sidebar shows every date and time in it, whatever the device's zone. */
+  timeZone: z.string(),
   tagGroups: z.array(
     z.object({
       id: int(),
@@ -130,7 +134,15 @@ export const bootstrapResponse = z.object({
       tags: z.array(z.object({ id: int(), name: z.string() })),
     }),
   ),
-  sizeRuns: z.array(z.object({ category: z.string(), sizes: z.array(z.string()), brokenMaxLeft: int() })),
+  /** Per category: the full run; a style is a broken run with at most brokenMaxLeft sizes left or a core size gone. */
+  sizeRuns: z.array(
+    z.object({
+      category: z.string(),
+      sizes: z.array(z.string()),
+      brokenMaxLeft: int(),
+      coreSizes: z.array(z.string()),
+    }),
+  ),
   couponTemplates: z.array(
     z.object({
       id: int(),
@@ -166,8 +178,11 @@ export const scriptVars = z.object({
   导购: z.string(),
   门店: z.string(),
   尺码: nullable(z.string()),
+  宝宝月龄: nullable(z.string()),
+  宝宝尺码: nullable(z.string()),
   商品: nullable(z.string()),
   优惠券: nullable(z.string()),
+  券有效期: nullable(z.string()),
 });
 export type ScriptVars = z.infer<typeof scriptVars>;
 
@@ -176,6 +191,8 @@ export const recommendReason = z.object({
     'tag',
     'stage',
     'birthday',
+    'baby_birthday',
+    'purchase_anniversary',
     'new_customer',
     'lapsed',
     'recent_purchase',
@@ -268,6 +285,8 @@ export const styleCustomersResponse = z.object({
       avatar: nullable(z.string()),
       size: z.string(),
       sizeSource: z.enum(['purchase', 'guide']),
+      phoneTail: nullable(z.string()),
+      addedAt: iso,
       lastActiveAt: nullable(iso),
       score: z.number(),
       reasons: z.array(fitReason),
@@ -280,7 +299,16 @@ export const groupResponse = z.object({
   chatId: z.string(),
   name: z.string(),
   customers: z.array(
-    z.object({ externalUserid: z.string(), name: z.string(), avatar: nullable(z.string()), followedByMe: z.boolean() }),
+    z.object({
+      externalUserid: z.string(),
+      name: z.string(),
+      avatar: nullable(z.string()),
+      followedByMe: z.boolean(),
+      /** What tells same-named customers apart — only for her own customers: remark, phone tail, when added. */
+      remark: nullable(z.string()),
+      phoneTail: nullable(z.string()),
+      addedAt: nullable(iso),
+    }),
   ),
   others: int(),
 });
@@ -317,6 +345,21 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
+/** Why a template may not be offered to this customer (core/guide/coupon-eligibility.ts). */
+export const couponIneligible = z.enum([
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+]);
+export const couponOffersResponse = z.object({
+  offers: z.array(z.object({ templateId: int(), eligible: z.boolean(), reason: nullable(couponIneligible) })),
+});
+export type CouponOffers = z.infer<typeof couponOffersResponse>;
+
 /** Voiding a coupon: by the guide who issued it (a sheet closed without sending) or an admin. */
 export const voidCouponRequest = z.object({ reason: optional(z.string().check(z.minLength(1), z.maxLength(200))) });
 export const voidCouponResponse = z.object({
@@ -327,24 +370,35 @@ export const voidCouponResponse = z.object({
   reattributedOrders: int(),
 });
 
+const creditSums = z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) });
+/** One line of the guide's ledger: a sale, a refund (negative) or an adjustment, with its receipt. */
+export const creditLine = z.object({
+  id: int(),
+  kind: z.enum(['sale', 'refund', 'adjustment']),
+  ref: z.string(),
+  at: iso,
+  amountFen: fen,
+  rule: z.enum(['transfer', 'coupon', 'interaction']),
+  customer: nullable(z.string()),
+  /** The order the line is for (its trail at /api/attribution/orders/:id/trail); null for a transfer. */
+  orderId: nullable(int()),
+  ruleSetVersion: int(),
+  evidence: z.object({
+    kind: optional(z.string()),
+    lastAt: optional(z.string()),
+    code: optional(z.string()),
+    transactionId: optional(z.string()),
+    interactionIds: optional(z.array(z.string())),
+  }),
+});
+export type CreditLine = z.infer<typeof creditLine>;
 export const creditsResponse = z.object({
-  today: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
-  month: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
-  latest: z.array(
-    z.object({
-      ref: z.string(),
-      at: iso,
-      amountFen: fen,
-      rule: z.enum(['transfer', 'coupon', 'interaction']),
-      customer: nullable(z.string()),
-      evidence: z.object({
-        kind: optional(z.string()),
-        lastAt: optional(z.string()),
-        code: optional(z.string()),
-        transactionId: optional(z.string()),
-      }),
-    }),
-  ),
+  today: creditSums,
+  month: creditSums,
+  lastMonth: creditSums,
+  /** Newest first, a page at a time; `nextCursor` asks for the page after. */
+  latest: z.array(creditLine),
+  nextCursor: nullable(z.string()),
 });
 export type Credits = z.infer<typeof creditsResponse>;
 

@@ -6,20 +6,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
+import { z } from 'zod';
 import type { AppContext } from '../context';
-import type { CouponView, SendRequest } from '../contracts/sidebar';
+import type { CouponOffers, CouponView, SendRequest } from '../contracts/sidebar';
+import type { Db } from '../db/knex';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { markCouponSent, reattributeCouponOrders } from '../coupons/coupons';
 import { AppError } from '../errors';
 import { recordInteractions } from '../ingest/interactions';
 import { getWecomClient } from '../wecom/corp-client';
 import { type GuidePrincipal, followedCustomerId } from './access';
+import { type CouponAudience, type CouponFacts, type TemplateRule, couponIneligibility } from './coupon-eligibility';
+import { valueTier } from './derive';
+import { daysBetween, daysToAnniversary, localDay } from './occasions';
 
 const KIND = { script: 'script_send', product: 'product_share', coupon: 'coupon_issue', text: 'message' } as const;
 
-/** The customers of a group chat this guide follows (a group send is evidence for each of them). */
+/**
+ * The customers of a group chat this guide follows: a send there is evidence for each of them
+ * and for no one else. Only a member of the group (groupchat/get says who) may send there.
+ */
 async function groupCustomerIds(ctx: AppContext, p: GuidePrincipal, chatId: string): Promise<number[]> {
-  const group = await groupMembers(ctx, p.corpId, chatId);
+  const group = await memberGroup(ctx, p, chatId);
   const rows = await ctx
     .db('customers as c')
     .join('customer_guides as cg', 'cg.customer_id', 'c.id')
@@ -138,6 +146,82 @@ async function sendableCoupon(ctx: AppContext, p: GuidePrincipal, code: string, 
 const couponCode = () => `GP${dayjs().format('YYMMDD')}${randomBytes(5).toString('hex').toUpperCase()}`;
 
 /** Issues a guide-bound coupon from a template to a customer this guide follows: not sent yet, so not the customer's yet. */
+interface TemplateRow {
+  id: number;
+  name: string;
+  kind: 'cash' | 'discount';
+  value_fen: number | null;
+  discount_bp: number | null;
+  min_spend_fen: number;
+  valid_days: number;
+  enabled: boolean;
+  audience: CouponAudience;
+  min_tier: string | null;
+  once_per_customer: boolean;
+}
+const ruleOf = (t: TemplateRow): TemplateRule => ({
+  id: t.id,
+  enabled: t.enabled,
+  audience: t.audience,
+  minTier: t.min_tier,
+  oncePerCustomer: t.once_per_customer,
+});
+
+/** What the eligibility rules need to know of one customer, in one statement. */
+async function couponFacts(db: Db, customerId: number): Promise<CouponFacts> {
+  const res = await db.raw<{
+    rows: {
+      orders: number;
+      last_paid: Date | null;
+      spend180: string;
+      redeemed: (string | number)[];
+      open: (string | number)[];
+      birthday: string | null;
+      today: string;
+      timezone: string;
+    }[];
+  }>(
+    `with c as (
+       select c.id, c.birthday, to_char((now() at time zone k.timezone)::date, 'YYYY-MM-DD') as today, k.timezone
+         from customers c join corps k on k.id = c.corp_id where c.id = :customerId)
+     select (select count(*)::int from orders o where o.customer_id = c.id) as orders,
+            (select max(o.paid_at) from orders o where o.customer_id = c.id) as last_paid,
+            (select coalesce(sum(o.net_fen), 0) from orders o where o.customer_id = c.id and o.paid_at >= now() - interval '180 days')
+              - (select coalesce(sum(r.amount_fen), 0) from orders o join refunds r on r.order_id = o.id
+                  where o.customer_id = c.id and o.paid_at >= now() - interval '180 days') as spend180,
+            (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp where cp.customer_id = c.id and cp.status = 'redeemed') as redeemed,
+            (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp
+              where cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()) as open,
+            c.birthday, c.today, c.timezone
+       from c`,
+    { customerId },
+  );
+  const r = res.rows[0]!;
+  return {
+    orders: r.orders,
+    sinceLastPaid: r.last_paid ? daysBetween(localDay(r.last_paid, r.timezone), r.today) : null,
+    toBirthday: daysToAnniversary(r.birthday, r.today),
+    tier: r.orders > 0 ? valueTier(Number(r.spend180)) : null,
+    redeemedTemplateIds: new Set(r.redeemed.map(Number)),
+    openTemplateIds: new Set(r.open.map(Number)),
+  };
+}
+
+/** Every coupon template with whether this guide may offer it to this customer, and why not. */
+export async function couponOffers(db: Db, p: GuidePrincipal, externalUserid: string): Promise<CouponOffers> {
+  const customerId = await followedCustomerId(db, p, externalUserid);
+  const [templates, facts] = await Promise.all([
+    db('coupon_templates').where({ corp_id: p.corpId }).orderBy('id').select<TemplateRow[]>(),
+    couponFacts(db, customerId),
+  ]);
+  return {
+    offers: templates.map((t) => {
+      const reason = couponIneligibility(ruleOf(t), facts);
+      return { templateId: t.id, eligible: reason === null, reason };
+    }),
+  };
+}
+
 export async function issueCoupon(
   ctx: AppContext,
   p: GuidePrincipal,
@@ -145,22 +229,19 @@ export async function issueCoupon(
   templateId: number,
 ): Promise<CouponView> {
   const customerId = await followedCustomerId(ctx.db, p, externalUserid);
-  const tpl = await ctx.db('coupon_templates').where({ corp_id: p.corpId, id: templateId }).first<
-    | {
-        id: number;
-        name: string;
-        kind: 'cash' | 'discount';
-        value_fen: number | null;
-        discount_bp: number | null;
-        min_spend_fen: number;
-        valid_days: number;
-        enabled: boolean;
-      }
-    | undefined
-  >();
+  const tpl = await ctx
+    .db('coupon_templates')
+    .where({ corp_id: p.corpId, id: templateId })
+    .first<TemplateRow | undefined>();
   if (!tpl) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.templateId' });
   if (!tpl.enabled)
     throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
+  const reason = couponIneligibility(ruleOf(tpl), await couponFacts(ctx.db, customerId));
+  if (reason)
+    throw new AppError('NOT_ELIGIBLE', `coupon template ${tpl.name} may not be offered to this customer (${reason})`, {
+      field: 'body.templateId',
+      details: { reason },
+    });
   const issuedAt = new Date();
   const expiresAt = dayjs(issuedAt).add(tpl.valid_days, 'day').toDate();
   const code = couponCode();
@@ -189,20 +270,31 @@ export async function issueCoupon(
   };
 }
 
-/** Group chat members from WeCom (groupchat/get), cached briefly: the chat toolbar reopens often. */
-export async function groupMembers(
-  ctx: AppContext,
-  corpId: number,
-  chatId: string,
-): Promise<{ name: string; externalUserids: string[]; others: number }> {
-  const key = `${ctx.cfg.QUEUE_PREFIX}:cache:group:${corpId}:${chatId}`;
+const groupCache = z.object({
+  name: z.string(),
+  memberUserids: z.array(z.string()),
+  externalUserids: z.array(z.string()),
+  others: z.number(),
+});
+type GroupMembers = z.infer<typeof groupCache>;
+
+/**
+ * Group chat members from WeCom (groupchat/get), cached briefly: the chat toolbar reopens often.
+ * `memberUserids` are the corp's own members (type 1), `externalUserids` the customers (type 2).
+ */
+export async function groupMembers(ctx: AppContext, corpId: number, chatId: string): Promise<GroupMembers> {
+  const key = `${ctx.cfg.QUEUE_PREFIX}:cache:group-members:${corpId}:${chatId}`;
   const hit = await ctx.redis.get(key);
-  if (hit) return JSON.parse(hit) as { name: string; externalUserids: string[]; others: number };
+  if (hit) {
+    const cached = groupCache.safeParse(JSON.parse(hit));
+    if (cached.success) return cached.data;
+  }
   const client = await getWecomClient(ctx, corpId);
   const g = await client.groupChatGet(chatId);
   const members = g.group_chat.member_list;
-  const value = {
+  const value: GroupMembers = {
     name: g.group_chat.name ?? '',
+    memberUserids: members.filter((m) => m.type === 1).map((m) => m.userid),
     externalUserids: members.filter((m) => m.type === 2).map((m) => m.userid),
     others: members.filter((m) => m.type !== 2).length,
   };
@@ -210,8 +302,16 @@ export async function groupMembers(
   return value;
 }
 
-export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: string) {
+/** The group, if this guide is one of its members; otherwise neither its name nor its customers are shown. */
+async function memberGroup(ctx: AppContext, p: GuidePrincipal, chatId: string): Promise<GroupMembers> {
   const g = await groupMembers(ctx, p.corpId, chatId);
+  if (!g.memberUserids.includes(p.userid))
+    throw new AppError('NOT_GROUP_MEMBER', 'you are not a member of this customer group', { field: 'chatId' });
+  return g;
+}
+
+export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: string) {
+  const g = await memberGroup(ctx, p, chatId);
   const rows = g.externalUserids.length
     ? await ctx
         .db('customers as c')
@@ -220,18 +320,27 @@ export async function groupView(ctx: AppContext, p: GuidePrincipal, chatId: stri
         })
         .where({ 'c.corp_id': p.corpId })
         .whereIn('c.external_userid', g.externalUserids)
-        .select<{ external_userid: string; name: string; avatar: string | null; rel: number | null }[]>(
-          'c.external_userid',
-          'c.name',
-          'c.avatar',
-          'cg.id as rel',
-        )
+        .select<
+          {
+            external_userid: string;
+            name: string;
+            avatar: string | null;
+            rel: number | null;
+            remark: string | null;
+            phone_masked: string | null;
+            added_at: Date | null;
+          }[]
+        >('c.external_userid', 'c.name', 'c.avatar', 'cg.id as rel', 'cg.remark', 'c.phone_masked', 'cg.added_at')
     : [];
   const customers = rows.map((r) => ({
     externalUserid: r.external_userid,
     name: r.name,
     avatar: r.avatar,
     followedByMe: r.rel !== null,
+    // Only her own customers are told apart; of the others she sees the name alone.
+    remark: r.rel !== null ? r.remark : null,
+    phoneTail: r.rel !== null && r.phone_masked ? r.phone_masked.slice(-4) : null,
+    addedAt: r.rel !== null && r.added_at ? r.added_at.toISOString() : null,
   }));
   customers.sort((a, b) => Number(b.followedByMe) - Number(a.followedByMe));
   return { chatId, name: g.name, customers, others: g.others + (g.externalUserids.length - rows.length) };

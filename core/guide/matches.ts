@@ -1,8 +1,8 @@
 /**
- * Size and stock matches in the guide's own store. A style is a broken run (断码) when at most
- * `size_runs.broken_max_left` of its sizes are still on hand there. Forward: what fits this
- * customer, broken runs first. Reverse: which of the guide's customers a broken style fits,
- * ranked by preferences and recent activity.
+ * Size and stock matches in the guide's own store. Who a style fits (women's, men's, kids') and
+ * when it is a broken run (断码: few sizes left, or a core size gone; per tenant) are the rules
+ * in ./fit.ts. Forward: what fits this customer, broken runs first. Reverse: which of the
+ * guide's customers a broken style fits, ranked by fit, preferences and recent activity.
  */
 import dayjs from 'dayjs';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import type { BrokenStyle, FitReason, MatchItem, StyleCustomers } from '../contr
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { type GuidePrincipal, followedCustomerId } from './access';
+import { AUDIENCE_FITS_SQL, BROKEN_RUN_SQL } from './fit';
 
 /** Per product in the store: sizes on hand (summed over colours, in run order) and colours per size. */
 const STORE_STOCK = `
@@ -19,7 +20,7 @@ stock as (
    where ss.store_id = :storeId and ss.on_hand > 0
 ),
 per_product as (
-  select s.product_id, count(distinct s.size)::int as sizes_left,
+  select s.product_id, count(distinct s.size)::int as sizes_left, array_agg(distinct s.size::text) as sizes,
          json_agg(json_build_object('size', s.size, 'onHand', s.n) order by array_position(run.sizes, s.size::text), s.size) as stock
     from (select product_id, size, sum(on_hand)::int as n from stock group by product_id, size) s
     join products pr on pr.id = s.product_id
@@ -41,7 +42,7 @@ const matchRow = z.object({
   onHandInSize: z.number(),
   colorsInSize: z.array(z.string()),
   sizesLeft: z.number(),
-  brokenMaxLeft: z.number(),
+  broken: z.boolean(),
   stock: stockRow,
 });
 
@@ -68,22 +69,19 @@ export async function matchesFor(
   const res = await db.raw<{ rows: unknown[] }>(
     `with ${STORE_STOCK}
      select pr.id as "productId", pr.style_no as "styleNo", pr.name, pr.category, pr.image_url as "imageUrl", pr.list_price_fen as "priceFen", pr.attributes,
-            cs.size, x.on_hand as "onHandInSize", x.colors as "colorsInSize", pp.sizes_left as "sizesLeft", coalesce(run.broken_max_left, 2) as "brokenMaxLeft", pp.stock
+            cs.size, x.on_hand as "onHandInSize", x.colors as "colorsInSize", pp.sizes_left as "sizesLeft", ${BROKEN_RUN_SQL} as broken, pp.stock
        from customer_sizes cs
-       join products pr on pr.corp_id = cs.corp_id and pr.category = cs.category
+       join customers c on c.id = cs.customer_id
+       join products pr on pr.corp_id = cs.corp_id and pr.category = cs.category and ${AUDIENCE_FITS_SQL}
        join per_product pp on pp.product_id = pr.id
        join lateral (select sum(s.on_hand)::int as on_hand, array_agg(distinct s.color) as colors from stock s where s.product_id = pr.id and s.size = cs.size) x on x.on_hand > 0
        left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
       where cs.customer_id = :customerId and (:category::text is null or cs.category = :category)
-      order by (pp.sizes_left <= coalesce(run.broken_max_left, 2)) desc, pr.launched_on desc nulls last, pr.id
+      order by ${BROKEN_RUN_SQL} desc, pp.sizes_left, pr.launched_on desc nulls last, pr.id
       limit 60`,
     { storeId, customerId, category: category ?? null },
   );
-  const items = z
-    .array(matchRow)
-    .parse(res.rows)
-    .map(({ brokenMaxLeft, ...m }) => ({ ...m, broken: m.sizesLeft <= brokenMaxLeft }));
-  return { sizes, items };
+  return { sizes, items: z.array(matchRow).parse(res.rows) };
 }
 
 const brokenRow = z.object({
@@ -109,16 +107,17 @@ export async function brokenStyles(
   const res = await db.raw<{ rows: unknown[] }>(
     `with ${STORE_STOCK},
      mine as (
-       select cs.category, cs.size from customer_guides cg join customer_sizes cs on cs.customer_id = cg.customer_id
+       select c.id, c.gender, c.baby_birthday, cs.category, cs.size
+         from customer_guides cg join customers c on c.id = cg.customer_id join customer_sizes cs on cs.customer_id = c.id
         where cg.guide_id = :guideId and cg.ended_at is null
      )
      select pr.id as "productId", pr.style_no as "styleNo", pr.name, pr.category, pr.image_url as "imageUrl", pr.list_price_fen as "priceFen", pr.attributes,
             pp.stock, pp.sizes_left as "sizesLeft",
-            (select count(*)::int from mine m where m.category = pr.category and m.size in (select s.size from stock s where s.product_id = pr.id)) as "fittingCustomers"
+            (select count(*)::int from mine c where c.category = pr.category and c.size = any(pp.sizes) and ${AUDIENCE_FITS_SQL}) as "fittingCustomers"
        from per_product pp
        join products pr on pr.id = pp.product_id
        left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
-      where pr.corp_id = :corpId and pp.sizes_left <= coalesce(run.broken_max_left, 2)
+      where pr.corp_id = :corpId and ${BROKEN_RUN_SQL}
         and (:category::text is null or pr.category = :category) and (:productId::bigint is null or pr.id = :productId)
       order by "fittingCustomers" desc, pr.id
       limit 100`,
@@ -146,6 +145,8 @@ const fitRow = z.object({
   avatar: z.string().nullable(),
   size: z.string(),
   sizeSource: z.enum(['purchase', 'guide']),
+  phoneTail: z.string().nullable(),
+  addedAt: z.date(),
   confidence: z.number(),
   tags: z.array(z.string()),
   lastActiveAt: z.date().nullable(),
@@ -172,7 +173,7 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
     .pluck<string[]>('k.color');
   const sizes = style.stock.map((s) => s.size);
   const res = await db.raw<{ rows: unknown[] }>(
-    `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, cs.source as "sizeSource", cs.confidence,
+    `select c.external_userid as "externalUserid", c.name, cg.remark, c.avatar, cs.size, right(c.phone_masked, 4) as "phoneTail", cg.added_at as "addedAt", cs.source as "sizeSource", cs.confidence,
             (select coalesce(array_agg(t.name), '{}') from customer_tags ct join tags t on t.id = ct.tag_id
               where ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null)) as tags,
             greatest((select max(i.occurred_at) from interactions i where i.customer_id = c.id and i.occurred_at >= now() - interval '180 days'), (select max(o.paid_at) from orders o where o.customer_id = c.id)) as "lastActiveAt",
@@ -180,8 +181,9 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
        from customer_guides cg
        join customers c on c.id = cg.customer_id and c.external_userid is not null
        join customer_sizes cs on cs.customer_id = c.id and cs.category = :category and cs.size = any(:sizes)
-      where cg.guide_id = :guideId and cg.ended_at is null`,
-    { guideId: p.guideId, category: style.category, sizes },
+       join products pr on pr.id = :productId
+      where cg.guide_id = :guideId and cg.ended_at is null and ${AUDIENCE_FITS_SQL}`,
+    { guideId: p.guideId, category: style.category, sizes, productId },
   );
   const isNew = style.attributes.includes('新款');
   const now = dayjs();
@@ -224,6 +226,8 @@ export async function customersForStyle(db: Db, p: GuidePrincipal, productId: nu
         avatar: r.avatar,
         size: r.size,
         sizeSource: r.sizeSource,
+        phoneTail: r.phoneTail,
+        addedAt: r.addedAt.toISOString(),
         lastActiveAt: r.lastActiveAt?.toISOString() ?? null,
         score: Math.round(score * 100) / 100,
         reasons,

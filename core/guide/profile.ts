@@ -207,23 +207,22 @@ export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid:
   if (!r.c) return explainMissing(db, p, externalUserid);
   const c = r.c;
   const spend180 = r.spend.d180 - r.refunded180;
-  const tier = valueTier(spend180);
+  // A derived tag only where its input exists: no value tier for a customer who never bought,
+  // no stage without a baby's birth date; each carries the rule and input that made it.
+  const tier = r.spend.orders > 0 ? valueTier(spend180) : null;
   const stage = babyStage(c.baby_birthday, c.today);
+  const babyAgeMonths = c.baby_birthday ? Math.max(0, monthsBetween(c.baby_birthday, c.today)) : null;
   const tags: Profile['tags'] = r.tags.map((t) => ({ ...t, derived: false }));
-  for (const name of [tier, stage]) {
+  const derived: [string | null, 'value' | 'stage', NonNullable<Profile['tags'][number]['rule']>][] = [
+    [tier, 'value', { code: 'spend_180d', value: spend180 }],
+    [stage, 'stage', { code: 'baby_age_months', value: babyAgeMonths ?? 0 }],
+  ];
+  for (const [name, family, rule] of derived) {
     // Shown only where the system disagrees with (or adds to) what WeCom and the guide set.
     if (!name || tags.some((t) => t.name === name)) continue;
     const tag = known.find((t) => t.name === name);
-    tags.push({
-      id: tag?.id ?? 0,
-      name,
-      groupName: tag?.groupName ?? '',
-      family: name === tier ? 'value' : 'stage',
-      source: 'rule',
-      derived: true,
-    });
+    tags.push({ id: tag?.id ?? 0, name, groupName: tag?.groupName ?? '', family, source: 'rule', derived: true, rule });
   }
-  const babyAgeMonths = c.baby_birthday ? Math.max(0, monthsBetween(c.baby_birthday, c.today)) : null;
   return {
     customer: {
       externalUserid: c.external_userid,

@@ -5,19 +5,28 @@
  */
 import dayjs from 'dayjs';
 import { z } from 'zod';
-import { formOfAddress } from '../contracts/script-vars';
-import { type RecommendReason, type Recommendations, type ScriptLibrary, scriptPart } from '../contracts/sidebar';
+import { variablesOf } from '../contracts/script-vars';
+import {
+  type RecommendReason,
+  type Recommendations,
+  type ScriptLibrary,
+  type ScriptPart,
+  scriptPart,
+} from '../contracts/sidebar';
 import { ttlCache } from '../cache';
 import type { Db } from '../db/knex';
 import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
 import { type GuidePrincipal, explainMissing } from './access';
-import { babyStage, daysToBirthday } from './derive';
+import { babyStage } from './derive';
+import { BROKEN_RUN_SQL } from './fit';
+import { type Occasion, type OccasionCode, occasionsFor } from './occasions';
+import { resolveVariables } from './variables';
 
 const SQL = `
 with c as (
   select c.id, c.name, c.gender, c.birthday, c.baby_birthday, cg.remark, cg.added_at,
-         (now() at time zone k.timezone)::date as today
+         (now() at time zone k.timezone)::date as today, k.timezone
     from customers c
     join customer_guides cg on cg.customer_id = c.id and cg.guide_id = :guideId and cg.ended_at is null
     join corps k on k.id = c.corp_id
@@ -28,12 +37,13 @@ select json_build_object(
   'me', (select json_build_object('guide', g.name, 'store', s.name) from guides g join stores s on s.id = g.store_id where g.id = :guideId),
   'tags', (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name)), '[]') from c join customer_tags ct on ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null) join tags t on t.id = ct.tag_id),
   'sizes', (select coalesce(json_object_agg(s.category, s.size), '{}') from c join customer_sizes s on s.customer_id = c.id),
+  'firstPaid', (select min(o.paid_at) from c join orders o on o.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
-  'coupon', (select tpl.name from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
+  'coupon', (select json_build_object('name', tpl.name, 'expiresAt', cp.expires_at) from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
   'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId)
 ) as p`;
 
-const STATEMENT = prepare('sidebar_scripts', SQL);
+const STATEMENT = prepare('sidebar_scripts_v2', SQL);
 const row = z.object({
   c: z
     .object({
@@ -45,23 +55,27 @@ const row = z.object({
       remark: z.string().nullable(),
       added_at: z.string(),
       today: z.string(),
+      timezone: z.string(),
     })
     .nullable(),
   me: z.object({ guide: z.string(), store: z.string() }),
   tags: z.array(z.object({ id: z.number(), name: z.string() })),
   sizes: z.record(z.string(), z.string()),
+  firstPaid: z.string().nullable(),
   lastPaid: z.string().nullable(),
-  coupon: z.string().nullable(),
+  coupon: z.object({ name: z.string(), expiresAt: z.string() }).nullable(),
   favorites: z.array(z.number()),
 });
 
 /** What recommendation needs of each script; the library changes rarely, so it is cached per corp for a minute. */
-interface Targeting {
+export interface Targeting {
   id: number;
   scenario: string;
   occasion: string | null;
   targetTagIds: number[];
   stages: string[];
+  /** Every variable its texts and card titles use. */
+  variables: string[];
 }
 const targetingOf = ttlCache<number, Targeting[]>(60_000);
 
@@ -78,8 +92,9 @@ function targeting(db: Db, corpId: number): Promise<Targeting[]> {
           occasion: string | null;
           target_tag_ids: (number | string)[];
           stages: string[];
+          parts: unknown;
         }[]
-      >('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages')
+      >('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages', 's.parts')
       .then((rows) =>
         rows.map((r) => ({
           id: r.id,
@@ -87,9 +102,14 @@ function targeting(db: Db, corpId: number): Promise<Targeting[]> {
           occasion: r.occasion,
           targetTagIds: r.target_tag_ids.map(Number),
           stages: r.stages,
+          variables: variablesOf(textsOf(z.array(scriptPart).parse(r.parts))),
         })),
       ),
   );
+}
+
+function textsOf(parts: ScriptPart[]): string[] {
+  return parts.flatMap((p) => (p.type === 'text' ? [p.text] : p.type === 'image' ? [] : [p.title]));
 }
 
 /** The corp's library with this guide's favourites and send counts. */
@@ -126,9 +146,6 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
   return { categories, scripts: parsed };
 }
 
-/** Category a customer's {{尺码}} defaults to when no product is chosen. */
-const SIZE_ORDER = ['shoes', 'tops', 'bottoms', 'kids'];
-
 export interface ProductContext {
   id: number;
   name: string;
@@ -145,13 +162,16 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
       category: string;
       attributes: string[];
       launched_on: string | null;
-      sizes_left: number;
-      broken_max_left: number | null;
+      broken: boolean;
     }[];
   }>(
-    `select pr.id, pr.name, pr.category, pr.attributes, pr.launched_on, coalesce(run.broken_max_left, 2) as broken_max_left,
-            (select count(distinct k.size)::int from skus k join store_stock ss on ss.sku_id = k.id and ss.store_id = g.store_id and ss.on_hand > 0 where k.product_id = pr.id) as sizes_left
-       from products pr join guides g on g.id = :guideId left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
+    `with pp as (
+       select count(distinct k.size)::int as sizes_left, coalesce(array_agg(distinct k.size::text), '{}') as sizes
+         from skus k join guides g on g.id = :guideId join store_stock ss on ss.sku_id = k.id and ss.store_id = g.store_id and ss.on_hand > 0
+        where k.product_id = :productId
+     )
+     select pr.id, pr.name, pr.category, pr.attributes, pr.launched_on, ${BROKEN_RUN_SQL} as broken
+       from products pr cross join pp left join size_runs run on run.corp_id = pr.corp_id and run.category = pr.category
       where pr.corp_id = :corpId and pr.id = :productId`,
     { corpId: p.corpId, guideId: p.guideId, productId },
   );
@@ -163,7 +183,7 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
     id: r.id,
     name: r.name,
     category: r.category,
-    broken: r.sizes_left > 0 && r.sizes_left <= (r.broken_max_left ?? 2),
+    broken: r.broken,
     isNew,
   };
 }
@@ -186,45 +206,55 @@ export async function recommendationsFor(
   const stages = new Set(r.tags.map((t) => t.name));
   const derivedStage = babyStage(c.baby_birthday, c.today);
   if (derivedStage) stages.add(derivedStage);
-  const favorites = new Set(r.favorites);
+  const vars = resolveVariables({
+    customer: { name: c.name, gender: c.gender, remark: c.remark, babyBirthday: c.baby_birthday },
+    sizes: r.sizes,
+    guide: { name: r.me.guide, store: r.me.store },
+    product,
+    coupon: r.coupon,
+    today: c.today,
+    timeZone: c.timezone,
+  });
   const ctx: CustomerContext = {
     tagIds,
     tagName,
     stages,
-    favorites,
-    toBirthday: daysToBirthday(c.birthday, c.today),
-    sinceAdded: dayjs(c.today).diff(dayjs(c.added_at), 'day'),
-    sincePaid: r.lastPaid ? dayjs(c.today).diff(dayjs(r.lastPaid), 'day') : null,
+    favorites: new Set(r.favorites),
+    occasions: occasionsFor({
+      today: c.today,
+      birthday: c.birthday,
+      babyBirthday: c.baby_birthday,
+      addedAt: c.added_at,
+      firstPaidAt: r.firstPaid,
+      lastPaidAt: r.lastPaid,
+      timeZone: c.timezone,
+    }),
+    filled: new Set(Object.entries(vars).flatMap(([k, v]) => (v ? [k] : []))),
   };
   const recommended = library
     .map((s, order) => ({ order, ...score(s, ctx, product) }))
     .filter((x) => x.reasons.length > 0)
     .sort((a, b) => b.score - a.score || a.order - b.order)
     .map(({ scriptId, score: sc, reasons }) => ({ scriptId, score: sc, reasons }));
-  const sizeCategory = product?.category ?? SIZE_ORDER.find((k) => r.sizes[k]) ?? null;
-  return {
-    vars: {
-      称呼: formOfAddress(c.name, c.gender, c.remark),
-      导购: r.me.guide,
-      门店: r.me.store,
-      尺码: sizeCategory ? (r.sizes[sizeCategory] ?? null) : null,
-      商品: product?.name ?? null,
-      优惠券: r.coupon,
-    },
-    sizes: r.sizes,
-    recommended,
-  };
+  return { vars, sizes: r.sizes, recommended };
 }
 
-interface CustomerContext {
+export interface CustomerContext {
   tagIds: Set<number>;
   tagName: Map<number, string>;
   stages: Set<string>;
   favorites: Set<number>;
-  toBirthday: number | null;
-  sinceAdded: number;
-  sincePaid: number | null;
+  occasions: Occasion[];
+  /** Variables that have a value for this customer (and product). */
+  filled: Set<string>;
 }
+
+/** Which occasion a script's occasion (or scenario) waits for; a dated one missing is a penalty. */
+const DATED: Record<string, OccasionCode> = {
+  birthday: 'birthday',
+  baby_birthday: 'baby_birthday',
+  purchase_anniversary: 'purchase_anniversary',
+};
 
 /** A script's fit for this customer: the score and, when it clears the bar, the reasons. */
 export function score(
@@ -247,23 +277,29 @@ export function score(
     }
   }
   const occasion = s.occasion ?? s.scenario;
-  if (occasion === 'birthday') {
-    if (c.toBirthday !== null && c.toBirthday <= 7) {
+  const on = (code: OccasionCode) => c.occasions.find((o) => o.code === code);
+  const dated = DATED[occasion];
+  if (dated) {
+    const o = on(dated);
+    if (o) {
       total += 6;
-      reasons.push({ code: 'birthday', value: String(c.toBirthday) });
+      reasons.push({ code: dated, value: o.value });
     } else total -= 10;
   }
-  if (occasion === 'welcome' && c.sinceAdded <= 7) {
+  const isNew = on('new_customer');
+  if (occasion === 'welcome' && isNew) {
     total += 4;
-    reasons.push({ code: 'new_customer', value: String(c.sinceAdded) });
+    reasons.push({ code: 'new_customer', value: isNew.value });
   }
-  if (s.scenario === 'reactivation' && (c.sincePaid === null || c.sincePaid >= 90)) {
+  const lapsed = on('lapsed');
+  if (s.scenario === 'reactivation' && lapsed) {
     total += 3;
-    reasons.push({ code: 'lapsed', value: c.sincePaid === null ? '' : String(c.sincePaid) });
+    reasons.push({ code: 'lapsed', value: lapsed.value });
   }
-  if (s.scenario === 'after_sale' && c.sincePaid !== null && c.sincePaid <= 14) {
+  const recent = on('recent_purchase');
+  if (s.scenario === 'after_sale' && recent) {
     total += 3;
-    reasons.push({ code: 'recent_purchase', value: String(c.sincePaid) });
+    reasons.push({ code: 'recent_purchase', value: recent.value });
   }
   // A pitch for a chosen product ranks scripts written for that situation above everything else.
   if (product && s.scenario === 'broken_size' && product.broken) {
@@ -278,6 +314,8 @@ export function score(
     total += 1;
     if (reasons.length) reasons.push({ code: 'favorite' });
   }
+  // A script that would go out with a blank is never recommended, however well it fits.
+  if (s.variables.some((v) => !c.filled.has(v))) return { scriptId: s.id, score: total, reasons: [] };
   return { scriptId: s.id, score: total, reasons: total >= 3 ? reasons : [] };
 }
 

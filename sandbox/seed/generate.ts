@@ -17,6 +17,8 @@ import {
   GUIDE_GIVEN,
   MALE_GIVEN,
   PRODUCT_PARTS,
+  SIZE_RUN_RULES,
+  WOMEN_ONLY_ITEMS,
   REGIONS,
   SCRIPTS,
   SIZE_RUNS,
@@ -175,7 +177,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
     colors: string[];
     isNew: boolean;
     launchedDay: number;
+    audience: 'women' | 'men' | 'unisex' | 'kids';
   }[] = [];
+  // Its own stream, so who a style is for changes nothing else the generator draws.
+  const arng = Rng.for(seed, 'audience');
   for (let p = 0; p < scale.styles; p++) {
     const category: Category =
       p === 0
@@ -187,7 +192,19 @@ export function generate(opts: GenerateOptions): TableStream[] {
             ['kids', 15],
           ] as const);
     const parts = PRODUCT_PARTS[category];
-    const name = p === 0 ? '云朵软底玛丽珍鞋' : `${prng.pick(parts.prefix)}${prng.pick(parts.item)}`;
+    const item = p === 0 ? '玛丽珍鞋' : prng.pick(parts.item);
+    const base = p === 0 ? '云朵软底玛丽珍鞋' : `${prng.pick(parts.prefix)}${item}`;
+    const audience =
+      category === 'kids'
+        ? ('kids' as const)
+        : WOMEN_ONLY_ITEMS.includes(item)
+          ? ('women' as const)
+          : arng.weighted([
+              ['women', 55],
+              ['men', 25],
+              ['unisex', 20],
+            ] as const);
+    const name = audience === 'men' ? `男款${base}` : base;
     const priceYuan = Math.round(prng.int(parts.priceYuan[0], parts.priceYuan[1]) / 10) * 10 - 1;
     const colors = p === 0 ? ['黑色', '米白'] : prng.sample(COLORS, prng.int(2, 3));
     const launchedDay = prng.int(-180, scale.historyDays - 1);
@@ -199,6 +216,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       colors,
       isNew: launchedDay > scale.historyDays - 45,
       launchedDay,
+      audience,
     });
   }
   const skuList: { style: number; color: string; size: string; code: string }[] = [];
@@ -336,7 +354,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       const t = COUPON_TEMPLATES[tpl]!;
       discount =
         t.kind === 'cash' ? Math.min(t.valueFen, gross) : Math.round((gross * (10_000 - t.discountBp)) / 10_000);
-      const issuedMs = paid - orng.int(1, Math.min(9, t.validDays - 1)) * DAY - orng.int(0, 600) * 60_000;
+      const issuedMs = inStoreHours(paid - orng.int(1, Math.min(9, t.validDays - 1)) * DAY - orng.int(0, 600) * 60_000);
       const guide = custGuide2[c]! >= 0 && orng.chance(0.3) ? custGuide2[c]! : custGuide[c]!;
       ordCoupon[o] = coupons.length;
       coupons.push({ cust: c, guide, template: tpl, issuedMs, expiresMs: issuedMs + t.validDays * DAY, orderIdx: o });
@@ -353,7 +371,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       primed.push({
         cust: c,
         guide,
-        ms: paid - orng.int(30, 7 * 24 * 60 - 1) * 60_000,
+        ms: primedAt(paid, orng.int(30, 7 * 24 * 60 - 1)),
         kind: orng.pick(['script_send', 'product_share', 'message', 'message', 'call'] as const),
       });
     }
@@ -371,7 +389,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
     const c = k === 0 ? 0 : urng.int(0, C - 1);
     const tpl = urng.int(0, COUPON_TEMPLATES.length - 1);
     const issuedMs =
-      k === 0 ? anchorMs - 2 * DAY + 15 * 3_600_000 : historyStart + urng.int(0, scale.historyDays * 24 * 60) * 60_000;
+      k === 0
+        ? anchorMs - 2 * DAY + 15 * 3_600_000
+        : inStoreHours(historyStart + urng.int(0, scale.historyDays * 24 * 60 - 1) * 60_000);
     coupons.push({
       cust: c,
       guide: custGuide[c]!,
@@ -676,9 +696,11 @@ export function generate(opts: GenerateOptions): TableStream[] {
       ];
     }
   });
-  add('size_runs', ['id', 'corp_id', 'category', 'sizes', 'broken_max_left'], function* () {
-    for (let k = 0; k < CATEGORIES.length; k++)
-      yield [id('size_runs', k), corpId, CATEGORIES[k], SIZE_RUNS[CATEGORIES[k]!], 2];
+  add('size_runs', ['id', 'corp_id', 'category', 'sizes', 'broken_max_left', 'core_sizes'], function* () {
+    for (let k = 0; k < CATEGORIES.length; k++) {
+      const rule = SIZE_RUN_RULES[CATEGORIES[k]!];
+      yield [id('size_runs', k), corpId, CATEGORIES[k], SIZE_RUNS[CATEGORIES[k]!], rule.brokenMaxLeft, rule.coreSizes];
+    }
   });
   add(
     'customer_sizes',
@@ -719,6 +741,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       'list_price_fen',
       'launched_on',
       'attributes',
+      'audience',
     ],
     function* () {
       for (let p = 0; p < styles.length; p++) {
@@ -735,6 +758,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           st.priceFen,
           isoDate(historyStart + st.launchedDay * DAY),
           st.isNew ? ['新款', CATEGORY_LABEL[st.category]] : [CATEGORY_LABEL[st.category]],
+          st.audience,
         ];
       }
     },
@@ -818,7 +842,20 @@ export function generate(opts: GenerateOptions): TableStream[] {
   );
   add(
     'coupon_templates',
-    ['id', 'corp_id', 'code', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'],
+    [
+      'id',
+      'corp_id',
+      'code',
+      'name',
+      'kind',
+      'value_fen',
+      'discount_bp',
+      'min_spend_fen',
+      'valid_days',
+      'audience',
+      'min_tier',
+      'once_per_customer',
+    ],
     function* () {
       for (let k = 0; k < COUPON_TEMPLATES.length; k++) {
         const t = COUPON_TEMPLATES[k]!;
@@ -832,6 +869,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
           t.kind === 'discount' ? t.discountBp : null,
           t.minSpendFen,
           t.validDays,
+          t.audience,
+          t.minTier,
+          t.oncePerCustomer,
         ];
       }
     },
@@ -952,7 +992,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
         const lines = ordLines[o]!;
         const amount = r.chance(0.6) || lines.length === 1 ? net : lines[0]!.netFen;
         if (amount <= 0) continue;
-        const at = Math.min(ordPaid[o]! + r.int(1, 7) * DAY, anchorMs - 3_600_000);
+        const at = Math.min(ordPaid[o]! + r.int(1, 7) * DAY, anchorMs - DAY + 21 * 3_600_000);
         if (at <= ordPaid[o]!) continue;
         yield [
           id('refunds', n++),
@@ -993,11 +1033,11 @@ export function generate(opts: GenerateOptions): TableStream[] {
       for (let k = 0; k < scale.transfers; k++) {
         const c = r.int(0, C - 1);
         const g = custGuide[c]!;
-        const payMs = historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000;
+        const payMs = inStoreHours(historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000);
         const fee = r.int(99, 2999) * 100;
         const tx = `4200${createHash('md5').update(`${seed}:tx:${k}`).digest('hex').slice(0, 24)}`;
         const refund = r.chance(0.05) ? Math.min(fee, r.int(50, 1000) * 100) : 0;
-        const refundMs = Math.min(payMs + r.int(1, 5) * DAY, anchorMs - 60_000);
+        const refundMs = Math.min(payMs + r.int(1, 5) * DAY, anchorMs - DAY + 21 * 3_600_000);
         const outTradeNo = `YX${String(k + 1).padStart(10, '0')}`;
         const raw = {
           transaction_id: tx,
@@ -1073,6 +1113,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
     ['corp_id', 'guide_id', 'customer_id', 'occurred_at', 'kind', 'source', 'evidence_id', 'detail'],
     function* () {
       const r = Rng.for(seed, 'interactions');
+      // Which script a seeded script send was: its own stream, so the other draws stay as they were.
+      const sr = Rng.for(seed, 'script-sends');
+      const detailOf = (kind: string) =>
+        kind === 'script_send' ? JSON.stringify({ scriptId: id('scripts', sr.int(0, SCRIPTS.length - 1)) }) : '{}';
       let n = 0;
       const ev = () => `seed-${(n++).toString(36)}`;
       for (const p of primed)
@@ -1084,7 +1128,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           p.kind,
           p.kind === 'message' || p.kind === 'call' ? 'archive' : 'sidebar',
           ev(),
-          '{}',
+          detailOf(p.kind),
         ];
       for (let k = 0; k < coupons.length; k++) {
         const cp = coupons[k]!;
@@ -1124,7 +1168,9 @@ export function generate(opts: GenerateOptions): TableStream[] {
         const c = r.int(0, C - 1);
         const g = custGuide2[c]! >= 0 && r.chance(0.3) ? custGuide2[c]! : custGuide[c]!;
         const kind = r.weighted(kinds);
-        const ms = historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000 + r.int(0, 59) * 1000;
+        const ms = inStoreHours(
+          historyStart + r.int(0, scale.historyDays * 24 * 60 - 1) * 60_000 + r.int(0, 59) * 1000,
+        );
         yield [
           corpId,
           id('guides', g),
@@ -1133,7 +1179,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
           kind,
           kind === 'message' || kind === 'call' ? 'archive' : kind === 'behavior' ? 'wecom' : 'sidebar',
           ev(),
-          '{}',
+          detailOf(kind),
         ];
       }
     },
@@ -1181,6 +1227,27 @@ export function generate(opts: GenerateOptions): TableStream[] {
       yield [id('commission_periods', k), corpId, months[k], k < 2 ? 'closed' : 'open'];
   });
   return tables;
+}
+
+/**
+ * The same Shanghai day at store hours (10:00–21:59): seeded activity happens while stores are
+ * open. Keeps the seconds; draws nothing, so the rest of the data stays as it was.
+ */
+export function inStoreHours(ms: number): number {
+  const day = startOfDayShanghai(new Date(ms));
+  const minute = Math.floor((ms - day) / 60_000);
+  return day + (10 * 60 + (minute % (12 * 60))) * 60_000 + (ms % 60_000);
+}
+
+/**
+ * A chat before a purchase, `minutesBefore` (< 7 days) choosing the day and the store-hours
+ * minute: on the purchase's day or up to 6 days before, at least 30 minutes before it.
+ */
+function primedAt(paid: number, minutesBefore: number): number {
+  const daysBefore = Math.floor(minutesBefore / (24 * 60));
+  const ms = startOfDayShanghai(new Date(paid)) - daysBefore * DAY + (10 * 60 + (minutesBefore % (12 * 60))) * 60_000;
+  if (ms <= paid - 30 * 60_000) return ms;
+  return daysBefore < 6 ? ms - DAY : startOfDayShanghai(new Date(paid)) - 6 * DAY + 10 * 60 * 60_000;
 }
 
 /** Midnight of the anchor's day in Asia/Shanghai (UTC+8, no DST), as epoch ms. */

@@ -171,6 +171,20 @@ export const SIZE_RUNS: Record<Category, string[]> = {
   kids: ['73', '80', '90', '100', '110', '120'],
 };
 
+/**
+ * What makes a broken run (断码) per category in the demo tenant: at most `brokenMaxLeft` sizes
+ * left, or any core size sold out (core/guide/fit.ts).
+ */
+export const SIZE_RUN_RULES: Record<Category, { brokenMaxLeft: number; coreSizes: string[] }> = {
+  shoes: { brokenMaxLeft: 3, coreSizes: ['37', '38', '39', '40', '41'] },
+  tops: { brokenMaxLeft: 2, coreSizes: ['S', 'M', 'L'] },
+  bottoms: { brokenMaxLeft: 3, coreSizes: ['27', '28', '29', '30'] },
+  kids: { brokenMaxLeft: 2, coreSizes: ['80', '90', '100'] },
+};
+
+/** Items only made for women; other adult items are women's, men's (named 男款) or unisex. */
+export const WOMEN_ONLY_ITEMS = ['玛丽珍鞋', '穆勒鞋', '半身裙', '打底裤'];
+
 export const CATEGORY_LABEL: Record<Category, string> = { shoes: '鞋履', tops: '上装', bottoms: '下装', kids: '童装' };
 
 export const PRODUCT_PARTS: Record<Category, { prefix: string[]; item: string[]; priceYuan: [number, number] }> = {
@@ -246,11 +260,61 @@ export const CAMPAIGNS: { state: string; name: string; channelTag: string }[] = 
 ];
 
 export const COUPON_TEMPLATES = [
-  { code: 'NEW50', name: '新客立减50元', kind: 'cash' as const, valueFen: 5000, minSpendFen: 29900, validDays: 30 },
-  { code: 'VIP100', name: 'VIP满800减100', kind: 'cash' as const, valueFen: 10000, minSpendFen: 80000, validDays: 14 },
-  { code: 'BDAY88', name: '生日礼券88元', kind: 'cash' as const, valueFen: 8800, minSpendFen: 0, validDays: 30 },
-  { code: 'BACK30', name: '老友回归30元', kind: 'cash' as const, valueFen: 3000, minSpendFen: 19900, validDays: 7 },
-  { code: 'OFF85', name: '新品85折', kind: 'discount' as const, discountBp: 8500, minSpendFen: 0, validDays: 10 },
+  {
+    code: 'NEW50',
+    name: '新客立减50元',
+    kind: 'cash' as const,
+    valueFen: 5000,
+    minSpendFen: 29900,
+    validDays: 30,
+    audience: 'new' as const,
+    minTier: null,
+    oncePerCustomer: true,
+  },
+  {
+    code: 'VIP100',
+    name: 'VIP满800减100',
+    kind: 'cash' as const,
+    valueFen: 10000,
+    minSpendFen: 80000,
+    validDays: 14,
+    audience: 'any' as const,
+    minTier: '重点培养',
+    oncePerCustomer: false,
+  },
+  {
+    code: 'BDAY88',
+    name: '生日礼券88元',
+    kind: 'cash' as const,
+    valueFen: 8800,
+    minSpendFen: 0,
+    validDays: 30,
+    audience: 'birthday' as const,
+    minTier: null,
+    oncePerCustomer: false,
+  },
+  {
+    code: 'BACK30',
+    name: '老友回归30元',
+    kind: 'cash' as const,
+    valueFen: 3000,
+    minSpendFen: 19900,
+    validDays: 7,
+    audience: 'lapsed' as const,
+    minTier: null,
+    oncePerCustomer: false,
+  },
+  {
+    code: 'OFF85',
+    name: '新品85折',
+    kind: 'discount' as const,
+    discountBp: 8500,
+    minSpendFen: 0,
+    validDays: 10,
+    audience: 'any' as const,
+    minTier: null,
+    oncePerCustomer: false,
+  },
 ];
 
 export type ScriptPart =
@@ -274,8 +338,9 @@ export const MP = { appid: 'wx0d1e2f3a4b5c6d7e', imgUrl: 'https://static.guidepo
 
 /**
  * The script library (话术). Variables: {{称呼}} form of address, {{导购}} the guide's name,
- * {{门店}} the store, {{尺码}} the customer's size in the product's category, {{商品}} the product,
- * {{优惠券}} a coupon's name. Broken-size pitches say the piece suits her size; they never call
+ * {{门店}} the store, {{尺码}} the customer's own size in the product's category, {{宝宝月龄}} and
+ * {{宝宝尺码}} her baby's age and kids' size, {{商品}} the product, {{优惠券}} a coupon's name and
+ * {{券有效期}} that coupon's own expiry date (core/contracts/script-vars.ts). Broken-size pitches say the piece suits her size; they never call
  * stock leftovers.
  */
 export const SCRIPTS: ScriptDef[] = [
@@ -300,7 +365,7 @@ export const SCRIPTS: ScriptDef[] = [
     parts: [
       {
         type: 'text',
-        text: '{{称呼}}，欢迎加入悦享会员！送您一张{{优惠券}}，下次到店或线上下单都能用，有效期30天哦。',
+        text: '{{称呼}}，欢迎加入悦享会员！送您一张{{优惠券}}，下次到店或线上下单都能用，{{券有效期}}前有效哦。',
       },
     ],
   },
@@ -490,7 +555,10 @@ export const SCRIPTS: ScriptDef[] = [
     occasion: 'broken_size',
     stages: ['宝宝6-12个月', '宝宝1-2岁', '宝宝2-3岁'],
     parts: [
-      { type: 'text', text: '{{称呼}}，宝宝现在穿{{尺码}}，这款{{商品}}正好有这个码，面料是A类纯棉的，给宝宝留一件？' },
+      {
+        type: 'text',
+        text: '{{称呼}}，宝宝现在穿{{宝宝尺码}}，这款{{商品}}正好有这个码，面料是A类纯棉的，给宝宝留一件？',
+      },
     ],
   },
   {
@@ -537,6 +605,7 @@ export const SCRIPTS: ScriptDef[] = [
     title: '宝宝生日',
     category: '生日关怀',
     scenario: 'birthday',
+    occasion: 'baby_birthday',
     stages: ['宝宝1-2岁', '宝宝2-3岁'],
     parts: [{ type: 'text', text: '{{称呼}}，宝宝快过生日啦！我们童装区新到了一批生日礼服和套装，要不要看看？' }],
   },
@@ -573,7 +642,10 @@ export const SCRIPTS: ScriptDef[] = [
     scenario: 'reactivation',
     occasion: 'reactivation',
     parts: [
-      { type: 'text', text: '{{称呼}}，我是{{门店}}的{{导购}}，给老朋友准备了{{优惠券}}，7天内有效，别错过哦～' },
+      {
+        type: 'text',
+        text: '{{称呼}}，我是{{门店}}的{{导购}}，给老朋友准备了{{优惠券}}，{{券有效期}}前有效，别错过哦～',
+      },
     ],
   },
   {
@@ -689,7 +761,10 @@ export const SCRIPTS: ScriptDef[] = [
     scenario: 'baby',
     stages: ['宝宝6-12个月', '宝宝1-2岁'],
     parts: [
-      { type: 'text', text: '{{称呼}}，宝宝长得快，这个月龄一般穿{{尺码}}，换季的衣服可以提前备一下，我帮您挑几件？' },
+      {
+        type: 'text',
+        text: '{{称呼}}，宝宝{{宝宝月龄}}了，长得快，现在穿{{宝宝尺码}}，换季的衣服可以提前备一下，我帮您挑几件？',
+      },
     ],
   },
   {

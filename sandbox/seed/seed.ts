@@ -85,6 +85,20 @@ export async function seedTenant(opts: SeedOptions): Promise<SeedResult> {
       if (su.rows[0]?.rolsuper) await client.query('set local session_replication_role = replica');
     }
     const counts = await copyTables(client, tables, opts.onProgress);
+    // Every seeded script send is a script_sends row too, and each script's counter counts them all.
+    const corpId = base.corps! + 1;
+    const sends = await client.query(
+      `insert into script_sends (corp_id, script_id, guide_id, customer_id, client_send_id, sent_at)
+       select corp_id, (detail->>'scriptId')::bigint, guide_id, customer_id, evidence_id, occurred_at
+         from interactions where corp_id = $1 and kind = 'script_send' and detail ? 'scriptId'`,
+      [corpId],
+    );
+    counts.script_sends = sends.rowCount ?? 0;
+    await client.query(
+      `update scripts s set send_count = n from (select script_id, count(*)::int as n from script_sends where corp_id = $1 group by script_id) c
+        where c.script_id = s.id`,
+      [corpId],
+    );
     for (const t of ID_TABLES) {
       await client.query(
         `select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select max(id) from ${t}), 1))`,

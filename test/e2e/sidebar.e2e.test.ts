@@ -423,7 +423,9 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const style = sidebar().locator('[data-test^=style-]', { hasText: '云朵软底玛丽珍鞋' });
     await style.waitFor({ timeout: 20_000 });
     await shot('11-broken-styles');
+    await style.scrollIntoViewIfNeeded();
     await style.click();
+    await expect.poll(() => sidebar().locator('body').textContent(), { timeout: 20_000 }).toContain('适合的客户');
     await sidebar().locator(`[data-test="fit-${wang.ext}"]`).waitFor();
     await shot('12-style-customers');
   });
@@ -431,10 +433,20 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
   it('shows my credits by path', async () => {
     await sidebar().getByText('我的业绩').click();
     await sidebar().locator('[data-test=sum-month]').waitFor();
-    const line = sidebar().locator('[data-test=credit-line]').first();
+    const line = sidebar().locator('[data-test=credit-line][data-kind=sale]').first();
     await line.waitFor();
     expect(await line.textContent()).toMatch(/7天内购买|核销了你发的券|向你付款/);
+    await sidebar().locator('[data-test=sum-lastMonth]').waitFor();
+    // Refunds are listed beside sales, negative; a line opens its receipt.
+    const refund = sidebar().locator('[data-test=credit-line][data-kind=refund]').first();
+    await refund.waitFor();
+    expect(await refund.textContent()).toMatch(/−¥[\d,.]+退款/);
+    await line.click();
+    expect(await line.locator('[data-test=receipt]').textContent()).toMatch(/计入规则[\s\S]*规则版本 v\d+/);
     await shot('13-credits');
+    const before = await sidebar().locator('[data-test=credit-line]').count();
+    await sidebar().locator('[data-test=more-credits]').click();
+    await expect.poll(() => sidebar().locator('[data-test=credit-line]').count()).toBeGreaterThan(before);
   });
 
   it('works fully in English once the guide switches, and back', async () => {
@@ -476,6 +488,171 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
       .toContain('王雅琴');
   });
 
+  describe('customers of each kind', () => {
+    const tab = async (name: string) => {
+      await sidebar().getByRole('tab', { name }).click();
+    };
+    const openCustomer = async (ext: string, name: string) => {
+      await openChat(ext);
+      await expect
+        .poll(() => sidebar().locator('[data-test=customer-head]').textContent(), { timeout: 20_000 })
+        .toContain(name);
+    };
+    const licuiCustomers = () =>
+      ctx
+        .db('customers as c')
+        .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+        .join('guides as g', 'g.id', 'cg.guide_id')
+        .where({ 'c.corp_id': corpId, 'g.userid': 'licui' })
+        .whereNull('cg.ended_at')
+        .whereNotNull('c.external_userid');
+    const recommendedText = async () => {
+      const rec = sidebar().locator('[data-test=recommended]');
+      await rec.waitFor({ timeout: 20_000 });
+      return (await rec.textContent()) ?? '';
+    };
+    const offer = (code: string) =>
+      ctx
+        .db('coupon_templates')
+        .where({ corp_id: corpId, code })
+        .first<{ id: number }>('id')
+        .then((x) => sidebar().locator(`[data-test="coupon-${x.id}"]`));
+
+    it('a woman with a baby: 她, her baby’s size in a baby script, never {{…}}', async () => {
+      await openCustomer(wang.ext, '王雅琴');
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toContain('为她推荐');
+      expect(text).not.toContain('{{');
+      expect(await sidebar().locator('[data-test=scripts]').textContent()).not.toContain('{{');
+      await sidebar().locator('[data-test=scripts] .van-search input').fill('宝宝现在穿');
+      const baby = sidebar().locator('[data-test=scripts] .item', { hasText: '宝宝现在穿' }).first();
+      await baby.waitFor();
+      expect(await baby.textContent()).toContain('宝宝现在穿90');
+      await shot('30-kind-mother-scripts');
+      await sidebar().locator('[data-test=scripts] .van-search input').fill('');
+      await tab('搭配库存');
+      await sidebar().locator('[data-test=her-sizes]').waitFor();
+      expect(await sidebar().locator('[data-test=her-sizes]').textContent()).toContain('她的尺码');
+    });
+
+    it('a man: 他 everywhere, and no women’s styles among his matches', async () => {
+      const man = await licuiCustomers()
+        .join('customer_sizes as cs', 'cs.customer_id', 'c.id')
+        .where({ 'c.gender': 1, 'cs.category': 'shoes' })
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(man.external_userid, man.name);
+      await tab('搭配库存');
+      await sidebar().locator('[data-test=her-sizes]').waitFor({ timeout: 20_000 });
+      expect(await sidebar().locator('[data-test=her-sizes]').textContent()).toContain('他的尺码');
+      const matches = (await sidebar().locator('[data-test=matches]').textContent()) ?? '';
+      expect(matches).not.toContain('玛丽珍');
+      expect(matches).not.toContain('她');
+      const items = await sidebar().locator('[data-test^=match-]').count();
+      if (items) expect(matches).toContain('发给他');
+      await shot('31-kind-man-matches');
+      await tab('话术');
+      expect(await recommendedText()).toContain('为他推荐');
+    });
+
+    it('unknown gender: TA, never 她 or 他', async () => {
+      const c = await licuiCustomers()
+        .where({ 'c.gender': 1 })
+        .offset(3)
+        .first<{ id: number; external_userid: string; name: string }>('c.id', 'c.external_userid', 'c.name');
+      await ctx.db('customers').where({ id: c.id }).update({ gender: 0 });
+      await openCustomer(c.external_userid, c.name);
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toContain('为TA推荐');
+      expect(text).not.toMatch(/为[她他]推荐/);
+      await shot('32-kind-unknown-gender');
+    });
+
+    it('a new customer: no value tier without a purchase, the new-customer coupon offered and the returning one not', async () => {
+      const fresh = await licuiCustomers()
+        .whereNotExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(fresh.external_userid, fresh.name);
+      await sidebar().locator('[data-test=profile]').waitFor();
+      expect(await sidebar().locator('[data-test=rule-value]').count()).toBe(0);
+      await tab('优惠券');
+      const newCoupon = await offer('NEW50');
+      await newCoupon.waitFor({ timeout: 20_000 });
+      expect(await newCoupon.getAttribute('data-eligible')).toBe('true');
+      const back = await offer('BACK30');
+      expect(await back.getAttribute('data-eligible')).toBe('false');
+      expect(await back.locator('[data-test=coupon-why]').textContent()).toContain('90天未购买');
+      await shot('33-kind-new-customer-coupons');
+    });
+
+    it('a VIP who used the new-customer coupon is not offered it again, and the sheet says why', async () => {
+      const vip = await licuiCustomers()
+        .join('coupons as cp', 'cp.customer_id', 'c.id')
+        .join('coupon_templates as tpl', 'tpl.id', 'cp.template_id')
+        .where({ 'tpl.code': 'NEW50', 'cp.status': 'redeemed' })
+        .first<{ external_userid: string; name: string }>('c.external_userid', 'c.name');
+      await openCustomer(vip.external_userid, vip.name);
+      await tab('优惠券');
+      const newCoupon = await offer('NEW50');
+      await newCoupon.waitFor({ timeout: 20_000 });
+      expect(await newCoupon.getAttribute('data-eligible')).toBe('false');
+      expect(await newCoupon.locator('[data-test=coupon-why]').textContent()).toMatch(/已经用过这张券/);
+      expect(await newCoupon.locator('[data-test=issue]').count()).toBe(0);
+      await shot('34-kind-vip-used-new-coupon');
+    });
+
+    it('a lapsed customer: a re-activation script with the days since her last purchase, the returning coupon offered', async () => {
+      // One of her customers whose purchases all lie 100 days and more back.
+      const lapsed = await licuiCustomers()
+        .whereExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
+        .whereNot({ 'c.id': wang.id })
+        .offset(5)
+        .first<{ id: number; external_userid: string; name: string }>('c.id', 'c.external_userid', 'c.name');
+      const last = await ctx.db('orders').where({ customer_id: lapsed.id }).max<{ m: Date }[]>('paid_at as m');
+      const shiftDays = Math.ceil((Date.now() - last[0]!.m.getTime()) / 86_400_000);
+      await ctx
+        .db('orders')
+        .where({ customer_id: lapsed.id })
+        .update({ paid_at: ctx.db.raw(`paid_at - interval '${Math.max(0, 100 - shiftDays)} days'`) });
+      await openCustomer(lapsed.external_userid, lapsed.name);
+      await tab('话术');
+      const text = await recommendedText();
+      expect(text).toMatch(/\d+天未购/);
+      expect(text).not.toContain('{{');
+      await shot('35-kind-lapsed-scripts');
+      await tab('优惠券');
+      const back = await offer('BACK30');
+      await back.waitFor({ timeout: 20_000 });
+      expect(await back.getAttribute('data-eligible')).toBe('true');
+    });
+
+    it('a group she is not a member of: refused, with neither its name nor its customers', async () => {
+      const other = await ctx
+        .db('guides')
+        .where({ corp_id: corpId })
+        .whereNot({ userid: 'licui' })
+        .first<{ userid: string }>('userid');
+      const created = await fetch(`${sandbox.url}/sandbox/api/corps/${DEMO_CORP.wecomCorpId}/group-chats`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: '别人的会员群',
+          owner: other.userid,
+          members: [{ userid: other.userid }, { external_userid: wang.ext, name: '王雅琴' }],
+        }),
+      });
+      const chatId = ((await created.json()) as { chat_id: string }).chat_id;
+      await openChat(chatId, '&kind=group');
+      const err = sidebar().locator('[data-test=error-state]');
+      await err.waitFor({ timeout: 20_000 });
+      expect(await err.getAttribute('data-code')).toBe('NOT_GROUP_MEMBER');
+      expect(await err.textContent()).toContain('你不在这个客户群里');
+      expect(await sidebar().locator('body').textContent()).not.toContain('别人的会员群');
+      await shot('36-group-not-member');
+    });
+  });
+
   it('refuses a customer this guide does not follow, showing no data', async () => {
     await openChat(stranger);
     const err = sidebar().locator('[data-test=customer-error]');
@@ -497,7 +674,10 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     const err = sidebar().locator('[data-test=start-error]');
     await err.waitFor({ timeout: 20_000 });
     expect(await err.getAttribute('data-kind')).toBe('config');
-    expect(await err.textContent()).toMatch(/可信域名[\s\S]*可见范围[\s\S]*invalid signature/);
+    // What WeCom said, in the guide's language: never its English errMsg on the Chinese page.
+    expect(await err.textContent()).toMatch(/可信域名[\s\S]*可见范围[\s\S]*企业微信校验签名失败/);
+    expect(await err.textContent()).not.toMatch(/invalid signature/);
+    expect(await err.locator('[data-test=config-detail]').getAttribute('data-detail')).toMatch(/invalid signature/);
     const log = (await page.locator('#log').textContent()) ?? '';
     expect(log.match(/agentConfig → agentConfig:fail_invalid signature/g)).toHaveLength(2);
     expect(log).not.toMatch(/getCurExternalContact/);

@@ -157,6 +157,184 @@ describe('sidebar API', () => {
     expect(pitch.body.vars.商品).toBe('云朵软底玛丽珍鞋');
   });
 
+  it('matches fit the person: a man never gets women’s styles, and a women’s style never lists a man', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const man = await db('customers as c')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .join('customer_sizes as cs', 'cs.customer_id', 'c.id')
+      .where({ 'c.corp_id': corpId, 'c.gender': 1, 'cg.guide_id': licui.id, 'cs.category': 'shoes' })
+      .whereNull('cg.ended_at')
+      .first<{ id: number; external_userid: string }>('c.id', 'c.external_userid');
+    const m = await as('licui').get(`/api/sidebar/customers/${man.external_userid}/matches`);
+    expect(m.status).toBe(200);
+    expect(m.body.items.length).toBeGreaterThan(0);
+    const audiences = await db('products')
+      .whereIn(
+        'id',
+        m.body.items.map((i: { productId: number }) => i.productId),
+      )
+      .pluck<string[]>('audience');
+    expect(audiences.filter((a) => a === 'women' || a === 'kids')).toEqual([]);
+    expect(m.body.items.some((i: { name: string }) => i.name.includes('玛丽珍'))).toBe(false);
+
+    // The reverse match for the women's style lists women (and customers of unknown gender) only.
+    const style = await db('products').where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' }).first<{ id: number }>('id');
+    const fits = await as('licui').get(`/api/sidebar/styles/${style.id}/customers`);
+    const genders = await db('customers')
+      .where({ corp_id: corpId })
+      .whereIn(
+        'external_userid',
+        fits.body.customers.map((c: { externalUserid: string }) => c.externalUserid),
+      )
+      .pluck<number[]>('gender');
+    expect(genders.length).toBeGreaterThan(0);
+    expect(genders.filter((g) => g === 1)).toEqual([]);
+  });
+
+  it('lists the store’s broken runs by the tenant’s rule: few sizes left or a core size gone', async () => {
+    const broken = await as('licui').get('/api/sidebar/styles/broken');
+    expect(broken.status).toBe(200);
+    expect(broken.body.items.length).toBeGreaterThan(5);
+    const boot = await as('licui').get('/api/sidebar/bootstrap');
+    const runs = new Map(boot.body.sizeRuns.map((r: { category: string }) => [r.category, r] as const)) as Map<
+      string,
+      { sizes: string[]; brokenMaxLeft: number; coreSizes: string[] }
+    >;
+    expect(runs.get('shoes')).toMatchObject({ brokenMaxLeft: 3, coreSizes: ['37', '38', '39', '40', '41'] });
+    const { isBrokenRun } = await import('../../core/guide/fit');
+    for (const item of broken.body.items as { category: string; stock: { size: string }[] }[])
+      expect(
+        isBrokenRun(
+          runs.get(item.category)!,
+          item.stock.map((s) => s.size),
+        ),
+      ).toBe(true);
+    expect(broken.body.items.some((i: { sizesLeft: number }) => i.sizesLeft > 2)).toBe(true);
+  });
+
+  it('fills a baby script with the baby’s size and age, never the mother’s, and never recommends her birthday for the baby’s', async () => {
+    const { db } = t.ctx;
+    const r = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/scripts`)).body as Recommendations;
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    expect(r.vars.尺码).toBe('37');
+    expect(r.vars.宝宝尺码).toBe('90');
+    expect(r.vars.宝宝月龄).toMatch(/岁|个月/);
+    const babyBirthday = lib.scripts.find((s) => s.title === '宝宝生日')!;
+    const her = await db('customers')
+      .where({ id: wang.id })
+      .first<{ birthday: string; baby_birthday: string }>('birthday', 'baby_birthday');
+    // Whatever today is, the baby-birthday script is recommended only for the baby's birthday.
+    const rec = r.recommended.find((x) => x.scriptId === babyBirthday.id);
+    if (rec) expect(rec.reasons.some((x) => x.code === 'baby_birthday')).toBe(true);
+    expect(r.recommended.every((x) => x.reasons.length > 0)).toBe(true);
+    expect(her.baby_birthday).not.toBe(her.birthday);
+    // Every recommended script can be filled completely for her.
+    const { variablesOf } = await import('../../core/contracts/script-vars');
+    for (const x of r.recommended) {
+      const s = lib.scripts.find((y) => y.id === x.scriptId)!;
+      const texts = s.parts.flatMap((p) => (p.type === 'text' ? [p.text] : p.type === 'image' ? [] : [p.title]));
+      for (const v of variablesOf(texts)) expect((r.vars as Record<string, string | null>)[v]).toBeTruthy();
+    }
+  });
+
+  it('counts every script send, the seeded ones included', async () => {
+    const { db } = t.ctx;
+    const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
+    // Every script send that names its script (other tests here add bare interactions of that kind).
+    const sends = await db('interactions')
+      .where({ corp_id: corpId, kind: 'script_send' })
+      .whereRaw(`detail \\? 'scriptId'`)
+      .count<{ n: string }[]>('* as n');
+    const total = lib.scripts.reduce((a, s) => a + s.sendCount, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBe(Number(sends[0]!.n));
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const mine = await db('interactions')
+      .where({ corp_id: corpId, kind: 'script_send', guide_id: licui.id })
+      .whereRaw(`detail \\? 'scriptId'`)
+      .count<{ n: string }[]>('* as n');
+    expect(lib.scripts.reduce((a, s) => a + s.mySendCount, 0)).toBe(Number(mine[0]!.n));
+  });
+
+  it('derives tags only where their inputs exist, each with the rule that made it', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const fresh = await createCustomer(db, corpId, { name: '新客无消费' });
+    await follow(db, corpId, fresh.id, licui.id);
+    const p = (await as('licui').get(`/api/sidebar/customers/${fresh.externalUserid}`)).body as Profile;
+    expect(p.tags.filter((x) => x.derived)).toEqual([]);
+    expect(p.valueTier).toBeNull();
+    const w = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
+    for (const tag of w.tags.filter((x) => x.derived)) {
+      if (tag.family === 'value') expect(tag.rule).toEqual({ code: 'spend_180d', value: w.spend.last180DaysFen });
+      if (tag.family === 'stage')
+        expect(tag.rule).toEqual({ code: 'baby_age_months', value: w.customer.babyAgeMonths });
+    }
+  });
+
+  it('offers coupons only where eligible and says why not; issuing an ineligible one is refused', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const tpls = new Map(
+      (
+        await db('coupon_templates').where({ corp_id: corpId }).select<{ id: number; code: string }[]>('id', 'code')
+      ).map((x) => [x.code, x.id]),
+    );
+    // A customer of hers who redeemed the new-customer coupon.
+    const used = await db('coupons as cp')
+      .join('customers as c', 'c.id', 'cp.customer_id')
+      .join('customer_guides as cg', 'cg.customer_id', 'c.id')
+      .where({
+        'cp.corp_id': corpId,
+        'cp.template_id': tpls.get('NEW50'),
+        'cp.status': 'redeemed',
+        'cg.guide_id': licui.id,
+      })
+      .whereNull('cg.ended_at')
+      .first<{ external_userid: string }>('c.external_userid');
+    expect(used).toBeDefined();
+    const o = await as('licui').get(`/api/sidebar/customers/${used!.external_userid}/coupon-offers`);
+    expect(o.status).toBe(200);
+    const byId = new Map(o.body.offers.map((x: { templateId: number }) => [x.templateId, x]));
+    expect(byId.get(tpls.get('NEW50'))).toEqual({
+      templateId: tpls.get('NEW50'),
+      eligible: false,
+      reason: 'already_used',
+    });
+    const refused = await as('licui').post(`/api/sidebar/customers/${used!.external_userid}/coupons`, {
+      templateId: tpls.get('NEW50'),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: { code: 'NOT_ELIGIBLE', field: 'body.templateId' } });
+    // A brand-new customer: the new-customer coupon yes, the returning-customer and VIP ones no.
+    const fresh = await createCustomer(db, corpId, { name: '新客券测试' });
+    await follow(db, corpId, fresh.id, licui.id);
+    const n = (await as('licui').get(`/api/sidebar/customers/${fresh.externalUserid}/coupon-offers`)).body;
+    const reasons = Object.fromEntries(
+      n.offers.map((x: { templateId: number; reason: string | null }) => [
+        [...tpls].find(([, id]) => id === x.templateId)![0],
+        x.reason,
+      ]),
+    );
+    expect(reasons).toEqual({ NEW50: null, VIP100: 'tier', BDAY88: 'not_birthday', BACK30: 'not_lapsed', OFF85: null });
+  });
+
+  it('tells same-named customers apart in the reverse match: phone tail and the day each was added', async () => {
+    const style = await t.ctx
+      .db('products')
+      .where({ corp_id: corpId, name: '云朵软底玛丽珍鞋' })
+      .first<{ id: number }>('id');
+    const fits = (await as('licui').get(`/api/sidebar/styles/${style.id}/customers`)).body;
+    const her = fits.customers.find((c: { externalUserid: string }) => c.externalUserid === wang.ext);
+    const row = await t.ctx
+      .db('customers')
+      .where({ id: wang.id })
+      .first<{ phone_masked: string | null }>('phone_masked');
+    expect(her.phoneTail).toBe(row.phone_masked ? row.phone_masked.slice(-4) : null);
+    for (const c of fits.customers) expect(Number.isNaN(Date.parse(c.addedAt))).toBe(false);
+  });
+
   it('records a send once as an interaction and counts it', async () => {
     const lib = (await as('licui').get('/api/sidebar/scripts')).body as ScriptLibrary;
     const script = lib.scripts[0]!;
@@ -222,8 +400,9 @@ describe('sidebar API', () => {
   });
 
   it('issues a guide-bound coupon, which is hers — and evidence — only once its send is recorded: one interaction', async () => {
-    const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
-    const tpl = boot.couponTemplates[0];
+    // A template she may be offered (the eligibility rules have their own test below).
+    const offers = (await as('licui').get(`/api/sidebar/customers/${wang.ext}/coupon-offers`)).body;
+    const tpl = { id: offers.offers.find((o: { eligible: boolean }) => o.eligible).templateId as number };
     const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/coupons`, { templateId: tpl.id });
     expect(res.status).toBe(201);
     const code = res.body.coupon.code as string;
@@ -414,7 +593,7 @@ describe('sidebar API', () => {
     );
     expect(res.body.month.totalFen).toBeGreaterThan(0);
     expect(res.body.latest.length).toBeGreaterThan(0);
-    for (const c of res.body.latest) {
+    for (const c of res.body.latest.filter((l: { kind: string }) => l.kind === 'sale')) {
       if (c.rule === 'interaction')
         expect(c.evidence).toMatchObject({ kind: expect.any(String), lastAt: expect.any(String) });
       if (c.rule === 'coupon') expect(c.evidence.code).toEqual(expect.any(String));
@@ -426,6 +605,49 @@ describe('sidebar API', () => {
       [corpId],
     );
     expect(res.body.month.totalFen).toBe(Number(sum.rows[0].s));
+  });
+
+  it('my credits list refunds and adjustments beside sales, last month too, a page at a time', async () => {
+    const { db } = t.ctx;
+    const licui = await db('guides').where({ corp_id: corpId, userid: 'licui' }).first<{ id: number }>('id');
+    const live = await db('credits')
+      .where({ corp_id: corpId, guide_id: licui.id })
+      .whereNull('superseded_at')
+      .select<{ id: string; kind: string }[]>('id', 'kind');
+    expect(live.some((l) => l.kind === 'refund')).toBe(true);
+    const seen: { id: number; kind: string; amountFen: number; at: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await as('licui').get(
+        `/api/sidebar/my-credits${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.latest.length).toBeLessThanOrEqual(20);
+      seen.push(...res.body.latest);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 500);
+    expect(pages).toBeGreaterThan(1);
+    // Every live line once, newest first, refunds negative.
+    expect(seen.map((l) => l.id).sort((a, b) => a - b)).toEqual(live.map((l) => Number(l.id)).sort((a, b) => a - b));
+    const ats = seen.map((l) => Date.parse(l.at));
+    expect([...ats].sort((a, b) => b - a)).toEqual(ats);
+    for (const l of seen.filter((x) => x.kind === 'refund')) expect(l.amountFen).toBeLessThan(0);
+    // Last month from the same ledger, in the tenant's calendar.
+    const res = await as('licui').get('/api/sidebar/my-credits');
+    const last = await db.raw(
+      `select coalesce(sum(amount_fen), 0)::bigint as s from credits c
+        where c.guide_id = ? and c.corp_id = ? and c.superseded_at is null
+          and c.occurred_at >= (date_trunc('month', now() at time zone 'Asia/Shanghai') - interval '1 month') at time zone 'Asia/Shanghai'
+          and c.occurred_at < date_trunc('month', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai'`,
+      [licui.id, corpId],
+    );
+    expect(res.body.lastMonth.totalFen).toBe(Number(last.rows[0].s));
+    expect(res.body.lastMonth.totalFen).not.toBe(0);
+    const bad = await as('licui').get('/api/sidebar/my-credits?cursor=nonsense');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', field: 'query.cursor' } });
   });
 });
 

@@ -40,7 +40,8 @@ describe('demo data generator', () => {
     for (const p of pitches) {
       const text = JSON.stringify(p.parts);
       expect(text).not.toMatch(/清仓|尾货|断码|剩|处理|甩卖/);
-      expect(text).toContain('{{尺码}}');
+      // Her own size, or her baby's in a baby script.
+      expect(text).toMatch(/\{\{(宝宝)?尺码\}\}/);
     }
   });
 
@@ -130,5 +131,39 @@ describe('COPY encoding', () => {
     expect(copyValue(Buffer.from([1, 255]))).toBe('\\\\x01ff');
     expect(copyValue(new Date('2026-01-01T00:00:00Z'))).toBe('2026-01-01T00:00:00.000Z');
     expect(copyValue(true)).toBe('t');
+  });
+
+  it('seeds activity in store hours in Asia/Shanghai (10:00–22:00), never at night', () => {
+    const tables = gen(7);
+    const hourInShanghai = (d: Date) => (d.getUTCHours() + 8) % 24;
+    const at: [string, string][] = [
+      ['orders', 'paid_at'],
+      ['interactions', 'occurred_at'],
+      ['coupons', 'issued_at'],
+      ['refunds', 'refunded_at'],
+      ['transfers', 'pay_time'],
+    ];
+    for (const [table, column] of at) {
+      const c = col(tables, table, column);
+      expect(c, `${table}.${column}`).toBeGreaterThanOrEqual(0);
+      const night = rowsOf(tables, table)
+        .map((r) => r[c] as Date | number)
+        .map((v) => (v instanceof Date ? v : new Date(Number(v) * 1000)))
+        .filter((d) => hourInShanghai(d) < 10 || hourInShanghai(d) >= 22);
+      expect(night.map((d) => `${table} ${d.toISOString()}`).slice(0, 3)).toEqual([]);
+    }
+  });
+
+  it('gives every style an audience and every category a broken-run rule', () => {
+    const tables = gen(7);
+    const products = rowsOf(tables, 'products');
+    const a = col(tables, 'products', 'audience');
+    const n = col(tables, 'products', 'name');
+    const cat = col(tables, 'products', 'category');
+    expect(new Set(products.map((p) => p[a]))).toEqual(new Set(['women', 'men', 'unisex', 'kids']));
+    for (const p of products) {
+      if (String(p[n]).includes('玛丽珍')) expect(p[a]).toBe('women');
+      expect(p[cat] === 'kids').toBe(p[a] === 'kids');
+    }
   });
 });

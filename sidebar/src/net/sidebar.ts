@@ -30,6 +30,7 @@ export const api = {
     http.post(c.bindIdentityResponse, `/api/sidebar/customers/${e(ext)}/identities`, { kind, value }),
   favorite: (scriptId: number, favorite: boolean) =>
     http.put(c.favoriteResponse, `/api/sidebar/scripts/${scriptId}/favorite`, { favorite }),
+  couponOffers: (ext: string) => http.get(c.couponOffersResponse, `/api/sidebar/customers/${e(ext)}/coupon-offers`),
   issueCoupon: (ext: string, templateId: number) =>
     http.post(c.issueCouponResponse, `/api/sidebar/customers/${e(ext)}/coupons`, { templateId }),
   voidCoupon: (code: string, reason: string) =>
@@ -42,5 +43,6 @@ export const api = {
     http.get(c.brokenStylesResponse, `/api/sidebar/styles/broken${category ? `?category=${e(category)}` : ''}`, signal),
   styleCustomers: (productId: number) =>
     http.get(c.styleCustomersResponse, `/api/sidebar/styles/${productId}/customers`),
-  credits: () => http.get(c.creditsResponse, '/api/sidebar/my-credits'),
+  credits: (cursor?: string) =>
+    http.get(c.creditsResponse, `/api/sidebar/my-credits${cursor ? `?cursor=${e(cursor)}` : ''}`),
 };

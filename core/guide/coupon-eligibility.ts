@@ -1,0 +1,66 @@
+/**
+ * Which coupon templates a guide may offer this customer, and why not the others. Pure; the
+ * facts come from couponOffers (the one query), and test/unit/guide-coupon-eligibility.test.ts
+ * walks the table. The first rule that refuses gives the reason.
+ *
+ * | rule                | refuses when                                                   | reason        |
+ * |---------------------|----------------------------------------------------------------|---------------|
+ * | switched on         | the template is switched off                                   | disabled      |
+ * | once per customer   | (once_per_customer) she already redeemed one of this template  | already_used  |
+ * |                     | (once_per_customer) she holds a sent, unexpired, unused one    | already_has   |
+ * | audience new        | she has bought before                                          | not_new       |
+ * | audience birthday   | her birthday is not within the next 30 days (or unknown)       | not_birthday  |
+ * | audience lapsed     | she never bought, or bought within the last 90 days            | not_lapsed    |
+ * | min tier            | her value tier (from 180 days' spend) is below the template's  | tier          |
+ */
+import { VALUE_TIERS } from './derive';
+
+export const COUPON_AUDIENCES = ['any', 'new', 'birthday', 'lapsed'] as const;
+export type CouponAudience = (typeof COUPON_AUDIENCES)[number];
+export const INELIGIBLE = [
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+] as const;
+export type Ineligible = (typeof INELIGIBLE)[number];
+
+export const COUPON_WINDOWS = { birthdayAhead: 30, lapsedDays: 90 } as const;
+/** Lowest to highest. */
+export const TIER_ORDER: string[] = [VALUE_TIERS.reactivate, VALUE_TIERS.grow, VALUE_TIERS.top];
+
+export interface TemplateRule {
+  id: number;
+  enabled: boolean;
+  audience: CouponAudience;
+  minTier: string | null;
+  oncePerCustomer: boolean;
+}
+
+export interface CouponFacts {
+  orders: number;
+  /** Calendar days since her last purchase in the tenant's zone; null if she never bought. */
+  sinceLastPaid: number | null;
+  /** Days until her next birthday; null when unknown. */
+  toBirthday: number | null;
+  /** Her value tier, or null with no purchase. */
+  tier: string | null;
+  redeemedTemplateIds: ReadonlySet<number>;
+  openTemplateIds: ReadonlySet<number>;
+}
+
+export function couponIneligibility(t: TemplateRule, f: CouponFacts): Ineligible | null {
+  if (!t.enabled) return 'disabled';
+  if (t.oncePerCustomer && f.redeemedTemplateIds.has(t.id)) return 'already_used';
+  if (t.oncePerCustomer && f.openTemplateIds.has(t.id)) return 'already_has';
+  if (t.audience === 'new' && f.orders > 0) return 'not_new';
+  if (t.audience === 'birthday' && (f.toBirthday === null || f.toBirthday > COUPON_WINDOWS.birthdayAhead))
+    return 'not_birthday';
+  if (t.audience === 'lapsed' && (f.sinceLastPaid === null || f.sinceLastPaid < COUPON_WINDOWS.lapsedDays))
+    return 'not_lapsed';
+  if (t.minTier && TIER_ORDER.indexOf(f.tier ?? '') < TIER_ORDER.indexOf(t.minTier)) return 'tier';
+  return null;
+}

@@ -1,0 +1,59 @@
+/**
+ * Resolves every script variable for one customer from the right person and the right object
+ * (the table is in core/contracts/script-vars.ts): her own size for {{尺码}}, her baby's age and
+ * size for {{宝宝月龄}} / {{宝宝尺码}}, the pitched product, and the coupon's own name and expiry.
+ * Pure; a value it cannot find is null, and a script needing it is not recommended.
+ */
+import { type ScriptVariable, formOfAddress } from '../contracts/script-vars';
+import { ageInMonths } from './derive';
+import { localDay } from './occasions';
+
+/** Adult categories {{尺码}} falls back to, in order, when no product is chosen. */
+export const OWN_SIZE_ORDER = ['shoes', 'tops', 'bottoms'] as const;
+export const KIDS_CATEGORY = 'kids';
+
+export interface VariableSources {
+  customer: { name: string; gender: number; remark: string | null; babyBirthday: string | null };
+  /** Sizes per category; `kids` is the baby's. */
+  sizes: Record<string, string>;
+  guide: { name: string; store: string };
+  product?: { name: string; category: string } | undefined;
+  coupon?: { name: string; expiresAt: string } | null | undefined;
+  today: string;
+  timeZone: string;
+}
+
+export type ResolvedVariables = Record<Exclude<ScriptVariable, '称呼' | '导购' | '门店'>, string | null> & {
+  称呼: string;
+  导购: string;
+  门店: string;
+};
+
+/** 8个月, 1岁, 1岁2个月; null before birth. */
+export function babyAge(babyBirthday: string | null, today: string): string | null {
+  if (!babyBirthday || babyBirthday.slice(0, 10) > today) return null;
+  const m = ageInMonths(babyBirthday.slice(0, 10), today);
+  if (m < 12) return `${m}个月`;
+  return m % 12 === 0 ? `${Math.floor(m / 12)}岁` : `${Math.floor(m / 12)}岁${m % 12}个月`;
+}
+
+export function resolveVariables(s: VariableSources): ResolvedVariables {
+  const own = s.product
+    ? s.product.category === KIDS_CATEGORY
+      ? null
+      : (s.sizes[s.product.category] ?? null)
+    : (OWN_SIZE_ORDER.map((k) => s.sizes[k]).find(Boolean) ?? null);
+  const hasBaby = s.customer.babyBirthday !== null;
+  const expiry = s.coupon ? localDay(s.coupon.expiresAt, s.timeZone).split('-').map(Number) : null;
+  return {
+    称呼: formOfAddress(s.customer.name, s.customer.gender, s.customer.remark),
+    导购: s.guide.name,
+    门店: s.guide.store,
+    尺码: own,
+    宝宝月龄: babyAge(s.customer.babyBirthday, s.today),
+    宝宝尺码: hasBaby ? (s.sizes[KIDS_CATEGORY] ?? null) : null,
+    商品: s.product?.name ?? null,
+    优惠券: s.coupon?.name ?? null,
+    券有效期: expiry ? `${expiry[1]}月${expiry[2]}日` : null,
+  };
+}

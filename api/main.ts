@@ -7,7 +7,6 @@ const cfg = loadConfigOrExit();
 const ctx = createContext(cfg, 'api');
 const app = createApp(ctx);
 const server = createServer(app);
-server.listen(cfg.PORT, cfg.HOST, () => ctx.logger.info({ url: cfg.publicUrl }, 'api listening'));
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -24,3 +23,5 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Listen once the handlers are in place: a signal right after start-up still closes gracefully.
+server.listen(cfg.PORT, cfg.HOST, () => ctx.logger.info({ url: cfg.publicUrl }, 'api listening'));

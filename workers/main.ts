@@ -6,9 +6,8 @@ import { installSchedules } from './schedules';
 const cfg = loadConfigOrExit();
 const ctx = createContext(cfg, 'workers');
 const running = startWorkers(ctx);
-await installSchedules(ctx);
-ctx.logger.info({ queues: running.workers.map((w) => w.name) }, 'workers started');
 
+// Handlers first: a signal that arrives while the schedules install still finishes the active jobs.
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -22,3 +21,6 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+await installSchedules(ctx);
+ctx.logger.info({ queues: running.workers.map((w) => w.name) }, 'workers started');

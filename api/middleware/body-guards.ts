@@ -7,8 +7,8 @@ import { findCorp } from '../../core/wecom/corp-client';
 
 /**
  * What a request must show before its body is read, per path (first match wins):
- * - `maxBytes`: a declared Content-Length over the cap is refused at once (413); a chunked body is
- *   cut off at the same cap by the route's own parser;
+ * - `maxBytes`: a declared Content-Length over the cap is refused at once (413, naming `setting`
+ *   when the cap is a configured one); a chunked body is cut off at the same cap by the route's own parser;
  * - `roles`: uploads are read only for a signed-in user with one of these roles (401 / 403 first);
  * - `signatureHeader`: signed webhooks must carry their signature header before the body is read.
  *
@@ -17,6 +17,8 @@ import { findCorp } from '../../core/wecom/corp-client';
 export interface BodyRule {
   match: RegExp;
   maxBytes: number;
+  /** The setting `maxBytes` comes from, named in the 413 so an operator knows what to raise. */
+  setting?: string;
   roles?: readonly Role[];
   signatureHeader?: string;
 }
@@ -32,8 +34,18 @@ export function bodyRules(
 ): readonly BodyRule[] {
   return [
     { match: /^\/wecom\/callback\//, maxBytes: 64 * KiB },
-    { match: /^\/webhooks\//, maxBytes: cfg.INGEST_WEBHOOK_MAX_BYTES, signatureHeader: 'x-guidepost-signature' },
-    { match: /^\/api\/ingest\//, maxBytes: cfg.INGEST_FILE_MAX_BYTES, roles: ['admin', 'finance'] },
+    {
+      match: /^\/webhooks\//,
+      maxBytes: cfg.INGEST_WEBHOOK_MAX_BYTES,
+      setting: 'INGEST_WEBHOOK_MAX_BYTES',
+      signatureHeader: 'x-guidepost-signature',
+    },
+    {
+      match: /^\/api\/ingest\//,
+      maxBytes: cfg.INGEST_FILE_MAX_BYTES,
+      setting: 'INGEST_FILE_MAX_BYTES',
+      roles: ['admin', 'finance'],
+    },
     { match: /^\/api\//, maxBytes: JSON_BODY_LIMIT_BYTES },
   ];
 }
@@ -62,10 +74,10 @@ function guard(rules: readonly BodyRule[], req: Request, res: Response, next: Ne
       }),
     );
   const declared = Number(req.get('content-length') ?? 0);
-  if (declared > rule.maxBytes)
-    return next(
-      new AppError('PAYLOAD_TOO_LARGE', `request body over ${Math.round(rule.maxBytes / KiB)} KiB`, { field: 'body' }),
-    );
+  if (declared > rule.maxBytes) {
+    const limit = rule.setting ? `${rule.maxBytes} bytes (${rule.setting})` : `${Math.round(rule.maxBytes / KiB)} KiB`;
+    return next(new AppError('PAYLOAD_TOO_LARGE', `request body over ${limit}`, { field: 'body' }));
+  }
   next();
 }
 

@@ -47,6 +47,7 @@ const SCOPES: Scope[] = ['in', 'out', 'other'];
 /** One tenant's objects: `in` targets belong to guide ga1 / store sa1 / region ra1, `out` to ga2 / sa2 / ra2. */
 interface Tenant {
   corp: CorpFixture;
+  regions: [number, number];
   stores: [number, number];
   storeCodes: [string, string];
   guides: [{ id: number; userid: string }, { id: number; userid: string }];
@@ -93,6 +94,15 @@ const guideSidebar = (own: number | Record<Scope, number>) => roles({ guide: own
 const signedByCorp = (ok: number, unsigned: number): Expect =>
   Object.fromEntries(CALLERS.map((c) => [c, s(ok, unsigned, 401)])) as Expect;
 
+const RANGE = 'from=2026-11-01&to=2026-11-30';
+/** Whole-store figures: a store's or region's manager within scope, head office anywhere in the corp. */
+const STORE_MANAGERS = {
+  store_manager: s(200, 403, 404),
+  regional_manager: s(200, 403, 404),
+  finance: s(200, 200, 404),
+  admin: s(200, 200, 404),
+};
+
 const tenantOf = (scope: Scope) => (scope === 'other' ? B : A);
 const pick = <T>(scope: Scope, pair: [T, T], other: [T, T]) =>
   scope === 'in' ? pair[0] : scope === 'out' ? pair[1] : other[0];
@@ -132,6 +142,16 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/auth/wecom/callback': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/auth/wecom/callback?code=c0de&state=abc123' }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 401])) as Expect,
+  },
+  'GET /api/auth/wecom/web-login': {
+    scoped: false,
+    send: () => ({ method: 'get', path: `/api/auth/wecom/web-login?corp=${A.corp.wecomCorpId}` }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 302])) as Expect,
+  },
+  'GET /api/auth/wecom/web-login/callback': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/auth/wecom/web-login/callback?code=c0de&state=abc123' }),
     expect: Object.fromEntries(CALLERS.map((c) => [c, 401])) as Expect,
   },
   'GET /api/auth/me': {
@@ -258,6 +278,117 @@ const MATRIX: Record<string, Entry> = {
       };
     },
     expect: roles({ store_manager: s(200, 403, 404), admin: s(200, 200, 404) }),
+  },
+  // Boards (core/access/scope.ts): `in` is ra1 / sa1 / ga1, `out` ra2 / sa2 / ga2 of the same corp, `other` tenant B's.
+  'GET /api/boards/me': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/boards/me' }),
+    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  'GET /api/boards/version': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/boards/version' }),
+    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  'GET /api/boards/regions': {
+    scoped: false,
+    send: () => ({ method: 'get', path: `/api/boards/regions?${RANGE}` }),
+    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  'GET /api/boards/rankings': {
+    scoped: false,
+    send: () => ({ method: 'get', path: `/api/boards/rankings?${RANGE}` }),
+    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  // A store manager sees the part of her store's region that is hers; another tenant's region is
+  // refused like any region outside a manager's scope (head office: unknown in this corp).
+  'GET /api/boards/regions/:regionId/stores': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/regions/${pick(scope, A.regions, B.regions)}/stores?${RANGE}`,
+    }),
+    expect: roles({
+      store_manager: s(200, 403, 403),
+      regional_manager: s(200, 403, 403),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'GET /api/boards/stores/:storeId/guides': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/stores/${pick(scope, A.stores, B.stores)}/guides?${RANGE}`,
+    }),
+    expect: roles(STORE_MANAGERS),
+  },
+  'GET /api/boards/stores/:storeId/incrementality': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/stores/${pick(scope, A.stores, B.stores)}/incrementality?${RANGE}`,
+    }),
+    expect: roles(STORE_MANAGERS),
+  },
+  // A guide reads her own orders only.
+  'GET /api/boards/guides/:guideId/orders': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/guides/${pick(scope, A.guides, B.guides).id}/orders?${RANGE}`,
+    }),
+    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+  },
+  'GET /api/boards/trend': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/trend?${RANGE}&level=guide&id=${pick(scope, A.guides, B.guides).id}`,
+    }),
+    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+  },
+  'GET /api/boards/targets': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/boards/targets?month=2026-11&level=guide&parentId=${pick(scope, A.stores, B.stores)}`,
+    }),
+    expect: roles(STORE_MANAGERS),
+  },
+  // Store targets are set by the manager above a store: its regional manager, or an admin.
+  'PUT /api/boards/targets': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'put',
+      path: '/api/boards/targets',
+      body: { level: 'store', id: pick(scope, A.stores, B.stores), month: '2026-11', amountFen: 1_000_000 },
+    }),
+    expect: roles({ store_manager: 403, regional_manager: s(200, 403, 404), admin: s(200, 200, 404) }),
+  },
+  // Only the guide who issued a coupon, or an admin, voids it; managers pass the role gate as guides would.
+  'POST /api/coupons/:code/void': {
+    scoped: true,
+    send: async (scope) => {
+      const tn = tenantOf(scope);
+      const code = uid('CV');
+      await t.ctx.db('coupons').insert({
+        corp_id: tn.corp.id,
+        template_id: tn.templateId,
+        code,
+        customer_id: customer(scope).id,
+        guide_id: pick(scope, A.guides, B.guides).id,
+        issued_at: new Date(),
+        expires_at: new Date(Date.now() + 30 * 86_400_000),
+      });
+      return { method: 'post', path: `/api/coupons/${code}/void`, body: { reason: 'matrix' } };
+    },
+    expect: roles({
+      guide: s(200, 403, 404),
+      store_manager: s(403, 403, 404),
+      regional_manager: s(403, 403, 404),
+      admin: s(200, 200, 404),
+    }),
   },
   'GET /api/tenant/product-share': {
     scoped: false,
@@ -456,6 +587,43 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: roles({ finance: 200, admin: 200 }),
   },
+  'POST /api/ingest/interactions-file': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/ingest/interactions-file',
+      contentType: 'text/csv',
+      body: `记录号,类型,发生时间,导购账号,外部联系人ID\n${uid('I')},通话,2026-11-20 12:00:00,A-ga1,${A.customers[0].externalUserid}\n`,
+    }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'POST /webhooks/interactions/:corp': {
+    scoped: true,
+    send: (scope) => {
+      const body = JSON.stringify({
+        batchId: uid('b'),
+        interactions: [
+          {
+            externalId: uid('call'),
+            kind: 'call',
+            occurredAt: '2026-11-20T12:00:00+08:00',
+            guideUserid: 'A-ga1',
+            externalUserid: A.customers[0].externalUserid,
+          },
+        ],
+      });
+      const secret = scope === 'other' ? B.corp.posHmacSecret : A.corp.posHmacSecret;
+      return {
+        method: 'post',
+        path: `/webhooks/interactions/${A.corp.wecomCorpId}`,
+        body,
+        contentType: 'application/json',
+        headers:
+          scope === 'out' ? {} : ({ 'X-Guidepost-Signature': signPosBody(secret, body) } as Record<string, string>),
+      };
+    },
+    expect: signedByCorp(200, 401),
+  },
 };
 
 /** Every route the app serves, as `METHOD /path`, read from the routers themselves. */
@@ -556,6 +724,7 @@ async function tenant(label: string): Promise<Tenant> {
     .returning<{ id: number }[]>('id');
   return {
     corp,
+    regions: [r1, r2],
     stores: [s1, s2],
     storeCodes: codes,
     guides: [g1, g2],

@@ -77,6 +77,9 @@ beforeAll(async () => {
     INGEST_FILE_MAX_BYTES: String(LIMIT),
     INGEST_FILE_MAX_INFLATED_BYTES: String(4 * LIMIT),
     INGEST_FILE_MAX_ROWS: '50',
+    // The corpus posts more files than an address may upload a minute; the limit itself is proven in abuse.test.ts.
+    RATE_LIMIT_UPLOAD_IP: '0',
+    RATE_LIMIT_UPLOAD_CORP: '0',
   });
   app = createApp(ctx);
   corp = await createCorp(ctx.db, ctx.secrets);
@@ -149,11 +152,14 @@ describe('POS webhook: requests refused whole', () => {
   });
 
   it('an unknown corp, a body over the limit, an unknown charset or content encoding', async () => {
+    // Issue #18: an unknown corp answers exactly as a bad signature does, so corps cannot be enumerated.
     const unknown = await request(app)
       .post('/webhooks/pos/nosuchcorp')
       .set('content-type', 'application/json')
+      .set('X-Guidepost-Signature', signPosBody(corp.posHmacSecret, '{}'))
       .send('{}');
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error).toMatchObject({ code: 'BAD_SIGNATURE', field: 'X-Guidepost-Signature' });
     const big = JSON.stringify({ batchId: 'big', orders: [good('BIG1')], pad: 'x'.repeat(LIMIT) });
     const tooLarge = await signed(path(), big);
     expect(tooLarge.status).toBe(413);

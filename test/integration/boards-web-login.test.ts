@@ -106,9 +106,24 @@ describe('WeCom web login (QR) for the boards', () => {
     expect(cb.headers.getSetCookie().some((c) => c.startsWith('gp_session='))).toBe(false);
   });
 
-  it('refuses an unknown corp with the field at fault', async () => {
-    const res = await fetch(`${api}/api/auth/wecom/web-login?corp=nope`, { redirect: 'manual' });
-    expect(res.status).toBe(404);
-    expect((await res.json()).error).toMatchObject({ code: 'NOT_FOUND', field: 'query.corp' });
+  it('answers an unknown corp as it answers a known one, and never signs it in', async () => {
+    // Issue #18: the start of a sign-in must not reveal which corps exist, so an unknown corp is
+    // sent to the QR page like any other; the sign-in then cannot finish here.
+    const known = await fetch(`${api}/api/auth/wecom/web-login?corp=${corp.wecomCorpId}`, { redirect: 'manual' });
+    const res = await fetch(`${api}/api/auth/wecom/web-login?corp=wwnosuchcorp000001`, { redirect: 'manual' });
+    expect([known.status, res.status]).toEqual([302, 302]);
+    const shape = (loc: string) => {
+      const u = new URL(loc);
+      return [`${u.origin}${u.pathname}`, [...u.searchParams.keys()].sort()];
+    };
+    expect(shape(res.headers.get('location')!)).toEqual(shape(known.headers.get('location')!));
+    const state = new URL(res.headers.get('location')!).searchParams.get('state')!;
+    const cb = await fetch(`${api}/api/auth/wecom/web-login/callback?code=anycode&state=${state}`, {
+      redirect: 'manual',
+      headers: { cookie: res.headers.get('set-cookie')!.split(';')[0]! },
+    });
+    expect(cb.status).toBe(401);
+    expect((await cb.json()).error).toMatchObject({ code: 'UNAUTHENTICATED', field: 'state' });
+    expect(cb.headers.getSetCookie().some((c) => c.startsWith('gp_session='))).toBe(false);
   });
 });

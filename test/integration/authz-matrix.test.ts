@@ -462,6 +462,14 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: guideSidebar(s(200, 200, 404)),
   },
+  'GET /api/sidebar/customers/:ext/coupon-offers': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/sidebar/customers/${customer(scope).externalUserid}/coupon-offers`,
+    }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
   'GET /api/sidebar/customers/:ext/matches': {
     scoped: true,
     send: (scope) => ({ method: 'get', path: `/api/sidebar/customers/${customer(scope).externalUserid}/matches` }),

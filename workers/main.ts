@@ -1,12 +1,14 @@
 import { loadConfigOrExit } from '../core/config/env';
 import { closeContext, createContext } from '../core/context';
 import { startWorkers } from './runtime';
-import { installSchedules } from './schedules';
+import { installSchedules, keepSchedules } from './schedules';
 
 const cfg = loadConfigOrExit();
 const ctx = createContext(cfg, 'workers');
 const running = startWorkers(ctx);
 await installSchedules(ctx);
+// Redis may come back empty (a restart without persistence, a failover): the schedules come back with it.
+const keeper = keepSchedules(ctx);
 ctx.logger.info({ queues: running.workers.map((w) => w.name) }, 'workers started');
 
 let stopping = false;
@@ -15,6 +17,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   ctx.logger.info({ signal }, 'workers shutting down: finishing active jobs');
   const force = setTimeout(() => process.exit(1), 30_000).unref();
+  keeper.stop();
   await running.close();
   await closeContext(ctx);
   clearTimeout(force);

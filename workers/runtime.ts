@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../core/context';
 import { QUEUES } from '../core/jobs/job';
-import { backoffStrategy, queuePolicy } from '../core/jobs/policy';
+import { backoffStrategy, queuePolicy, workerLocks } from '../core/jobs/policy';
 import { ownConnection } from '../core/redis';
 import type { Processor } from './processor';
 import { buildRegistry } from './registry';
@@ -47,6 +47,7 @@ export function startWorkers(
           prefix: ctx.queues.prefix,
           concurrency: opts.concurrency ?? queuePolicy[queue].concurrency,
           settings: { backoffStrategy },
+          ...workerLocks,
         },
       ),
   );

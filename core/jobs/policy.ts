@@ -57,6 +57,15 @@ export const queuePolicy: Record<QueueName, QueuePolicy> = {
   },
 };
 
+/**
+ * How soon a job whose worker died (kill -9, OOM, a lost host) runs again: its lock lapses after
+ * `lockDuration` (a live worker renews it every half of that), and every `stalledInterval` a worker
+ * moves jobs found without a lock on two checks in a row back to waiting. About 15–35 s in all,
+ * where BullMQ's defaults (30 s and 30 s) take up to a minute. Jobs are idempotent, so a job taken
+ * back from a worker that was only stuck does no harm.
+ */
+export const workerLocks = { lockDuration: 15_000, stalledInterval: 10_000 } as const;
+
 const JITTER = 0.2;
 
 /** The wait before attempt `attemptsMade + 1` of a job on `queue`, before jitter. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
+import { faultPoint } from '../fault-injection';
 import { attributeJob } from '../jobs/attribution.jobs';
 import { normalizePhone } from './money';
 
@@ -294,6 +295,7 @@ export async function ingestBatch(
   const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows);
   rejected.unshift(...(opts.problems ?? []));
   const stored = await storeFacts(ctx, corpId, good, rejected);
+  faultPoint('EXIT_AFTER_COMMIT');
   // Sheet order: by row, then kind (stable within a row).
   rejected.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
   const report: IngestReport = {

@@ -1,8 +1,11 @@
+import { undecided, type UndecidedReport } from './attribution/outbox';
 import type { AppContext } from './context';
 
 export interface HealthReport {
   ok: boolean;
   services: { database: ServiceState; redis: ServiceState };
+  /** Facts owed an attribution: how many subjects, the age of the oldest, how many last failed. */
+  attribution: UndecidedReport | null;
 }
 type ServiceState = { ok: true; latencyMs: number } | { ok: false; error: string };
 
@@ -24,5 +27,6 @@ export async function checkHealth(ctx: Pick<AppContext, 'db' | 'redis'>, timeout
     probe(() => ctx.db.raw('select 1'), timeoutMs),
     probe(() => ctx.redis.ping(), timeoutMs),
   ]);
-  return { ok: database.ok && redis.ok, services: { database, redis } };
+  const attribution = database.ok ? await undecided(ctx.db).catch(() => null) : null;
+  return { ok: database.ok && redis.ok, services: { database, redis }, attribution };
 }

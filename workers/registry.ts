@@ -1,11 +1,16 @@
 import { allJobs } from '../core/jobs/index';
 import type { Processor } from './processor';
-import { attributeProcessor } from './processors/attribute.processor';
+import { attributeProcessor, sweepAttributionProcessor } from './processors/attribute.processor';
 import { ensurePartitionsProcessor } from './processors/ensure-partitions.processor';
 import { wecomProcessors } from './processors/wecom.processors';
 
 /** Every processor. Add a module's processors by spreading its array below. */
-export const allProcessors: readonly Processor[] = [ensurePartitionsProcessor, ...wecomProcessors, attributeProcessor];
+export const allProcessors: readonly Processor[] = [
+  ensurePartitionsProcessor,
+  ...wecomProcessors,
+  attributeProcessor,
+  sweepAttributionProcessor,
+];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */
 export function buildRegistry(

@@ -1,5 +1,6 @@
 import type { RepeatOptions } from 'bullmq';
 import type { AppContext } from '../core/context';
+import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
 import type { QueueName } from '../core/jobs/job';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
@@ -29,6 +30,13 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
       id: 'ensure-partitions-daily',
       repeat: { pattern: '15 3 * * *', tz: 'Asia/Shanghai' },
       job: { name: ensurePartitionsJob.name, data: { payload: { monthsAhead: 3 } } },
+    },
+    {
+      // What the attribution outbox owes and no job settled in time (a lost job, a crash after a commit).
+      queue: 'maintenance',
+      id: 'attribution-sweep',
+      repeat: { every: 15_000 },
+      job: { name: sweepAttributionJob.name, data: { payload: {} } },
     },
     fanout('wecom-bills', { every: cfg.WECOM_BILL_POLL_SECONDS * 1000 }, 'bills'),
     fanout('wecom-tags-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, 'tags'),

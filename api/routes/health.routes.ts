@@ -12,7 +12,17 @@ export const healthRoutes = [
     method: 'get',
     path: '/healthz',
     auth: 'public',
-    response: z.object({ ok: z.boolean(), services: z.object({ database: serviceState, redis: serviceState }) }),
+    response: z.object({
+      ok: z.boolean(),
+      services: z.object({ database: serviceState, redis: serviceState }),
+      attribution: z
+        .object({
+          undecided: z.number().int(),
+          oldestAgeSeconds: z.number().int().nullable(),
+          failing: z.number().int(),
+        })
+        .nullable(),
+    }),
     handler: async ({ ctx, res }) => {
       const report = await checkHealth(ctx);
       if (!report.ok) res.status(503).json(report);

@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../http/route';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
+import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
@@ -14,4 +15,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...attributionRoutes,
   ...sidebarRoutes,
   ...tenantRoutes,
+  ...customerRoutes,
 ];

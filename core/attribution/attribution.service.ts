@@ -13,6 +13,7 @@ import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
+import type { Cause } from '../jobs/attribution.jobs';
 import { attributeOrder, transferCreditFen, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
 
@@ -72,16 +73,31 @@ export async function ordersOfCustomers(db: Db, corpId: number, customerIds: num
   return db('orders').where({ corp_id: corpId }).whereIn('customer_id', customerIds).pluck<number[]>('id');
 }
 
+/** The same, per customer. */
+export async function ordersByCustomer(db: Db, corpId: number, customerIds: number[]): Promise<Map<number, number[]>> {
+  const byCustomer = new Map<number, number[]>();
+  if (customerIds.length === 0) return byCustomer;
+  const rows = await db('orders')
+    .where({ corp_id: corpId })
+    .whereIn('customer_id', customerIds)
+    .orderBy('id')
+    .select<{ id: number; customer_id: number }[]>('id', 'customer_id');
+  for (const r of rows)
+    byCustomer.set(Number(r.customer_id), [...(byCustomer.get(Number(r.customer_id)) ?? []), Number(r.id)]);
+  return byCustomer;
+}
+
 export async function attributeOrders(
   ctx: AppContext,
   corpId: number,
   orderIds: number[],
   reason: string,
+  causeOf: (orderId: number) => Cause = () => RECOMPUTE,
 ): Promise<AttributeResult> {
   const total: AttributeResult = { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
   const sorted = [...new Set(orderIds)].sort((a, b) => a - b);
   for (let i = 0; i < sorted.length; i += BATCH) {
-    const r = await attributeBatch(ctx, corpId, sorted.slice(i, i + BATCH), reason);
+    const r = await attributeBatch(ctx, corpId, sorted.slice(i, i + BATCH), reason, causeOf);
     total.orders += r.orders;
     total.changed += r.changed;
     total.unchanged += r.unchanged;
@@ -135,12 +151,14 @@ export async function loadOrderFacts(
       where o.id = any(?) and c.guide_id is not null`,
     [ids],
   );
+  // The window in exact hours, as the rule counts milliseconds: an interval of days would be taken in
+  // the session's time zone and lose (or gain) an hour across a daylight-saving change.
   const interactions = await db.raw<{
     rows: { order_id: number; id: number; guide_id: number; occurred_at: Date; kind: string }[];
   }>(
     `select o.id as order_id, i.id, i.guide_id, i.occurred_at, i.kind::text as kind
        from orders o join interactions i on i.customer_id = o.customer_id
-        and i.occurred_at >= o.paid_at - make_interval(days => ?) and i.occurred_at < o.paid_at
+        and i.occurred_at >= o.paid_at - make_interval(hours => 24 * ?) and i.occurred_at < o.paid_at
       where o.id = any(?) and i.corp_id = ? and i.kind::text = any(?)`,
     [maxWindowDays, ids, corpId, kinds],
   );
@@ -191,28 +209,20 @@ export async function loadOrderFacts(
     facts
       .get(i.order_id)!
       .interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
-  // The exclusive guide only breaks a tie between guides, so it is looked up only for customers
-  // with orders that have two or more guides among their candidate interactions.
-  const mayTie = [
-    ...new Set(
-      [...facts.values()].flatMap((f) =>
-        f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId)
-          ? [f.customerId]
-          : [],
-      ),
-    ),
-  ];
+  // The exclusive guide only breaks a tie between guides, so it is looked up only for orders with two or
+  // more guides among their candidate interactions — the assignment in force at the order's paid_at.
+  const mayTie = [...facts.values()].filter(
+    (f) => f.customerId !== null && f.interactions.some((i) => i.guideId !== f.interactions[0]!.guideId),
+  );
   if (mayTie.length) {
-    const exclusive = new Map(
-      (
-        await db('customer_guides')
-          .where({ corp_id: corpId, is_exclusive: true })
-          .whereNull('ended_at')
-          .whereRaw('customer_id = any(?::bigint[])', [mayTie])
-          .select<{ customer_id: number; guide_id: number }[]>('customer_id', 'guide_id')
-      ).map((r) => [r.customer_id, r.guide_id]),
+    const exclusive = await db.raw<{ rows: { order_id: number; guide_id: number }[] }>(
+      `select o.id as order_id, a.guide_id from orders o
+         join exclusive_assignments a on a.customer_id = o.customer_id and a.valid_from <= o.paid_at
+          and (a.valid_to is null or a.valid_to > o.paid_at)
+        where o.id = any(?::bigint[]) and a.corp_id = ?`,
+      [mayTie.map((f) => f.orderId), corpId],
     );
-    for (const f of facts.values()) if (f.customerId !== null) f.exclusiveGuideId = exclusive.get(f.customerId) ?? null;
+    for (const r of exclusive.rows) facts.get(Number(r.order_id))!.exclusiveGuideId = Number(r.guide_id);
   }
   return facts;
 }
@@ -245,6 +255,7 @@ async function attributeBatch(
   corpId: number,
   ids: number[],
   reason: string,
+  causeOf: (orderId: number) => Cause,
 ): Promise<AttributeResult> {
   const sets = await loadRuleSets(ctx.db, corpId);
   const maxWindow = Math.max(...sets.map((s) => s.config.windowDays));
@@ -368,6 +379,7 @@ async function attributeBatch(
     const adjustedEvents: object[] = [];
     const fresh: NewCredit[] = [];
     const byId = new Map([...live, ...billLive].map((c) => [c.id, c]));
+    const outcomes: Outcome[] = [];
     for (const o of orders) {
       const rs = ruleSetAt(sets, o.paid_at.getTime());
       const a = attributeOrder(factsOf.get(o.id)!, rs.config);
@@ -390,6 +402,15 @@ async function attributeBatch(
           : []),
       ];
       const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
+      const cause = causeOf(o.id);
+      outcomes.push({
+        order_id: o.id,
+        guide_id: a.guideId,
+        rule: a.rule,
+        rule_set_version: rs.version,
+        cause_kind: cause.kind,
+        cause_id: cause.id,
+      });
       if (plan.unchanged) {
         result.unchanged++;
         continue;
@@ -426,9 +447,51 @@ async function attributeBatch(
       }
     }
     await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
+    await writeOutcomes(trx, corpId, outcomes, reason, now);
     for (const part of chunks(adjustedEvents, 5_000)) await trx('credit_events').insert(part);
     return result;
   });
+}
+
+const RECOMPUTE: Cause = { kind: 'recompute', id: null };
+
+/** An order's outcome as a run decided it, with the fact that caused the run. */
+interface Outcome {
+  order_id: number;
+  guide_id: number | null;
+  rule: CreditRule | null;
+  rule_set_version: number;
+  cause_kind: Cause['kind'];
+  cause_id: string | null;
+}
+
+/**
+ * Keeps `attribution_outcomes` equal to what the latest run decided, and appends to
+ * `attribution_decisions` every order whose outcome changed — its first decision included, and
+ * unattributed ↔ credited both ways — with the fact that caused the run. One statement per batch,
+ * under the orders' row locks.
+ */
+async function writeOutcomes(trx: Db, corpId: number, outcomes: Outcome[], reason: string, now: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  await trx.raw(
+    `with src as (
+       select * from jsonb_to_recordset(?::jsonb) as r(order_id bigint, guide_id bigint, rule credit_rule, rule_set_version int, cause_kind text, cause_id text)),
+     old as (select o.order_id, o.guide_id, o.rule, o.rule_set_version from attribution_outcomes o where o.order_id in (select order_id from src)),
+     cmp as (
+       select s.*, old.order_id is null as first, old.guide_id as from_guide_id, old.rule as from_rule,
+              old.order_id is null or old.guide_id is distinct from s.guide_id or old.rule is distinct from s.rule as moved,
+              old.order_id is null or old.guide_id is distinct from s.guide_id or old.rule is distinct from s.rule
+                or old.rule_set_version <> s.rule_set_version as touched
+         from src s left join old on old.order_id = s.order_id),
+     up as (
+       insert into attribution_outcomes (order_id, corp_id, guide_id, rule, rule_set_version, decided_at)
+       select order_id, ?, guide_id, rule, rule_set_version, ? from cmp where touched order by order_id
+       on conflict (order_id) do update
+         set guide_id = excluded.guide_id, rule = excluded.rule, rule_set_version = excluded.rule_set_version, decided_at = excluded.decided_at)
+     insert into attribution_decisions (corp_id, order_id, first, from_guide_id, from_rule, to_guide_id, to_rule, rule_set_version, cause_kind, cause_id, reason, at)
+     select ?, order_id, first, from_guide_id, from_rule, guide_id, rule, rule_set_version, cause_kind, cause_id, ?, ? from cmp where moved order by order_id`,
+    [JSON.stringify(outcomes), corpId, now, corpId, clip(reason), now],
+  );
 }
 
 /** An order's line to insert; `why` is the reason of its stored creation event, null where the line tells it. */
@@ -561,6 +624,7 @@ export async function attributeTransfers(
   corpId: number,
   transferIds: number[],
   reason: string,
+  cause: Cause = RECOMPUTE,
 ): Promise<number> {
   if (transferIds.length === 0) return 0;
   const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
@@ -680,6 +744,6 @@ export async function attributeTransfers(
     await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
     return { written: fresh.length, matchedOrders: matched.map((m) => m.id) };
   });
-  if (matchedOrders.length) await attributeOrders(ctx, corpId, matchedOrders, reason);
+  if (matchedOrders.length) await attributeOrders(ctx, corpId, matchedOrders, reason, () => cause);
   return written;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
-import { attributeJob } from '../jobs/attribution.jobs';
+import { enqueueAttribution, owe, requestAttribution } from './outbox';
 import { CREDIT_RULES, DEFAULT_RULES, type RuleConfig } from './rules';
 
 export const ruleConfigSchema = z.object({
@@ -174,8 +174,6 @@ export async function proposeRuleSet(
   });
 }
 
-const ID_CHUNK = 10_000;
-
 /**
  * Puts a proposed version in force. Orders (and stand-alone transfer bills) paid from its
  * effective date on are re-attributed by the workers; those in closed periods get adjustment lines.
@@ -187,7 +185,8 @@ export async function activateRuleSet(
   version: number,
   note: string,
 ): Promise<{ reattributeOrders: number; reattributeTransfers: number }> {
-  const row = await ctx.db.transaction(async (trx) => {
+  const reason = `rule set version ${version} activated`;
+  const owed = await ctx.db.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`rule_sets:${corpId}`]);
     const rs = await trx('rule_sets')
       .where({ corp_id: corpId, version })
@@ -206,26 +205,25 @@ export async function activateRuleSet(
       note,
       detail: JSON.stringify({ effectiveFrom: rs.effective_from.toISOString() }),
     });
-    return rs;
+    // What the version covers is owed a re-attribution, recorded with the activation itself.
+    const orderIds = await trx('orders')
+      .where({ corp_id: corpId })
+      .where('paid_at', '>=', rs.effective_from)
+      .orderBy('id')
+      .pluck<number[]>('id');
+    const transferIds = await trx('transfers')
+      .where({ corp_id: corpId })
+      .where('pay_time', '>=', rs.effective_from)
+      .orderBy('id')
+      .pluck<number[]>('id');
+    const cause = { kind: 'rule_set', id: String(version) } as const;
+    const o = [...owe('order', orderIds.map(Number), cause), ...owe('transfer', transferIds.map(Number), cause)];
+    await requestAttribution(trx, corpId, o, reason, { queued: true });
+    return o;
   });
-  const orderIds = await ctx
-    .db('orders')
-    .where({ corp_id: corpId })
-    .where('paid_at', '>=', row.effective_from)
-    .orderBy('id')
-    .pluck<number[]>('id');
-  const transferIds = await ctx
-    .db('transfers')
-    .where({ corp_id: corpId })
-    .where('pay_time', '>=', row.effective_from)
-    .orderBy('id')
-    .pluck<number[]>('id');
-  const reason = `rule set version ${version} activated`;
-  const payloads = [];
-  for (let i = 0; i < orderIds.length; i += ID_CHUNK)
-    payloads.push({ corpId, orderIds: orderIds.slice(i, i + ID_CHUNK), reason });
-  for (let i = 0; i < transferIds.length; i += ID_CHUNK)
-    payloads.push({ corpId, transferIds: transferIds.slice(i, i + ID_CHUNK), reason });
-  await ctx.queues.enqueueMany(attributeJob, payloads);
-  return { reattributeOrders: orderIds.length, reattributeTransfers: transferIds.length };
+  await enqueueAttribution(ctx, corpId, owed, reason);
+  return {
+    reattributeOrders: owed.filter((o) => o.subject === 'order').length,
+    reattributeTransfers: owed.filter((o) => o.subject === 'transfer').length,
+  };
 }

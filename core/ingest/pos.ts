@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
+import { enqueueAttribution, owe, requestAttribution, type Owed } from '../attribution/outbox';
 import { faultPoint } from '../fault-injection';
-import { attributeJob } from '../jobs/attribution.jobs';
 import { normalizePhone } from './money';
 
 const fen = z.number().int().min(0).max(100_000_000_00);
@@ -229,10 +229,10 @@ export async function storeFacts(
           .returning<{ id: number }[]>('id')
       : [];
     // Link refunds (new, and earlier ones waiting) to their orders, set-based.
-    const linked = await trx.raw<{ rows: { order_id: number }[] }>(
+    const linked = await trx.raw<{ rows: { order_id: number; id: number }[] }>(
       `update refunds r set order_id = o.id from orders o
         where r.corp_id = ? and r.order_id is null and o.corp_id = r.corp_id and o.source = r.source and o.order_no = r.order_no
-        returning r.order_id`,
+        returning r.order_id, r.id`,
       [corpId],
     );
     const waiting = insertedRefunds.length
@@ -249,6 +249,16 @@ export async function storeFacts(
         )
       : 0;
     const toAttribute = [...new Set([...insertedOrders.map((o) => o.id), ...linked.rows.map((r) => r.order_id)])];
+    // Owed in the same transaction as the facts: committed facts always reach a decision (outbox.ts).
+    const owed: Owed[] = [
+      ...owe(
+        'order',
+        insertedOrders.map((o) => o.id),
+        'self',
+      ),
+      ...linked.rows.flatMap((r) => owe('order', [r.order_id], { kind: 'refund', id: String(r.id) })),
+    ];
+    await requestAttribution(trx, corpId, owed, 'POS facts stored', { queued: true });
     return {
       orders: { accepted: insertedOrders.length, duplicates: orders.length - insertedOrders.length },
       refunds: {
@@ -257,6 +267,7 @@ export async function storeFacts(
         waitingForOrder: waiting,
       },
       toAttribute,
+      owed,
     };
   });
 }
@@ -291,7 +302,17 @@ export async function ingestBatch(
     .db('ingest_batches')
     .where({ corp_id: corpId, source, batch_id: envelope.batchId })
     .first<{ report: IngestReport } | undefined>('report');
-  if (prior) return { ...prior.report, replayed: true };
+  if (prior) {
+    // A re-send: its facts are stored; any of its orders still owed an attribution is queued again.
+    await enqueueAttribution(
+      ctx,
+      corpId,
+      await owedOrdersNamed(ctx.db, corpId, envelope.orders),
+      `${source} batch ${envelope.batchId} re-sent`,
+      opts.requestId ? { requestId: opts.requestId } : {},
+    );
+    return { ...prior.report, replayed: true };
+  }
   const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows);
   rejected.unshift(...(opts.problems ?? []));
   const stored = await storeFacts(ctx, corpId, good, rejected);
@@ -318,14 +339,38 @@ export async function ingestBatch(
     })
     .onConflict(['corp_id', 'source', 'batch_id'])
     .ignore();
-  if (stored.toAttribute.length)
-    await ctx.queues.enqueue(
-      attributeJob,
-      { corpId, orderIds: stored.toAttribute, reason: `${source} batch ${envelope.batchId}` },
-      opts.requestId ? { requestId: opts.requestId } : {},
-    );
+  // New facts, and orders of the batch stored before but still owed (a re-send after a crash).
+  const again = stored.orders.duplicates ? await owedOrdersNamed(ctx.db, corpId, envelope.orders) : [];
+  await enqueueAttribution(
+    ctx,
+    corpId,
+    [...stored.owed, ...again],
+    `${source} batch ${envelope.batchId}`,
+    opts.requestId ? { requestId: opts.requestId } : {},
+  );
   return report;
 }
+
+/** Orders of a batch (by source and order number) that are stored and still owed an attribution. */
+async function owedOrdersNamed(db: Db, corpId: number, orders: unknown[]): Promise<Owed[]> {
+  const keys = orders.flatMap((o) => {
+    const r = orderKey.safeParse(o);
+    return r.success ? [r.data] : [];
+  });
+  if (keys.length === 0) return [];
+  const ids = await db.raw<{ rows: { id: number }[] }>(
+    `select o.id from unnest(?::text[], ?::text[]) as k(source, order_no)
+       join orders o on o.corp_id = ? and o.source::text = k.source and o.order_no = k.order_no
+      where exists (select 1 from attribution_pending p where p.corp_id = o.corp_id and p.subject = 'order' and p.subject_id = o.id)`,
+    [keys.map((k) => k.source), keys.map((k) => k.orderNo), corpId],
+  );
+  return owe(
+    'order',
+    ids.rows.map((r) => Number(r.id)),
+    'self',
+  );
+}
+const orderKey = z.object({ orderNo: z.string().min(1).max(64), source: z.enum(['pos', 'mall']).default('pos') });
 
 /**
  * Links an identity to a customer (e.g. a guide binds a member number); earlier orders carrying it
@@ -359,14 +404,15 @@ export async function linkIdentity(
     .first<{ customer_id: number }>('customer_id');
   if (owner?.customer_id !== customerId)
     throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field });
-  const ids = await linkOrdersOfCustomers(ctx.db, corpId, [customerId]);
-  if (ids.length)
-    await ctx.queues.enqueue(
-      attributeJob,
-      { corpId, orderIds: ids, reason: `identity ${kind} linked later` },
-      opts.requestId ? { requestId: opts.requestId } : {},
-    );
-  return ids;
+  const reason = `identity ${kind} linked later`;
+  const owed = await ctx.db.transaction(async (trx) => {
+    const ids = await linkOrdersOfCustomers(trx, corpId, [customerId]);
+    const o = owe('order', ids, { kind: 'identity', id: `${idKind}:${customerId}` });
+    await requestAttribution(trx, corpId, o, reason, { queued: true });
+    return o;
+  });
+  await enqueueAttribution(ctx, corpId, owed, reason, opts.requestId ? { requestId: opts.requestId } : {});
+  return owed.map((o) => o.id);
 }
 
 /**

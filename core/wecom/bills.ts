@@ -1,5 +1,6 @@
 /** Bill polling: WeCom 对外收款 bills (payments and refund records) into `transfers`, with a cursor per corp. */
 import type { AppContext } from '../context';
+import { owe, requestAttribution } from '../attribution/outbox';
 import type { Db } from '../db/knex';
 import type { WecomClient } from './client';
 import type { BillItem } from './schemas';
@@ -8,7 +9,10 @@ const WINDOW_S = 30 * 86_400; // the API takes at most one month per call
 const OVERLAP_S = 600; // re-read the last minutes: bills can land late; upserts make it harmless
 const FIRST_LOOKBACK_S = 30 * 86_400;
 
-/** Upserts bills; returns the ids of rows inserted now (a replay inserts nothing). */
+/**
+ * Upserts bills; returns the ids of rows inserted now (a replay inserts nothing). Each new bill is
+ * owed an attribution (the outbox), in the same transaction.
+ */
 export async function ingestBills(db: Db, corpId: number, bills: BillItem[]): Promise<number[]> {
   if (bills.length === 0) return [];
   const userids = [...new Set(bills.map((b) => b.payee_userid))];
@@ -46,12 +50,16 @@ export async function ingestBills(db: Db, corpId: number, bills: BillItem[]): Pr
     remark: b.remark ?? null,
     raw: JSON.stringify(b),
   }));
-  const inserted = await db('transfers')
-    .insert(rows)
-    .onConflict(['corp_id', 'transaction_id', 'bill_type', 'out_refund_no'])
-    .merge(['trade_state', 'total_refund_fee_fen', 'raw'])
-    .returning<{ id: number; inserted: boolean }[]>([db.raw('id'), db.raw('(xmax = 0) as inserted')]);
-  return inserted.filter((r) => r.inserted).map((r) => r.id);
+  return db.transaction(async (trx) => {
+    const inserted = await trx('transfers')
+      .insert(rows)
+      .onConflict(['corp_id', 'transaction_id', 'bill_type', 'out_refund_no'])
+      .merge(['trade_state', 'total_refund_fee_fen', 'raw'])
+      .returning<{ id: number; inserted: boolean }[]>([trx.raw('id'), trx.raw('(xmax = 0) as inserted')]);
+    const fresh = inserted.filter((r) => r.inserted).map((r) => r.id);
+    await requestAttribution(trx, corpId, owe('transfer', fresh, 'self'), 'new WeCom transfer bills', { queued: true });
+    return fresh;
+  });
 }
 
 /**

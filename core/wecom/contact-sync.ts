@@ -178,6 +178,7 @@ async function recordAdds(db: Db, corpId: number, externalUserid: string, r: Rec
       evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
       detail: { state: a.state },
     })),
+    { queued: true },
   );
 }
 

@@ -3,7 +3,7 @@ import dayjs from 'dayjs';
 import utc from 'dayjs/plugin/utc.js';
 import timezone from 'dayjs/plugin/timezone.js';
 import type { AppContext } from '../context';
-import { attributeJob } from '../jobs/attribution.jobs';
+import { enqueueAttribution, owe } from '../attribution/outbox';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob, wecomCallbackJob } from '../jobs/wecom.jobs';
 import type { Logger } from '../logger';
 import { pollBills } from './bills';
@@ -61,11 +61,12 @@ export async function processCallbackEvent(
         );
       const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, endReasonOf(ev));
       if (r.customerId && r.added.length)
-        await ctx.queues.enqueue(attributeJob, {
+        await enqueueAttribution(
+          ctx,
           corpId,
-          customerIds: [r.customerId],
-          reason: `customer added (${ev.ChangeType})`,
-        });
+          owe('customer', [r.customerId], { kind: 'interaction', id: null }),
+          `customer added (${ev.ChangeType})`,
+        );
       outcome = `contact ${ev.ExternalUserID}: ${r.added.length} added, ${r.ended} ended`;
     } else if (ev.Event === 'change_external_tag') {
       // A sync waiting already will read this change; one running now may not have, so another follows it.
@@ -88,11 +89,12 @@ export async function processCallbackEvent(
 
 export async function runContactSync(ctx: AppContext, corpId: number, userid: string) {
   return syncGuideContacts(ctx, await getWecomClient(ctx, corpId), corpId, userid, async (customerIds) => {
-    await ctx.queues.enqueue(attributeJob, {
+    await enqueueAttribution(
+      ctx,
       corpId,
-      customerIds,
-      reason: `customer added (contact sync of ${userid})`,
-    });
+      owe('customer', customerIds, { kind: 'interaction', id: null }),
+      `customer added (contact sync of ${userid})`,
+    );
   });
 }
 
@@ -102,12 +104,7 @@ export async function runTagSync(ctx: AppContext, corpId: number) {
 
 export async function runBillPoll(ctx: AppContext, corpId: number) {
   const r = await pollBills(ctx, await getWecomClient(ctx, corpId), corpId);
-  if (r.newTransferIds.length)
-    await ctx.queues.enqueue(attributeJob, {
-      corpId,
-      transferIds: r.newTransferIds,
-      reason: 'new WeCom transfer bills',
-    });
+  await enqueueAttribution(ctx, corpId, owe('transfer', r.newTransferIds, 'self'), 'new WeCom transfer bills');
   return r;
 }
 

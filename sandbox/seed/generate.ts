@@ -71,6 +71,7 @@ export const ID_TABLES = [
   'customers',
   'customer_identities',
   'customer_guides',
+  'exclusive_assignments',
   'customer_tags',
   'size_runs',
   'customer_sizes',
@@ -591,6 +592,8 @@ export function generate(opts: GenerateOptions): TableStream[] {
       if (custMember[c]) yield [id('customer_identities', n++), corpId, 'member_no', memberNo(c), id('customers', c)];
     }
   });
+  const relationStart = (c: number) =>
+    new Date(historyStart + custAddedDay[c]! * DAY + ((c * 97) % 600) * 60_000 + 10 * 3_600_000);
   const stateOf = (c: number) => (custChannel[c]! < 0 ? storeState(custStore[c]!) : CAMPAIGNS[custChannel[c]!]!.state);
   add(
     'customer_guides',
@@ -598,7 +601,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
     function* () {
       let n = 0;
       for (let c = 0; c < C; c++) {
-        const added = new Date(historyStart + custAddedDay[c]! * DAY + ((c * 97) % 600) * 60_000 + 10 * 3_600_000);
+        const added = relationStart(c);
         yield [
           id('customer_guides', n++),
           corpId,
@@ -622,6 +625,27 @@ export function generate(opts: GenerateOptions): TableStream[] {
             null,
             false,
           ];
+      }
+    },
+  );
+  // The exclusive guide, dated from the start of the relation (ties on the 7-day rule read it at paid_at).
+  add(
+    'exclusive_assignments',
+    ['id', 'corp_id', 'customer_id', 'guide_id', 'valid_from', 'set_by', 'reason'],
+    function* () {
+      let n = 0;
+      for (let c = 0; c < C; c++) {
+        if (custExclusive[c] !== 1) continue;
+        const added = relationStart(c);
+        yield [
+          id('exclusive_assignments', n++),
+          corpId,
+          id('customers', c),
+          id('guides', custGuide[c]!),
+          added,
+          'seed',
+          '开卡导购',
+        ];
       }
     },
   );

@@ -131,6 +131,14 @@ export async function follow(
     state: over.state ?? null,
     is_exclusive: over.exclusive ?? false,
   });
+  if (over.exclusive)
+    await db('exclusive_assignments').insert({
+      corp_id: corpId,
+      customer_id: customerId,
+      guide_id: guideId,
+      valid_from: over.addedAt ?? new Date('2026-01-05T10:00:00+08:00'),
+      set_by: 'test',
+    });
 }
 
 /** Corp → region → store → guide: the usual starting point of a test. */

@@ -1,19 +1,16 @@
-import { attributeOrders, attributeTransfers, ordersOfCustomers } from '../../core/attribution/attribution.service';
-import { linkOrdersOfCustomers } from '../../core/ingest/pos';
-import { attributeJob } from '../../core/jobs/attribution.jobs';
+import { runAttribution } from '../../core/attribution/run';
+import { sweepPending } from '../../core/attribution/outbox';
+import { attributeJob, sweepAttributionJob } from '../../core/jobs/attribution.jobs';
 import { processor } from '../processor';
 
 export const attributeProcessor = processor(attributeJob, async ({ payload, ctx, log }) => {
-  // A customer whose identities changed (e.g. WeCom told us their unionid) may own orders that carried no customer yet.
-  await linkOrdersOfCustomers(ctx.db, payload.corpId, payload.customerIds ?? []);
-  const fromCustomers = await ordersOfCustomers(ctx.db, payload.corpId, payload.customerIds ?? []);
-  const orders = await attributeOrders(
-    ctx,
-    payload.corpId,
-    [...(payload.orderIds ?? []), ...fromCustomers],
-    payload.reason,
-  );
-  const transfers = await attributeTransfers(ctx, payload.corpId, payload.transferIds ?? [], payload.reason);
-  log.info({ ...orders, transfers, reason: payload.reason }, 'attributed');
-  return { ...orders, transfers };
+  const r = await runAttribution(ctx, payload);
+  log.info({ ...r, reason: payload.reason }, 'attributed');
+  return r;
+});
+
+export const sweepAttributionProcessor = processor(sweepAttributionJob, async ({ ctx, log }) => {
+  const queued = await sweepPending(ctx);
+  if (queued) log.info({ queued }, 'outbox sweep queued owed attributions');
+  return { queued };
 });

@@ -87,6 +87,24 @@ export const cases: FaultCase[] = [
     },
   },
   {
+    name: 'api-exit-no-resend',
+    quick: false,
+    what: 'the API dies between the facts’ commit and the enqueue, and nobody re-sends the batch',
+    run: async (stack) => {
+      const t = await seedTenant(stack, 'apilone');
+      const exp = new Expected();
+      const notes: string[] = [];
+      await stack.kill('api', 'SIGTERM');
+      await stack.startProcess('api', { GP_FAULT_EXIT_AFTER_COMMIT: '1' });
+      const status = await postBatch(stack, t, { batchId: 'apilone-1', ...makeFacts(t, exp, 0, 40) });
+      await stack.exited('api');
+      if (status !== 0) notes.push(`the API answered ${status} instead of dying after the commit`);
+      await stack.startProcess('api');
+      // Only what the commit itself left behind can bring these orders to a decision.
+      return { t, exp, settleMs: 180_000, notes };
+    },
+  },
+  {
     name: 'redis-restart',
     quick: false,
     what: 'Redis restarts empty with attribute jobs waiting; then a transfer only the bill poll schedule can bring',

@@ -1,55 +1,70 @@
-import { createHash } from 'node:crypto';
 import cookieParser from 'cookie-parser';
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { ingestReport, interactionReport } from '../core/contracts/ingest';
 import type { AppContext } from '../core/context';
 import { AppError } from '../core/errors';
-import { ingestBatch } from '../core/ingest/pos';
-import { readSheet, rowsToFacts } from '../core/ingest/sheet';
+import { importInteractionsFile, importOrdersFile, type Upload } from '../core/ingest/file-import';
 import { session } from './middleware/session';
 
 /**
- * `POST /api/ingest/orders-file` (admin, finance): a CSV or XLSX body. Every row is validated;
- * good orders are kept and the answer lists each bad row by its row number in the sheet.
- * The batch id defaults to the file's hash, so uploading the same file twice changes nothing.
+ * File imports for admin and finance, CSV or XLSX bodies; every row is validated, good rows are
+ * kept and the answer lists each bad row by its row number in the sheet. `?batchId=` names the
+ * batch; by default it is the file's hash, so uploading the same file twice changes nothing.
+ *
+ * - `POST /api/ingest/orders-file`: orders and refunds (one row per order line).
+ * - `POST /api/ingest/interactions-file`: message-archive, call and store-visit records.
+ *
+ * The caller is authenticated and authorised before a byte of the upload is read; the upload is
+ * read with INGEST_FILE_MAX_BYTES (a larger Content-Length is refused before reading), then
+ * `readSheet` applies the row and unzipped-size limits.
  */
 export function ingestFileRouter(ctx: AppContext): Router {
   const r = express.Router();
-  r.post(
-    '/api/ingest/orders-file',
+  const maxBytes = ctx.cfg.INGEST_FILE_MAX_BYTES;
+  const readBody = express.raw({ type: () => true, limit: maxBytes });
+  const upload = [
     cookieParser(),
     session(ctx),
-    express.raw({ type: () => true, limit: '20mb' }),
-    async (req, res, next) => {
-      try {
-        const p = res.locals.principal as { corpId: number; role: string } | null;
-        if (!p) throw new AppError('UNAUTHENTICATED', 'sign in first');
-        if (p.role !== 'admin' && p.role !== 'finance')
-          throw new AppError('FORBIDDEN', 'this needs one of the roles: admin, finance');
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        if (body.length === 0) throw new AppError('VALIDATION_FAILED', 'body: empty file', { field: 'body' });
-        const rows = await readSheet(body, req.get('content-type') ?? '');
-        const corp = await ctx.db('corps').where({ id: p.corpId }).first<{ timezone: string }>('timezone');
-        const facts = rowsToFacts(rows, corp?.timezone ?? 'Asia/Shanghai');
-        const batchId =
-          typeof req.query.batchId === 'string' && req.query.batchId
-            ? req.query.batchId.slice(0, 64)
-            : `file-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
-        const report = await ingestBatch(
-          ctx,
-          p.corpId,
-          'file',
-          { batchId, orders: facts.orders, refunds: facts.refunds },
-          {
-            rows: { orders: facts.orderRow, refunds: facts.refundRow },
-            problems: facts.problems,
-            requestId: String(res.locals.requestId),
-          },
-        );
-        res.json(report);
-      } catch (err) {
-        next(err);
-      }
+    (_req: Request, res: Response, next: NextFunction) => {
+      const p = res.locals.principal as { role: string } | null;
+      if (!p) return next(new AppError('UNAUTHENTICATED', 'sign in first'));
+      if (p.role !== 'admin' && p.role !== 'finance')
+        return next(new AppError('FORBIDDEN', 'this needs one of the roles: admin, finance'));
+      next();
     },
-  );
+    (req: Request, res: Response, next: NextFunction) =>
+      readBody(req, res, (err?: unknown) => {
+        const e = err as { type?: string } | undefined;
+        if (e?.type === 'entity.too.large')
+          return next(
+            new AppError('PAYLOAD_TOO_LARGE', `the file is larger than ${maxBytes} bytes (INGEST_FILE_MAX_BYTES)`, {
+              field: 'body',
+            }),
+          );
+        next(err);
+      }),
+  ];
+  const uploadOf = (req: Request, res: Response): Upload => ({
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    contentType: req.get('content-type') ?? '',
+    batchId: typeof req.query.batchId === 'string' && req.query.batchId ? req.query.batchId : undefined,
+    requestId: String(res.locals.requestId),
+  });
+  const corpOf = (res: Response) => (res.locals.principal as { corpId: number }).corpId;
+
+  r.post('/api/ingest/orders-file', ...upload, async (req, res, next) => {
+    try {
+      res.json(ingestReport.parse(await importOrdersFile(ctx, corpOf(res), uploadOf(req, res))));
+    } catch (err) {
+      next(err);
+    }
+  });
+  r.post('/api/ingest/interactions-file', ...upload, async (req, res, next) => {
+    try {
+      res.json(interactionReport.parse(await importInteractionsFile(ctx, corpOf(res), uploadOf(req, res))));
+    } catch (err) {
+      next(err);
+    }
+  });
   return r;
 }

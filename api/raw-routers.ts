@@ -1,11 +1,17 @@
 import type { Router } from 'express';
 import type { AppContext } from '../core/context';
 import { ingestFileRouter } from './ingest-file.router';
+import { interactionWebhookRouter } from './interaction-webhook.router';
 import { posWebhookRouter } from './pos-webhook.router';
 import { wecomCallbackRouter } from './wecom-callback.router';
 
 /**
  * Routers that need the raw request body (signature checks) and so are mounted before the
- * JSON parser: WeCom callbacks, POS webhooks.
+ * JSON parser: WeCom callbacks, POS and interaction webhooks, file uploads.
  */
-export const apiRawRouters: ((ctx: AppContext) => Router)[] = [wecomCallbackRouter, posWebhookRouter, ingestFileRouter];
+export const apiRawRouters: ((ctx: AppContext) => Router)[] = [
+  wecomCallbackRouter,
+  posWebhookRouter,
+  interactionWebhookRouter,
+  ingestFileRouter,
+];

@@ -12,8 +12,13 @@ export const errorStatus = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PERIOD_CLOSED: 409,
+  /** A batch id already used with other content. */
+  BATCH_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA: 415,
+  /** A file that cannot be read: undecodable text, a broken CSV or zip. */
+  UNREADABLE_FILE: 422,
+  TOO_MANY_ROWS: 422,
   RATE_LIMITED: 429,
   WECOM_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,

@@ -24,6 +24,14 @@ export function errorHandler(logger: Logger) {
       res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large', requestId } });
       return;
     }
+    // Other body-parser refusals (an unsupported charset or encoding, a request aborted mid-body)
+    // are the client's: their 4xx with a code, never a 500.
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string') {
+      const code =
+        e.status === 415 ? 'UNSUPPORTED_MEDIA' : e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+      res.status(e.status).json({ error: { code, message: e.message ?? e.type, field: 'body', requestId } });
+      return;
+    }
     logger.error({ err, requestId, path: req.path }, 'unhandled error');
     res
       .status(500)

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { voidCouponRequest, voidCouponResponse } from '../../core/contracts/sidebar';
+import { voidCoupon } from '../../core/coupons/coupons';
 import { AppError } from '../../core/errors';
 import { route } from '../http/route';
 
@@ -54,5 +56,15 @@ export const guideRoutes = [
         })),
       };
     },
+  }),
+  route({
+    method: 'post',
+    path: '/api/coupons/:code/void',
+    auth: ['guide', 'store_manager', 'regional_manager', 'admin'],
+    params: z.object({ code: z.string().min(1).max(40) }),
+    body: voidCouponRequest,
+    response: voidCouponResponse,
+    handler: ({ ctx, principal, params, body, requestId }) =>
+      voidCoupon(ctx, principal, params.code, body.reason ?? null, requestId),
   }),
 ];

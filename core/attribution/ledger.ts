@@ -139,12 +139,16 @@ export function wantedLines(
   return lines;
 }
 
-/** JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. */
+/**
+ * JSON with sorted keys: jsonb does not keep key order, so compare canonical forms. Keys whose value
+ * is undefined are left out, as JSON leaves them out.
+ */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object')
     return `{${Object.keys(v)
       .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
       .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
       .join(',')}}`;
   return JSON.stringify(v ?? null);

@@ -31,12 +31,29 @@ export const DEFAULT_RULES: RuleConfig = {
   ],
 };
 
+/** An order naming a coupon's code: the coupon credits the earliest of these it was valid for. */
+export interface CouponRedemption {
+  orderId: number;
+  orderNo: string;
+  source: string;
+  paidAt: number;
+}
+
 export interface CouponFact {
   couponId: number;
   code: string;
   guideId: number;
   issuedAt: number; // epoch ms
+  /** When it went into the chat; null: never sent (it credits nothing). */
+  sentAt: number | null;
   expiresAt: number;
+  /** When it was voided (it then credits no order, paid before or after); null: not voided. */
+  voidedAt: number | null;
+  /**
+   * Every order naming the code (this one may be left out): the coupon credits only the earliest
+   * paid of those it was valid for, ties by source and order number.
+   */
+  redemptions: CouponRedemption[];
 }
 
 /** A WeCom 对外收款 payment bill matched to the order (the order names its transaction id). */
@@ -119,18 +136,46 @@ function transferWinner(o: OrderFacts): { winner: TransferFact | null; losers: C
   };
 }
 
+/** Why a coupon cannot credit a purchase at `paidAt`, or null when it was valid then. */
+function couponInvalidAt(c: CouponFact, paidAt: number): string | null {
+  // A void withdraws the coupon whenever it came: the order it credited is re-attributed.
+  if (c.voidedAt !== null) return `coupon ${c.code} was voided`;
+  if (c.sentAt === null) return `coupon ${c.code} was never sent to the customer`;
+  if (c.issuedAt >= paidAt) return `coupon ${c.code} was issued after the purchase`;
+  if (c.sentAt >= paidAt) return `coupon ${c.code} was sent after the purchase`;
+  if (c.expiresAt <= paidAt) return `coupon ${c.code} had expired at the purchase`;
+  return null;
+}
+
+/** Code-unit order, as PostgreSQL's `collate "C"` sorts (the coupon status update in SQL picks the same order). */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byPaidThenKeys = (a: CouponRedemption, b: CouponRedemption) =>
+  a.paidAt - b.paidAt || cmp(a.source, b.source) || cmp(a.orderNo, b.orderNo) || a.orderId - b.orderId;
+
+/**
+ * The order a coupon credits: the earliest paid redemption it was valid for (then source and
+ * order number — natural keys, so arrival order never matters); null when none.
+ */
+export function couponHolder(c: CouponFact, self: { orderId: number; paidAt: number }): CouponRedemption | null {
+  const mine = c.redemptions.find((r) => r.orderId === self.orderId);
+  const all = mine
+    ? c.redemptions
+    : [...c.redemptions, { orderId: self.orderId, orderNo: '', source: '', paidAt: self.paidAt }];
+  return all.filter((r) => couponInvalidAt(c, r.paidAt) === null).sort(byPaidThenKeys)[0] ?? null;
+}
+
 function couponWinner(o: OrderFacts): { winner: CouponFact | null; losers: Candidate[] } {
   const losers: Candidate[] = [];
   const valid: CouponFact[] = [];
   for (const c of [...o.coupons].sort((a, b) => a.couponId - b.couponId)) {
-    if (c.issuedAt >= o.paidAt)
-      losers.push({
-        guideId: c.guideId,
-        rule: 'coupon',
-        lostBecause: `coupon ${c.code} was issued after the purchase`,
-      });
-    else if (c.expiresAt <= o.paidAt)
-      losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause: `coupon ${c.code} had expired at the purchase` });
+    const invalid = couponInvalidAt(c, o.paidAt);
+    const holder = invalid === null ? couponHolder(c, o) : null;
+    const lostBecause =
+      invalid ??
+      (holder && holder.orderId !== o.orderId
+        ? `coupon ${c.code} was already redeemed by order ${holder.orderNo}`
+        : null);
+    if (lostBecause) losers.push({ guideId: c.guideId, rule: 'coupon', lostBecause });
     else valid.push(c);
   }
   // Most recently issued wins; ties by coupon id.

@@ -42,6 +42,30 @@ const envSchema = z.object({
   /** How often the workers poll WeCom transfer bills (get_bill_list), in seconds; at most once a minute takes effect per corp. */
   WECOM_BILL_POLL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Ingestion accepts business times (paid, refunded, occurred) from this many days back… */
+  INGEST_OLDEST_DAYS: z.coerce.number().int().min(1).max(36_500).default(730),
+  /** …to this many days ahead (clocks of tills and other systems drift; tomorrow by default). */
+  INGEST_NEWEST_DAYS: z.coerce.number().int().min(0).max(366).default(1),
+  /** Largest signed webhook body (POS batches, interaction batches), bytes. 1,000 orders × 200 lines fit. */
+  INGEST_WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
+  /** Largest uploaded file (CSV or XLSX as sent), bytes. */
+  INGEST_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  /** Largest XLSX once unzipped (all entries together), bytes: a zip bomb is refused before it is parsed. */
+  INGEST_FILE_MAX_INFLATED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** Most data rows in one uploaded file (the header row not counted). */
+  INGEST_FILE_MAX_ROWS: z.coerce.number().int().min(1).default(20_000),
 });
 
 export type Config = z.infer<typeof envSchema> & { publicUrl: string };

@@ -317,6 +317,16 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
+/** Voiding a coupon: by the guide who issued it (a sheet closed without sending) or an admin. */
+export const voidCouponRequest = z.object({ reason: optional(z.string().check(z.minLength(1), z.maxLength(200))) });
+export const voidCouponResponse = z.object({
+  code: z.string(),
+  status: z.literal('void'),
+  voidedAt: iso,
+  /** Orders naming the coupon, queued for re-attribution. */
+  reattributedOrders: int(),
+});
+
 export const creditsResponse = z.object({
   today: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),
   month: z.object({ totalFen: fen, orders: int(), byRule: z.record(z.string(), fen) }),

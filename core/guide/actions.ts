@@ -1,12 +1,15 @@
 /**
  * What a guide does into the chat, recorded server-side as interactions — the evidence the
- * attribution engine reads: script sends, product shares and coupons issued to a customer.
- * Each send carries the sidebar's idempotency key, so a retried request records once.
+ * attribution engine reads: script sends, product shares and coupons sent to a customer.
+ * Each send carries the sidebar's idempotency key, so a retried request records once; one send
+ * is one interaction (a coupon's issue records none: only its send is evidence).
  */
 import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
 import type { AppContext } from '../context';
 import type { CouponView, SendRequest } from '../contracts/sidebar';
+import { enqueueAttribution, owe } from '../attribution/outbox';
+import { markCouponSent, reattributeCouponOrders } from '../coupons/coupons';
 import { AppError } from '../errors';
 import { recordInteractions } from '../ingest/interactions';
 import { getWecomClient } from '../wecom/corp-client';
@@ -32,6 +35,10 @@ export async function recordSend(
   p: GuidePrincipal,
   b: SendRequest,
 ): Promise<{ recorded: number; duplicate: boolean }> {
+  if (b.kind === 'coupon' && !b.externalUserid)
+    throw new AppError('VALIDATION_FAILED', 'a coupon is sent to one customer, not into a group chat', {
+      field: 'body.chatId',
+    });
   const customerIds = b.externalUserid
     ? [await followedCustomerId(ctx.db, p, b.externalUserid)]
     : await groupCustomerIds(ctx, p, b.chatId!);
@@ -41,13 +48,14 @@ export async function recordSend(
     throw new AppError('VALIDATION_FAILED', 'productId is required for a product share', { field: 'body.productId' });
   if (b.kind === 'coupon' && !b.couponCode)
     throw new AppError('VALIDATION_FAILED', 'couponCode is required for a coupon send', { field: 'body.couponCode' });
+  const coupon = b.kind === 'coupon' ? await sendableCoupon(ctx, p, b.couponCode!, customerIds[0]!) : null;
   if (b.scriptId && !(await ctx.db('scripts').where({ corp_id: p.corpId, id: b.scriptId }).first('id')))
     throw new AppError('NOT_FOUND', `no script ${b.scriptId}`, { field: 'body.scriptId' });
   if (b.productId && !(await ctx.db('products').where({ corp_id: p.corpId, id: b.productId }).first('id')))
     throw new AppError('NOT_FOUND', `no product ${b.productId}`, { field: 'body.productId' });
   const now = new Date();
   const text = b.sent.map((s) => s.summary).join('\n');
-  return ctx.db.transaction(async (trx) => {
+  const r = await ctx.db.transaction(async (trx) => {
     if (b.kind === 'script') {
       const inserted = await trx('script_sends')
         .insert({
@@ -62,8 +70,20 @@ export async function recordSend(
         .onConflict(['corp_id', 'client_send_id'])
         .ignore()
         .returning('id');
-      if (inserted.length === 0) return { recorded: 0, duplicate: true };
+      if (inserted.length === 0) return { recorded: 0, duplicate: true, couponSent: false };
       await trx('scripts').where({ id: b.scriptId }).increment('send_count', 1);
+    } else {
+      // A retried request carries the same send id but arrives at another moment, so the
+      // interactions' own key (which includes the time) would not catch it: look for the send.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`send:${p.corpId}:${b.clientSendId}`]);
+      const seen = await trx('interactions')
+        .where({ corp_id: p.corpId, source: 'sidebar' })
+        .whereIn(
+          'evidence_id',
+          customerIds.map((customerId) => `${b.clientSendId}:${customerId}`),
+        )
+        .first('id');
+      if (seen) return { recorded: 0, duplicate: true, couponSent: false };
     }
     const detail = {
       scriptId: b.scriptId,
@@ -84,14 +104,40 @@ export async function recordSend(
         evidenceId: `${b.clientSendId}:${customerId}`,
         detail,
       })),
+      { queued: true },
     );
-    return { recorded: added.length, duplicate: customerIds.length > 0 && added.length === 0 };
+    // A coupon's first successful send makes it the customer's: from now on it can credit an order.
+    const couponSent = coupon !== null && added.length > 0 && (await markCouponSent(trx, p.corpId, coupon, now));
+    return { recorded: added.length, duplicate: customerIds.length > 0 && added.length === 0, couponSent, added };
   });
+  // A send may credit orders already stored (late evidence): owed in the transaction, queued now.
+  if (r.recorded)
+    await enqueueAttribution(
+      ctx,
+      p.corpId,
+      owe('customer', r.added ?? [], { kind: 'interaction', id: null }),
+      `sidebar ${b.kind} send`,
+    );
+  // Orders already naming it (a till that recorded the code before the send did) are judged again.
+  if (r.couponSent) await reattributeCouponOrders(ctx, p.corpId, [coupon!], `coupon ${coupon} sent`);
+  return { recorded: r.recorded, duplicate: r.duplicate };
+}
+
+/** The coupon a send names: issued by this guide to this customer, and not voided. */
+async function sendableCoupon(ctx: AppContext, p: GuidePrincipal, code: string, customerId: number): Promise<string> {
+  const c = await ctx
+    .db('coupons')
+    .where({ corp_id: p.corpId, code, guide_id: p.guideId, customer_id: customerId })
+    .first<{ code: string; voided_at: Date | null } | undefined>('code', 'voided_at');
+  if (!c)
+    throw new AppError('NOT_FOUND', `no coupon ${code} issued by you to this customer`, { field: 'body.couponCode' });
+  if (c.voided_at) throw new AppError('CONFLICT', `coupon ${code} was voided`, { field: 'body.couponCode' });
+  return c.code;
 }
 
 const couponCode = () => `GP${dayjs().format('YYMMDD')}${randomBytes(5).toString('hex').toUpperCase()}`;
 
-/** Issues a guide-bound coupon from a template to a customer this guide follows. */
+/** Issues a guide-bound coupon from a template to a customer this guide follows: not sent yet, so not the customer's yet. */
 export async function issueCoupon(
   ctx: AppContext,
   p: GuidePrincipal,
@@ -118,29 +164,17 @@ export async function issueCoupon(
   const issuedAt = new Date();
   const expiresAt = dayjs(issuedAt).add(tpl.valid_days, 'day').toDate();
   const code = couponCode();
-  await ctx.db.transaction(async (trx) => {
-    await trx('coupons').insert({
-      corp_id: p.corpId,
-      template_id: tpl.id,
-      code,
-      customer_id: customerId,
-      guide_id: p.guideId,
-      issued_at: issuedAt,
-      expires_at: expiresAt,
-      status: 'issued',
-    });
-    await recordInteractions(trx, [
-      {
-        corpId: p.corpId,
-        guideId: p.guideId,
-        customerId,
-        occurredAt: issuedAt,
-        kind: 'coupon_issue',
-        source: 'sidebar',
-        evidenceId: `coupon:${code}`,
-        detail: { templateId: tpl.id, code },
-      },
-    ]);
+  // Only a code reserved for the chat: it becomes the customer's (and evidence) when its send
+  // succeeds (recordSend); a sheet closed without sending voids it.
+  await ctx.db('coupons').insert({
+    corp_id: p.corpId,
+    template_id: tpl.id,
+    code,
+    customer_id: customerId,
+    guide_id: p.guideId,
+    issued_at: issuedAt,
+    expires_at: expiresAt,
+    status: 'issued',
   });
   return {
     code,

@@ -1,7 +1,8 @@
 /**
  * The customer panel: profile, tags by family (with the derived ones), sizes, last purchases,
  * open coupons and a timeline, in one statement and one round trip — it runs every time a
- * guide opens a chat.
+ * guide opens a chat. A guide's coupon is in the timeline once, as its send (a coupon_issue
+ * interaction); coupons the customer got elsewhere (no guide) as coupon_issued.
  */
 import { z } from 'zod';
 import type { Profile } from '../contracts/sidebar';
@@ -43,7 +44,7 @@ select json_build_object(
               order by o.paid_at desc limit 3) x),
   'coupons', (select coalesce(json_agg(json_build_object('code', cp.code, 'name', tpl.name, 'kind', tpl.kind, 'valueFen', tpl.value_fen, 'discountBp', tpl.discount_bp,
                  'minSpendFen', tpl.min_spend_fen, 'issuedAt', cp.issued_at, 'expiresAt', cp.expires_at, 'byMe', cp.guide_id is not distinct from :guideId) order by cp.expires_at), '[]')
-             from c join coupons cp on cp.customer_id = c.id and cp.status = 'issued' and cp.expires_at > now()
+             from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()
              join coupon_templates tpl on tpl.id = cp.template_id),
   'timeline', (select coalesce(json_agg(e order by e.at desc), '[]') from (
       (select o.paid_at as at, 'order' as kind, o.order_no as title, o.net_fen as "amountFen", st.name as detail
@@ -52,8 +53,8 @@ select json_build_object(
       (select r.refunded_at, 'refund', o.order_no, -r.amount_fen, null
          from c join orders o on o.customer_id = c.id join refunds r on r.order_id = o.id order by r.refunded_at desc limit 5)
       union all
-      (select cp.issued_at, 'coupon_issued', tpl.name, null, g.name
-         from c join coupons cp on cp.customer_id = c.id join coupon_templates tpl on tpl.id = cp.template_id left join guides g on g.id = cp.guide_id order by cp.issued_at desc limit 5)
+      (select cp.issued_at, 'coupon_issued', tpl.name, null, null
+         from c join coupons cp on cp.customer_id = c.id and cp.guide_id is null join coupon_templates tpl on tpl.id = cp.template_id order by cp.issued_at desc limit 5)
       union all
       (select cp.redeemed_at, 'coupon_redeemed', tpl.name, null, null
          from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null join coupon_templates tpl on tpl.id = cp.template_id order by cp.redeemed_at desc limit 5)

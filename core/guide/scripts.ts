@@ -29,7 +29,7 @@ select json_build_object(
   'tags', (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name)), '[]') from c join customer_tags ct on ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null) join tags t on t.id = ct.tag_id),
   'sizes', (select coalesce(json_object_agg(s.category, s.size), '{}') from c join customer_sizes s on s.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
-  'coupon', (select tpl.name from c join coupons cp on cp.customer_id = c.id and cp.status = 'issued' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
+  'coupon', (select tpl.name from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
   'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId)
 ) as p`;
 

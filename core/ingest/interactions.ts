@@ -12,6 +12,7 @@ export const INTERACTION_KINDS = [
   'transfer',
   'archive_message',
   'behavior',
+  'visit',
 ] as const;
 
 export const interactionInput = z.object({
@@ -38,44 +39,66 @@ export async function recordInteractions(
   rows: InteractionInput[],
   opts: { queued: boolean } = { queued: false },
 ): Promise<number[]> {
+  const inserted = await recordInteractionRows(db, rows, opts);
+  return [...new Set(inserted.map((r) => r.customerId))];
+}
+
+/** As `recordInteractions`, returning each row inserted now (replays are left out). */
+export async function recordInteractionRows(
+  db: Db,
+  rows: InteractionInput[],
+  opts: { queued: boolean } = { queued: false },
+): Promise<{ customerId: number; evidenceId: string }[]> {
   if (rows.length === 0) return [];
-  if (!db.isTransaction) return db.transaction((trx) => recordInteractions(trx, rows, opts));
+  if (!db.isTransaction) return db.transaction((trx) => recordInteractionRows(trx, rows, opts));
   const valid = rows.map((r) => interactionInput.parse(r));
-  const inserted = await db('interactions')
-    .insert(
-      valid.map((r) => ({
-        corp_id: r.corpId,
-        guide_id: r.guideId,
-        customer_id: r.customerId,
-        occurred_at: r.occurredAt,
+  const out: { id: number; corpId: number; customerId: number; kind: string; evidenceId: string }[] = [];
+  // 8 bind parameters a row: 5,000 rows a statement stay well under PostgreSQL's 65,535.
+  for (let i = 0; i < valid.length; i += 5000) {
+    const inserted = await db('interactions')
+      .insert(
+        valid.slice(i, i + 5000).map((r) => ({
+          corp_id: r.corpId,
+          guide_id: r.guideId,
+          customer_id: r.customerId,
+          occurred_at: r.occurredAt,
+          kind: r.kind,
+          source: r.source,
+          evidence_id: r.evidenceId,
+          detail: JSON.stringify(r.detail ?? {}),
+        })),
+      )
+      .onConflict(['corp_id', 'source', 'evidence_id', 'occurred_at'])
+      .ignore()
+      .returning<{ id: number; corp_id: number; customer_id: number; kind: string; evidence_id: string }[]>([
+        'id',
+        'corp_id',
+        'customer_id',
+        'kind',
+        'evidence_id',
+      ]);
+    out.push(
+      ...inserted.map((r) => ({
+        id: Number(r.id),
+        corpId: Number(r.corp_id),
+        customerId: Number(r.customer_id),
         kind: r.kind,
-        source: r.source,
-        evidence_id: r.evidenceId,
-        detail: JSON.stringify(r.detail ?? {}),
+        evidenceId: r.evidence_id,
       })),
-    )
-    .onConflict(['corp_id', 'source', 'evidence_id', 'occurred_at'])
-    .ignore()
-    .returning<{ id: number; corp_id: number; customer_id: number; kind: string }[]>([
-      'id',
-      'corp_id',
-      'customer_id',
-      'kind',
-    ]);
-  const byCorp = new Map<number, typeof inserted>();
-  for (const r of inserted) byCorp.set(Number(r.corp_id), [...(byCorp.get(Number(r.corp_id)) ?? []), r]);
+    );
+  }
+  const byCorp = new Map<number, typeof out>();
+  for (const r of out) byCorp.set(r.corpId, [...(byCorp.get(r.corpId) ?? []), r]);
   for (const [corpId, list] of byCorp) {
     // Per customer, the newest of its interactions here names the cause.
-    const last = new Map(list.map((r) => [Number(r.customer_id), r]));
+    const last = new Map(list.map((r) => [r.customerId, r]));
     await requestAttribution(
       db,
       corpId,
-      [...last.values()].flatMap((r) =>
-        owe('customer', [Number(r.customer_id)], { kind: 'interaction', id: String(r.id) }),
-      ),
+      [...last.values()].flatMap((r) => owe('customer', [r.customerId], { kind: 'interaction', id: String(r.id) })),
       `new ${[...new Set(list.map((r) => r.kind))].join(', ')} interaction`,
       opts,
     );
   }
-  return [...new Set(inserted.map((r) => Number(r.customer_id)))];
+  return out.map((r) => ({ customerId: r.customerId, evidenceId: r.evidenceId }));
 }

@@ -1,40 +1,56 @@
 /**
  * POS / mall facts: orders with lines and refunds, validated row by row. Good rows are stored in
- * set-based statements (one per table per batch), bad rows come back in a per-row report, and
- * natural keys make every replay a no-op. Refunds may arrive before their orders.
+ * set-based statements (one per table per batch, each passing its rows as one jsonb parameter, so
+ * no batch size comes near PostgreSQL's 65,535 bind parameters), bad rows come back in a per-row
+ * report, and natural keys make every replay a no-op. Refunds may arrive before their orders.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { IngestReport } from '../contracts/ingest';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { enqueueAttribution, owe, requestAttribution, type Owed } from '../attribution/outbox';
 import { faultPoint } from '../fault-injection';
 import { normalizePhone } from './money';
+import { priorBatch, recordBatch } from './batches';
+import {
+  contentHash,
+  issuesToProblems,
+  outsideWindow,
+  refOf,
+  sanitizeProblems,
+  text,
+  timeWindow,
+  when,
+  type RowProblem,
+  type TimeWindow,
+} from './rows';
+
+export type { RowProblem } from './rows';
 
 const fen = z.number().int().min(0).max(100_000_000_00);
-const when = z.iso.datetime({ offset: true });
 
 export const orderRow = z
   .object({
-    orderNo: z.string().min(1).max(64),
+    orderNo: text(64),
     source: z.enum(['pos', 'mall']).default('pos'),
-    storeCode: z.string().min(1).max(32),
+    storeCode: text(32),
     paidAt: when,
     grossFen: fen,
     discountFen: fen.default(0),
     netFen: fen,
-    memberNo: z.string().max(32).optional(),
+    memberNo: text(32).optional(),
     phone: z.string().max(20).optional(),
-    unionid: z.string().max(64).optional(),
-    couponCodes: z.array(z.string().min(1).max(40)).max(10).default([]),
+    unionid: text(64).optional(),
+    couponCodes: z.array(text(40)).max(10).default([]),
     /** The WeCom 对外收款 transaction id when the customer paid through a guide's transfer. */
-    paymentTransactionId: z.string().min(1).max(64).optional(),
+    paymentTransactionId: text(64).optional(),
     lines: z
       .array(
         z.object({
-          lineNo: z.number().int().positive().optional(),
-          skuCode: z.string().min(1).max(40),
+          lineNo: z.number().int().positive().max(999_999).optional(),
+          skuCode: text(40),
           qty: z.number().int().positive().max(999),
           netFen: fen,
         }),
@@ -49,46 +65,47 @@ export const orderRow = z
       c.addIssue({ code: 'custom', path: ['lines'], message: 'line netFen must add up to netFen' });
     if (o.phone !== undefined && normalizePhone(o.phone) === null)
       c.addIssue({ code: 'custom', path: ['phone'], message: 'not a mainland mobile number' });
+    const seen = new Set<number>();
+    o.lines.forEach((l, k) => {
+      const no = l.lineNo ?? k + 1;
+      if (seen.has(no))
+        c.addIssue({
+          code: 'custom',
+          path: ['lines', k, 'lineNo'],
+          message: `line number ${no} appears twice in this order`,
+          params: { code: 'duplicate_line' },
+        });
+      seen.add(no);
+    });
   });
 export type OrderRow = z.infer<typeof orderRow>;
 
 export const refundRow = z.object({
-  refundNo: z.string().min(1).max(64),
-  orderNo: z.string().min(1).max(64),
+  refundNo: text(64),
+  orderNo: text(64),
   source: z.enum(['pos', 'mall']).default('pos'),
   refundedAt: when,
   amountFen: fen.refine((v) => v > 0, 'must be positive'),
 });
 export type RefundRow = z.infer<typeof refundRow>;
 
+/** Documented limits of one webhook batch. */
+export const MAX_BATCH_ORDERS = 1000;
+export const MAX_BATCH_REFUNDS = 1000;
+
 export const batchEnvelope = z.object({
-  batchId: z.string().min(1).max(64),
-  orders: z.array(z.unknown()).max(1000).default([]),
-  refunds: z.array(z.unknown()).max(1000).default([]),
+  batchId: text(64),
+  orders: z.array(z.unknown()).max(MAX_BATCH_ORDERS).default([]),
+  refunds: z.array(z.unknown()).max(MAX_BATCH_REFUNDS).default([]),
 });
 
-export interface RowProblem {
-  kind: 'order' | 'refund';
-  /** Index in the batch (webhook) or the sheet row number (files). */
-  row: number;
-  ref: string | null;
-  field: string;
-  code: string;
-  message: string;
-}
-
-export interface IngestReport {
-  batchId: string;
-  replayed: boolean;
-  orders: { accepted: number; duplicates: number };
-  refunds: { accepted: number; duplicates: number; waitingForOrder: number };
-  rejected: RowProblem[];
-}
+export type { IngestReport } from '../contracts/ingest';
 
 export function validateRows(
   orders: unknown[],
   refunds: unknown[],
   rows: { orders?: number[]; refunds?: number[] } = {},
+  window?: TimeWindow,
 ) {
   const good: { orders: OrderRow[]; refunds: RefundRow[]; orderRows: number[] } = {
     orders: [],
@@ -96,34 +113,50 @@ export function validateRows(
     orderRows: [],
   };
   const rejected: RowProblem[] = [];
-  const check = <T>(
+  // The first row of a (source, number) is kept; a later one in the same batch is refused, as a
+  // later batch's would be (as a duplicate) — the batch can never hold two versions of one fact.
+  const firstRow = { order: new Map<string, number>(), refund: new Map<string, number>() };
+  const check = <T extends { source: string }>(
     kind: 'order' | 'refund',
     schema: z.ZodType<T>,
     list: unknown[],
     out: T[],
-    ref: (r: unknown) => string | null,
+    refKey: 'orderNo' | 'refundNo',
+    timeKey: keyof T & string,
   ) =>
     list.forEach((r, i) => {
-      const rowOf = (k: number) => (kind === 'order' ? rows.orders : rows.refunds)?.[k] ?? k;
+      const row = (kind === 'order' ? rows.orders : rows.refunds)?.[i] ?? i;
+      const ref = refOf(r, refKey);
       const p = schema.safeParse(r);
-      if (p.success) {
-        out.push(p.data);
-        if (kind === 'order') good.orderRows.push(rowOf(i));
-      } else
-        for (const issue of p.error.issues.slice(0, 5))
-          rejected.push({
-            kind,
-            row: rowOf(i),
-            ref: ref(r),
-            field: issue.path.join('.') || '(row)',
-            code: issue.code,
-            message: issue.message,
-          });
+      if (!p.success) {
+        rejected.push(...issuesToProblems(kind, row, ref, p.error.issues));
+        return;
+      }
+      const at = String(p.data[timeKey]);
+      const outside = window ? outsideWindow(at, window) : null;
+      if (outside) {
+        rejected.push({ kind, row, ref, field: timeKey, code: 'date_out_of_range', message: `${at} is ${outside}` });
+        return;
+      }
+      const key = `${p.data.source}:${String((p.data as Record<string, unknown>)[refKey])}`;
+      const first = firstRow[kind].get(key);
+      if (first !== undefined) {
+        rejected.push({
+          kind,
+          row,
+          ref,
+          field: refKey,
+          code: 'duplicate_in_batch',
+          message: `the same ${kind} number (source ${p.data.source}) is already at row ${first} of this batch`,
+        });
+        return;
+      }
+      firstRow[kind].set(key, row);
+      out.push(p.data);
+      if (kind === 'order') good.orderRows.push(row);
     });
-  const refOf = (key: string) => (r: unknown) =>
-    r && typeof r === 'object' && key in r ? String((r as Record<string, unknown>)[key]) : null;
-  check('order', orderRow, orders, good.orders, refOf('orderNo'));
-  check('refund', refundRow, refunds, good.refunds, refOf('refundNo'));
+  check('order', orderRow, orders, good.orders, 'orderNo', 'paidAt');
+  check('refund', refundRow, refunds, good.refunds, 'refundNo', 'refundedAt');
   return { good, rejected };
 }
 
@@ -141,7 +174,7 @@ export async function storeFacts(
     (
       await db('stores')
         .where({ corp_id: corpId })
-        .whereIn('code', [...new Set(good.orders.map((o) => o.storeCode))])
+        .whereRaw('code = any(?)', [[...new Set(good.orders.map((o) => o.storeCode))]])
         .select<{ id: number; code: string }[]>('id', 'code')
     ).map((s) => [s.code, s.id]),
   );
@@ -159,36 +192,52 @@ export async function storeFacts(
   });
   return db.transaction(async (trx) => {
     const customerOf = await resolveCustomers(trx, corpId, orders);
+    // Rows go in as one jsonb parameter per statement: any batch size stays one statement.
     const insertedOrders = orders.length
-      ? await trx('orders')
-          .insert(
-            orders.map((o) => ({
-              corp_id: corpId,
-              source: o.source,
-              order_no: o.orderNo,
-              store_id: stores.get(o.storeCode),
-              customer_id: customerOf.get(o.orderNo) ?? null,
-              member_no: o.memberNo ?? null,
-              phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null,
-              unionid: o.unionid ?? null,
-              paid_at: new Date(o.paidAt),
-              gross_fen: o.grossFen,
-              discount_fen: o.discountFen,
-              net_fen: o.netFen,
-              coupon_codes: o.couponCodes,
-              payment_transaction_id: o.paymentTransactionId ?? null,
-            })),
+      ? (
+          await trx.raw<{ rows: { id: number; order_no: string; source: string }[] }>(
+            `insert into orders (corp_id, source, order_no, store_id, customer_id, member_no, phone_hash, unionid,
+                                 paid_at, gross_fen, discount_fen, net_fen, coupon_codes, payment_transaction_id)
+             select ?, x.source::order_source, x.order_no, x.store_id, x.customer_id, x.member_no, x.phone_hash, x.unionid,
+                    x.paid_at, x.gross_fen, x.discount_fen, x.net_fen,
+                    array(select jsonb_array_elements_text(x.coupon_codes)), x.payment_transaction_id
+               from rows from (jsonb_to_recordset(?::jsonb) as (source text, order_no text, store_id bigint,
+                    customer_id bigint, member_no text, phone_hash text, unionid text, paid_at timestamptz,
+                    gross_fen bigint, discount_fen bigint, net_fen bigint, coupon_codes jsonb,
+                    payment_transaction_id text)) with ordinality as x(source, order_no, store_id, customer_id,
+                    member_no, phone_hash, unionid, paid_at, gross_fen, discount_fen, net_fen, coupon_codes,
+                    payment_transaction_id, n)
+              order by x.n
+             on conflict (corp_id, source, order_no) do nothing
+             returning id, order_no, source`,
+            [
+              corpId,
+              JSON.stringify(
+                orders.map((o) => ({
+                  source: o.source,
+                  order_no: o.orderNo,
+                  store_id: stores.get(o.storeCode),
+                  customer_id: customerOf.get(o.orderNo) ?? null,
+                  member_no: o.memberNo ?? null,
+                  phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null,
+                  unionid: o.unionid ?? null,
+                  paid_at: o.paidAt,
+                  gross_fen: o.grossFen,
+                  discount_fen: o.discountFen,
+                  net_fen: o.netFen,
+                  coupon_codes: o.couponCodes,
+                  payment_transaction_id: o.paymentTransactionId ?? null,
+                })),
+              ),
+            ],
           )
-          .onConflict(['corp_id', 'source', 'order_no'])
-          .ignore()
-          .returning<{ id: number; order_no: string; source: string }[]>(['id', 'order_no', 'source'])
+        ).rows
       : [];
     const idOf = new Map(insertedOrders.map((o) => [`${o.source}:${o.order_no}`, o.id]));
     const lines = orders.flatMap((o) => {
       const id = idOf.get(`${o.source}:${o.orderNo}`);
       return id
         ? o.lines.map((l, k) => ({
-            corp_id: corpId,
             order_id: id,
             line_no: l.lineNo ?? k + 1,
             sku_code: l.skuCode,
@@ -198,7 +247,12 @@ export async function storeFacts(
         : [];
     });
     if (lines.length) {
-      await trx('order_lines').insert(lines);
+      await trx.raw(
+        `insert into order_lines (corp_id, order_id, line_no, sku_code, qty, net_fen)
+         select ?, x.order_id, x.line_no, x.sku_code, x.qty, x.net_fen
+           from jsonb_to_recordset(?::jsonb) as x(order_id bigint, line_no int, sku_code text, qty int, net_fen bigint)`,
+        [corpId, JSON.stringify(lines)],
+      );
       await trx.raw(
         `update order_lines l set sku_id = s.id, category = p.category, size = s.size from skus s join products p on p.id = s.product_id
                       where l.order_id = any(?) and s.corp_id = ? and s.sku_code = l.sku_code`,
@@ -206,27 +260,52 @@ export async function storeFacts(
       );
     }
     if (insertedOrders.length) {
+      // The coupons these orders name: redeemed by the earliest paid order each was valid for, whatever
+      // arrived first (the statement settleCoupons in core/coupons runs; couponHolder in rules.ts).
       await trx.raw(
-        `update coupons c set status = 'redeemed', redeemed_at = o.paid_at, redeemed_order_id = o.id
-                      from orders o where o.id = any(?) and c.corp_id = o.corp_id and c.code = any(o.coupon_codes) and c.status = 'issued'`,
-        [insertedOrders.map((o) => o.id)],
+        `with h as (
+           select c.id, (select r.id from orders r
+                          where r.corp_id = c.corp_id and r.coupon_codes @> array[c.code::text]
+                            and r.paid_at > c.issued_at and r.paid_at < c.expires_at
+                            and (c.guide_id is null or r.paid_at > c.sent_at)
+                            and c.voided_at is null
+                          order by r.paid_at, r.source::text collate "C", r.order_no collate "C", r.id limit 1) as order_id
+             from coupons c
+            where c.corp_id = ? and c.code = any(array(select unnest(coupon_codes) from orders where id = any(?))))
+         update coupons c
+            set redeemed_order_id = h.order_id,
+                redeemed_at = (select o.paid_at from orders o where o.id = h.order_id),
+                status = (case when c.voided_at is not null then 'void' when h.order_id is not null then 'redeemed'
+                               when c.sent_at is not null then 'sent' else 'issued' end)::coupon_status
+           from h where c.id = h.id`,
+        [corpId, insertedOrders.map((o) => o.id)],
       );
     }
     const insertedRefunds = good.refunds.length
-      ? await trx('refunds')
-          .insert(
-            good.refunds.map((r) => ({
-              corp_id: corpId,
-              source: r.source,
-              refund_no: r.refundNo,
-              order_no: r.orderNo,
-              refunded_at: new Date(r.refundedAt),
-              amount_fen: r.amountFen,
-            })),
+      ? (
+          await trx.raw<{ rows: { id: number }[] }>(
+            `insert into refunds (corp_id, source, refund_no, order_no, refunded_at, amount_fen)
+             select ?, x.source::order_source, x.refund_no, x.order_no, x.refunded_at, x.amount_fen
+               from rows from (jsonb_to_recordset(?::jsonb) as (source text, refund_no text, order_no text,
+                    refunded_at timestamptz, amount_fen bigint)) with ordinality
+                    as x(source, refund_no, order_no, refunded_at, amount_fen, n)
+              order by x.n
+             on conflict (corp_id, source, refund_no) do nothing
+             returning id`,
+            [
+              corpId,
+              JSON.stringify(
+                good.refunds.map((r) => ({
+                  source: r.source,
+                  refund_no: r.refundNo,
+                  order_no: r.orderNo,
+                  refunded_at: r.refundedAt,
+                  amount_fen: r.amountFen,
+                })),
+              ),
+            ],
           )
-          .onConflict(['corp_id', 'source', 'refund_no'])
-          .ignore()
-          .returning<{ id: number }[]>('id')
+        ).rows
       : [];
     // Link refunds (new, and earlier ones waiting) to their orders, set-based.
     const linked = await trx.raw<{ rows: { order_id: number; id: number }[] }>(
@@ -239,10 +318,7 @@ export async function storeFacts(
       ? Number(
           (
             await trx('refunds')
-              .whereIn(
-                'id',
-                insertedRefunds.map((r) => r.id),
-              )
+              .whereRaw('id = any(?)', [insertedRefunds.map((r) => r.id)])
               .whereNull('order_id')
               .count<{ n: number }[]>('* as n')
           )[0]!.n,
@@ -290,7 +366,10 @@ async function resolveCustomers(db: Db, corpId: number, orders: OrderRow[]): Pro
   return new Map(r.rows.map((x) => [x.order_no, x.customer_id]));
 }
 
-/** Validates, stores and records a batch; a replayed batch id returns its first report. */
+/**
+ * Validates, stores and records a batch. A replayed batch id with the same content returns its
+ * first report; the same id with other content is a BATCH_CONFLICT (nothing of it is stored).
+ */
 export async function ingestBatch(
   ctx: AppContext,
   corpId: number,
@@ -298,10 +377,8 @@ export async function ingestBatch(
   envelope: z.infer<typeof batchEnvelope>,
   opts: { rows?: { orders?: number[]; refunds?: number[] }; problems?: RowProblem[]; requestId?: string } = {},
 ): Promise<IngestReport> {
-  const prior = await ctx
-    .db('ingest_batches')
-    .where({ corp_id: corpId, source, batch_id: envelope.batchId })
-    .first<{ report: IngestReport } | undefined>('report');
+  const hash = contentHash({ orders: envelope.orders, refunds: envelope.refunds, problems: opts.problems ?? [] });
+  const prior = await priorBatch(ctx.db, corpId, source, envelope.batchId, hash);
   if (prior) {
     // A re-send: its facts are stored; any of its orders still owed an attribution is queued again.
     await enqueueAttribution(
@@ -311,9 +388,9 @@ export async function ingestBatch(
       `${source} batch ${envelope.batchId} re-sent`,
       opts.requestId ? { requestId: opts.requestId } : {},
     );
-    return { ...prior.report, replayed: true };
+    return { ...(prior as IngestReport), replayed: true };
   }
-  const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows);
+  const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows, timeWindow(ctx.cfg));
   rejected.unshift(...(opts.problems ?? []));
   const stored = await storeFacts(ctx, corpId, good, rejected);
   faultPoint('EXIT_AFTER_COMMIT');
@@ -324,21 +401,12 @@ export async function ingestBatch(
     replayed: false,
     orders: stored.orders,
     refunds: stored.refunds,
-    rejected,
+    rejected: sanitizeProblems(rejected),
   };
-  await ctx
-    .db('ingest_batches')
-    .insert({
-      corp_id: corpId,
-      source,
-      batch_id: envelope.batchId,
-      orders: stored.orders.accepted,
-      refunds: stored.refunds.accepted,
-      rejected: rejected.length,
-      report: JSON.stringify(report),
-    })
-    .onConflict(['corp_id', 'source', 'batch_id'])
-    .ignore();
+  await recordBatch(ctx.db, corpId, source, envelope.batchId, hash, report, {
+    orders: stored.orders.accepted,
+    refunds: stored.refunds.accepted,
+  });
   // New facts, and orders of the batch stored before but still owed (a re-send after a crash).
   const again = stored.orders.duplicates ? await owedOrdersNamed(ctx.db, corpId, envelope.orders) : [];
   await enqueueAttribution(

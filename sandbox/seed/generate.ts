@@ -911,6 +911,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       'customer_id',
       'guide_id',
       'issued_at',
+      'sent_at',
       'expires_at',
       'status',
       'redeemed_at',
@@ -928,8 +929,10 @@ export function generate(opts: GenerateOptions): TableStream[] {
           id('customers', cp.cust),
           id('guides', cp.guide),
           new Date(cp.issuedMs),
+          // Every demo coupon went into the chat when issued (its coupon_issue interaction below).
+          new Date(cp.issuedMs),
           new Date(cp.expiresMs),
-          redeemed ? 'redeemed' : 'issued',
+          redeemed ? 'redeemed' : 'sent',
           redeemed ? new Date(ordPaid[cp.orderIdx]!) : null,
           redeemed ? id('orders', cp.orderIdx) : null,
         ];

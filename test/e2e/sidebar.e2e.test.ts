@@ -337,21 +337,85 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     }
   });
 
-  it('issues a coupon and sends it into the chat', async () => {
-    await sidebar().getByRole('tab', { name: '优惠券' }).click();
-    await sidebar().locator('[data-test=issue]').first().waitFor();
-    await shot('09-coupons');
+  /** Issues the first coupon template in the sheet and returns the code its message carries. */
+  const issueFirstCoupon = async (): Promise<string> => {
     await sidebar().locator('[data-test=issue]').first().click();
     const text = await sidebar().locator('[data-test=part-text-0] textarea').inputValue();
     const code = /券码 (GP\w+)/.exec(text)?.[1];
     expect(code).toBeDefined();
+    return code!;
+  };
+  const coupon = (code: string) =>
+    ctx
+      .db('coupons')
+      .where({ corp_id: corpId, code, customer_id: wang.id })
+      .first<{ status: string; sent_at: Date | null; voided_at: Date | null }>('status', 'sent_at', 'voided_at');
+
+  it('issues a coupon and sends it into the chat: the coupon is sent, and the send is exactly one interaction', async () => {
+    const before = (await interactions('coupon_issue')).length;
+    await sidebar().getByRole('tab', { name: '优惠券' }).click();
+    await sidebar().locator('[data-test=issue]').first().waitFor();
+    await shot('09-coupons');
+    const code = await issueFirstCoupon();
     await shot('10-coupon-message');
+    // Issued is only reserved: no interaction until it goes out.
+    expect(await coupon(code)).toMatchObject({ status: 'issued', sent_at: null });
+    expect((await interactions('coupon_issue')).length).toBe(before);
     await sidebar().locator('[data-test=send]').click();
-    await expect.poll(() => page.locator('.msgs .bubble').last().textContent()).toContain(code!);
+    await expect.poll(() => page.locator('.msgs .bubble').last().textContent()).toContain(code);
+    await expect.poll(async () => (await coupon(code))?.status).toBe('sent');
+    expect((await coupon(code))!.sent_at).not.toBeNull();
+    await expect.poll(async () => (await interactions('coupon_issue')).length).toBe(before + 1);
+    const [row] = await interactions('coupon_issue');
+    expect(row.detail).toMatchObject({ couponCode: code });
+    // The profile the sidebar reads shows the coupon once, as its send: one 发券, no 领券 beside it.
+    const { sent_at: sentAt } = (await coupon(code))!;
+    const profile = (await sidebar()
+      .locator('body')
+      .evaluate(
+        async (_, ext) => (await fetch(`/api/sidebar/customers/${encodeURIComponent(ext)}`)).json(),
+        wang.ext,
+      )) as { timeline: { at: string; kind: string; title: string }[]; openCoupons: { code: string }[] };
+    const issuedAt = await ctx.db('coupons').where({ corp_id: corpId, code }).first<{ issued_at: Date }>('issued_at');
+    const moments = new Set([sentAt!.getTime(), issuedAt.issued_at.getTime()]);
     expect(
-      await ctx.db('coupons').where({ corp_id: corpId, code, customer_id: wang.id, status: 'issued' }).first(),
-    ).toBeTruthy();
-    expect((await interactions('coupon_issue')).length).toBeGreaterThan(0);
+      profile.timeline
+        .filter((e) => moments.has(Date.parse(e.at)))
+        .filter((e) => e.kind === 'coupon_issued' || (e.kind === 'interaction' && e.title === 'coupon_issue')),
+    ).toEqual([expect.objectContaining({ kind: 'interaction', title: 'coupon_issue' })]);
+    expect(profile.openCoupons.map((c) => c.code)).toContain(code);
+  });
+
+  it('closing the coupon sheet without sending leaves no coupon for her and no interaction', async () => {
+    const before = (await interactions('coupon_issue')).length;
+    await sidebar().getByRole('tab', { name: '优惠券' }).click();
+    const code = await issueFirstCoupon();
+    await sidebar().locator('.van-popup:visible .van-popup__close-icon').click();
+    await expect.poll(() => sidebar().locator('[data-test=script-sheet]:visible').count()).toBe(0);
+    await expect.poll(async () => (await coupon(code))?.status).toBe('void');
+    expect((await coupon(code))!.sent_at).toBeNull();
+    expect((await interactions('coupon_issue')).length).toBe(before);
+    expect(await page.locator('.msgs .bubble', { hasText: code }).count()).toBe(0);
+    const profile = (await sidebar()
+      .locator('body')
+      .evaluate(
+        async (_, ext) => (await fetch(`/api/sidebar/customers/${encodeURIComponent(ext)}`)).json(),
+        wang.ext,
+      )) as { openCoupons: { code: string }[] };
+    expect(profile.openCoupons.map((c) => c.code)).not.toContain(code);
+  });
+
+  it('a cancelled coupon send, then closing the sheet: no coupon for her, no interaction', async () => {
+    const before = (await interactions('coupon_issue')).length;
+    await page.locator('#cancelNext').check();
+    const code = await issueFirstCoupon();
+    await sidebar().locator('[data-test=send]').click();
+    await expect.poll(() => sidebar().locator('.van-toast').last().textContent()).toContain('已取消发送');
+    expect(await coupon(code)).toMatchObject({ status: 'issued', sent_at: null });
+    await sidebar().locator('.van-popup:visible .van-popup__close-icon').click();
+    await expect.poll(async () => (await coupon(code))?.status).toBe('void');
+    expect((await coupon(code))!.sent_at).toBeNull();
+    expect((await interactions('coupon_issue')).length).toBe(before);
   });
 
   it('the reverse match lists her for the broken style', async () => {

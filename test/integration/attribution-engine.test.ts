@@ -166,6 +166,8 @@ describe('attribution engine through the queues', () => {
       customer_id: customerId,
       guide_id: g1.id,
       issued_at: new Date(T - 5 * DAY),
+      sent_at: new Date(T - 5 * DAY),
+      status: 'sent',
       expires_at: new Date(T + 20 * DAY),
     });
     const o2 = await order('POS-2', T + 1000, 80_000, ['GC-A']);

@@ -214,7 +214,7 @@ describe('webhook → queues → two worker processes → credits → trail', ()
     );
     // The same batch again, the same orders under new batch ids, and many overlapping re-attribution jobs at once.
     const [replay, dupes] = await Promise.all([
-      post({ batchId: 'big-1', orders: [order(0)] }),
+      post({ batchId: 'big-1', orders: Array.from({ length: ORDERS }, (_, i) => order(i)) }),
       post({ batchId: 'big-2', orders: Array.from({ length: 200 }, (_, i) => order(i)) }),
       ...Array.from({ length: 12 }, (_, k) =>
         ctx.queues.enqueue(attributeJob, {

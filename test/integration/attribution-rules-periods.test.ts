@@ -102,6 +102,8 @@ beforeAll(async () => {
     customer_id: customerId,
     guide_id: g2.id,
     issued_at: new Date(T - 5 * DAY),
+    sent_at: new Date(T - 5 * DAY),
+    status: 'sent',
     expires_at: new Date(T + 20 * DAY),
   });
   await recordInteractions(ctx.db, [
@@ -214,6 +216,8 @@ describe('an order paid by a WeCom transfer', () => {
       customer_id: customerId,
       guide_id: g2.id,
       issued_at: new Date(T - 12 * DAY),
+      sent_at: new Date(T - 12 * DAY),
+      status: 'sent',
       expires_at: new Date(T + 20 * DAY),
     });
     await ctx

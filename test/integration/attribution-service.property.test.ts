@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attributeOrders, attributeTransfers, ordersOfCustomers } from '../../core/attribution/attribution.service';
 import { canonical } from '../../core/attribution/ledger';
+import { markCouponSent, markCouponVoided, ordersNamingCoupons, settleCoupons } from '../../core/coupons/coupons';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { useTestContext } from '../helpers/context';
 import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';
@@ -21,7 +22,17 @@ const CUSTOMERS = 3;
 const KINDS = ['script_send', 'message', 'behavior', 'call'] as const;
 
 interface Facts {
-  coupons: { code: string; guide: number; customer: number; issuedH: number; validH: number }[];
+  coupons: {
+    code: string;
+    guide: number;
+    customer: number;
+    issuedH: number;
+    validH: number;
+    /** Hours after its issue it went into the chat; null: never sent. */
+    sentAfterH: number | null;
+    /** Hours after its issue it was voided; null: not voided. */
+    voidAfterH: number | null;
+  }[];
   interactions: { ev: string; guide: number; customer: number; atH: number; kind: (typeof KINDS)[number] }[];
   bills: { tx: string; guide: number; atH: number; fee: number; refund: number }[];
   orders: { no: string; customer: number | null; paidH: number; net: number; coupons: string[]; tx: string | null }[];
@@ -37,6 +48,8 @@ const factsArb: fc.Arbitrary<Facts> = fc
         customer: fc.integer({ min: 0, max: CUSTOMERS - 1 }),
         issuedH: fc.integer({ min: -300, max: 24 }),
         validH: fc.integer({ min: 1, max: 400 }),
+        sentAfterH: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null, freq: 4 }),
+        voidAfterH: fc.option(fc.integer({ min: 0, max: 200 }), { nil: null, freq: 2 }),
       }),
       { selector: (c) => c.issuedH, maxLength: 3 },
     ),
@@ -66,7 +79,7 @@ const factsArb: fc.Arbitrary<Facts> = fc
         couponMask: fc.nat(7),
         bill: fc.option(fc.nat(1), { nil: null }),
       }),
-      { minLength: 1, maxLength: 4 },
+      { minLength: 1, maxLength: 5 },
     ),
     refunds: fc.array(
       fc.record({
@@ -99,14 +112,32 @@ const factsArb: fc.Arbitrary<Facts> = fc
     };
   });
 
-type Arrival = { kind: 'coupon' | 'interaction' | 'bill' | 'order' | 'refund'; index: number };
+type Arrival = { kind: 'coupon' | 'send' | 'void' | 'interaction' | 'bill' | 'order' | 'refund'; index: number };
 const arrivals = (f: Facts): Arrival[] => [
   ...f.coupons.map((_, index) => ({ kind: 'coupon' as const, index })),
+  ...f.coupons.flatMap((c, index) => (c.sentAfterH === null ? [] : [{ kind: 'send' as const, index }])),
+  ...f.coupons.flatMap((c, index) => (c.voidAfterH === null ? [] : [{ kind: 'void' as const, index }])),
   ...f.interactions.map((_, index) => ({ kind: 'interaction' as const, index })),
   ...f.bills.map((_, index) => ({ kind: 'bill' as const, index })),
   ...f.orders.map((_, index) => ({ kind: 'order' as const, index })),
   ...f.refunds.map((_, index) => ({ kind: 'refund' as const, index })),
 ];
+
+/** A coupon's issue moves to just before its send or void should they come first; everything else stays in its random place. */
+function issueFirst(xs: Arrival[]): Arrival[] {
+  const out: Arrival[] = [];
+  const issued = new Set<number>();
+  for (const x of xs) {
+    if (x.kind === 'coupon' && issued.has(x.index)) continue;
+    if ((x.kind === 'send' || x.kind === 'void' || x.kind === 'coupon') && !issued.has(x.index)) {
+      issued.add(x.index);
+      out.push({ kind: 'coupon', index: x.index });
+      if (x.kind === 'coupon') continue;
+    }
+    out.push(x);
+  }
+  return out;
+}
 
 /** A tenant shaped like every other one: same guides and customers, in the same creation order. */
 async function tenant() {
@@ -143,13 +174,15 @@ async function arrive(tn: Tenant, f: Facts, a: Arrival, engine: boolean): Promis
       issued_at: new Date(T + c.issuedH * H),
       expires_at: new Date(T + (c.issuedH + c.validH) * H),
     });
-    if (engine)
-      await attributeOrders(
-        ctx,
-        corpId,
-        await ctx.db('orders').where({ corp_id: corpId }).whereRaw('? = any(coupon_codes)', [c.code]).pluck('id'),
-        'coupon',
-      );
+    await settleCoupons(ctx.db, corpId, [c.code]);
+    if (engine) await attributeOrders(ctx, corpId, await ordersNamingCoupons(ctx.db, corpId, [c.code]), 'coupon');
+  } else if (a.kind === 'send' || a.kind === 'void') {
+    // A send or a void of a coupon issued already (a coupon's issue always comes first).
+    const c = f.coupons[a.index]!;
+    const at = new Date(T + (c.issuedH + (a.kind === 'send' ? c.sentAfterH! : c.voidAfterH!)) * H);
+    if (a.kind === 'send') await markCouponSent(ctx.db, corpId, c.code, at);
+    else await markCouponVoided(ctx.db, corpId, c.code, at, null, 'property');
+    if (engine) await attributeOrders(ctx, corpId, await ordersNamingCoupons(ctx.db, corpId, [c.code]), a.kind);
   } else if (a.kind === 'interaction') {
     const i = f.interactions[a.index]!;
     const customers = await recordInteractions(ctx.db, [
@@ -221,6 +254,7 @@ async function arrive(tn: Tenant, f: Facts, a: Arrival, engine: boolean): Promis
       .where({ corp_id: corpId, source: 'pos', order_no: o.no })
       .whereNull('order_id')
       .update({ order_id: row.id });
+    await settleCoupons(ctx.db, corpId, o.coupons);
     if (engine) await attributeOrders(ctx, corpId, [row.id], 'order');
   } else {
     const r = f.refunds[a.index]!;
@@ -305,6 +339,13 @@ async function snapshot(tn: Tenant): Promise<string[]> {
       'c.evidence',
       'c.candidates',
     );
+  // The coupons' summaries too: status and the order that redeemed each, whatever arrived first.
+  const coupons = (
+    await db('coupons as c')
+      .leftJoin('orders as o', 'o.id', 'c.redeemed_order_id')
+      .where({ 'c.corp_id': corpId })
+      .select<{ code: string; status: string; order_no: string | null }[]>('c.code', 'c.status', 'o.order_no')
+  ).map((c) => canonical({ coupon: c.code, status: c.status, redeemedBy: c.order_no }));
   return rows
     .map((r) => {
       const e = { ...r.evidence };
@@ -326,6 +367,7 @@ async function snapshot(tn: Tenant): Promise<string[]> {
         candidates: r.candidates.map((c) => ({ ...c, guideId: guide.get(c.guideId) })),
       });
     })
+    .concat(coupons)
     .sort();
 }
 
@@ -345,6 +387,30 @@ async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
     expect(Number(r.total), `${r.order_no}: credited ≤ net`).toBeLessThanOrEqual(r.net_fen);
     expect(Number(r.total), `${r.order_no}: never below zero`).toBeGreaterThanOrEqual(0);
   }
+  // A coupon credits at most one order, and that order is the one the coupon's status says redeemed it.
+  const byCoupon = await db.raw<{
+    rows: { code: string; orders: number; credited: number; redeemed: number | null; status: string }[];
+  }>(
+    `select c.code, count(distinct cr.order_id)::int as orders, min(cr.order_id) as credited, c.redeemed_order_id as redeemed, c.status::text as status
+       from coupons c join credits cr on cr.corp_id = c.corp_id and cr.superseded_at is null and cr.kind = 'sale'
+        and cr.rule = 'coupon' and cr.evidence->>'code' = c.code
+      where c.corp_id = ? group by c.id`,
+    [tn.corpId],
+  );
+  for (const r of byCoupon.rows) {
+    expect(r.orders, `${r.code}: credits one order`).toBe(1);
+    expect(r.status, `${r.code}: redeemed`).toBe('redeemed');
+    expect(Number(r.redeemed), `${r.code}: by the credited order`).toBe(Number(r.credited));
+  }
+  const voidOrUnsent = await db('credits as cr')
+    .join('coupons as c', function () {
+      this.on('c.corp_id', 'cr.corp_id').andOn(db.raw(`c.code = cr.evidence->>'code'`));
+    })
+    .where({ 'cr.corp_id': tn.corpId, 'cr.rule': 'coupon' })
+    .whereNull('cr.superseded_at')
+    .where((q) => q.whereNotNull('c.voided_at').orWhereNull('c.sent_at'))
+    .count<{ n: number }[]>('* as n');
+  expect(Number(voidOrUnsent[0]!.n), 'a voided or never-sent coupon credits nothing').toBe(0);
   // A bill an order names is never credited on its own as well.
   const named = f.orders.flatMap((o) => (o.tx ? [o.tx] : []));
   const doubled = await db('credits as c')
@@ -382,8 +448,8 @@ describe('attribution service invariants (PostgreSQL)', () => {
             .sort((a, b) => a.k - b.k)
             .map((e) => e.x);
         const [a, b, scratch] = [await tenant(), await tenant(), await tenant()];
-        for (const arr of shuffle(arrivals(f))) await arrive(a, f, arr, true);
-        for (const arr of shuffle(arrivals(f))) await arrive(b, f, arr, true);
+        for (const arr of issueFirst(shuffle(arrivals(f)))) await arrive(a, f, arr, true);
+        for (const arr of issueFirst(shuffle(arrivals(f)))) await arrive(b, f, arr, true);
         for (const arr of arrivals(f)) await arrive(scratch, f, arr, false);
         await attributeOrders(
           t.ctx,

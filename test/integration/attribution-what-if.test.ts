@@ -32,6 +32,8 @@ describe('what-if replay', () => {
       customer_id: c.id,
       guide_id: g1.id,
       issued_at: new Date(T - 3 * DAY),
+      sent_at: new Date(T - 3 * DAY),
+      status: 'sent',
       expires_at: new Date(T + 20 * DAY),
     });
     const [a] = await ctx

@@ -108,8 +108,12 @@ describe('POS webhook', () => {
   });
 
   it('changes nothing on a replayed batch or replayed orders', async () => {
-    const again = await post({ batchId: 'b1', orders: [order('P1', { memberNo: 'M0001' })] });
-    expect(again.body).toMatchObject({ replayed: true });
+    // The same batch again (same id, same content): its first report, nothing stored.
+    const again = await post({
+      batchId: 'b1',
+      orders: [order('P1', { memberNo: 'M0001' }), order('P2', { netFen: 1 }), order('P3', { storeCode: 'NOPE' })],
+    });
+    expect(again.body).toMatchObject({ replayed: true, orders: { accepted: 1, duplicates: 0 } });
     const sameOrders = await post({ batchId: 'b2', orders: [order('P1', { memberNo: 'M0001' })] });
     expect(sameOrders.body.orders).toEqual({ accepted: 0, duplicates: 1 });
     await ctx.queues.drain();

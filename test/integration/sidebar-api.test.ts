@@ -221,22 +221,40 @@ describe('sidebar API', () => {
     ).toBe('body.size');
   });
 
-  it('issues a guide-bound coupon and records it as an interaction', async () => {
+  it('issues a guide-bound coupon, which is hers — and evidence — only once its send is recorded: one interaction', async () => {
     const boot = (await as('licui').get('/api/sidebar/bootstrap')).body;
     const tpl = boot.couponTemplates[0];
     const res = await as('licui').post(`/api/sidebar/customers/${wang.ext}/coupons`, { templateId: tpl.id });
     expect(res.status).toBe(201);
     const code = res.body.coupon.code as string;
     const row = await t.ctx.db('coupons').where({ corp_id: corpId, code }).first();
-    expect(row).toMatchObject({ customer_id: wang.id, status: 'issued' });
-    expect(
-      await t.ctx
+    expect(row).toMatchObject({ customer_id: wang.id, status: 'issued', sent_at: null });
+    const evidence = () =>
+      t.ctx
         .db('interactions')
-        .where({ corp_id: corpId, evidence_id: `coupon:${code}`, kind: 'coupon_issue' })
-        .first(),
-    ).toBeTruthy();
-    const profile = (await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile;
-    expect(profile.openCoupons.some((c) => c.code === code && c.byMe)).toBe(true);
+        .where({ corp_id: corpId, customer_id: wang.id, kind: 'coupon_issue' })
+        .where((q) => q.where('evidence_id', `coupon:${code}`).orWhereRaw(`detail->>'couponCode' = ?`, [code]))
+        .select('evidence_id');
+    expect(await evidence()).toEqual([]);
+    const open = async () =>
+      ((await as('licui').get(`/api/sidebar/customers/${wang.ext}`)).body as Profile).openCoupons.some(
+        (c) => c.code === code && c.byMe,
+      );
+    expect(await open()).toBe(false);
+    const send = await as('licui').post('/api/sidebar/sends', {
+      clientSendId: 'sb-coupon-api-1',
+      externalUserid: wang.ext,
+      kind: 'coupon',
+      couponCode: code,
+      sent: [{ msgtype: 'text', summary: `券码 ${code}` }],
+    });
+    expect(send.body).toEqual({ recorded: 1, duplicate: false });
+    expect(await evidence()).toEqual([{ evidence_id: `sb-coupon-api-1:${wang.id}` }]);
+    expect(await t.ctx.db('coupons').where({ corp_id: corpId, code }).first()).toMatchObject({
+      status: 'sent',
+      sent_at: expect.any(Date),
+    });
+    expect(await open()).toBe(true);
   });
 
   it('binds a member number: the profile shows it, her earlier order becomes hers and is credited, and the bind is audited', async () => {

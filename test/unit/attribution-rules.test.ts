@@ -6,6 +6,7 @@ import {
   attributeOrder,
   refundCreditFen,
   transferCreditFen,
+  type CouponFact,
   type OrderFacts,
 } from '../../core/attribution/rules';
 
@@ -30,7 +31,16 @@ describe('rule 1 — transfer', () => {
     guideId,
     paidAt,
   });
-  const coupon = { couponId: 5, code: 'GC5', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY };
+  const coupon = {
+    couponId: 5,
+    code: 'GC5',
+    guideId: 3,
+    issuedAt: T - DAY,
+    sentAt: T - DAY,
+    expiresAt: T + DAY,
+    voidedAt: null,
+    redemptions: [],
+  };
   const chat = { id: 1, guideId: 8, at: T - 60_000, kind: 'message' };
 
   it('credits the payee of the bill the order was paid by, with the transaction id as evidence', () => {
@@ -114,12 +124,27 @@ describe('rule sets', () => {
 });
 
 describe('rule 2 — coupon', () => {
-  const coupon = (couponId: number, guideId: number, issuedAt: number, expiresAt = issuedAt + 30 * DAY) => ({
+  // Sent into the chat when issued, not voided, named by no other order — unless a case says otherwise.
+  const coupon = (
+    couponId: number,
+    guideId: number,
+    issuedAt: number,
+    expiresAt = issuedAt + 30 * DAY,
+  ): CouponFact => ({
     couponId,
     code: `GC${couponId}`,
     guideId,
     issuedAt,
+    sentAt: issuedAt,
     expiresAt,
+    voidedAt: null,
+    redemptions: [],
+  });
+  const redemption = (orderId: number, orderNo: string, paidAt: number, source = 'pos') => ({
+    orderId,
+    orderNo,
+    source,
+    paidAt,
   });
 
   it('credits the issuing guide with the net amount and the coupon code as evidence', () => {
@@ -149,6 +174,67 @@ describe('rule 2 — coupon', () => {
   });
   it('coupons issued at the same time: the smaller coupon id wins', () => {
     expect(attributeOrder({ ...base, coupons: [coupon(9, 4, T - DAY), coupon(7, 3, T - DAY)] }).guideId).toBe(3);
+  });
+  it('credits only once it was sent: a coupon never sent, or sent at or after paid_at, is a losing candidate', () => {
+    const never = attributeOrder({ ...base, coupons: [{ ...coupon(5, 3, T - DAY), sentAt: null }] });
+    expect(never.guideId).toBeNull();
+    expect(never.candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was never sent to the customer' },
+    ]);
+    const late = attributeOrder({ ...base, coupons: [{ ...coupon(5, 3, T - DAY), sentAt: T }] });
+    expect(late.guideId).toBeNull();
+    expect(late.candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was sent after the purchase' },
+    ]);
+    expect(attributeOrder({ ...base, coupons: [{ ...coupon(5, 3, T - DAY), sentAt: T - 1 }] }).guideId).toBe(3);
+  });
+  it('a voided coupon credits nothing, whether voided before the purchase or after it (the credit is withdrawn)', () => {
+    for (const voidedAt of [T - 60_000, T, T + DAY]) {
+      const r = attributeOrder({ ...base, coupons: [{ ...coupon(5, 3, T - DAY), voidedAt }] });
+      expect(r.guideId).toBeNull();
+      expect(r.candidates).toEqual([{ guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was voided' }]);
+    }
+  });
+  it('a voided coupon held by no order: a later order naming it loses because it was voided, not to the earlier one', () => {
+    const c = {
+      ...coupon(5, 3, T - DAY),
+      voidedAt: T + DAY,
+      redemptions: [redemption(1, 'P1', T), redemption(2, 'P0', T - 60_000)],
+    };
+    expect(attributeOrder({ ...base, coupons: [c] }).candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was voided' },
+    ]);
+  });
+  it('credits at most one order: the earliest paid redemption it was valid for; a later one loses, naming it', () => {
+    const c = { ...coupon(5, 3, T - DAY), redemptions: [redemption(1, 'P1', T), redemption(2, 'P0', T - 60_000)] };
+    const later = attributeOrder({ ...base, coupons: [c] });
+    expect(later.guideId).toBeNull();
+    expect(later.candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was already redeemed by order P0' },
+    ]);
+    expect(attributeOrder({ ...base, orderId: 2, paidAt: T - 60_000, coupons: [c] }).guideId).toBe(3);
+  });
+  it('an earlier order it was not valid for (paid before the send, or after the void) does not hold it', () => {
+    const sentLate = {
+      ...coupon(5, 3, T - DAY),
+      sentAt: T - 2 * 60_000,
+      redemptions: [redemption(1, 'P1', T), redemption(2, 'P0', T - 3 * 60_000)],
+    };
+    expect(attributeOrder({ ...base, coupons: [sentLate] }).guideId).toBe(3);
+    expect(attributeOrder({ ...base, orderId: 2, paidAt: T - 3 * 60_000, coupons: [sentLate] }).candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was sent after the purchase' },
+    ]);
+  });
+  it('redemptions paid at the same moment: source, then order number decide — not order ids', () => {
+    const c = (r: ReturnType<typeof redemption>[]) => ({ ...coupon(5, 3, T - DAY), redemptions: r });
+    // Order 1 is pos P9; order 2 is mall P1 at the same time: mall sorts before pos.
+    const tie = [redemption(1, 'P9', T), redemption(2, 'P1', T, 'mall')];
+    expect(attributeOrder({ ...base, coupons: [c(tie)] }).candidates).toEqual([
+      { guideId: 3, rule: 'coupon', lostBecause: 'coupon GC5 was already redeemed by order P1' },
+    ]);
+    expect(attributeOrder({ ...base, orderId: 2, coupons: [c([...tie].reverse())] }).guideId).toBe(3);
+    // Same source: the smaller order number.
+    expect(attributeOrder({ ...base, coupons: [c([redemption(1, 'P1', T), redemption(2, 'P2', T)])] }).guideId).toBe(3);
   });
   it('comes before the interaction window by default', () => {
     const r = attributeOrder({
@@ -222,7 +308,18 @@ describe('rule 3 — 7-day interaction window', () => {
   it('honours a shorter window and a changed precedence', () => {
     const facts = {
       ...base,
-      coupons: [{ couponId: 1, code: 'GC1', guideId: 3, issuedAt: T - DAY, expiresAt: T + DAY }],
+      coupons: [
+        {
+          couponId: 1,
+          code: 'GC1',
+          guideId: 3,
+          issuedAt: T - DAY,
+          sentAt: T - DAY,
+          expiresAt: T + DAY,
+          voidedAt: null,
+          redemptions: [],
+        },
+      ],
       interactions: [i(1, 2, T - 6 * DAY)],
     };
     expect(attributeOrder(facts, { ...DEFAULT_RULES, precedence: ['interaction', 'coupon'] }).guideId).toBe(2);

@@ -100,7 +100,7 @@ describe('demo data generator', () => {
     for (const [id, n] of net) expect(sum.get(id)).toBe(n);
   });
 
-  it('issues redeemed coupons before the order was paid and before they expire', () => {
+  it('issues and sends redeemed coupons before the order was paid and before they expire', () => {
     const t = gen(4);
     const paid = new Map(rowsOf(t, 'orders').map((o) => [o[0], (o[col(t, 'orders', 'paid_at')] as Date).getTime()]));
     const redeemed = rowsOf(t, 'coupons').filter((c) => c[col(t, 'coupons', 'status')] === 'redeemed');
@@ -108,7 +108,15 @@ describe('demo data generator', () => {
     for (const c of redeemed) {
       const at = paid.get(c[col(t, 'coupons', 'redeemed_order_id')])!;
       expect((c[col(t, 'coupons', 'issued_at')] as Date).getTime()).toBeLessThan(at);
+      expect((c[col(t, 'coupons', 'sent_at')] as Date).getTime()).toBeLessThan(at);
       expect((c[col(t, 'coupons', 'expires_at')] as Date).getTime()).toBeGreaterThan(at);
+    }
+    // The others went into the chat too: open coupons the customer has.
+    const open = rowsOf(t, 'coupons').filter((c) => c[col(t, 'coupons', 'status')] !== 'redeemed');
+    expect(open.length).toBeGreaterThan(0);
+    for (const c of open) {
+      expect(c[col(t, 'coupons', 'status')]).toBe('sent');
+      expect(c[col(t, 'coupons', 'sent_at')]).toEqual(c[col(t, 'coupons', 'issued_at')]);
     }
   });
 });

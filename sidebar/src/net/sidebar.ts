@@ -32,6 +32,8 @@ export const api = {
     http.put(c.favoriteResponse, `/api/sidebar/scripts/${scriptId}/favorite`, { favorite }),
   issueCoupon: (ext: string, templateId: number) =>
     http.post(c.issueCouponResponse, `/api/sidebar/customers/${e(ext)}/coupons`, { templateId }),
+  voidCoupon: (code: string, reason: string) =>
+    http.post(c.voidCouponResponse, `/api/coupons/${e(code)}/void`, { reason }),
   recordSend: (b: c.SendRequest) => http.post(c.sendResponse, '/api/sidebar/sends', b),
   media: (assetId: number) => http.post(c.mediaResponse, `/api/sidebar/media/${assetId}`, {}),
   group: (chatId: string, signal?: AbortSignal) =>

@@ -16,6 +16,7 @@ import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
 import { attributeOrder, transferCreditFen, type CouponRedemption, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
+import { pathOfLine } from '../boards/rollup';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -648,7 +649,7 @@ interface NewCredit {
  * Ids are drawn from the sequence up front so one statement writes a line, its event and the link.
  *
  * The rollup stays equal to the live lines: each superseded line leaves its (guide, tenant day,
- * rule) cell and each new line enters one. Exact because the lines of an order or bill change only
+ * store, path) cell and each new line enters one (core/boards/rollup.ts says what a path is). Exact because the lines of an order or bill change only
  * under its row lock; cells are upserted in key order, so concurrent batches never deadlock on them.
  */
 async function writeLines(
@@ -681,16 +682,18 @@ async function writeLines(
      ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null),
      link as (update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces),
      cells as (
-       select guide_id, store_id, occurred_at, rule, (kind = 'sale')::int as n, amount_fen as f from src
+       select s.guide_id, s.store_id, s.occurred_at, ${pathOfLine('s.rule', 'o.source')} as path, (s.kind = 'sale')::int as n, s.amount_fen as f
+         from src s left join orders o on o.id = s.order_id
        union all
-       select guide_id, store_id, occurred_at, rule, -(kind = 'sale')::int, -amount_fen from credits where id = any(?::bigint[]))
-     insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-     select ?, guide_id, max(store_id), (occurred_at at time zone ?)::date as day, rule, sum(n), sum(f) from cells
-      group by guide_id, day, rule
+       select c.guide_id, c.store_id, c.occurred_at, ${pathOfLine('c.rule', 'o.source')}, -(c.kind = 'sale')::int, -c.amount_fen
+         from credits c left join orders o on o.id = c.order_id where c.id = any(?::bigint[]))
+     insert into daily_credits as d (corp_id, guide_id, store_id, day, path, orders, amount_fen)
+     select ?, guide_id, store_id, (occurred_at at time zone ?)::date as day, path, sum(n), sum(f) from cells
+      group by guide_id, day, store_id, path
      having sum(n) <> 0 or sum(f) <> 0
-      order by guide_id, day, rule
-     on conflict (guide_id, day, rule) do update
-       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
+      order by guide_id, day, store_id, path
+     on conflict (guide_id, day, store_id, path) do update
+       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen`,
     [JSON.stringify(fresh), gone, corpId, tz],
   );
 }

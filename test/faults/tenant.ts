@@ -500,7 +500,7 @@ export async function verify(stack: FaultStack, t: Tenant, exp: Expected): Promi
 /**
  * Rollup cells that differ from a rebuild in SQL from the live ledger lines: `daily_credits` (tenant
  * day, store, guide, path) where it exists, else its predecessor `guide_daily_credits` (guide, day, rule).
- * Orders = count of sale lines, amount = sum of all lines; cells at zero count as absent.
+ * Orders = count of sale lines, amount = sum of all lines; cells at zero count as absent; no store reads as 0.
  */
 async function rollupDrift(
   stack: FaultStack,
@@ -511,7 +511,7 @@ async function rollupDrift(
     ? [
         'daily_credits',
         ['guide_id', 'day', 'store_id', 'path'],
-        `c.store_id, (case when c.rule = 'transfer' then 'transfer' when o.source = 'mall' then 'mall' else c.rule::text end) as path`,
+        `coalesce(c.store_id, 0) as store_id, (case when c.rule = 'transfer' then 'transfer' when o.source = 'mall' then 'mall' else c.rule::text end) as path`,
       ]
     : ['guide_daily_credits', ['guide_id', 'day', 'rule'], 'c.rule::text as rule'];
   const last = keys.at(-1)!;
@@ -524,11 +524,11 @@ async function rollupDrift(
         group by ${keys.map((_, i) => i + 1).join(', ')}
        having count(*) filter (where c.kind = 'sale') <> 0 or sum(c.amount_fen) <> 0),
      roll as (
-       select ${keys.join(', ').replace(last, `${last}::text as ${last}`)}, orders, amount_fen from ${table}
+       select ${keys.join(', ').replace('store_id', 'coalesce(store_id, 0) as store_id').replace(last, `${last}::text as ${last}`)}, orders, amount_fen from ${table}
         where corp_id = ? and (orders <> 0 or amount_fen <> 0))
      select concat_ws('/', ${keys.map((k) => `coalesce(r.${k}, b.${k})`).join(', ')}) as cell,
             r.orders || ' orders ' || r.amount_fen || ' fen' as r, b.orders || ' orders ' || b.amount_fen || ' fen' as b
-       from roll r full join rebuild b on ${keys.map((k) => `b.${k} is not distinct from r.${k}`).join(' and ')}
+       from roll r full join rebuild b on ${keys.map((k) => `b.${k} = r.${k}`).join(' and ')}
       where r.orders is distinct from b.orders or r.amount_fen is distinct from b.amount_fen`,
     [corpId, corpId],
   );

@@ -6,8 +6,11 @@ import express, { type Express, type Router } from 'express';
 import type { AppContext } from '../core/context';
 import { mount } from './http/route';
 import { accessLog } from './middleware/access-log';
+import { JSON_BODY_LIMIT_BYTES, bodyGuards, webhookCorp } from './middleware/body-guards';
 import { errorHandler, notFound } from './middleware/errors';
+import { rateLimits } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { session } from './middleware/session';
 import { apiRawRouters } from './raw-routers';
 import { allRoutes } from './routes/index';
@@ -24,15 +27,32 @@ export interface AppOptions {
 export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set(
+    'trust proxy',
+    ctx.cfg.TRUST_PROXY.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
   // JSON API responses are per user and change with every credit: no ETags (each costs a hash of the body).
   app.set('etag', false);
   app.use(requestId);
   app.use(accessLog(ctx.logger, (req) => req.url === '/healthz'));
-  for (const make of opts.rawRouters ?? apiRawRouters) app.use(make(ctx));
-  app.use(express.json({ limit: '5mb' }));
+  app.use(securityHeaders(ctx.cfg));
+  // Before any body is read: the caller's address within its limit, then who the caller is, the
+  // corp within its limit, and what the path demands before its body (size, role, signature).
+  const limits = rateLimits(ctx);
+  app.use(limits.byAddress);
   app.use(cookieParser());
-  app.use(session(ctx));
+  const resolveSession = session(ctx);
+  // Signed webhooks and WeCom callbacks authenticate themselves; a cookie there means nothing.
+  app.use((req, res, next) =>
+    req.path.startsWith('/webhooks/') || req.path.startsWith('/wecom/') ? next() : resolveSession(req, res, next),
+  );
+  app.use(limits.byCorp);
+  app.use(bodyGuards(ctx.cfg));
+  app.use(webhookCorp(ctx));
+  for (const make of opts.rawRouters ?? apiRawRouters) app.use(make(ctx));
+  app.use(express.json({ limit: JSON_BODY_LIMIT_BYTES }));
   const router = express.Router();
   // Route paths are absolute: '/healthz', '/api/…'.
   mount(router, ctx, allRoutes);

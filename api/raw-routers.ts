@@ -7,7 +7,10 @@ import { wecomCallbackRouter } from './wecom-callback.router';
 
 /**
  * Routers that need the raw request body (signature checks) and so are mounted before the
- * JSON parser: WeCom callbacks, POS and interaction webhooks, file uploads.
+ * JSON parser: WeCom callbacks, POS and interaction webhooks, file uploads. In front of them (api/app.ts):
+ * rate limits by path (api/middleware/rate-limit.ts) and what each path must show before its body is
+ * read — size cap, role, signature header (`bodyRules` in api/middleware/body-guards.ts). A new raw
+ * route gets a line there and an entry in test/integration/authz-matrix.test.ts.
  */
 export const apiRawRouters: ((ctx: AppContext) => Router)[] = [
   wecomCallbackRouter,

@@ -3,16 +3,20 @@ import type { AppContext } from '../core/context';
 import { wecomCallbackJob } from '../core/jobs/wecom.jobs';
 import { receiveCallback, verifyCallbackUrl } from '../core/wecom/callback';
 
+export const CALLBACK_BODY_LIMIT = 64 * 1024;
+
 /**
  * WeCom callbacks: GET URL verification, POST encrypted events. Acknowledged as soon as the
  * event is stored; a worker processes it. Retried deliveries are stored once and processed once.
  */
 export function wecomCallbackRouter(ctx: AppContext): Router {
   const r = express.Router();
-  const raw = express.text({ type: () => true, limit: '1mb' });
+  // WeCom's encrypted events are a few KiB; a body past the cap is refused before it is read in full.
+  const raw = express.text({ type: () => true, limit: CALLBACK_BODY_LIMIT });
   r.get('/wecom/callback/:corp', async (req, res, next) => {
     try {
-      res.type('text/plain').send(await verifyCallbackUrl(ctx, String(req.params.corp), req.query));
+      const echo = await verifyCallbackUrl(ctx, String(req.params.corp), req.query);
+      res.type('text/plain').send(echo);
     } catch (err) {
       next(err);
     }

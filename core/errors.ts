@@ -45,3 +45,44 @@ export class AppError extends Error {
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** PostgreSQL SQLSTATEs and socket codes that mean "the database (or Redis) is not there right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'MaxRetriesPerRequestError']);
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^Connection is closed/,
+  /Client has encountered a connection error/,
+];
+
+/**
+ * Whether an error means a dependency is down (answered 503, retry later) rather than a bug:
+ * connection refusals and resets, pool timeouts, PostgreSQL shutting down or out of connections.
+ */
+export function isDependencyDown(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 3) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (UNAVAILABLE_NAMES.has(err.name) || UNAVAILABLE_NAMES.has(err.constructor.name)) return true;
+  if (UNAVAILABLE_MESSAGES.some((re) => re.test(err.message))) return true;
+  if (err instanceof AggregateError) return err.errors.some((e) => isDependencyDown(e, depth + 1));
+  return isDependencyDown(err.cause, depth + 1);
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer: checks each, starts it if installed but stopped,
 # installs it with apt-get if absent (when root), otherwise stops with what to install.
-# Honours DATABASE_URL / REDIS_URL; remote services are only checked, never started.
+# Honours DATABASE_URL / REDIS_URL; remote services are only checked, never started. Locally it
+# touches only the PostgreSQL cluster on the URL's port (never another cluster such as `main` on
+# 5432 when the URL names 5433), and prints every action it takes.
 set -euo pipefail
 
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/guidepost}"
@@ -32,25 +34,30 @@ if tcp_open "$PG_HOST" "$PG_PORT"; then
 elif ! is_local "$PG_HOST"; then
   die "PostgreSQL at $PG_HOST:$PG_PORT does not answer (DATABASE_URL points to a remote server; start it there)"
 else
+  # Only the cluster DATABASE_URL names (by its port) is ever started or configured; another
+  # cluster on this machine is left exactly as it is.
+  cluster_on_port() { command -v pg_lsclusters >/dev/null && pg_lsclusters --no-header 2>/dev/null | awk -v p="$1" '$3 == p { print $1, $2; exit }'; }
+  target=$(cluster_on_port "$PG_PORT" || true)
   installed_now=0
-  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+  if [ -z "$target" ] && ! command -v pg_lsclusters >/dev/null; then
     apt_install postgresql
     installed_now=1
+    target=$(cluster_on_port "$PG_PORT" || true)
   fi
-  ver=$(ls /etc/postgresql | sort -V | tail -1)
-  if [ $installed_now = 1 ] || ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "/etc/postgresql/$ver/main/pg_hba.conf"; then
+  [ -n "$target" ] || die "no local PostgreSQL cluster is configured on port $PG_PORT (DATABASE_URL); create one (e.g. pg_createcluster --port $PG_PORT <version> guidepost) or point DATABASE_URL at a running server. Clusters here: $(pg_lsclusters --no-header 2>/dev/null | awk '{printf "%s/%s on %s; ", $1, $2, $3}')"
+  ver=${target%% *}; name=${target#* }
+  hba="/etc/postgresql/$ver/$name/pg_hba.conf"
+  if [ $installed_now = 1 ] || ! grep -qE '^host\s+all\s+all\s+127\.0\.0\.1/32\s+trust' "$hba"; then
     if [ "$(id -u)" = 0 ] && [ "${GP_PG_TRUST_LOCAL:-1}" = 1 ]; then
       # Local development / CI machine: trust loopback connections, as the default URL has no password.
-      say "configuring PostgreSQL $ver for local trust on 127.0.0.1 and ::1"
-      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "/etc/postgresql/$ver/main/pg_hba.conf"
+      say "configuring PostgreSQL cluster $ver/$name (port $PG_PORT) for local trust on 127.0.0.1 and ::1 in $hba"
+      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
     fi
   fi
-  say "starting PostgreSQL $ver"
-  if command -v pg_ctlcluster >/dev/null; then
-    pg_ctlcluster --skip-systemctl-redirect "$ver" main start || pg_ctlcluster "$ver" main start || true
-  fi
+  say "starting PostgreSQL cluster $ver/$name on port $PG_PORT"
+  pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start || pg_ctlcluster "$ver" "$name" start || true
   wait_for PostgreSQL "$PG_HOST" "$PG_PORT"
-  say "PostgreSQL started"
+  say "PostgreSQL cluster $ver/$name started on port $PG_PORT"
 fi
 
 # ---------- Redis

@@ -17,7 +17,8 @@ export function accessLog(logger: Logger, ignore: (req: Request) => boolean = ()
       const line = {
         requestId: res.locals.requestId as string,
         method: req.method,
-        path: req.originalUrl.split('?')[0],
+        // Bounded: a client can send a path of many kilobytes.
+        path: req.originalUrl.split('?')[0]!.slice(0, 512),
         status: res.statusCode,
         ms: Math.round(performance.now() - start),
       };

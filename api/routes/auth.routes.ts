@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../../core/auth/session';
+import { SESSION_COOKIE, revokeSession, type SessionClaims } from '../../core/auth/session';
 import { OAUTH_COOKIE, finishSignIn, jssdkSignatures, startSignIn } from '../../core/auth/wecom-sign-in';
 import { jssdkSignaturesResponse } from '../../core/contracts/sidebar';
 import { route } from '../http/route';
@@ -37,6 +37,7 @@ export const authRoutes = [
         query.code,
         query.state,
         (req.cookies as Record<string, string | undefined>)[OAUTH_COOKIE],
+        (req.cookies as Record<string, string | undefined>)[SESSION_COOKIE],
       );
       res.clearCookie(OAUTH_COOKIE, { path: '/' });
       res.cookie(
@@ -75,7 +76,10 @@ export const authRoutes = [
     path: '/api/auth/logout',
     auth: 'public',
     response: z.object({ ok: z.literal(true) }),
-    handler: async ({ res }) => {
+    handler: async ({ ctx, res }) => {
+      // Revoked server-side: the token stops working everywhere, not only in this browser.
+      const claims = res.locals.session as SessionClaims | undefined;
+      if (claims) await revokeSession({ redis: ctx.redis, prefix: ctx.cfg.QUEUE_PREFIX }, claims);
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },

@@ -14,6 +14,7 @@ import type { Db } from '../db/knex';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
+import type { BillEvidence } from './evidence';
 import { attributeOrder, transferCreditFen, type CouponRedemption, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
 import { pathOfLine } from '../boards/rollup';
@@ -777,7 +778,7 @@ export async function attributeTransfers(
         refundFeeFen: t.total_refund_fee_fen,
       });
       const version = ruleSetAt(sets, t.pay_time.getTime()).version;
-      const evidence = { rule: 'transfer', transactionId: t.transaction_id, billType: t.bill_type };
+      const evidence: BillEvidence = { rule: 'transfer', transactionId: t.transaction_id, billType: t.bill_type };
       const mine = live.filter((l) => l.transfer_id === t.id);
       const line = mine.find((l) => l.kind !== 'adjustment');
       if (

@@ -7,7 +7,8 @@
  * locked total changes, linked to the locked sale credit they correct. Lines in open periods are
  * replaced (the old ones kept, superseded).
  */
-import { refundCreditFen, type Attribution, type Evidence, type Candidate, type CreditRule } from './rules';
+import type { AdjustmentEvidence, BillEvidence, RefundEvidence, SaleEvidence } from './evidence';
+import { refundCreditFen, type Attribution, type Candidate, type CreditRule } from './rules';
 
 export type LineKind = 'sale' | 'refund' | 'adjustment';
 
@@ -33,7 +34,7 @@ export interface CurrentLine extends LineFields {
 
 /** A line the attribution asks for. */
 export interface WantedLine extends LineFields {
-  evidence: Evidence | Record<string, unknown>;
+  evidence: SaleEvidence | RefundEvidence | AdjustmentEvidence | BillEvidence;
   candidates: Candidate[];
 }
 
@@ -116,7 +117,7 @@ export function wantedLines(
     );
     reversed -= amt;
     const again = recordedAgainAs.get(r.id);
-    const evidence = {
+    const evidence: RefundEvidence = {
       rule: a.rule,
       refundId: r.id,
       reversesOrderCredit: true,
@@ -215,7 +216,8 @@ export function planLines(
         evidence: {
           adjusts: original?.id ?? null,
           why: amountFen > 0 ? 'credited after its period closed' : 'reversed after its period closed',
-          attribution: mine ? mine.evidence : null,
+          // A wanted sale line carries the attribution's own evidence (wantedLines).
+          attribution: mine ? (mine.evidence as SaleEvidence) : null,
         },
         candidates: mine ? mine.candidates : [],
       };

@@ -2,7 +2,7 @@
  * The attribution rules (README.md in this folder is the rule table). Pure functions over plain
  * data: no I/O, no clock, no randomness — the same facts in any order give byte-identical output.
  */
-import { z } from 'zod';
+import { saleEvidence, type SaleEvidence } from './evidence';
 
 export type CreditRule = 'transfer' | 'coupon' | 'interaction';
 /** Every path can credit an order: a transfer path through the bill the order was paid by. */
@@ -92,20 +92,9 @@ export interface Candidate {
   lostBecause: string;
 }
 
-/** What a credit stores as its evidence; the schema reads it back from jsonb (trail.ts). */
-export const evidenceSchema = z.discriminatedUnion('rule', [
-  z.object({ rule: z.literal('transfer'), transferId: z.number(), transactionId: z.string(), paidAt: z.string() }),
-  z.object({ rule: z.literal('coupon'), couponId: z.number(), code: z.string(), issuedAt: z.string() }),
-  z.object({
-    rule: z.literal('interaction'),
-    interactionIds: z.array(z.number()),
-    lastAt: z.string(),
-    kind: z.string(),
-    windowDays: z.number(),
-    tieBreak: z.enum(['none', 'exclusive_guide', 'smallest_guide_id']),
-  }),
-]);
-export type Evidence = z.infer<typeof evidenceSchema>;
+/** What a sale credit stores as its evidence (evidence.ts has the schema of every kind of line). */
+export { saleEvidence as evidenceSchema };
+export type Evidence = SaleEvidence;
 
 export interface Attribution {
   orderId: number;

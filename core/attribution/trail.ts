@@ -7,11 +7,11 @@
 import type { Principal } from '../auth/principal';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { evidenceSchema, type Evidence } from './rules';
+import { readLineEvidence, type SaleEvidence } from './evidence';
 import { assertOrder, scopeOf } from '../access/scope';
 
 /** One line a guide reads: why this order is theirs. */
-function describeEvidence(e: Evidence): string {
+function describeEvidence(e: SaleEvidence): string {
   if (e.rule === 'transfer') return `paid by WeCom transfer ${e.transactionId} received by this guide at ${e.paidAt}`;
   if (e.rule === 'coupon') return `redeemed coupon ${e.code} issued by this guide at ${e.issuedAt}`;
   const tie =
@@ -50,10 +50,10 @@ export function creationEvent(l: {
       reason: `refund ${l.refund_id} reverses ${-l.amount_fen} fen pro rata`,
       at: l.valid_from,
     };
-  const e = evidenceSchema.safeParse(l.evidence);
+  const e = readLineEvidence(l);
   return {
     event: 'created',
-    reason: e.success ? describeEvidence(e.data) : `credited by the ${l.rule} rule`,
+    reason: e?.type === 'order_sale' ? describeEvidence(e.evidence) : `credited by the ${l.rule} rule`,
     at: l.valid_from,
   };
 }

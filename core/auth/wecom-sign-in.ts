@@ -10,7 +10,7 @@ import { AppError } from '../errors';
 import { findCorp, getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
 import { loadPrincipal } from './principal';
-import { signSession } from './session';
+import { revokeSession, signSession, verifySession } from './session';
 
 export const OAUTH_COOKIE = 'gp_oauth';
 const OAUTH_TTL_S = 600;
@@ -34,34 +34,44 @@ export async function startSignIn(
   redirect: string | undefined,
 ): Promise<{ location: string; cookie: string }> {
   const corp = await findCorp(ctx, corpRef);
-  if (!corp) throw new AppError('NOT_FOUND', `no corp ${corpRef}`, { field: 'query.corp' });
+  // An unknown corp gets the same answer as a known one (its sign-in then fails at WeCom or at the
+  // callback), so the answer does not reveal which corps exist here.
+  const appid = corp?.wecom_corp_id ?? corpRef;
+  const agentId =
+    corp?.agent_id ??
+    1_000_002 + (createHmac('sha256', ctx.cfg.SESSION_SECRET).update(corpRef).digest().readUInt16BE(0) % 8);
   const nonce = randomBytes(16).toString('hex');
   const payload = Buffer.from(
     JSON.stringify({
-      corpId: corp.id,
+      corpId: corp?.id ?? 0,
       nonce,
       redirect: safeRedirect(redirect),
       exp: Math.floor(Date.now() / 1000) + OAUTH_TTL_S,
     }),
   ).toString('base64url');
   const url = new URL('/connect/oauth2/authorize', ctx.cfg.WECOM_OAUTH_BASE);
-  url.searchParams.set('appid', corp.wecom_corp_id);
+  url.searchParams.set('appid', appid);
   url.searchParams.set('redirect_uri', `${ctx.cfg.publicUrl}/api/auth/wecom/callback`);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('scope', 'snsapi_base');
   url.searchParams.set('state', nonce);
-  url.searchParams.set('agentid', String(corp.agent_id));
+  url.searchParams.set('agentid', String(agentId));
   return {
     location: `${url.toString()}#wechat_redirect`,
     cookie: `${payload}.${mac(ctx.cfg.SESSION_SECRET, payload)}`,
   };
 }
 
+/**
+ * Finishes sign-in with a new session (a new session id every time); the session the browser
+ * still held, if any, is revoked, so a sign-in never extends or reuses an older session.
+ */
 export async function finishSignIn(
   ctx: AppContext,
   code: string,
   state: string,
   cookie: string | undefined,
+  previousSession?: string,
 ): Promise<{ session: string; redirect: string }> {
   const [payload, sig] = (cookie ?? '').split('.');
   const expected = payload ? Buffer.from(mac(ctx.cfg.SESSION_SECRET, payload)) : Buffer.alloc(0);
@@ -71,7 +81,7 @@ export async function finishSignIn(
     });
   }
   const c = oauthCookie.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-  if (c.nonce !== state || c.exp < Date.now() / 1000)
+  if (c.nonce !== state || c.exp < Date.now() / 1000 || c.corpId === 0)
     throw new AppError('UNAUTHENTICATED', 'sign-in state does not match; open the page again', { field: 'state' });
   const client = await getWecomClient(ctx, c.corpId);
   let info;
@@ -87,6 +97,10 @@ export async function finishSignIn(
   if (!('userid' in info)) throw new AppError('FORBIDDEN', 'only members of the corp can sign in');
   const principal = await loadPrincipal(ctx.db, c.corpId, info.userid);
   if (!principal) throw new AppError('FORBIDDEN', `${info.userid} is not enabled for Guidepost; ask an admin`);
+  if (previousSession) {
+    const old = verifySession(ctx.cfg.SESSION_SECRET, previousSession, { maxTtlSeconds: ctx.cfg.SESSION_TTL_SECONDS });
+    if (old.ok) await revokeSession({ redis: ctx.redis, prefix: ctx.cfg.QUEUE_PREFIX }, old.claims);
+  }
   return {
     session: signSession(
       ctx.cfg.SESSION_SECRET,
@@ -97,10 +111,29 @@ export async function finishSignIn(
   };
 }
 
+/**
+ * Whether a page may receive JS-SDK signatures: pages of the API's own public origin (where the
+ * sidebar is served) and of the tenant's trusted domains (WeCom 可信域名).
+ */
+export function isTrustedPage(publicUrl: string, trustedDomains: readonly string[], pageUrl: string): boolean {
+  let page: URL;
+  try {
+    page = new URL(pageUrl);
+  } catch {
+    return false;
+  }
+  if (page.protocol !== 'https:' && page.protocol !== 'http:') return false;
+  if (page.username || page.password) return false;
+  if (page.origin === new URL(publicUrl).origin) return true;
+  return page.protocol === 'https:' && trustedDomains.includes(page.host.toLowerCase());
+}
+
 /** Signatures for ww.register over the page URL without its fragment. Tickets stay on the server. */
 export async function jssdkSignatures(ctx: AppContext, corpId: number, pageUrl: string) {
   const corp = await findCorp(ctx, corpId);
   if (!corp) throw new AppError('NOT_FOUND', `no corp ${corpId}`);
+  if (!isTrustedPage(ctx.cfg.publicUrl, corp.trusted_domains, pageUrl))
+    throw new AppError('FORBIDDEN', 'this page is not on a trusted domain of the corp', { field: 'body.url' });
   const client = await getWecomClient(ctx, corpId);
   const url = pageUrl.split('#')[0]!;
   const [corpTicket, agentTicket] = await Promise.all([client.jsapiTicket(), client.agentTicket()]);

@@ -4,6 +4,8 @@ import { z } from 'zod';
  * Process configuration, parsed once at boot. Every entry point calls `loadConfig()`;
  * a bad or missing variable stops start-up with one line naming it (see `ConfigError`).
  */
+const rate = (perMinute: number) => z.coerce.number().int().min(0).max(1_000_000).default(perMinute);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,11 +38,45 @@ const envSchema = z.object({
   SESSION_SECRET: z.string().min(32).default('guidepost-development-session-secret-change-me'),
   /** 32-byte key (hex or base64) that encrypts corp secrets at rest. */
   SECRETS_KEY: z.string().min(32).default('0000000000000000000000000000000000000000000000000000000000000000'),
+  /** A session's lifetime, enforced by the server whatever a token says (at most 7 days). */
   SESSION_TTL_SECONDS: z.coerce
     .number()
     .int()
     .min(60)
+    .max(7 * 24 * 3600)
     .default(8 * 3600),
+  /**
+   * Rate limits, in requests per minute, counted in Redis so every API process shares them; 0 turns
+   * one off. `_IP` is per client address, `_CORP` per tenant (the corp in the path, or the caller's).
+   */
+  RATE_LIMIT_SIGNIN_IP: rate(120),
+  RATE_LIMIT_CALLBACK_IP: rate(600),
+  RATE_LIMIT_CALLBACK_CORP: rate(1200),
+  RATE_LIMIT_WEBHOOK_IP: rate(120),
+  RATE_LIMIT_WEBHOOK_CORP: rate(240),
+  RATE_LIMIT_UPLOAD_IP: rate(20),
+  RATE_LIMIT_UPLOAD_CORP: rate(30),
+  RATE_LIMIT_API_IP: rate(1200),
+  RATE_LIMIT_API_CORP: rate(12000),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, operator check):
+   * Express `trust proxy` names or CIDRs, comma-separated, e.g. `loopback, 10.0.0.0/8`.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[0-9A-Za-z.:/, ]+$/)
+    .default('loopback'),
+  /** Operators' token for the detail of GET /healthz (`Authorization: Bearer …`); loopback callers always see it. */
+  HEALTH_TOKEN: z.string().min(16).optional(),
+  /**
+   * Origins allowed to frame the sidebar besides WeCom's own (space- or comma-separated), e.g. the
+   * sandbox desktop client in the demo; the origin of WECOM_JS_BRIDGE_URL is always allowed.
+   */
+  FRAME_ANCESTORS: z
+    .string()
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .optional(),
   /** How often the workers poll WeCom transfer bills (get_bill_list), in seconds; at most once a minute takes effect per corp. */
   WECOM_BILL_POLL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

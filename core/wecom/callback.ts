@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decrypt, getSignature } from '@wecom/crypto';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
@@ -37,20 +37,52 @@ export const callbackEvent = z
   .passthrough();
 export type CallbackEvent = z.infer<typeof callbackEvent>;
 
+/** WeCom's events are flat: `<xml>` and one level of fields (a few, such as tag lists, one more). */
+const MAX_DEPTH = 6;
+
+/** Parses a decrypted event; anything that is not a well-formed, shallow event of ours is a 400. */
 export function parseEventXml(xml: string): CallbackEvent {
+  const invalid = (why: string) => new AppError('VALIDATION_FAILED', `Encrypt: ${why}`, { field: 'Encrypt' });
+  if (XMLValidator.validate(xml) !== true) throw invalid('the event is not well-formed XML');
+  let depth = 0;
+  let max = 0;
+  for (const m of xml.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
+    if (m[1]) depth--;
+    else if (!m[2]) max = Math.max(max, ++depth);
+  }
+  if (max > MAX_DEPTH) throw invalid('the event is nested too deeply');
   const doc = parser.parse(xml) as { xml?: unknown };
-  return callbackEvent.parse(doc.xml);
+  const ev = callbackEvent.safeParse(doc.xml);
+  if (!ev.success)
+    throw invalid(
+      `not an event this app receives (${ev.error.issues[0]?.path.join('.') || 'xml'}: ${ev.error.issues[0]?.message})`,
+    );
+  return ev.data;
 }
+
+/** An unknown corp and a wrong signature get the same answer: callers cannot learn which corps exist. */
+const badSignature = () => new AppError('BAD_SIGNATURE', 'msg_signature does not match', { field: 'msg_signature' });
 
 async function corpFor(ctx: AppContext, ref: string): Promise<{ corp: CorpRow; token: string; aesKey: string }> {
   const corp = await findCorp(ctx, ref);
-  if (!corp) throw new AppError('NOT_FOUND', `no corp ${ref}`);
+  if (!corp) throw badSignature();
   return { corp, token: corp.callback_token, aesKey: ctx.secrets.open(corp.callback_aes_key_enc) };
 }
 
+/**
+ * The envelope's `Encrypt` field, found without parsing the body: msg_signature covers it, so it is
+ * checked before any XML parser sees what an anonymous client sent.
+ */
+const ENCRYPT = /<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]{1,65536})\]\]>|([A-Za-z0-9+/=]{1,65536}))\s*<\/Encrypt>/;
+export function encryptedField(body: string): string {
+  const m = ENCRYPT.exec(body);
+  const v = m?.[1] ?? m?.[2];
+  if (!v) throw new AppError('VALIDATION_FAILED', 'body: not a WeCom callback envelope', { field: 'body' });
+  return v;
+}
+
 function checkSignature(token: string, q: z.infer<typeof callbackQuery>, encrypted: string, nowS: number): void {
-  if (getSignature(token, q.timestamp, q.nonce, encrypted) !== q.msg_signature)
-    throw new AppError('BAD_SIGNATURE', 'msg_signature does not match', { field: 'msg_signature' });
+  if (getSignature(token, q.timestamp, q.nonce, encrypted) !== q.msg_signature) throw badSignature();
   if (Math.abs(nowS - Number(q.timestamp)) > MAX_SKEW_S)
     throw new AppError('BAD_SIGNATURE', 'timestamp is stale', { field: 'timestamp' });
 }
@@ -104,15 +136,10 @@ export async function receiveCallback(
       `query.${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message}`,
       { field: `query.${q.error.issues[0]?.path.join('.')}` },
     );
-  const envelope = z
-    .object({ Encrypt: z.string().min(1) })
-    .passthrough()
-    .safeParse((parser.parse(body) as { xml?: unknown }).xml);
-  if (!envelope.success)
-    throw new AppError('VALIDATION_FAILED', 'body: not a WeCom callback envelope', { field: 'body' });
+  const encrypted = encryptedField(body);
   const { corp, token, aesKey } = await corpFor(ctx, corpRef);
-  checkSignature(token, q.data, envelope.data.Encrypt, nowS);
-  const xml = open(aesKey, envelope.data.Encrypt, corp.wecom_corp_id);
+  checkSignature(token, q.data, encrypted, nowS);
+  const xml = open(aesKey, encrypted, corp.wecom_corp_id);
   const ev = parseEventXml(xml);
   // Retries carry the same plaintext: its hash is the dedupe key.
   const dedupeKey = createHash('sha256').update(xml).digest('hex');

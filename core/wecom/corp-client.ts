@@ -12,6 +12,7 @@ export interface CorpRow {
   contact_secret_enc: string | null;
   callback_token: string;
   callback_aes_key_enc: string;
+  trusted_domains: string[];
 }
 
 const clients = new WeakMap<AppContext, Map<number, WecomClient>>();
@@ -19,7 +20,12 @@ const clients = new WeakMap<AppContext, Map<number, WecomClient>>();
 /** The corp by our id or by its WeCom corp id. */
 export async function findCorp(ctx: Pick<AppContext, 'db'>, ref: string | number): Promise<CorpRow | undefined> {
   const q = ctx.db('corps');
-  if (typeof ref === 'number' || /^\d+$/.test(ref)) q.where({ id: Number(ref) });
+  if (typeof ref === 'number' || /^\d+$/.test(ref)) {
+    // Beyond the integer column's range no corp can match (and PostgreSQL would refuse the value).
+    const id = Number(ref);
+    if (!Number.isSafeInteger(id) || id > 2_147_483_647) return undefined;
+    q.where({ id });
+  } else if (ref.length > 64) return undefined;
   else q.where({ wecom_corp_id: ref });
   return q.first<CorpRow | undefined>();
 }

@@ -149,3 +149,20 @@ export async function createOrg(db: Db, secrets: SecretBox) {
   const guide = await createGuide(db, corp.id, storeId);
   return { corp, regionId, storeId, guide };
 }
+
+/** A non-guide user (manager, finance, admin) with optional store / region scopes. */
+export async function createUser(
+  db: Db,
+  corpId: number,
+  over: { userid: string; role: Role; name?: string; storeIds?: number[]; regionIds?: number[] },
+): Promise<number> {
+  const [u] = await db('users')
+    .insert({ corp_id: corpId, userid: over.userid, name: over.name ?? over.userid, role: over.role })
+    .returning<{ id: number }[]>('id');
+  const scopes = [
+    ...(over.storeIds ?? []).map((s) => ({ corp_id: corpId, user_id: u!.id, store_id: s, region_id: null })),
+    ...(over.regionIds ?? []).map((r) => ({ corp_id: corpId, user_id: u!.id, store_id: null, region_id: r })),
+  ];
+  if (scopes.length) await db('user_scopes').insert(scopes);
+  return u!.id;
+}

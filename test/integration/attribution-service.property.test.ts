@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attributeOrders, attributeTransfers, ordersOfCustomers } from '../../core/attribution/attribution.service';
+import { readLineEvidence } from '../../core/attribution/evidence';
 import { canonical } from '../../core/attribution/ledger';
 import { markCouponSent, markCouponVoided, ordersNamingCoupons, settleCoupons } from '../../core/coupons/coupons';
 import { recordInteractions } from '../../core/ingest/interactions';
@@ -374,6 +375,16 @@ async function snapshot(tn: Tenant): Promise<string[]> {
 
 async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
   const { db } = t.ctx;
+  // Every line the engine wrote, live or superseded, reads back with the one evidence schema.
+  const lines = await db('credits')
+    .where({ corp_id: tn.corpId })
+    .select<{ id: number; order_id: number | null; kind: string; evidence: unknown }[]>(
+      'id',
+      'order_id',
+      'kind',
+      'evidence',
+    );
+  for (const l of lines) expect(readLineEvidence(l), `line ${l.id}: ${JSON.stringify(l.evidence)}`).not.toBeNull();
   const rows = await db.raw<{
     rows: { order_no: string; net_fen: number; sales: number; guides: number; total: number }[];
   }>(

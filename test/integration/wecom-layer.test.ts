@@ -419,7 +419,7 @@ describe('WeCom layer against the sandbox', () => {
     const sig = await fetch(`${api}/api/wecom/jssdk-signatures`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: 'http://127.0.0.1:3000/sidebar?corp=x#/profile' }),
+      body: JSON.stringify({ url: `${api}/sidebar?corp=x#/profile` }),
     });
     const body = (await sig.json()) as {
       corpId: string;
@@ -430,7 +430,7 @@ describe('WeCom layer against the sandbox', () => {
     expect(JSON.stringify(body)).not.toMatch(/ticket/i);
     const ticketOf = (k: string) => sb.state.tickets.get(`${corp.wecomCorpId}:${k}`)!.ticket;
     const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-    const url = 'http://127.0.0.1:3000/sidebar?corp=x';
+    const url = `${api}/sidebar?corp=x`;
     expect(body.config.signature).toBe(
       sha1(
         `jsapi_ticket=${ticketOf('corp')}&noncestr=${body.config.nonceStr}&timestamp=${body.config.timestamp}&url=${url}`,
@@ -442,6 +442,38 @@ describe('WeCom layer against the sandbox', () => {
       ),
     );
     expect(body).toMatchObject({ corpId: corp.wecomCorpId, agentId: corp.agentId });
+  });
+
+  it('rotates the session on sign-in: the session the browser held is revoked, and logout revokes the new one', async () => {
+    const signIn = async (cookies: string) => {
+      const start = await fetch(`${api}/api/auth/wecom/start?corp=${corp.wecomCorpId}&redirect=/sidebar`, {
+        redirect: 'manual',
+        headers: { cookie: cookies },
+      });
+      const oauthCookie = start.headers.get('set-cookie')!.split(';')[0]!;
+      const authorize = new URL(start.headers.get('location')!.replace('#wechat_redirect', ''));
+      authorize.searchParams.set('sandbox_userid', 'licui');
+      const back = await fetch(authorize, { redirect: 'manual' });
+      const cb = await fetch(back.headers.get('location')!, {
+        redirect: 'manual',
+        headers: { cookie: [cookies, oauthCookie].filter(Boolean).join('; ') },
+      });
+      expect(cb.status).toBe(302);
+      return cb.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('gp_session='))!
+        .split(';')[0]!;
+    };
+    const me = (cookie: string) => fetch(`${api}/api/auth/me`, { headers: { cookie } }).then((r) => r.status);
+    const first = await signIn('');
+    expect(await me(first)).toBe(200);
+    const second = await signIn(first);
+    expect(second).not.toBe(first);
+    expect(await me(first)).toBe(401);
+    expect(await me(second)).toBe(200);
+    const out = await fetch(`${api}/api/auth/logout`, { method: 'POST', headers: { cookie: second } });
+    expect(out.status).toBe(200);
+    expect(await me(second)).toBe(401);
   });
 
   it('reads group chats with their customers, pages contact ways and tags both ways', async () => {
@@ -952,7 +984,7 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
       const r = await fetch(`${api}/api/wecom/jssdk-signatures`, {
         method: 'POST',
         headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: `http://127.0.0.1:3000/sidebar?i=${i}#x` }),
+        body: JSON.stringify({ url: `${api}/sidebar?i=${i}#x` }),
       });
       expect(r.status).toBe(200);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readLineEvidence } from '../../core/attribution/evidence';
 import { planLines, wantedLines, type CurrentLine } from '../../core/attribution/ledger';
 import { ruleConfigSchema, ruleSetAt } from '../../core/attribution/rule-sets';
 import {
@@ -488,6 +489,8 @@ describe('periods — lines in a closed period are locked, corrections land as a
       ['adjustment', 1, -30_000, POST, 11],
       ['adjustment', 2, 30_000, POST, 11],
     ]);
+    // Every planned line reads back with the one evidence schema, as an adjustment of order 1.
+    for (const l of plan.insert) expect(readLineEvidence({ order_id: 1, ...l })?.type).toBe('adjustment');
     // Posted once: planning again over the result changes nothing.
     expect(planLines(want, [line({ id: 11 }), ...asCurrent(plan.insert, 12)], closedSep, POST + DAY).unchanged).toBe(
       true,

@@ -28,4 +28,19 @@ describe('config', () => {
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });
+
+  it('reads rate limits, framers and trusted proxies, refusing nonsense', () => {
+    const cfg = loadConfig({
+      RATE_LIMIT_API_IP: '0',
+      FRAME_ANCESTORS: 'https://a.example.com, http://127.0.0.1:3100',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+    });
+    expect(cfg.RATE_LIMIT_API_IP).toBe(0);
+    expect(cfg.RATE_LIMIT_SIGNIN_IP).toBe(120);
+    expect(cfg.FRAME_ANCESTORS).toEqual(['https://a.example.com', 'http://127.0.0.1:3100']);
+    expect(() => loadConfig({ FRAME_ANCESTORS: 'javascript:alert(1)' })).toThrow(/FRAME_ANCESTORS/);
+    expect(() => loadConfig({ RATE_LIMIT_UPLOAD_IP: '-1' })).toThrow(/RATE_LIMIT_UPLOAD_IP/);
+    expect(() => loadConfig({ SESSION_TTL_SECONDS: String(30 * 24 * 3600) })).toThrow(/SESSION_TTL_SECONDS/);
+    expect(() => loadConfig({ HEALTH_TOKEN: 'short' })).toThrow(/HEALTH_TOKEN/);
+  });
 });

@@ -1,0 +1,620 @@
+/**
+ * The authorization matrix: every route the app serves — read from the router itself (allRoutes
+ * plus the raw routers) — × every caller (anonymous and each role) × the target in scope, out of
+ * scope (same corp, another store / region / guide) and in another tenant, with the status each
+ * must answer.
+ *
+ * A route without an entry in MATRIX fails the first test. To add one: a key `METHOD /path` exactly
+ * as the route declares it, a `send` that builds a valid request for a target in the given scope
+ * (create what it needs: it runs once per caller and scope), and the expected statuses, usually
+ * through one of the helpers (`roles`, `guideSidebar`, `signedByCorp`).
+ */
+import { randomBytes } from 'node:crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
+import type { Router } from 'express';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { apiRawRouters } from '../../api/raw-routers';
+import { allRoutes } from '../../api/routes/index';
+import type { Role } from '../../core/auth/principal';
+import { signSession } from '../../core/auth/session';
+import { attributeOrders } from '../../core/attribution/attribution.service';
+import { proposeRuleSet } from '../../core/attribution/rule-sets';
+import { DEFAULT_RULES } from '../../core/attribution/rules';
+import { recordInteractions } from '../../core/ingest/interactions';
+import { signPosBody } from '../../core/ingest/signature';
+import { useTestContext } from '../helpers/context';
+import {
+  createCorp,
+  createCustomer,
+  createGuide,
+  createRegion,
+  createStore,
+  createUser,
+  follow,
+  type CorpFixture,
+} from '../factories/org.factory';
+
+// WeCom is unreachable here: a route that passes authorization and then calls WeCom answers 502.
+const t = useTestContext({ WECOM_API_BASE: 'http://127.0.0.1:1', RATE_LIMIT_API_IP: '0', RATE_LIMIT_API_CORP: '0' });
+
+type Caller = 'anonymous' | Role;
+type Scope = 'in' | 'out' | 'other';
+const CALLERS: Caller[] = ['anonymous', 'guide', 'store_manager', 'regional_manager', 'finance', 'admin'];
+const SCOPES: Scope[] = ['in', 'out', 'other'];
+
+/** One tenant's objects: `in` targets belong to guide ga1 / store sa1 / region ra1, `out` to ga2 / sa2 / ra2. */
+interface Tenant {
+  corp: CorpFixture;
+  stores: [number, number];
+  storeCodes: [string, string];
+  guides: [{ id: number; userid: string }, { id: number; userid: string }];
+  customers: [{ id: number; externalUserid: string }, { id: number; externalUserid: string }];
+  orders: [number, number];
+  scriptId: number;
+  productId: number;
+  templateId: number;
+  assetId: number;
+}
+let A: Tenant;
+let B: Tenant;
+
+interface Req {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  body?: string | object;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+/** A status per caller: one for every scope, or one per scope. */
+type Expect = Record<Caller, number | Record<Scope, number>>;
+interface Entry {
+  /** Whether the route has a target whose scope varies; without one, the `in` request is sent once. */
+  scoped: boolean;
+  send: (scope: Scope, caller: Caller) => Promise<Req> | Req;
+  expect: Expect;
+}
+
+const s = (inS: number, out: number, other: number) => ({ in: inS, out, other });
+/** Role-gated routes: anonymous 401, roles outside the list 403, the listed ones as given. */
+function roles(allowed: Partial<Record<Role, number | Record<Scope, number>>>): Expect {
+  const e = { anonymous: 401 } as Expect;
+  for (const r of CALLERS.slice(1) as Role[]) e[r] = allowed[r] ?? 403;
+  return e;
+}
+/**
+ * The sidebar: declared for guides and managers, but only a user with a guide id gets past
+ * `asGuide` (the managers here do not sell). Customer routes: the guide's own customer `in`, another
+ * guide's customer `out` (403 NOT_FOLLOWED), another tenant's `other` (404: unknown in this corp).
+ */
+const guideSidebar = (own: number | Record<Scope, number>) => roles({ guide: own });
+/** Signed raw routes: sessions mean nothing there; the corp's own signature passes, another corp's or none does not. */
+const signedByCorp = (ok: number, unsigned: number): Expect =>
+  Object.fromEntries(CALLERS.map((c) => [c, s(ok, unsigned, 401)])) as Expect;
+
+const tenantOf = (scope: Scope) => (scope === 'other' ? B : A);
+const pick = <T>(scope: Scope, pair: [T, T], other: [T, T]) =>
+  scope === 'in' ? pair[0] : scope === 'out' ? pair[1] : other[0];
+const customer = (scope: Scope) => pick(scope, A.customers, B.customers);
+const uid = (p: string) => `${p}${randomBytes(5).toString('hex')}`;
+
+/** A fresh customer followed by the scope's guide (for routes that change the customer). */
+async function freshCustomer(scope: Scope, exclusive = false) {
+  const tn = tenantOf(scope);
+  const guide = scope === 'out' ? tn.guides[1] : tn.guides[0];
+  const c = await createCustomer(t.ctx.db, tn.corp.id, { externalUserid: uid('wm') });
+  await follow(t.ctx.db, tn.corp.id, c.id, guide.id, { exclusive });
+  return { ...c, guideId: guide.id };
+}
+
+function signedCallback(target: CorpFixture, signer: CorpFixture, xml: string) {
+  const ts = Math.floor(Date.now() / 1000);
+  const enc = encrypt(signer.callbackAesKey, xml, signer.wecomCorpId);
+  const sig = getSignature(signer.callbackToken, ts, 'n1', enc);
+  return { query: `msg_signature=${sig}&timestamp=${ts}&nonce=n1`, enc };
+}
+const eventXml = (c: CorpFixture) =>
+  `<xml><ToUserName><![CDATA[${c.wecomCorpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[${uid('et')}]]></Id><TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[create]]></ChangeType></xml>`;
+
+const MATRIX: Record<string, Entry> = {
+  'GET /healthz': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/healthz' }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 200])) as Expect,
+  },
+  'GET /api/auth/wecom/start': {
+    scoped: false,
+    send: () => ({ method: 'get', path: `/api/auth/wecom/start?corp=${A.corp.wecomCorpId}` }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 302])) as Expect,
+  },
+  // Without the sign-in cookie this browser got at the start, no code is exchanged, whoever calls.
+  'GET /api/auth/wecom/callback': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/auth/wecom/callback?code=c0de&state=abc123' }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 401])) as Expect,
+  },
+  'GET /api/auth/me': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/auth/me' }),
+    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  'POST /api/auth/logout': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/auth/logout' }),
+    expect: Object.fromEntries(CALLERS.map((c) => [c, 200])) as Expect,
+  },
+  // Any signed-in user may sign a page on the API's own origin (passes to WeCom → 502 here); other pages 403.
+  'POST /api/wecom/jssdk-signatures': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: '/api/wecom/jssdk-signatures',
+      body: { url: scope === 'in' ? `${t.ctx.cfg.publicUrl}/sidebar` : 'https://evil.example/sidebar' },
+    }),
+    expect: roles({
+      guide: s(502, 403, 403),
+      store_manager: s(502, 403, 403),
+      regional_manager: s(502, 403, 403),
+      finance: s(502, 403, 403),
+      admin: s(502, 403, 403),
+    }),
+  },
+  'GET /api/guide/customers': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/guide/customers' }),
+    // A store manager is allowed by role but is not a guide.
+    expect: roles({ guide: 200, store_manager: 403 }),
+  },
+  'GET /api/attribution/orders/:orderId/trail': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/attribution/orders/${pick(scope, A.orders, B.orders)}/trail`,
+    }),
+    expect: roles({
+      guide: s(200, 403, 404),
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'POST /api/attribution/what-if': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/attribution/what-if',
+      body: { ruleSet: DEFAULT_RULES, from: '2026-11-01T00:00:00+08:00', to: '2026-12-01T00:00:00+08:00' },
+    }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/attribution/rule-sets': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/attribution/rule-sets' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'POST /api/attribution/rule-sets': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/attribution/rule-sets',
+      body: { name: 'matrix', effectiveFrom: '2030-01-01T00:00:00+08:00', config: DEFAULT_RULES, note: 'matrix' },
+    }),
+    expect: roles({ admin: 201 }),
+  },
+  'POST /api/attribution/rule-sets/:version/activate': {
+    scoped: true,
+    send: async (scope) => {
+      const tn = tenantOf(scope);
+      // Another tenant's version: a number that exists there and not here.
+      const version =
+        scope === 'other'
+          ? (
+              await t.ctx
+                .db('rule_sets')
+                .insert({
+                  corp_id: tn.corp.id,
+                  version: 900_000 + Math.floor(Math.random() * 90_000),
+                  name: 'matrix',
+                  effective_from: new Date('2030-01-01T00:00:00+08:00'),
+                  config: JSON.stringify(DEFAULT_RULES),
+                  created_by: 'matrix',
+                  status: 'proposed',
+                })
+                .returning<{ version: number }[]>('version')
+            )[0]!.version
+          : await proposeRuleSet(t.ctx.db, tn.corp.id, 'matrix', {
+              name: 'matrix',
+              effectiveFrom: new Date('2030-01-01T00:00:00+08:00'),
+              config: DEFAULT_RULES,
+              note: 'matrix',
+            });
+      return { method: 'post', path: `/api/attribution/rule-sets/${version}/activate`, body: { note: 'matrix' } };
+    },
+    // Rule sets are the whole tenant's: "out of scope" is the same as in scope for an admin.
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'GET /api/customers/:customerId/exclusive-guide': {
+    scoped: true,
+    send: (scope) => ({ method: 'get', path: `/api/customers/${customer(scope).id}/exclusive-guide` }),
+    // The assignment history is readable tenant-wide by managers and finance (who is exclusive is not
+    // customer data); another tenant's customer has no history here.
+    expect: roles({
+      store_manager: s(200, 200, 200),
+      regional_manager: s(200, 200, 200),
+      finance: s(200, 200, 200),
+      admin: s(200, 200, 200),
+    }),
+  },
+  'PUT /api/customers/:customerId/exclusive-guide': {
+    scoped: true,
+    send: async (scope) => {
+      const c = await freshCustomer(scope);
+      return {
+        method: 'put',
+        path: `/api/customers/${c.id}/exclusive-guide`,
+        body: { guideId: c.guideId, reason: 'matrix' },
+      };
+    },
+    expect: roles({ store_manager: s(200, 403, 404), admin: s(200, 200, 404) }),
+  },
+  'GET /api/tenant/product-share': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/tenant/product-share' }),
+    expect: roles({ admin: 200 }),
+  },
+  'PUT /api/tenant/product-share': {
+    scoped: false,
+    send: () => ({
+      method: 'put',
+      path: '/api/tenant/product-share',
+      body: { linkTemplate: null, miniprogram: null },
+    }),
+    expect: roles({ admin: 200 }),
+  },
+  'GET /api/sidebar/bootstrap': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/bootstrap' }),
+    expect: guideSidebar(200),
+  },
+  'GET /api/sidebar/customers/:ext': {
+    scoped: true,
+    send: (scope) => ({ method: 'get', path: `/api/sidebar/customers/${customer(scope).externalUserid}` }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'PUT /api/sidebar/customers/:ext/tags': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'put',
+      path: `/api/sidebar/customers/${customer(scope).externalUserid}/tags`,
+      body: { add: [], remove: [] },
+    }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'PUT /api/sidebar/customers/:ext/sizes': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'put',
+      path: `/api/sidebar/customers/${customer(scope).externalUserid}/sizes`,
+      body: { category: 'shoes', size: '38' },
+    }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'POST /api/sidebar/customers/:ext/identities': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: `/api/sidebar/customers/${(await freshCustomer(scope)).externalUserid}/identities`,
+      body: { kind: 'member_no', value: uid('M') },
+    }),
+    // `out`: a customer of another guide in this corp.
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'GET /api/sidebar/scripts': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/scripts' }),
+    expect: guideSidebar(200),
+  },
+  'GET /api/sidebar/customers/:ext/scripts': {
+    scoped: true,
+    send: (scope) => ({ method: 'get', path: `/api/sidebar/customers/${customer(scope).externalUserid}/scripts` }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'PUT /api/sidebar/scripts/:scriptId/favorite': {
+    scoped: true,
+    // Scripts are the tenant's: `out` is the same script (nothing narrower than the corp applies).
+    send: (scope) => ({
+      method: 'put',
+      path: `/api/sidebar/scripts/${tenantOf(scope).scriptId}/favorite`,
+      body: { favorite: true },
+    }),
+    expect: guideSidebar(s(200, 200, 404)),
+  },
+  'GET /api/sidebar/customers/:ext/matches': {
+    scoped: true,
+    send: (scope) => ({ method: 'get', path: `/api/sidebar/customers/${customer(scope).externalUserid}/matches` }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  'GET /api/sidebar/styles/broken': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/styles/broken' }),
+    expect: guideSidebar(200),
+  },
+  'GET /api/sidebar/styles/:productId/customers': {
+    scoped: true,
+    send: (scope) => ({ method: 'get', path: `/api/sidebar/styles/${tenantOf(scope).productId}/customers` }),
+    // The tenant's style is past authorization; with no stock in the guide's store it is not a broken run (409).
+    expect: guideSidebar(s(409, 409, 404)),
+  },
+  'POST /api/sidebar/customers/:ext/coupons': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: `/api/sidebar/customers/${customer(scope).externalUserid}/coupons`,
+      body: { templateId: A.templateId },
+    }),
+    expect: guideSidebar(s(201, 403, 404)),
+  },
+  'POST /api/sidebar/sends': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: '/api/sidebar/sends',
+      body: {
+        clientSendId: uid('send'),
+        externalUserid: customer(scope).externalUserid,
+        kind: 'text',
+        sent: [{ msgtype: 'text', summary: 'hi' }],
+      },
+    }),
+    expect: guideSidebar(s(200, 403, 404)),
+  },
+  // Group chats are read from WeCom (502 here once past authorization).
+  'GET /api/sidebar/groups/:chatId': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/groups/wrmatrixchat' }),
+    expect: guideSidebar(502),
+  },
+  // The tenant's own asset goes to WeCom (502 here); another tenant's is unknown.
+  'POST /api/sidebar/media/:assetId': {
+    scoped: true,
+    send: (scope) => ({ method: 'post', path: `/api/sidebar/media/${tenantOf(scope).assetId}` }),
+    expect: guideSidebar(s(502, 502, 404)),
+  },
+  'GET /api/sidebar/my-credits': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/my-credits' }),
+    expect: guideSidebar(200),
+  },
+  // Raw routers: the corp's own signature (in), none (out), another corp's signature on this corp's URL (other).
+  'GET /wecom/callback/:corp': {
+    scoped: true,
+    send: (scope) => {
+      const signer = scope === 'other' ? B.corp : A.corp;
+      const ts = Math.floor(Date.now() / 1000);
+      const echostr = encrypt(signer.callbackAesKey, 'echo123', signer.wecomCorpId);
+      const sig = getSignature(signer.callbackToken, ts, 'n1', echostr);
+      const q =
+        scope === 'out' ? '' : `?msg_signature=${sig}&timestamp=${ts}&nonce=n1&echostr=${encodeURIComponent(echostr)}`;
+      return { method: 'get', path: `/wecom/callback/${A.corp.wecomCorpId}${q}` };
+    },
+    expect: signedByCorp(200, 400),
+  },
+  'POST /wecom/callback/:corp': {
+    scoped: true,
+    send: (scope) => {
+      const signer = scope === 'other' ? B.corp : A.corp;
+      const { query, enc } = signedCallback(A.corp, signer, eventXml(signer));
+      const q =
+        scope === 'out' ? `msg_signature=${'0'.repeat(40)}&timestamp=${Math.floor(Date.now() / 1000)}&nonce=n1` : query;
+      return {
+        method: 'post',
+        path: `/wecom/callback/${A.corp.wecomCorpId}?${q}`,
+        body: `<xml><ToUserName><![CDATA[${A.corp.wecomCorpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`,
+        contentType: 'text/xml',
+      };
+    },
+    expect: signedByCorp(200, 401),
+  },
+  'POST /webhooks/pos/:corp': {
+    scoped: true,
+    send: (scope) => {
+      const body = JSON.stringify({
+        batchId: uid('b'),
+        orders: [
+          {
+            orderNo: uid('O'),
+            storeCode: A.storeCodes[0],
+            paidAt: '2026-11-20T12:00:00+08:00',
+            grossFen: 100,
+            netFen: 100,
+            lines: [{ skuCode: 'SKU1', qty: 1, netFen: 100 }],
+          },
+        ],
+        refunds: [],
+      });
+      const secret = scope === 'other' ? B.corp.posHmacSecret : A.corp.posHmacSecret;
+      return {
+        method: 'post',
+        path: `/webhooks/pos/${A.corp.wecomCorpId}`,
+        body,
+        contentType: 'application/json',
+        headers:
+          scope === 'out' ? {} : ({ 'X-Guidepost-Signature': signPosBody(secret, body) } as Record<string, string>),
+      };
+    },
+    expect: signedByCorp(200, 401),
+  },
+  'POST /api/ingest/orders-file': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/ingest/orders-file',
+      contentType: 'text/csv',
+      body: `订单号,门店编码,支付时间,应付金额(元),实付金额(元),SKU,数量,行金额(元)\n${uid('F')},${A.storeCodes[0]},2026-11-20 12:00:00,1.00,1.00,SKU1,1,1.00\n`,
+    }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+};
+
+/** Every route the app serves, as `METHOD /path`, read from the routers themselves. */
+function servedRoutes(): string[] {
+  const keys = allRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+  for (const make of apiRawRouters) {
+    const router = make(t.ctx) as Router & {
+      stack: { route?: { path: string; methods: Record<string, boolean> } }[];
+    };
+    for (const layer of router.stack) {
+      if (!layer.route) continue;
+      for (const [m, on] of Object.entries(layer.route.methods))
+        if (on && m !== '_all') keys.push(`${m.toUpperCase()} ${layer.route.path}`);
+    }
+  }
+  return keys;
+}
+
+async function tenant(label: string): Promise<Tenant> {
+  const db = t.ctx.db;
+  const corp = await createCorp(db, t.ctx.secrets);
+  const r1 = await createRegion(db, corp.id);
+  const r2 = await createRegion(db, corp.id);
+  const codes: [string, string] = [uid('S'), uid('S')];
+  const s1 = await createStore(db, corp.id, r1, { code: codes[0] });
+  const s2 = await createStore(db, corp.id, r2, { code: codes[1] });
+  const g1 = await createGuide(db, corp.id, s1, { userid: `${label}-ga1` });
+  const g2 = await createGuide(db, corp.id, s2, { userid: `${label}-ga2` });
+  await createUser(db, corp.id, { userid: `${label}-sm`, role: 'store_manager', storeIds: [s1] });
+  await createUser(db, corp.id, { userid: `${label}-rm`, role: 'regional_manager', regionIds: [r1] });
+  await createUser(db, corp.id, { userid: `${label}-fin`, role: 'finance' });
+  await createUser(db, corp.id, { userid: `${label}-adm`, role: 'admin' });
+  const c1 = await createCustomer(db, corp.id, { externalUserid: uid('wm') });
+  const c2 = await createCustomer(db, corp.id, { externalUserid: uid('wm') });
+  await follow(db, corp.id, c1.id, g1.id, { exclusive: true });
+  await follow(db, corp.id, c2.id, g2.id, { exclusive: true });
+  // One order per store, each credited to its store's guide through the interaction window.
+  const paidAt = new Date('2026-11-20T12:00:00+08:00');
+  const orders: number[] = [];
+  for (const [store, c, g] of [
+    [s1, c1, g1],
+    [s2, c2, g2],
+  ] as const) {
+    const [o] = await db('orders')
+      .insert({
+        corp_id: corp.id,
+        source: 'pos',
+        order_no: uid('O'),
+        store_id: store,
+        customer_id: c.id,
+        paid_at: paidAt,
+        gross_fen: 10_000,
+        net_fen: 10_000,
+        coupon_codes: [],
+      })
+      .returning<{ id: number }[]>('id');
+    await recordInteractions(db, [
+      {
+        corpId: corp.id,
+        guideId: g.id,
+        customerId: c.id,
+        occurredAt: new Date(paidAt.getTime() - 86_400_000),
+        kind: 'script_send',
+        source: 'sidebar',
+        evidenceId: uid('e'),
+      },
+    ]);
+    orders.push(o!.id);
+  }
+  await attributeOrders(t.ctx, corp.id, orders, 'matrix fixture');
+  await db('size_runs').insert({ corp_id: corp.id, category: 'shoes', sizes: ['36', '37', '38', '39'] });
+  const [cat] = await db('script_categories')
+    .insert({ corp_id: corp.id, name: '问候', scenario: 'welcome' })
+    .returning<{ id: number }[]>('id');
+  const [script] = await db('scripts')
+    .insert({
+      corp_id: corp.id,
+      category_id: cat!.id,
+      title: '你好',
+      parts: JSON.stringify([{ type: 'text', text: '你好' }]),
+    })
+    .returning<{ id: number }[]>('id');
+  const [product] = await db('products')
+    .insert({ corp_id: corp.id, style_no: uid('ST'), name: '跑鞋', category: 'shoes', list_price_fen: 59_900 })
+    .returning<{ id: number }[]>('id');
+  const [template] = await db('coupon_templates')
+    .insert({ corp_id: corp.id, code: uid('T'), name: '满减', kind: 'cash', valid_days: 30, value_fen: 1000 })
+    .returning<{ id: number }[]>('id');
+  const [asset] = await db('media_assets')
+    .insert({
+      corp_id: corp.id,
+      kind: 'image',
+      filename: 'a.png',
+      content_type: 'image/png',
+      sha256: randomBytes(32).toString('hex'),
+      content: Buffer.from('png'),
+    })
+    .returning<{ id: number }[]>('id');
+  return {
+    corp,
+    stores: [s1, s2],
+    storeCodes: codes,
+    guides: [g1, g2],
+    customers: [c1, c2],
+    orders: orders as [number, number],
+    scriptId: script!.id,
+    productId: product!.id,
+    templateId: template!.id,
+    assetId: asset!.id,
+  };
+}
+
+const USERID: Record<Exclude<Caller, 'anonymous'>, string> = {
+  guide: 'A-ga1',
+  store_manager: 'A-sm',
+  regional_manager: 'A-rm',
+  finance: 'A-fin',
+  admin: 'A-adm',
+};
+
+beforeAll(async () => {
+  A = await tenant('A');
+  B = await tenant('B');
+});
+
+describe('authorization matrix', () => {
+  it('has an entry for every route the app serves, and none for a route it does not', () => {
+    const served = servedRoutes().sort();
+    const missing = served.filter((k) => !(k in MATRIX));
+    const stale = Object.keys(MATRIX).filter((k) => !served.includes(k));
+    expect(missing, 'routes without an entry in MATRIX (add one)').toEqual([]);
+    expect(stale, 'entries for routes that no longer exist').toEqual([]);
+  });
+
+  it('answers every route × caller × scope with the expected status', { timeout: 120_000 }, async () => {
+    const app = createApp(t.ctx, { serveSidebar: false });
+    const wrong: string[] = [];
+    for (const [key, entry] of Object.entries(MATRIX)) {
+      for (const caller of CALLERS) {
+        for (const scope of entry.scoped ? SCOPES : (['in'] as const)) {
+          const want = entry.expect[caller];
+          const expected = typeof want === 'number' ? want : want[scope];
+          const r = await entry.send(scope, caller);
+          let req = request(app)[r.method](r.path);
+          if (caller !== 'anonymous')
+            req = req.set(
+              'Authorization',
+              `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: A.corp.id, userid: USERID[caller] }, 600)}`,
+            );
+          for (const [h, v] of Object.entries(r.headers ?? {})) req = req.set(h, v);
+          if (r.contentType) req = req.set('content-type', r.contentType);
+          const res = r.body === undefined ? await req : await req.send(r.body);
+          if (res.status !== expected)
+            wrong.push(
+              `${key} as ${caller} (${scope}): ${res.status}, expected ${expected} ${JSON.stringify(res.body?.error ?? '').slice(0, 160)}`,
+            );
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});

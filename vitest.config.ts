@@ -32,6 +32,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Its own PostgreSQL cluster and Redis (test/faults/stack.ts): no global setup.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

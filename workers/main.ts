@@ -1,19 +1,21 @@
 import { loadConfigOrExit } from '../core/config/env';
 import { closeContext, createContext } from '../core/context';
 import { startWorkers } from './runtime';
-import { installSchedules } from './schedules';
+import { installSchedules, keepSchedules } from './schedules';
 
 const cfg = loadConfigOrExit();
 const ctx = createContext(cfg, 'workers');
 const running = startWorkers(ctx);
 
 // Handlers first: a signal that arrives while the schedules install still finishes the active jobs.
+let keeper: ReturnType<typeof keepSchedules> | undefined;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   ctx.logger.info({ signal }, 'workers shutting down: finishing active jobs');
   const force = setTimeout(() => process.exit(1), 30_000).unref();
+  keeper?.stop();
   await running.close();
   await closeContext(ctx);
   clearTimeout(force);
@@ -23,4 +25,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await installSchedules(ctx);
+// Redis may come back empty (a restart without persistence, a failover): the schedules come back with it.
+keeper = keepSchedules(ctx);
 ctx.logger.info({ queues: running.workers.map((w) => w.name) }, 'workers started');

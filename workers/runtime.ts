@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../core/context';
 import { QUEUES } from '../core/jobs/job';
-import { queuePolicy } from '../core/jobs/policy';
+import { backoffStrategy, queuePolicy, workerLocks } from '../core/jobs/policy';
 import { ownConnection } from '../core/redis';
 import type { Processor } from './processor';
 import { buildRegistry } from './registry';
@@ -46,6 +46,8 @@ export function startWorkers(
           connection: ownConnection(ctx.redis),
           prefix: ctx.queues.prefix,
           concurrency: opts.concurrency ?? queuePolicy[queue].concurrency,
+          settings: { backoffStrategy },
+          ...workerLocks,
         },
       ),
   );

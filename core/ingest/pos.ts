@@ -11,6 +11,7 @@ import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { enqueueAttribution, owe, requestAttribution, type Owed } from '../attribution/outbox';
+import { faultPoint } from '../fault-injection';
 import { normalizePhone } from './money';
 import { priorBatch, recordBatch } from './batches';
 import {
@@ -392,6 +393,7 @@ export async function ingestBatch(
   const { good, rejected } = validateRows(envelope.orders, envelope.refunds, opts.rows, timeWindow(ctx.cfg));
   rejected.unshift(...(opts.problems ?? []));
   const stored = await storeFacts(ctx, corpId, good, rejected);
+  faultPoint('EXIT_AFTER_COMMIT');
   // Sheet order: by row, then kind (stable within a row).
   rejected.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
   const report: IngestReport = {

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { QUEUES, type JobDef, type QueueName } from './job';
@@ -10,6 +10,14 @@ export interface EnqueueOptions {
   /** Overrides the definition's deterministic id. */
   jobId?: string;
   requestId?: string;
+}
+
+/** A job's deterministic id, or its collapse key (see JobDef), as BullMQ options. */
+function identity<S extends z.ZodType>(def: JobDef<S>, data: z.infer<S>, jobId?: string): JobsOptions {
+  if (jobId) return { jobId };
+  if (def.collapseKey) return { deduplication: { id: `${def.name}-${def.collapseKey(data)}`, keepLastIfActive: true } };
+  const id = def.jobId?.(data);
+  return id ? { jobId: id } : {};
 }
 
 /** Producer side: one BullMQ Queue per queue name, payloads validated before they leave. */
@@ -34,12 +42,11 @@ export class JobQueues {
 
   async enqueue<S extends z.ZodType>(def: JobDef<S>, payload: z.input<S>, opts: EnqueueOptions = {}): Promise<string> {
     const data = def.schema.parse(payload) as z.infer<S>;
-    const jobId = opts.jobId ?? def.jobId?.(data);
     const job = await this.queue(def.queue).add(
       def.name,
       { payload: data, requestId: opts.requestId },
       {
-        ...(jobId ? { jobId } : {}),
+        ...identity(def, data, opts.jobId),
         ...(opts.delay ? { delay: opts.delay } : {}),
       },
     );
@@ -55,8 +62,7 @@ export class JobQueues {
     await this.queue(def.queue).addBulk(
       payloads.map((p) => {
         const data = def.schema.parse(p) as z.infer<S>;
-        const jobId = def.jobId?.(data);
-        return { name: def.name, data: { payload: data, requestId: opts.requestId }, opts: jobId ? { jobId } : {} };
+        return { name: def.name, data: { payload: data, requestId: opts.requestId }, opts: identity(def, data) };
       }),
     );
   }

@@ -20,18 +20,23 @@ export const syncContactsJob = defineJob({
   jobId: (p) => `sync-contacts-${p.corpId}-${p.userid}-${bucket(3_600_000)}`,
 });
 
+/**
+ * A corp's tags re-read in full: syncs asked for while one waits are that one; one asked for while
+ * a sync runs runs after it (the running one may have read before the change). Never two at once.
+ */
 export const syncTagsJob = defineJob({
   queue: 'wecom',
   name: 'wecom-sync-tags',
   schema: z.object({ corpId }),
-  jobId: (p) => `sync-tags-${p.corpId}-${bucket(60_000)}`,
+  collapseKey: (p) => String(p.corpId),
 });
 
+/** A corp's bills from its cursor to now, collapsed like the tag sync: never dropped, never two at once. */
 export const pollBillsJob = defineJob({
   queue: 'wecom',
   name: 'wecom-poll-bills',
   schema: z.object({ corpId }),
-  jobId: (p) => `poll-bills-${p.corpId}-${bucket(60_000)}`,
+  collapseKey: (p) => String(p.corpId),
 });
 
 export const behaviorDataJob = defineJob({

@@ -69,8 +69,8 @@ export async function processCallbackEvent(
         );
       outcome = `contact ${ev.ExternalUserID}: ${r.added.length} added, ${r.ended} ended`;
     } else if (ev.Event === 'change_external_tag') {
-      // Its own job per event: a per-minute id would swallow a second change made in the same minute.
-      await ctx.queues.enqueue(syncTagsJob, { corpId }, { jobId: `sync-tags-${corpId}-event-${eventId}` });
+      // A sync waiting already will read this change; one running now may not have, so another follows it.
+      await ctx.queues.enqueue(syncTagsJob, { corpId });
       outcome = 'tag sync enqueued';
     }
     await ctx

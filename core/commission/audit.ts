@@ -42,21 +42,17 @@ export async function listAudit(
   corpId: number,
   opts: { entity?: string | undefined; limit: number; beforeId?: number | undefined },
 ): Promise<AuditView[]> {
-  const q = db('audit_log')
-    .where({ corp_id: corpId })
-    .orderBy('id', 'desc')
-    .limit(opts.limit)
-    .select<
-      {
-        id: number;
-        at: Date;
-        actor: string;
-        action: string;
-        entity: string;
-        entity_id: string | null;
-        detail: Record<string, unknown>;
-      }[]
-    >('id', 'at', 'actor', 'action', 'entity', 'entity_id', 'detail');
+  const q = db('audit_log').where({ corp_id: corpId }).orderBy('id', 'desc').limit(opts.limit).select<
+    {
+      id: number;
+      at: Date;
+      actor: string;
+      action: string;
+      entity: string;
+      entity_id: string | null;
+      detail: Record<string, unknown>;
+    }[]
+  >('id', 'at', 'actor', 'action', 'entity', 'entity_id', 'detail');
   if (opts.entity) void q.where({ entity: opts.entity });
   if (opts.beforeId) void q.where('id', '<', opts.beforeId);
   return (await q).map((r) => ({

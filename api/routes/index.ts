@@ -1,6 +1,8 @@
 import type { AnyRoute } from '../http/route';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
+import { boardAuthRoutes } from './board-auth.routes';
+import { boardRoutes } from './boards.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
@@ -11,9 +13,11 @@ import { tenantRoutes } from './tenant.routes';
 export const allRoutes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...authRoutes,
+  ...boardAuthRoutes,
   ...guideRoutes,
   ...attributionRoutes,
   ...sidebarRoutes,
   ...tenantRoutes,
   ...customerRoutes,
+  ...boardRoutes,
 ];

@@ -16,6 +16,7 @@ import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
 import { attributeOrder, transferCreditFen, type CouponRedemption, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
+import { pathOfLine } from '../boards/rollup';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -267,23 +268,26 @@ const toCurrent = (c: LiveCredit): CurrentLine => ({
 
 const clip = (s: string) => (s.length > 256 ? `${s.slice(0, 255)}…` : s);
 
-async function attributeBatch(
-  ctx: AppContext,
-  corpId: number,
-  ids: number[],
-  reason: string,
-  causeOf: (orderId: number) => Cause,
-): Promise<AttributeResult> {
-  const sets = await loadRuleSets(ctx.db, corpId);
-  const maxWindow = Math.max(...sets.map((s) => s.config.windowDays));
-  const kinds = [...new Set(sets.flatMap((s) => s.config.countedKinds))];
-  const corp = await ctx.db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
-  const tz = corp?.timezone ?? 'Asia/Shanghai';
+/** What every batch of a tenant reads first: its rule sets, the widest window and counted kinds, its zone. */
+async function batchSettings(db: Db, corpId: number) {
+  const sets = await loadRuleSets(db, corpId);
+  const corp = await db('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
+  return {
+    sets,
+    maxWindow: Math.max(...sets.map((s) => s.config.windowDays)),
+    kinds: [...new Set(sets.flatMap((s) => s.config.countedKinds))],
+    tz: corp?.timezone ?? 'Asia/Shanghai',
+  };
+}
+type BatchSettings = Awaited<ReturnType<typeof batchSettings>>;
 
-  // Orders naming the same bill or the same guide coupon as one in the batch are judged with it
-  // (which one the bill pays, or the coupon credits, may change).
+/**
+ * The batch and its siblings: orders naming the same bill or the same guide coupon as one in the
+ * batch are judged with it (which one the bill pays, or the coupon credits, may change).
+ */
+async function withSiblings(db: Db, corpId: number, ids: number[]): Promise<number[]> {
   const siblings = (
-    await ctx.db.raw<{ rows: { id: number }[] }>(
+    await db.raw<{ rows: { id: number }[] }>(
       `select s.id from orders s
       where s.corp_id = ? and s.id <> all(?::bigint[]) and s.payment_transaction_id is not null
         and s.payment_transaction_id = any(array(select payment_transaction_id from orders where id = any(?::bigint[]) and corp_id = ? and payment_transaction_id is not null))
@@ -294,184 +298,247 @@ async function attributeBatch(
       [corpId, ids, ids, corpId, ids, corpId, ids],
     )
   ).rows.map((r) => r.id);
-  const batch = siblings.length ? [...new Set([...ids, ...siblings])] : ids;
+  return siblings.length ? [...new Set([...ids, ...siblings])] : ids;
+}
 
+/** Locks the batch's orders in id order: concurrent workers on overlapping batches serialize here. */
+async function lockOrders(trx: Db, corpId: number, ids: number[]): Promise<OrderRow[]> {
+  return trx('orders')
+    .where({ corp_id: corpId })
+    .whereRaw('id = any(?::bigint[])', [ids])
+    .orderBy('id')
+    .forUpdate()
+    .select<OrderRow[]>(...ORDER_COLUMNS);
+}
+
+interface BillRow {
+  id: number;
+  transaction_id: string;
+  bill_type: number;
+  out_refund_no: string;
+  pay_time: Date;
+  total_refund_fee_fen: number;
+}
+
+/**
+ * Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle); a
+ * paid-by bill's refund records become the refunds (source transfer) of the order it pays.
+ */
+async function lockPaidByBills(trx: Db, corpId: number, orders: OrderRow[]): Promise<BillRow[]> {
+  const txIds = [...new Set(orders.flatMap((o) => (o.payment_transaction_id ? [o.payment_transaction_id] : [])))];
+  if (txIds.length === 0) return [];
+  const bills = await trx('transfers')
+    .where({ corp_id: corpId })
+    .whereIn('transaction_id', txIds)
+    .orderBy('id')
+    .forUpdate()
+    .select<BillRow[]>('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen');
+  if (bills.some((b) => b.bill_type === 1)) {
+    await trx.raw(
+      `insert into refunds (corp_id, source, refund_no, order_no, order_id, refunded_at, amount_fen)
+       select o.corp_id, 'transfer', t.transaction_id || ':' || t.out_refund_no, o.order_no, o.id, t.pay_time, t.total_refund_fee_fen
+         from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id
+        where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0 and o.id = (${PAYER_OF_O})
+       on conflict (corp_id, source, refund_no) do update set order_id = excluded.order_id, order_no = excluded.order_no
+        where refunds.order_id is distinct from excluded.order_id`,
+      [orders.map((o) => o.id)],
+    );
+  }
+  return bills;
+}
+
+interface RefundRow {
+  id: number;
+  order_id: number;
+  source: string;
+  refund_no: string;
+  refunded_at: Date;
+  amount_fen: number;
+}
+
+/** What the batch's orders have now: facts for the rules, live lines, the paid-by bills' lines, refunds. */
+async function loadBatchState(trx: Db, corpId: number, orders: OrderRow[], bills: BillRow[], env: BatchSettings) {
+  const orderIdList = orders.map((o) => o.id);
+  const factsOf = await loadOrderFacts(trx, corpId, orders, env.maxWindow, env.kinds);
+  // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
+  // credits grows fast under a bulk run, and a plan made from stale statistics scans it whole.
+  const live = (
+    await trx.raw<{ rows: LiveCredit[] }>(
+      `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
+       select ${LIVE_COLUMNS} from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
+      [orderIdList, corpId],
+    )
+  ).rows;
+  // Stand-alone credits of the paid-by bills become the order's lines to replace (or adjust).
+  const billLive = bills.length
+    ? (
+        await trx.raw<{ rows: LiveCredit[] }>(
+          `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
+          [corpId, bills.map((b) => b.id)],
+        )
+      ).rows
+    : [];
+  const refunds = await trx('refunds')
+    .where({ corp_id: corpId })
+    .whereRaw('order_id = any(?::bigint[])', [orderIdList])
+    .orderBy(['refunded_at', 'id'])
+    .select<RefundRow[]>('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
+  // The order each bill pays (its stand-alone lines become that order's to replace).
+  const txIds = [...new Set(bills.map((b) => b.transaction_id))];
+  const payerOf = txIds.length
+    ? new Map(
+        (
+          await trx.raw<{ rows: { tx: string; id: number }[] }>(
+            `select distinct on (payment_transaction_id) payment_transaction_id as tx, id from orders where corp_id = ? and payment_transaction_id = any(?)
+          order by payment_transaction_id, paid_at, source, order_no`,
+            [corpId, txIds],
+          )
+        ).rows.map((r) => [r.tx, r.id]),
+      )
+    : new Map<string, number>();
+  const billTx = new Map(bills.map((b) => [b.id, b.transaction_id]));
+  return {
+    factsOf,
+    liveOf: group(live, (l) => l.order_id!),
+    refundsOf: group(refunds, (r) => r.order_id),
+    billLiveOf: group(billLive, (l) => billTx.get(l.transfer_id!)!),
+    payerOf,
+    byId: new Map([...live, ...billLive].map((c) => [c.id, c])),
+  };
+}
+type BatchState = Awaited<ReturnType<typeof loadBatchState>>;
+
+function group<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+interface BatchPlan {
+  result: AttributeResult;
+  supersede: LiveCredit[];
+  fresh: NewCredit[];
+  outcomes: Outcome[];
+  adjustedEvents: object[];
+}
+
+/** Runs the rules and the line planner over every order of the batch: what to write. No I/O. */
+function planBatch(
+  corpId: number,
+  orders: OrderRow[],
+  state: BatchState,
+  env: BatchSettings,
+  clock: { isClosed: (ms: number) => boolean; postAt: number },
+  run: { causeOf: (orderId: number) => Cause; reason: string; now: Date },
+): BatchPlan {
+  const out: BatchPlan = {
+    result: { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 },
+    supersede: [],
+    fresh: [],
+    outcomes: [],
+    adjustedEvents: [],
+  };
+  for (const o of orders) {
+    const rs = ruleSetAt(env.sets, o.paid_at.getTime());
+    const a = attributeOrder(state.factsOf.get(o.id)!, rs.config);
+    const want = wantedLines(
+      a,
+      { netFen: o.net_fen, paidAt: o.paid_at.getTime() },
+      (state.refundsOf.get(o.id) ?? []).map((r) => ({
+        id: r.id,
+        source: r.source,
+        key: `${r.source}:${r.refund_no}`,
+        at: r.refunded_at.getTime(),
+        amountFen: r.amount_fen,
+      })),
+      rs.version,
+    );
+    const current = [
+      ...(state.liveOf.get(o.id) ?? []),
+      ...(o.payment_transaction_id && state.payerOf.get(o.payment_transaction_id) === o.id
+        ? (state.billLiveOf.get(o.payment_transaction_id) ?? [])
+        : []),
+    ];
+    const plan = planLines(want, current.map(toCurrent), clock.isClosed, clock.postAt);
+    const cause = run.causeOf(o.id);
+    out.outcomes.push({
+      order_id: o.id,
+      guide_id: a.guideId,
+      rule: a.rule,
+      rule_set_version: rs.version,
+      cause_kind: cause.kind,
+      cause_id: cause.id,
+    });
+    if (plan.unchanged) {
+      out.result.unchanged++;
+      continue;
+    }
+    out.result.changed++;
+    const oldSale = plan.supersede.find((c) => c.kind === 'sale');
+    for (const c of plan.supersede) out.supersede.push(state.byId.get(c.id)!);
+    if (plan.adjusted) {
+      out.result.lockedInClosedPeriod++;
+      const locked = plan.insert.find((l) => l.kind === 'adjustment')?.adjustsCreditId;
+      const moves = plan.insert
+        .filter((l) => l.kind === 'adjustment')
+        .map((l) => `${l.guideId}: ${l.amountFen}`)
+        .join(', ');
+      if (locked)
+        out.adjustedEvents.push({
+          corp_id: corpId,
+          credit_id: locked,
+          event: 'adjusted',
+          reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${run.reason}`),
+          detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }),
+        });
+    }
+    for (const l of plan.insert) {
+      // A sale or refund line tells its own creation (trail.ts); an adjustment stores why it was posted.
+      const why = toldFromLine({ order_id: o.id, kind: l.kind })
+        ? null
+        : clip(
+            `${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${run.reason})`,
+          );
+      out.fresh.push(lineRow(corpId, o, l, run.now, why, l.kind === 'sale' ? (oldSale?.id ?? null) : null));
+    }
+  }
+  return out;
+}
+
+/**
+ * One batch, in named steps: the tenant's settings and the batch's siblings outside the transaction;
+ * inside it, lock the orders and their bills, load what they have, plan (pure), then write the lines,
+ * the outcomes and the adjustment events.
+ */
+async function attributeBatch(
+  ctx: AppContext,
+  corpId: number,
+  ids: number[],
+  reason: string,
+  causeOf: (orderId: number) => Cause,
+): Promise<AttributeResult> {
+  const env = await batchSettings(ctx.db, corpId);
+  const batch = await withSiblings(ctx.db, corpId, ids);
   return ctx.db.transaction(async (trx) => {
     // Batches already run side by side on every core (several workers); a parallel plan per
     // statement only adds process start-up to a CPU-bound run.
     await trx.raw('set local max_parallel_workers_per_gather = 0');
-    // Lock the batch's orders in id order: concurrent workers on overlapping batches serialize here.
-    const orders = await trx('orders')
-      .where({ corp_id: corpId })
-      .whereRaw('id = any(?::bigint[])', [batch])
-      .orderBy('id')
-      .forUpdate()
-      .select<OrderRow[]>(...ORDER_COLUMNS);
+    const orders = await lockOrders(trx, corpId, batch);
     if (orders.length === 0) return { orders: 0, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
-    const orderIdList = orders.map((o) => o.id);
-    // Then the bills they were paid by (attributeTransfers locks bills and never orders: no cycle).
-    const txIds = [...new Set(orders.flatMap((o) => (o.payment_transaction_id ? [o.payment_transaction_id] : [])))];
-    const bills = txIds.length
-      ? await trx('transfers')
-          .where({ corp_id: corpId })
-          .whereIn('transaction_id', txIds)
-          .orderBy('id')
-          .forUpdate()
-          .select<
-            {
-              id: number;
-              transaction_id: string;
-              bill_type: number;
-              out_refund_no: string;
-              pay_time: Date;
-              total_refund_fee_fen: number;
-            }[]
-          >('id', 'transaction_id', 'bill_type', 'out_refund_no', 'pay_time', 'total_refund_fee_fen')
-      : [];
-    if (bills.some((b) => b.bill_type === 1)) {
-      // A paid-by bill's refund records are the refunds (source transfer) of the order it pays.
-      await trx.raw(
-        `insert into refunds (corp_id, source, refund_no, order_no, order_id, refunded_at, amount_fen)
-         select o.corp_id, 'transfer', t.transaction_id || ':' || t.out_refund_no, o.order_no, o.id, t.pay_time, t.total_refund_fee_fen
-           from orders o join transfers t on t.corp_id = o.corp_id and t.transaction_id = o.payment_transaction_id
-          where o.id = any(?) and t.bill_type = 1 and t.total_refund_fee_fen > 0 and o.id = (${PAYER_OF_O})
-         on conflict (corp_id, source, refund_no) do update set order_id = excluded.order_id, order_no = excluded.order_no
-          where refunds.order_id is distinct from excluded.order_id`,
-        [orderIdList],
-      );
-    }
-    const factsOf = await loadOrderFacts(trx, corpId, orders, maxWindow, kinds);
-    // Per order through the order_id index (a fenced lateral), whatever the table statistics say:
-    // credits grows fast under a bulk run, and a plan made from stale statistics scans it whole.
-    const live = (
-      await trx.raw<{ rows: LiveCredit[] }>(
-        `select c.* from unnest(?::bigint[]) as o(id) cross join lateral (
-         select ${LIVE_COLUMNS} from credits where order_id = o.id and corp_id = ? and superseded_at is null offset 0) c`,
-        [orderIdList, corpId],
-      )
-    ).rows;
-    // Stand-alone credits of the paid-by bills become the order's lines to replace (or adjust).
-    const billLive = bills.length
-      ? (
-          await trx.raw<{ rows: LiveCredit[] }>(
-            `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
-            [corpId, bills.map((b) => b.id)],
-          )
-        ).rows
-      : [];
-    const refunds = await trx('refunds')
-      .where({ corp_id: corpId })
-      .whereRaw('order_id = any(?::bigint[])', [orderIdList])
-      .orderBy(['refunded_at', 'id'])
-      .select<
-        { id: number; order_id: number; source: string; refund_no: string; refunded_at: Date; amount_fen: number }[]
-      >('id', 'order_id', 'source', 'refund_no', 'refunded_at', 'amount_fen');
+    const bills = await lockPaidByBills(trx, corpId, orders);
+    const state = await loadBatchState(trx, corpId, orders, bills, env);
     const now = new Date();
-    const { isClosed, postAt } = await periodClock(trx, corpId, tz, now);
-
-    const group = <T, K>(rows: T[], key: (r: T) => K) => {
-      const m = new Map<K, T[]>();
-      for (const r of rows) {
-        const k = key(r);
-        const list = m.get(k);
-        if (list) list.push(r);
-        else m.set(k, [r]);
-      }
-      return m;
-    };
-    const liveOf = group(live, (l) => l.order_id!);
-    const refundsOf = group(refunds, (r) => r.order_id);
-    const billTx = new Map(bills.map((b) => [b.id, b.transaction_id]));
-    const billLiveOf = group(billLive, (l) => billTx.get(l.transfer_id!)!);
-    // The order each bill pays (its stand-alone lines become that order's to replace).
-    const payerOf = txIds.length
-      ? new Map(
-          (
-            await trx.raw<{ rows: { tx: string; id: number }[] }>(
-              `select distinct on (payment_transaction_id) payment_transaction_id as tx, id from orders where corp_id = ? and payment_transaction_id = any(?)
-            order by payment_transaction_id, paid_at, source, order_no`,
-              [corpId, txIds],
-            )
-          ).rows.map((r) => [r.tx, r.id]),
-        )
-      : new Map<string, number>();
-
-    const result: AttributeResult = { orders: orders.length, changed: 0, unchanged: 0, lockedInClosedPeriod: 0 };
-    const supersede: LiveCredit[] = [];
-    const adjustedEvents: object[] = [];
-    const fresh: NewCredit[] = [];
-    const byId = new Map([...live, ...billLive].map((c) => [c.id, c]));
-    const outcomes: Outcome[] = [];
-    for (const o of orders) {
-      const rs = ruleSetAt(sets, o.paid_at.getTime());
-      const a = attributeOrder(factsOf.get(o.id)!, rs.config);
-      const want = wantedLines(
-        a,
-        { netFen: o.net_fen, paidAt: o.paid_at.getTime() },
-        (refundsOf.get(o.id) ?? []).map((r) => ({
-          id: r.id,
-          source: r.source,
-          key: `${r.source}:${r.refund_no}`,
-          at: r.refunded_at.getTime(),
-          amountFen: r.amount_fen,
-        })),
-        rs.version,
-      );
-      const current = [
-        ...(liveOf.get(o.id) ?? []),
-        ...(o.payment_transaction_id && payerOf.get(o.payment_transaction_id) === o.id
-          ? (billLiveOf.get(o.payment_transaction_id) ?? [])
-          : []),
-      ];
-      const plan = planLines(want, current.map(toCurrent), isClosed, postAt);
-      const cause = causeOf(o.id);
-      outcomes.push({
-        order_id: o.id,
-        guide_id: a.guideId,
-        rule: a.rule,
-        rule_set_version: rs.version,
-        cause_kind: cause.kind,
-        cause_id: cause.id,
-      });
-      if (plan.unchanged) {
-        result.unchanged++;
-        continue;
-      }
-      result.changed++;
-      const oldSale = plan.supersede.find((c) => c.kind === 'sale');
-      for (const c of plan.supersede) {
-        supersede.push(byId.get(c.id)!);
-      }
-      if (plan.adjusted) {
-        result.lockedInClosedPeriod++;
-        const locked = plan.insert.find((l) => l.kind === 'adjustment')?.adjustsCreditId;
-        const moves = plan.insert
-          .filter((l) => l.kind === 'adjustment')
-          .map((l) => `${l.guideId}: ${l.amountFen}`)
-          .join(', ');
-        if (locked)
-          adjustedEvents.push({
-            corp_id: corpId,
-            credit_id: locked,
-            event: 'adjusted',
-            reason: clip(`period closed; correction posted as adjustment lines (${moves}): ${reason}`),
-            detail: JSON.stringify({ proposed: a, ruleSetVersion: rs.version }),
-          });
-      }
-      for (const l of plan.insert) {
-        // A sale or refund line tells its own creation (trail.ts); an adjustment stores why it was posted.
-        const why = toldFromLine({ order_id: o.id, kind: l.kind })
-          ? null
-          : clip(
-              `${l.amountFen > 0 ? 'credited' : 'reversed'} ${Math.abs(l.amountFen)} fen in the open period: the original period is closed (${reason})`,
-            );
-        fresh.push(lineRow(corpId, o, l, now, why, l.kind === 'sale' ? (oldSale?.id ?? null) : null));
-      }
-    }
-    await writeLines(trx, corpId, tz, supersede, fresh, reason, now);
-    await writeOutcomes(trx, corpId, outcomes, reason, now);
-    for (const part of chunks(adjustedEvents, 5_000)) await trx('credit_events').insert(part);
-    return result;
+    const clock = await periodClock(trx, corpId, env.tz, now);
+    const plan = planBatch(corpId, orders, state, env, clock, { causeOf, reason, now });
+    await writeLines(trx, corpId, env.tz, plan.supersede, plan.fresh, reason, now);
+    await writeOutcomes(trx, corpId, plan.outcomes, reason, now);
+    for (const part of chunks(plan.adjustedEvents, 5_000)) await trx('credit_events').insert(part);
+    return plan.result;
   });
 }
 
@@ -582,7 +649,7 @@ interface NewCredit {
  * Ids are drawn from the sequence up front so one statement writes a line, its event and the link.
  *
  * The rollup stays equal to the live lines: each superseded line leaves its (guide, tenant day,
- * rule) cell and each new line enters one. Exact because the lines of an order or bill change only
+ * store, path) cell and each new line enters one (core/boards/rollup.ts says what a path is). Exact because the lines of an order or bill change only
  * under its row lock; cells are upserted in key order, so concurrent batches never deadlock on them.
  */
 async function writeLines(
@@ -615,16 +682,18 @@ async function writeLines(
      ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null),
      link as (update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces),
      cells as (
-       select guide_id, store_id, occurred_at, rule, (kind = 'sale')::int as n, amount_fen as f from src
+       select s.guide_id, s.store_id, s.occurred_at, ${pathOfLine('s.rule', 'o.source')} as path, (s.kind = 'sale')::int as n, s.amount_fen as f
+         from src s left join orders o on o.id = s.order_id
        union all
-       select guide_id, store_id, occurred_at, rule, -(kind = 'sale')::int, -amount_fen from credits where id = any(?::bigint[]))
-     insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-     select ?, guide_id, max(store_id), (occurred_at at time zone ?)::date as day, rule, sum(n), sum(f) from cells
-      group by guide_id, day, rule
+       select c.guide_id, c.store_id, c.occurred_at, ${pathOfLine('c.rule', 'o.source')}, -(c.kind = 'sale')::int, -c.amount_fen
+         from credits c left join orders o on o.id = c.order_id where c.id = any(?::bigint[]))
+     insert into daily_credits as d (corp_id, guide_id, store_id, day, path, orders, amount_fen)
+     select ?, guide_id, store_id, (occurred_at at time zone ?)::date as day, path, sum(n), sum(f) from cells
+      group by guide_id, day, store_id, path
      having sum(n) <> 0 or sum(f) <> 0
-      order by guide_id, day, rule
-     on conflict (guide_id, day, rule) do update
-       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen, store_id = coalesce(d.store_id, excluded.store_id)`,
+      order by guide_id, day, store_id, path
+     on conflict (guide_id, day, store_id, path) do update
+       set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen`,
     [JSON.stringify(fresh), gone, corpId, tz],
   );
 }

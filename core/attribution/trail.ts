@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { evidenceSchema, type Evidence } from './rules';
+import { assertOrder, scopeOf } from '../access/scope';
 
 /** One line a guide reads: why this order is theirs. */
 function describeEvidence(e: Evidence): string {
@@ -129,17 +130,12 @@ export async function orderTrail(ctx: AppContext, p: Principal, orderId: number)
       'c.valid_from',
       'c.superseded_at',
     );
-  // Scope: finance and admins see all; managers their stores/regions; a guide only orders with a live line of theirs.
-  if (p.role === 'guide' && !credits.some((c) => c.guide_id === p.guideId && !c.superseded_at))
-    throw new AppError('FORBIDDEN', 'this order is not credited to you');
-  if (p.role === 'store_manager' && (order.store_id === null || !p.storeIds.includes(order.store_id)))
-    throw new AppError('FORBIDDEN', 'this order is outside your stores');
-  if (p.role === 'regional_manager') {
-    const s = order.store_id
-      ? await ctx.db('stores').where({ id: order.store_id }).first<{ region_id: number }>('region_id')
-      : undefined;
-    if (!s || !p.regionIds.includes(s.region_id)) throw new AppError('FORBIDDEN', 'this order is outside your regions');
-  }
+  // Scope (core/access/scope.ts): finance and admins see all; managers their stores/regions; a guide only orders with a live line of theirs.
+  assertOrder(
+    await scopeOf(ctx.db, p),
+    order,
+    credits.filter((c) => !c.superseded_at).map((c) => c.guide_id),
+  );
   const names = new Map(
     (
       await ctx

@@ -24,6 +24,8 @@ const envSchema = z.object({
   WECOM_API_BASE: z.url().default('http://127.0.0.1:3100'),
   /** OAuth authorize page base; the sandbox serves one at the same origin. */
   WECOM_OAUTH_BASE: z.url().default('http://127.0.0.1:3100'),
+  /** WeCom web login (QR) base for desktop browsers: `https://login.work.weixin.qq.com` or the sandbox. */
+  WECOM_LOGIN_BASE: z.url().default('http://127.0.0.1:3100'),
   /**
    * Sandbox only: the simulated WeCom desktop client's JS bridge, injected into the sidebar page
    * the way the real client injects WeixinJSBridge. Refused in production.

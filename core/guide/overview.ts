@@ -70,12 +70,15 @@ const latestRow = z.object({
   transactionId: z.string().nullable(),
 });
 
-/** Today and this month (tenant time zone) by path, from the daily rollup; the latest live credits with their evidence. */
+/**
+ * Today and this month (tenant time zone) by path (`byRule` keys: transfer, mall, coupon, interaction),
+ * from the daily rollup; the latest live credits with their evidence.
+ */
 export async function myCredits(db: Db, p: GuidePrincipal): Promise<Credits> {
   const sums = await db.raw<{ rows: { period: 'today' | 'month'; rule: string; orders: number; amount: number }[] }>(
     `with d as (select (now() at time zone k.timezone)::date as today from corps k where k.id = :corpId)
-     select case when r.day = d.today then 'today' else 'month' end as period, r.rule, sum(r.orders)::int as orders, sum(r.amount_fen)::bigint as amount
-       from guide_daily_credits r, d
+     select case when r.day = d.today then 'today' else 'month' end as period, r.path::text as rule, sum(r.orders)::int as orders, sum(r.amount_fen)::bigint as amount
+       from daily_credits r, d
       where r.corp_id = :corpId and r.guide_id = :guideId and r.day >= date_trunc('month', d.today)::date and r.day <= d.today
       group by 1, 2`,
     { corpId: p.corpId, guideId: p.guideId },

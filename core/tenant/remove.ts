@@ -10,7 +10,7 @@ export async function deleteTenant(db: Db, corpId: number): Promise<boolean> {
     // Commission lines (and what hangs off them) go with the cascade; only their link to a line is cut.
     await trx('commission_lines').where({ corp_id: corpId }).whereNotNull('credit_id').update({ credit_id: null });
     await trx('credit_events').where({ corp_id: corpId }).del();
-    await trx('guide_daily_credits').where({ corp_id: corpId }).del();
+    await trx('daily_credits').where({ corp_id: corpId }).del();
     // Adjustment lines point at the lines they correct: unlink before deleting.
     await trx('credits')
       .where({ corp_id: corpId })

@@ -32,10 +32,18 @@ export async function loadSandboxPayload(db: Db, wecomCorpId: string, publicUrl:
     .where({ wecom_corp_id: wecomCorpId })
     .first<{ id: number; name: string; agent_id: number }>('id', 'name', 'agent_id');
   if (!corp) throw new Error(`no tenant ${wecomCorpId} in the database`);
-  const members = await db('guides')
-    .where({ corp_id: corp.id })
-    .orderBy('id')
-    .select<{ userid: string; name: string }[]>('userid', 'name');
+  // The guides, then everyone else who signs in (store and regional managers, finance, head office).
+  const members = [
+    ...(await db('guides')
+      .where({ corp_id: corp.id })
+      .orderBy('id')
+      .select<{ userid: string; name: string }[]>('userid', 'name')),
+    ...(await db('users')
+      .where({ corp_id: corp.id, active: true })
+      .whereNull('guide_id')
+      .orderBy('id')
+      .select<{ userid: string; name: string }[]>('userid', 'name')),
+  ];
   const groups = await db('tag_groups')
     .where({ corp_id: corp.id })
     .orderBy('order')

@@ -53,6 +53,58 @@ export function pagesRouter(state: SandboxState, now: () => number): Router {
 <h1>${esc(corp.name)}：选择登录的成员</h1>${items.join('')}`);
   });
 
+  // login.work.weixin.qq.com/wwlogin/sso/login, simulated (wecom-protocol §8.1): a QR-like page listing
+  // the corp's members to "scan as" (?sandbox_userid= for automation); a scan redirects with code and
+  // state, "refuse" with the state only. Codes are exchanged by auth/getuserinfo like OAuth codes.
+  r.get('/wwlogin/sso/login', (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    if (q.login_type !== 'CorpApp') return void res.status(400).send('<p>login_type must be CorpApp</p>');
+    const corp = state.corps.get(q.appid ?? '');
+    if (!corp) return void res.status(400).send(`<p>appid ${esc(q.appid ?? '')} is not a corp in the sandbox</p>`);
+    if (String(corp.agentid) !== q.agentid) return void res.status(400).send('<p>agentid does not match the corp</p>');
+    let target: URL;
+    try {
+      target = new URL(q.redirect_uri ?? '');
+    } catch {
+      return void res.status(400).send('<p>redirect_uri is not a URL</p>');
+    }
+    if (corp.trustedDomains && !corp.trustedDomains.includes(target.hostname))
+      return void res.status(400).send(`<p>errcode 50001: redirect_uri 与配置的授权完成回调域名不一致</p>`);
+    if (q.state) target.searchParams.set('state', q.state);
+    if (q.sandbox_refuse) return void res.redirect(302, target.toString());
+    if (q.sandbox_userid) {
+      if (!corp.members.has(q.sandbox_userid))
+        return void res.status(400).send(`<p>no member ${esc(q.sandbox_userid)}</p>`);
+      const code = randomBytes(24).toString('base64url');
+      state.oauthCodes.set(code, { corpid: corp.corpid, userid: q.sandbox_userid, expiresAt: now() + 300_000 });
+      target.searchParams.set('code', code);
+      return void res.redirect(302, target.toString());
+    }
+    const en = q.lang === 'en';
+    const base = new URLSearchParams(q as Record<string, string>);
+    const items = [...corp.members.values()].slice(0, 200).map((m) => {
+      base.set('sandbox_userid', m.userid);
+      return `<a class="m" data-userid="${esc(m.userid)}" href="?${esc(base.toString())}">${esc(m.name)} <small>${esc(m.userid)}</small></a>`;
+    });
+    base.delete('sandbox_userid');
+    base.set('sandbox_refuse', '1');
+    // A QR-like pattern from the state: decoration only, the scan is simulated by picking a member.
+    const seed = [...(q.state ?? 'guidepost')].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+    const cells = Array.from({ length: 21 * 21 }, (_, i) => {
+      const x = i % 21,
+        y = Math.floor(i / 21);
+      const finder = (x < 7 && y < 7) || (x > 13 && y < 7) || (x < 7 && y > 13);
+      const on = finder
+        ? !(x % 6 && y % 6) || ((x % 14) - 3) ** 2 + ((y % 14) - 3) ** 2 < 3
+        : ((seed >>> (i % 29)) ^ (i * 2654435761)) & 4;
+      return `<i${on ? ' class="on"' : ''}></i>`;
+    }).join('');
+    res.send(`<!doctype html><html lang="${en ? 'en' : 'zh-CN'}"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${en ? 'WeCom login (sandbox)' : '企业微信登录（沙箱）'}</title>
+<style>body{font:14px -apple-system,'PingFang SC',sans-serif;margin:0;background:#f2f3f5;color:#1f2329}.card{max-width:420px;margin:40px auto;background:#fff;border-radius:8px;padding:24px;box-shadow:0 2px 8px rgba(0,0,0,.08)}h1{font-size:18px;margin:0 0 4px;text-align:center}p{color:#8f959e;text-align:center;margin:0 0 16px}.qr{display:grid;grid-template-columns:repeat(21,8px);gap:0;width:168px;margin:0 auto 16px;padding:8px;border:1px solid #eee}.qr i{width:8px;height:8px}.qr i.on{background:#1f2329}h2{font-size:14px;margin:16px 0 8px}.m{display:block;padding:10px 12px;border-top:1px solid #eee;color:#1f2329;text-decoration:none}.m:hover{background:#f5f8ff}small{color:#8f959e}.refuse{display:block;text-align:center;margin-top:12px;color:#8f959e}</style>
+<div class="card"><h1>${esc(corp.name)}</h1><p>${en ? 'Scan with WeCom to log in' : '请使用企业微信扫描二维码登录'}</p><div class="qr" aria-hidden="true">${cells}</div>
+<h2>${en ? 'Sandbox: scan as' : '沙箱：以下列成员身份扫码'}</h2>${items.join('')}<a class="refuse" href="?${esc(base.toString())}">${en ? 'Refuse' : '拒绝登录'}</a></div></html>`);
+  });
+
   r.get(['/sandbox', '/sandbox/'], (_req, res) => {
     res.type('html').send(CONTROL_PAGE);
   });

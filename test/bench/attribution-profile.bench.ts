@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   await ctx.db('credit_events').whereIn('credit_id', ctx.db('credits').select('id').whereIn('order_id', ids)).del();
   await ctx.db('credits').whereIn('order_id', ids).del();
   // The deleted lines' dead entries would slow the reads being profiled (autovacuum may be off).
-  await ctx.db.raw('vacuum (analyze) credits, credit_events, guide_daily_credits');
+  await ctx.db.raw('vacuum (analyze) credits, credit_events, daily_credits');
   const t0 = performance.now();
   await attributeOrders(ctx, corp.id, ids, 'prof');
   const total = performance.now() - t0;

@@ -229,8 +229,8 @@ export async function main(argv: string[]): Promise<void> {
 async function clearCredits(ctx: AppContext, corpId: number): Promise<void> {
   await ctx.db('credit_events').where({ corp_id: corpId }).del();
   await ctx.db('credits').where({ corp_id: corpId }).del();
-  await ctx.db('guide_daily_credits').where({ corp_id: corpId }).del();
-  await ctx.db.raw('vacuum (analyze) credits, credit_events, guide_daily_credits');
+  await ctx.db('daily_credits').where({ corp_id: corpId }).del();
+  await ctx.db.raw('vacuum (analyze) credits, credit_events, daily_credits');
 }
 
 const iso = (x: string) => `to_char(${x} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -266,7 +266,7 @@ const WINDOW_RULE_SQL = `
            jsonb_build_object('rule', 'interaction', 'interactionIds', win->'ids', 'lastAt', ${iso('top')}, 'kind', win->>'kind', 'windowDays', 7, 'tieBreak', tie_break), losers, now()
       from a
     returning guide_id, store_id, occurred_at, amount_fen)
-  insert into guide_daily_credits as d (corp_id, guide_id, store_id, day, rule, orders, amount_fen)
-  select ?, guide_id, max(store_id), (occurred_at at time zone ?)::date as day, 'interaction', count(*), sum(amount_fen) from ins
-   group by guide_id, day order by guide_id, day
-  on conflict (guide_id, day, rule) do update set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen`;
+  insert into daily_credits as d (corp_id, guide_id, store_id, day, path, orders, amount_fen)
+  select ?, guide_id, store_id, (occurred_at at time zone ?)::date as day, 'interaction', count(*), sum(amount_fen) from ins
+   group by guide_id, day, store_id order by guide_id, day, store_id
+  on conflict (guide_id, day, store_id, path) do update set orders = d.orders + excluded.orders, amount_fen = d.amount_fen + excluded.amount_fen`;

@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   attribution: () => import('./attribution.bench'),
   sidebar: () => import('./sidebar.bench'),
   'attribution-profile': () => import('./attribution-profile.bench'),
+  boards: () => import('./boards.bench'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -310,9 +310,7 @@ describe('attribution engine through the queues', () => {
         (await ctx.db('credits').where({ corp_id: corpId }).whereNull('superseded_at').sum('amount_fen as s').first())!
           .s,
       );
-    const rollup = Number(
-      (await ctx.db('guide_daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first())!.s,
-    );
+    const rollup = Number((await ctx.db('daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first())!.s);
     expect(rollup).toBe(await sum());
 
     const snapshot = async () =>
@@ -383,7 +381,7 @@ describe('attribution engine through the queues', () => {
     expect(await ctx.db('credits').where({ corp_id: corpId }).count('* as n').first()).not.toEqual({ n: 0 });
 
     expect(await deleteTenant(ctx.db, corpId)).toBe(true);
-    for (const table of ['credits', 'credit_events', 'guide_daily_credits', 'orders', 'customers', 'corps']) {
+    for (const table of ['credits', 'credit_events', 'daily_credits', 'orders', 'customers', 'corps']) {
       expect(
         Number(
           (

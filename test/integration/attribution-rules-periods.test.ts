@@ -356,7 +356,7 @@ describe('closed periods', () => {
       .first();
     expect(Number(septemberSum!.s)).toBe(30_000);
     // The rollup agrees with the live lines.
-    const rollup = await ctx.db('guide_daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first();
+    const rollup = await ctx.db('daily_credits').where({ corp_id: corpId }).sum('amount_fen as s').first();
     const lines = await ctx
       .db('credits')
       .where({ corp_id: corpId })

@@ -11,6 +11,7 @@ import { attributeOrders, attributeTransfers, ordersOfCustomers } from '../../co
 import { canonical } from '../../core/attribution/ledger';
 import { markCouponSent, markCouponVoided, ordersNamingCoupons, settleCoupons } from '../../core/coupons/coupons';
 import { recordInteractions } from '../../core/ingest/interactions';
+import { rebuildRollup } from '../../core/boards/rollup';
 import { useTestContext } from '../helpers/context';
 import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';
 
@@ -420,22 +421,33 @@ async function checkInvariants(tn: Tenant, f: Facts): Promise<void> {
     .whereIn('t.transaction_id', named)
     .count<{ n: number }[]>('* as n');
   expect(doubled[0]!.n).toBe(0);
-  // The board rollup, cell by cell (guide, tenant day, rule), is the live lines aggregated.
+  // The board rollup, cell by cell (guide, tenant day, store, path), is the live lines aggregated —
+  // and a rebuild from the ledger writes the same cells.
   const cells = (q: string) =>
     db
-      .raw<{ rows: { guide_id: number; day: string; rule: string; orders: number; amount_fen: string }[] }>(q, [
-        tn.corpId,
-      ])
+      .raw<{
+        rows: {
+          guide_id: number;
+          day: string;
+          store_id: number | null;
+          path: string;
+          orders: number;
+          amount_fen: string;
+        }[];
+      }>(q, [tn.corpId])
       .then((r) => r.rows.map((c) => JSON.stringify(c)));
   const fromLines = await cells(
-    `select guide_id, to_char((occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, rule::text, (count(*) filter (where kind = 'sale'))::int as orders, sum(amount_fen)::text as amount_fen
-       from credits where corp_id = ? and superseded_at is null group by 1, 2, 3 having count(*) filter (where kind = 'sale') <> 0 or sum(amount_fen) <> 0 order by 1, 2, 3`,
+    `select c.guide_id, to_char((c.occurred_at at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as day, c.store_id,
+            case when c.rule = 'transfer' then 'transfer' when o.source = 'mall' then 'mall' else c.rule::text end as path,
+            (count(*) filter (where c.kind = 'sale'))::int as orders, sum(c.amount_fen)::text as amount_fen
+       from credits c left join orders o on o.id = c.order_id where c.corp_id = ? and c.superseded_at is null
+      group by 1, 2, 3, 4 having count(*) filter (where c.kind = 'sale') <> 0 or sum(c.amount_fen) <> 0 order by 1, 2, 3, 4`,
   );
-  const rollup = await cells(
-    `select guide_id, to_char(day, 'YYYY-MM-DD') as day, rule::text, orders, amount_fen::text as amount_fen
-       from guide_daily_credits where corp_id = ? and (orders <> 0 or amount_fen <> 0) order by 1, 2, 3`,
-  );
-  expect(rollup).toEqual(fromLines);
+  const rollupQuery = `select guide_id, to_char(day, 'YYYY-MM-DD') as day, store_id, path::text as path, orders, amount_fen::text as amount_fen
+       from daily_credits where corp_id = ? and (orders <> 0 or amount_fen <> 0) order by 1, 2, 3, 4`;
+  expect(await cells(rollupQuery)).toEqual(fromLines);
+  await rebuildRollup(db, tn.corpId);
+  expect(await cells(rollupQuery)).toEqual(fromLines);
 }
 
 describe('attribution service invariants (PostgreSQL)', () => {

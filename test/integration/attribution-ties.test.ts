@@ -124,7 +124,7 @@ describe('ties are broken by the exclusive guide at paid_at', () => {
   it('the same facts end the same however late an order is processed', async () => {
     // Recompute everything from scratch, after the change: the order before T1 stays with g1.
     await ctx.db('credits').where({ corp_id: corpId }).update({ superseded_at: new Date() });
-    await ctx.db('guide_daily_credits').where({ corp_id: corpId }).del();
+    await ctx.db('daily_credits').where({ corp_id: corpId }).del();
     await attributeOrders(ctx, corpId, [before, after], 'recompute');
     expect(await credited(before)).toMatchObject({ guide_id: g1.id });
     expect(await credited(after)).toMatchObject({ guide_id: g2.id });

@@ -222,7 +222,7 @@ const en: typeof zh = {
     today: 'Today',
     month: 'This month',
     orders: '{n} orders',
-    rule: { transfer: 'Transfers', coupon: 'Coupons', interaction: '7-day chats' },
+    rule: { transfer: 'Transfers', mall: 'Mini-program', coupon: 'Coupons', interaction: '7-day chats' },
     latest: 'Latest credited',
     empty: 'No credits yet',
     unknownCustomer: 'Unidentified customer',

@@ -202,7 +202,10 @@ export default {
     today: '今日业绩',
     month: '本月业绩',
     orders: '{n} 单',
-    rule: { transfer: '对外收款', coupon: '券核销', interaction: '7天互动' } as Record<string, string>,
+    rule: { transfer: '对外收款', mall: '小程序商城', coupon: '券核销', interaction: '7天互动' } as Record<
+      string,
+      string
+    >,
     latest: '最近计入的订单',
     empty: '还没有计入的业绩',
     unknownCustomer: '未识别客户',

@@ -1,0 +1,98 @@
+import * as z from 'zod/mini';
+import * as c from '../../../core/contracts/boards';
+import { router } from './router';
+
+/** JSON over fetch with the session cookie, parsed by the boards' contracts; a 401 goes to sign-in. */
+export class BoardError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(schema: z.core.$ZodType<T>, url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, {
+    credentials: 'same-origin',
+    ...init,
+    headers: { accept: 'application/json', ...init.headers },
+  });
+  const body: unknown = await res.json().catch(() => null);
+  if (res.status === 401) {
+    void router.replace({ name: 'signin' });
+    throw new BoardError(401, 'UNAUTHENTICATED', 'sign in');
+  }
+  if (!res.ok) {
+    const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new BoardError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? res.statusText);
+  }
+  return z.parse(schema, body);
+}
+
+export const me = z.object({
+  name: z.string(),
+  role: z.string(),
+  level: z.enum(['corp', 'region', 'store', 'guide']),
+  guideId: z.nullable(z.number()),
+  storeIds: z.array(z.number()),
+  regionIds: z.array(z.number()),
+  timezone: z.string(),
+});
+export type Me = z.infer<typeof me>;
+
+export interface Range {
+  from: string;
+  to: string;
+}
+const qs = (r: Range) => `from=${r.from}&to=${r.to}`;
+
+export const boardUrl = (level: c.BoardLevel, id: number | null, r: Range) =>
+  level === 'region'
+    ? `/api/boards/regions?${qs(r)}`
+    : level === 'store'
+      ? `/api/boards/regions/${id}/stores?${qs(r)}`
+      : `/api/boards/stores/${id}/guides?${qs(r)}`;
+
+export const api = {
+  me: () => call(me, '/api/boards/me'),
+  board: (level: c.BoardLevel, id: number | null, r: Range) => call(c.board, boardUrl(level, id, r)),
+  trend: (r: Range, subject: { level: c.BoardLevel; id: number } | null) =>
+    call(c.trend, `/api/boards/trend?${qs(r)}${subject ? `&level=${subject.level}&id=${subject.id}` : ''}`),
+  rankings: (r: Range) => call(c.rankings, `/api/boards/rankings?${qs(r)}`),
+  orders: (guideId: number, r: Range) => call(c.guideOrders, `/api/boards/guides/${guideId}/orders?${qs(r)}`),
+  ordersUrl: (guideId: number, r: Range) => `/api/boards/guides/${guideId}/orders?${qs(r)}`,
+  incrementality: (storeId: number, r: Range) =>
+    call(c.incrementality, `/api/boards/stores/${storeId}/incrementality?${qs(r)}`),
+  targets: (month: string, level: 'region' | 'store' | 'guide', parentId: number | null) =>
+    call(c.targets, `/api/boards/targets?month=${month}&level=${level}${parentId ? `&parentId=${parentId}` : ''}`),
+  setTarget: (body: { level: 'region' | 'store' | 'guide'; id: number; month: string; amountFen: number }) =>
+    call(z.object({ amountFen: z.number(), previousFen: z.nullable(z.number()) }), '/api/boards/targets', {
+      method: 'PUT',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    }),
+  version: () => call(c.boardVersion, '/api/boards/version'),
+  trail: (orderId: number) => call(trail, `/api/attribution/orders/${orderId}/trail`),
+};
+
+const trailLine = z.object({
+  id: z.number(),
+  kind: z.string(),
+  guideName: z.string(),
+  rule: z.string(),
+  amountFen: z.number(),
+  ruleSetVersion: z.number(),
+  occurredAt: z.string(),
+  candidates: z.array(z.object({ guideName: z.nullable(z.string()), rule: z.string(), lostBecause: z.string() })),
+  supersededAt: z.nullable(z.string()),
+  events: z.array(z.object({ event: z.string(), reason: z.string(), at: z.string() })),
+});
+export const trail = z.object({
+  order: z.object({ id: z.number(), orderNo: z.string(), paidAt: z.string(), netFen: z.number() }),
+  live: z.array(trailLine),
+  history: z.array(trailLine),
+  decisions: z.array(z.object({ at: z.string(), summary: z.string(), reason: z.string() })),
+});
+export type Trail = z.infer<typeof trail>;

@@ -1,0 +1,36 @@
+import { createRouter, createWebHashHistory } from 'vue-router';
+import BoardView from './views/BoardView.vue';
+
+/** Region → store → guide → orders → trail, each a page; hash routing like the sidebar. */
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', name: 'regions', component: BoardView, props: { level: 'region', id: null } },
+    {
+      path: '/regions/:id',
+      name: 'stores',
+      component: BoardView,
+      props: (r) => ({ level: 'store', id: Number(r.params.id) }),
+    },
+    {
+      path: '/stores/:id',
+      name: 'guides',
+      component: BoardView,
+      props: (r) => ({ level: 'guide', id: Number(r.params.id) }),
+    },
+    {
+      path: '/guides/:id',
+      name: 'orders',
+      component: () => import('./views/OrdersView.vue'),
+      props: (r) => ({ id: Number(r.params.id) }),
+    },
+    {
+      path: '/orders/:id',
+      name: 'trail',
+      component: () => import('./views/TrailView.vue'),
+      props: (r) => ({ id: Number(r.params.id) }),
+    },
+    { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+});

@@ -145,18 +145,16 @@ async function tableOf(db: Db, corpId: number, month: string, name: ExportName):
     const sums = await periodSummary(db, corpId, month, 'guide');
     const pays = new Map(
       (
-        await db('commission_payouts')
-          .where({ period_id: p.id })
-          .select<
-            {
-              guide_id: number;
-              carry_in_fen: number;
-              paid_lines_fen: number;
-              held_fen: number;
-              payout_fen: number;
-              carry_out_fen: number;
-            }[]
-          >('*')
+        await db('commission_payouts').where({ period_id: p.id }).select<
+          {
+            guide_id: number;
+            carry_in_fen: number;
+            paid_lines_fen: number;
+            held_fen: number;
+            payout_fen: number;
+            carry_out_fen: number;
+          }[]
+        >('*')
       ).map((r) => [r.guide_id, r]),
     );
     return {

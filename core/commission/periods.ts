@@ -89,6 +89,8 @@ interface LockedLine {
  * as positive commission or at a different rate; an engine adjustment takes the rate of the locked
  * line it corrects. A refund's clawback becomes payable with its sale (it is held as long as the
  * sale's earning is), so a return inside the hold cancels the earning before it is paid.
+ *
+ * `wholeMonth` (previews): every live credit dated in the month, locked or not, and nothing else.
  */
 export async function computeLines(
   db: Db | Knex.Transaction,
@@ -96,6 +98,7 @@ export async function computeLines(
   period: PeriodRow,
   plan: Pick<Plan, 'rates' | 'tiers' | 'holdDays' | 'version'>,
   tz: string,
+  opts: { wholeMonth?: boolean } = {},
 ): Promise<NewLine[]> {
   const month = period.month.slice(0, 7);
   const m0 = monthStart(month);
@@ -105,15 +108,15 @@ export async function computeLines(
             o.source::text as order_source, to_char(c.occurred_at at time zone ?, 'YYYY-MM-DD') as occurred_on
        from credits c left join orders o on o.id = c.order_id
       where c.corp_id = ? and c.superseded_at is null
-        and not exists (select 1 from commission_lines l where l.credit_id = c.id and l.locked)
+        and (? or not exists (select 1 from commission_lines l where l.credit_id = c.id and l.locked))
         and ((c.occurred_at >= (?::date)::timestamp at time zone ? and c.occurred_at < (?::date)::timestamp at time zone ?)
-          or (c.occurred_at < (?::date)::timestamp at time zone ?
+          or (not ? and c.occurred_at < (?::date)::timestamp at time zone ?
               and exists (select 1 from commission_periods cp where cp.corp_id = c.corp_id and cp.status = 'closed'
                            and cp.month = date_trunc('month', c.occurred_at at time zone ?)::date)
               and not exists (select 1 from commission_periods q where q.corp_id = c.corp_id and q.status <> 'closed'
                            and q.month < ?::date and q.month > date_trunc('month', c.occurred_at at time zone ?)::date)))
       order by c.id`,
-    [tz, corpId, m0, tz, m1, tz, m0, tz, tz, m0, tz],
+    [tz, corpId, opts.wholeMonth ?? false, m0, tz, m1, tz, opts.wholeMonth ?? false, m0, tz, tz, m0, tz],
   );
   const orderIds = [
     ...new Set(credits.flatMap((c) => (c.kind === 'refund' && c.order_id !== null ? [c.order_id] : []))),
@@ -166,7 +169,8 @@ export async function computeLines(
     if (c.kind === 'refund') {
       const lockedSale = c.order_id !== null ? lockedSaleOf.get(c.order_id) : undefined;
       const sale = c.order_id !== null ? saleHere.get(c.order_id) : undefined;
-      if (lockedSale)
+      if (sale) out.push(line(c, 'clawback', sale.rate_bp, null, later(c.occurred_on, sale.payable_on)));
+      else if (lockedSale)
         out.push(
           line(
             c,
@@ -176,7 +180,6 @@ export async function computeLines(
             lockedSale.paid ? c.occurred_on : later(c.occurred_on, lockedSale.payable_on),
           ),
         );
-      else if (sale) out.push(line(c, 'clawback', sale.rate_bp, null, later(c.occurred_on, sale.payable_on)));
       else out.push(line(c, 'clawback', rateOf(c), null, c.occurred_on));
     } else if (c.kind === 'adjustment') {
       const orig = c.adjusts_credit_id !== null ? lockedByCredit.get(c.adjusts_credit_id) : undefined;
@@ -444,4 +447,80 @@ export async function addAdjustment(
     });
     return { adjustmentId: adj!.id, lineId: line!.id };
   });
+}
+
+export interface PreviewRow {
+  guideId: number;
+  guideName: string;
+  currentFen: number;
+  proposedFen: number;
+  deltaFen: number;
+}
+
+/**
+ * What each guide would have earned in a month under a proposed plan, beside what the plan in force
+ * gives for the same credit lines (manual lines aside). Writes nothing.
+ */
+export async function previewPlan(
+  db: Db,
+  corpId: number,
+  month: string,
+  proposed: Pick<Plan, 'rates' | 'tiers' | 'holdDays'>,
+): Promise<{ month: string; currentPlanVersion: number; rows: PreviewRow[]; currentFen: number; proposedFen: number }> {
+  const tz = await corpTimezone(db, corpId);
+  const current = await planForMonth(db, corpId, month);
+  const fake = {
+    id: 0,
+    corp_id: corpId,
+    month: monthStart(month),
+    status: 'open',
+    closed_at: null,
+    closed_by: null,
+    export_sha256: null,
+  } as const;
+  const now = await computeLines(db, corpId, fake, current, tz, { wholeMonth: true });
+  const next = await computeLines(db, corpId, fake, { ...proposed, version: 0 }, tz, { wholeMonth: true });
+  const acc = new Map<number, { currentFen: number; proposedFen: number }>();
+  for (const l of now) {
+    const a = acc.get(l.guide_id) ?? { currentFen: 0, proposedFen: 0 };
+    a.currentFen += l.amount_fen;
+    acc.set(l.guide_id, a);
+  }
+  for (const l of next) {
+    const a = acc.get(l.guide_id) ?? { currentFen: 0, proposedFen: 0 };
+    a.proposedFen += l.amount_fen;
+    acc.set(l.guide_id, a);
+  }
+  const ids = [...acc.keys()].sort((a, b) => a - b);
+  const names = new Map(
+    (await db('guides').whereIn('id', ids).select<{ id: number; name: string }[]>('id', 'name')).map((g) => [
+      g.id,
+      g.name,
+    ]),
+  );
+  const rows = ids.map((id) => {
+    const a = acc.get(id)!;
+    return { guideId: id, guideName: names.get(id) ?? '', ...a, deltaFen: a.proposedFen - a.currentFen };
+  });
+  return {
+    month,
+    currentPlanVersion: current.version,
+    rows,
+    currentFen: rows.reduce((s, r) => s + r.currentFen, 0),
+    proposedFen: rows.reduce((s, r) => s + r.proposedFen, 0),
+  };
+}
+
+export async function listPeriods(db: Db, corpId: number) {
+  const rows = await db('commission_periods')
+    .where({ corp_id: corpId })
+    .orderBy('month', 'desc')
+    .select<PeriodRow[]>('*');
+  return rows.map((p) => ({
+    id: p.id,
+    month: p.month.slice(0, 7),
+    status: p.status,
+    closedAt: p.closed_at ? p.closed_at.toISOString() : null,
+    closedBy: p.closed_by,
+  }));
 }

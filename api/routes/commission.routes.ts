@@ -2,6 +2,15 @@ import { z } from 'zod';
 import { assertGuide, scopeOf } from '../../core/access/scope';
 import { AppError } from '../../core/errors';
 import { auditView, listAudit } from '../../core/commission/audit';
+import {
+  decideDispute,
+  decisionSchema,
+  disputeView,
+  escalateDispute,
+  listDisputes,
+  raiseDispute,
+  raiseDisputeSchema,
+} from '../../core/commission/disputes';
 import { exportNames, exportPeriod, publishedExports } from '../../core/commission/exports';
 import { addAdjustment, closePeriod, listPeriods, previewPlan, reviewPeriod } from '../../core/commission/periods';
 import { createPlan, listPlans, planInputSchema, planRatesSchema, planTiersSchema } from '../../core/commission/plans';
@@ -215,5 +224,51 @@ export const commissionRoutes = [
       if (principal.guideId === null) throw new AppError('FORBIDDEN', 'only a guide has a statement');
       return guideStatement(ctx.db, principal.corpId, params.month, principal.guideId);
     },
+  }),
+
+  route({
+    method: 'post',
+    path: '/api/sidebar/disputes',
+    auth: ['guide'],
+    body: raiseDisputeSchema,
+    response: z.object({ id: z.number() }),
+    status: 201,
+    handler: ({ ctx, principal, body }) => raiseDispute(ctx.db, principal, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/sidebar/disputes',
+    auth: ['guide'],
+    response: z.array(disputeView),
+    handler: ({ ctx, principal }) => listDisputes(ctx.db, principal, {}),
+  }),
+  route({
+    method: 'get',
+    path: '/api/disputes',
+    auth: ['store_manager', 'regional_manager', 'finance', 'admin'],
+    query: z.object({ status: z.enum(['open', 'accepted', 'rejected']).optional() }),
+    response: z.array(disputeView),
+    handler: ({ ctx, principal, query }) => listDisputes(ctx.db, principal, query),
+  }),
+  route({
+    method: 'post',
+    path: '/api/disputes/:id/escalate',
+    auth: ['store_manager', 'admin'],
+    params: z.object({ id }),
+    body: z.object({ note: reason }),
+    response: z.object({ ok: z.literal(true) }),
+    handler: async ({ ctx, principal, params, body }) => {
+      await escalateDispute(ctx.db, principal, params.id, body.note);
+      return { ok: true as const };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/disputes/:id/decision',
+    auth: ['store_manager', 'regional_manager', 'admin'],
+    params: z.object({ id }),
+    body: decisionSchema,
+    response: z.object({ status: z.enum(['accepted', 'rejected']), commissionLineId: z.number().nullable() }),
+    handler: ({ ctx, principal, params, body }) => decideDispute(ctx.db, principal, params.id, body),
   }),
 ];

@@ -1,5 +1,6 @@
 import type { AppContext } from '../core/context';
 import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
+import { reconcileDayJob } from '../core/jobs/commission.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
 
@@ -13,6 +14,14 @@ export async function installSchedules(ctx: AppContext): Promise<void> {
       data: { payload: { monthsAhead: 3 } },
     },
   );
+  // Yesterday's reconciliation, once WeCom has published its bills (the bill poll runs all night).
+  await ctx.queues
+    .queue('maintenance')
+    .upsertJobScheduler(
+      'reconcile-yesterday',
+      { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
+      { name: reconcileDayJob.name, data: { payload: {} } },
+    );
   // What the attribution outbox owes and no job settled in time (a lost job, a crash after a commit).
   await ctx.queues
     .queue('maintenance')

@@ -11,6 +11,7 @@ import {
   raiseDispute,
   raiseDisputeSchema,
 } from '../../core/commission/disputes';
+import { reconDayView, reconcileDays, reconcileMonth, uncleanDays } from '../../core/commission/reconciliation';
 import { exportNames, exportPeriod, publishedExports } from '../../core/commission/exports';
 import { addAdjustment, closePeriod, listPeriods, previewPlan, reviewPeriod } from '../../core/commission/periods';
 import { createPlan, listPlans, planInputSchema, planRatesSchema, planTiersSchema } from '../../core/commission/plans';
@@ -270,5 +271,48 @@ export const commissionRoutes = [
     body: decisionSchema,
     response: z.object({ status: z.enum(['accepted', 'rejected']), commissionLineId: z.number().nullable() }),
     handler: ({ ctx, principal, params, body }) => decideDispute(ctx.db, principal, params.id, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reconciliation/days',
+    auth: FINANCE,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    response: z.array(reconDayView),
+    handler: ({ ctx, principal, query }) => uncleanDays(ctx.db, principal.corpId, query.limit),
+  }),
+  route({
+    method: 'post',
+    path: '/api/reconciliation/days/:day',
+    auth: FINANCE,
+    params: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD') }),
+    response: z.array(reconDayView),
+    handler: ({ ctx, principal, params }) =>
+      reconcileDays(
+        ctx.db,
+        principal.corpId,
+        params.day,
+        new Date(Date.parse(`${params.day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10),
+      ),
+  }),
+  route({
+    method: 'get',
+    path: '/api/reconciliation/months/:month',
+    auth: FINANCE,
+    params: monthParams,
+    response: z.object({
+      month: z.string(),
+      unexplainedFen: z.number().int(),
+      stores: z.array(
+        z.object({
+          storeId: z.number(),
+          storeName: z.string(),
+          totals: reconDayView.shape.totals,
+          differences: z.number().int(),
+          unexplainedFen: z.number().int(),
+        }),
+      ),
+      differences: z.array(reconDayView.shape.differences.element.extend({ storeId: z.number(), day: z.string() })),
+    }),
+    handler: ({ ctx, principal, params }) => reconcileMonth(ctx.db, principal.corpId, params.month),
   }),
 ];

@@ -28,9 +28,6 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     'create index commission_lines_unpaid on commission_lines (corp_id, guide_id) where paid_in_period_id is null',
   );
-  await knex.raw(
-    `alter table commission_lines add constraint commission_lines_manual_has_note check (credit_id is not null or note is not null)`,
-  );
 
   await knex.schema.createTable('commission_payouts', (t) => {
     t.bigInteger('period_id').notNullable().references('commission_periods.id').onDelete('CASCADE');
@@ -72,7 +69,6 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('commission_exports');
   await knex.schema.dropTable('commission_reviews');
   await knex.schema.dropTable('commission_payouts');
-  await knex.raw('alter table commission_lines drop constraint commission_lines_manual_has_note');
   await knex.raw('drop index commission_lines_unpaid');
   await knex.raw('drop index commission_lines_one_per_credit');
   await knex.schema.alterTable('commission_lines', (t) => {

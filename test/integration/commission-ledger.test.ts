@@ -6,6 +6,7 @@ import { exportPeriod } from '../../core/commission/exports';
 import { addAdjustment, closePeriod, reviewPeriod, syncPeriod } from '../../core/commission/periods';
 import { createPlan } from '../../core/commission/plans';
 import { guideStatement, periodSummary } from '../../core/commission/statements';
+import { deleteTenant } from '../../core/tenant/remove';
 import { useTestContext } from '../helpers/context';
 import { createCorp, createGuide, createRegion, createStore } from '../factories/org.factory';
 
@@ -277,5 +278,22 @@ describe('commission lines, statements, review and close', () => {
     const corp = await periodSummary(t.ctx.db, corpId, '2026-09', 'corp');
     expect(sum).toBe(corp.rows[0]!.payoutFen);
     expect(await t.ctx.db('commission_exports').where({ corp_id: corpId }).count('* as n').first()).toEqual({ n: 3 });
+  });
+});
+
+describe('tenant removal', () => {
+  it('a tenant with commission lines, payouts, reviews, exports and adjustments can be removed', async () => {
+    expect(await t.ctx.db('commission_payouts').where({ corp_id: corpId }).count('* as n').first()).not.toEqual({
+      n: 0,
+    });
+    expect(await deleteTenant(t.ctx.db, corpId)).toBe(true);
+    for (const table of [
+      'commission_lines',
+      'commission_payouts',
+      'commission_reviews',
+      'commission_exports',
+      'adjustments',
+    ])
+      expect(await t.ctx.db(table).where({ corp_id: corpId }).count('* as n').first(), table).toEqual({ n: 0 });
   });
 });

@@ -93,3 +93,39 @@ export const uncleanDay = z.object({
 });
 export const uncleanDays = z.array(uncleanDay);
 export type UncleanDay = z.infer<typeof uncleanDay>;
+
+/** A guide's statement for a month, every line with its receipt (GET /api/sidebar/commission/:month). */
+export const statement = z.object({
+  month: z.string(),
+  status: z.string(),
+  guide: z.object({ id: z.number(), name: z.string(), storeId: z.number(), storeName: z.string() }),
+  totals: z.object({ earnFen: fen, clawbackFen: fen, adjustmentFen: fen, totalFen: fen, heldFen: fen }),
+  payout: z.nullable(z.object({ carryInFen: fen, paidLinesFen: fen, heldFen: fen, payoutFen: fen, carryOutFen: fen })),
+  lines: z.array(
+    z.object({
+      lineId: z.number(),
+      kind: z.enum(['earn', 'clawback', 'adjustment']),
+      occurredOn: z.string(),
+      payableOn: z.string(),
+      baseFen: fen,
+      rateBp: z.int(),
+      amountFen: fen,
+      linksLineId: z.nullable(z.number()),
+      note: z.nullable(z.string()),
+      receipt: z.object({
+        creditId: z.nullable(z.number()),
+        creditKind: z.nullable(z.string()),
+        rule: z.nullable(z.string()),
+        ruleSetVersion: z.nullable(z.number()),
+        planVersion: z.nullable(z.number()),
+        orderId: z.nullable(z.number()),
+        orderNo: z.nullable(z.string()),
+        transferId: z.nullable(z.number()),
+        evidence: z.unknown(),
+        arithmetic: z.string(),
+        trailPath: z.nullable(z.string()),
+      }),
+    }),
+  ),
+});
+export type Statement = z.infer<typeof statement>;

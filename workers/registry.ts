@@ -2,6 +2,7 @@ import { allJobs } from '../core/jobs/index';
 import type { Processor } from './processor';
 import { attributeProcessor, sweepAttributionProcessor } from './processors/attribute.processor';
 import { ensurePartitionsProcessor } from './processors/ensure-partitions.processor';
+import { reconcileDayProcessor } from './processors/reconcile-day.processor';
 import { wecomProcessors } from './processors/wecom.processors';
 
 /** Every processor. Add a module's processors by spreading its array below. */
@@ -10,6 +11,7 @@ export const allProcessors: readonly Processor[] = [
   ...wecomProcessors,
   attributeProcessor,
   sweepAttributionProcessor,
+  reconcileDayProcessor,
 ];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */

@@ -2,6 +2,7 @@ import type { RepeatOptions } from 'bullmq';
 import type { AppContext } from '../core/context';
 import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
 import type { QueueName } from '../core/jobs/job';
+import { reconcileDayJob } from '../core/jobs/commission.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
 
@@ -30,6 +31,13 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
       id: 'ensure-partitions-daily',
       repeat: { pattern: '15 3 * * *', tz: 'Asia/Shanghai' },
       job: { name: ensurePartitionsJob.name, data: { payload: { monthsAhead: 3 } } },
+    },
+    {
+      // Yesterday's reconciliation, once WeCom has published its bills (the bill poll runs all night).
+      queue: 'maintenance',
+      id: 'reconcile-yesterday',
+      repeat: { pattern: '30 10 * * *', tz: 'Asia/Shanghai' },
+      job: { name: reconcileDayJob.name, data: { payload: {} } },
     },
     {
       // What the attribution outbox owes and no job settled in time (a lost job, a crash after a commit).

@@ -3,6 +3,7 @@ import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
 import { boardRoutes } from './boards.routes';
+import { commissionRoutes } from './commission.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
@@ -19,5 +20,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...sidebarRoutes,
   ...tenantRoutes,
   ...customerRoutes,
+  ...commissionRoutes,
   ...boardRoutes,
 ];

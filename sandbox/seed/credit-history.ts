@@ -3,6 +3,7 @@
  * itself (the same service the workers call), so boards and "my credits" start with history.
  */
 import { attributeOrders, attributeTransfers } from '../../core/attribution/attribution.service';
+import { closePeriod, reviewPeriod } from '../../core/commission/periods';
 import type { AppContext } from '../../core/context';
 
 export async function creditHistory(
@@ -23,6 +24,13 @@ export async function creditHistory(
       await attributeTransfers(ctx, corpId, transfers.slice(i, i + batch), 'demo history');
     return { orders: orders.length, transfers: transfers.length };
   } finally {
-    await ctx.db('commission_periods').whereIn('id', closed).update({ status: 'closed' });
+    // Close the seeded months again the way finance does — reviewed, then closed — so their
+    // commission lines exist and are locked (a month closed with no lines would send its whole
+    // history into the next open period as late facts).
+    const months = await ctx.db('commission_periods').whereIn('id', closed).orderBy('month').pluck<string[]>('month');
+    for (const m of months.map((d) => d.slice(0, 7))) {
+      await reviewPeriod(ctx.db, corpId, m, 'caiwu');
+      await closePeriod(ctx.db, corpId, m, 'caiwu', 'demo history: month closed');
+    }
   }
 }

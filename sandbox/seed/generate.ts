@@ -1212,15 +1212,24 @@ export function generate(opts: GenerateOptions): TableStream[] {
       ];
     },
   );
-  add('commission_plans', ['id', 'corp_id', 'name', 'rates', 'effective_from'], function* () {
-    yield [
-      id('commission_plans', 0),
-      corpId,
-      '2026 导购提成方案',
-      JSON.stringify({ transfer: 300, coupon: 200, interaction: 150 }),
-      '2026-01-01',
-    ];
-  });
+  add(
+    'commission_plans',
+    ['id', 'corp_id', 'version', 'name', 'rates', 'tiers', 'hold_days', 'effective_from', 'change_note', 'created_by'],
+    function* () {
+      yield [
+        id('commission_plans', 0),
+        corpId,
+        1,
+        '2026 导购提成方案',
+        JSON.stringify({ transfer: 300, coupon: 200, interaction: 150 }),
+        JSON.stringify([{ fromFen: 5_000_000, bonusBp: 50 }]),
+        7,
+        '2026-01-01',
+        '初始方案：对外收款 3%，导购券 2%，7 天互动 1.5%；月业绩满 5 万元每条加 0.5%',
+        'admin',
+      ];
+    },
+  );
   add('commission_periods', ['id', 'corp_id', 'month', 'status'], function* () {
     const months = [-3, -2, -1, 0].map((d) => monthStart(anchorMs, d));
     for (let k = 0; k < months.length; k++)

@@ -15,6 +15,7 @@ export const router = createRouter({
       props: (r) => ({ productId: Number(r.params.productId) }),
     },
     { path: '/credits', name: 'credits', component: () => import('./views/CreditsView.vue') },
+    { path: '/commission', name: 'commission', component: () => import('./views/CommissionView.vue') },
     // WeCom's OAuth URL ends in #wechat_redirect, and browsers keep a fragment across redirects.
     { path: '/:rest(.*)*', redirect: '/' },
   ],

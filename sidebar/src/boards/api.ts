@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import * as c from '../../../core/contracts/boards';
+import * as fin from '../../../core/contracts/commission';
 import { router } from './router';
 
 /** JSON over fetch with the session cookie, parsed by the boards' contracts; a 401 goes to sign-in. */
@@ -75,7 +76,26 @@ export const api = {
     }),
   version: () => call(c.boardVersion, '/api/boards/version'),
   trail: (orderId: number) => call(trail, `/api/attribution/orders/${orderId}/trail`),
+  // Finance console and disputes.
+  periods: () => call(fin.periods, '/api/commission/periods'),
+  summary: (month: string) => call(fin.summary, `/api/commission/periods/${month}/summary?level=guide`),
+  review: (month: string) => call(fin.review, `/api/commission/periods/${month}/review`, { method: 'POST' }),
+  close: (month: string, reason: string) =>
+    call(fin.closeResult, `/api/commission/periods/${month}/close`, json({ reason })),
+  adjust: (month: string, body: { guideId: number; amountFen: number; reason: string }) =>
+    call(fin.adjustResult, `/api/commission/periods/${month}/adjustments`, json(body)),
+  exportUrl: (month: string, file: string) => `/api/commission/periods/${month}/exports/${file}`,
+  disputes: (status?: 'open') => call(fin.disputes, `/api/disputes${status ? `?status=${status}` : ''}`),
+  decide: (id: number, body: { decision: 'approve' | 'reject'; reason: string; approvedFen?: number }) =>
+    call(fin.decisionResult, `/api/disputes/${id}/decision`, json(body)),
+  escalate: (id: number, note: string) =>
+    call(z.object({ ok: z.literal(true) }), `/api/disputes/${id}/escalate`, json({ note })),
+  uncleanDays: () => call(fin.uncleanDays, '/api/reconciliation/days'),
 };
+
+function json(body: unknown): RequestInit {
+  return { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
+}
 
 const trailLine = z.object({
   id: z.number(),

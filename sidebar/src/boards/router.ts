@@ -30,6 +30,8 @@ export const router = createRouter({
       component: () => import('./views/TrailView.vue'),
       props: (r) => ({ id: Number(r.params.id) }),
     },
+    { path: '/finance', name: 'finance', component: () => import('./views/FinanceView.vue') },
+    { path: '/disputes', name: 'disputes', component: () => import('./views/DisputesView.vue') },
     { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

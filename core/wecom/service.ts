@@ -59,7 +59,11 @@ export async function processCallbackEvent(
           { userid: ev.UserID, externalUserid: ev.ExternalUserID, reason: ev.FailReason },
           'customer transfer failed; the customer stays with their guide',
         );
-      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, endReasonOf(ev));
+      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, {
+        userid: ev.UserID ?? '',
+        endReason: endReasonOf(ev),
+        ...(ev.ChangeType === 'del_follow_user' ? { customerDeletedAt: Number(ev.CreateTime) } : {}),
+      });
       if (r.customerId && r.added.length)
         await enqueueAttribution(
           ctx,

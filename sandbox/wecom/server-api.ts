@@ -14,6 +14,9 @@ const TICKETS_PER_HOUR = 100;
 
 type Handler = (corp: Corp, req: Request) => object;
 
+/** Members outside the app's visible scope are invisible to its API (60011 when named). */
+const inScope = (corp: Corp, userid: string) => corp.members.get(userid)?.in_scope !== false;
+
 export function serverApiRouter(state: SandboxState, now: () => number): Router {
   const r = express.Router();
   const nowS = () => Math.floor(now() / 1000);
@@ -183,11 +186,13 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     '/cgi-bin/externalcontact/get',
     authed('externalcontact/get', (corp, req) => {
       const c = corp.contacts.get(String(req.query.external_userid ?? ''));
-      if (!c || c.follow_user.length === 0) throw new WecomFault(84061, 'not external contact');
+      // The app sees only followers inside its visible scope; a contact none of them follows is none of its business.
+      const visible = c ? c.follow_user.filter((f) => inScope(corp, f.userid)) : [];
+      if (!c || visible.length === 0) throw new WecomFault(84061, 'not external contact');
       // follow_user comes 500 at a time; next_cursor only while more remain.
       const start = req.query.cursor ? Number(Buffer.from(String(req.query.cursor), 'base64url').toString()) || 0 : 0;
-      const page = c.follow_user.slice(start, start + FOLLOW_PAGE);
-      const more = start + FOLLOW_PAGE < c.follow_user.length;
+      const page = visible.slice(start, start + FOLLOW_PAGE);
+      const more = start + FOLLOW_PAGE < visible.length;
       return ok({
         external_contact: contactView(corp, c),
         follow_user: page.map((f) => followView(corp, f)),
@@ -201,6 +206,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     authed('externalcontact/list', (corp, req) => {
       const userid = String(req.query.userid ?? '');
       if (!corp.members.has(userid)) throw new WecomFault(60111, 'invalid string value `userid`');
+      if (!inScope(corp, userid)) throw new WecomFault(60011, 'no privilege to access/modify contact/party/agent');
       return ok({
         external_userid: [...corp.contacts.values()]
           .filter((c) => c.follow_user.some((f) => f.userid === userid))
@@ -222,6 +228,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const b = byUserBody.parse(req.body);
       const users = new Set(b.userid_list ?? (b.userid ? [b.userid] : []));
       if (users.size === 0) throw new WecomFault(40058, 'userid_list required');
+      for (const u of users)
+        if (!inScope(corp, u)) throw new WecomFault(60011, 'no privilege to access/modify contact/party/agent');
       const all = [...corp.contacts.values()].flatMap((c) =>
         c.follow_user.filter((f) => users.has(f.userid)).map((f) => ({ c, f })),
       );
@@ -475,8 +483,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       for (let t = first; t <= b.end_time; t += 86_400) {
         // Several ids are summed into one series, as the real API does.
         const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => users.includes(f.userid)));
+        // A customer who has since deleted the member (a one-way relation) no longer counts as new.
         const added = contacts.filter((c) =>
-          c.follow_user.some((f) => users.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400),
+          c.follow_user.some(
+            (f) => users.includes(f.userid) && !f.deleted_by_customer && f.createtime >= t && f.createtime < t + 86_400,
+          ),
         ).length;
         const sent = state.sentMessages.filter(
           (m) => m.corpid === corp.corpid && users.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400,

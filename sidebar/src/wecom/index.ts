@@ -124,6 +124,13 @@ export async function chatContext(): Promise<ChatContext> {
       const r = await ww.getCurExternalChat();
       return { kind: 'group', entry, chatId: r.chatId };
     }
+    // The chat's attachment bar opens from a single chat or a group chat: whichever answers.
+    if (entry === 'chat_attachment') {
+      const single = await ww.getCurExternalContact().catch(() => null);
+      if (single) return { kind: 'customer', entry, externalUserid: single.userId };
+      const r = await ww.getCurExternalChat();
+      return { kind: 'group', entry, chatId: r.chatId };
+    }
   } catch (err) {
     const msg = errMsgOf(err, 'getCurExternalContact');
     if (/without context/.test(msg)) return { kind: 'none', entry };

@@ -219,7 +219,13 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     userid_list: z.array(z.string()).min(1).max(100).optional(),
     userid: z.string().optional(),
     cursor: z.string().optional(),
-    limit: z.number().int().min(1).max(100).optional(),
+    // WeCom clamps a larger limit to 100 rather than refusing it.
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .transform((n) => Math.min(n, 100))
+      .optional(),
   });
   r.post(
     '/cgi-bin/externalcontact/batch/get_by_user',
@@ -264,8 +270,9 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
         .object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() })
         .parse(req.body ?? {});
       let groups = corp.groups;
+      // With both filters WeCom ignores tag_id and filters by group_id only.
       if (b.group_id?.length) groups = groups.filter((g) => b.group_id!.includes(g.group_id));
-      if (b.tag_id?.length)
+      else if (b.tag_id?.length)
         groups = groups
           .map((g) => ({ ...g, tag: g.tag.filter((t) => b.tag_id!.includes(t.id)) }))
           .filter((g) => g.tag.length);
@@ -349,6 +356,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
           remove_tag: z.array(z.string()).optional(),
         })
         .parse(req.body);
+      if (!b.add_tag?.length && !b.remove_tag?.length)
+        throw new WecomFault(40058, 'add_tag and remove_tag cannot both be empty');
       const c = corp.contacts.get(b.external_userid);
       const f = c?.follow_user.find((x) => x.userid === b.userid);
       if (!c || !f) throw new WecomFault(84061, 'not external contact');
@@ -375,6 +384,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     '/cgi-bin/externalcontact/add_contact_way',
     express.json(),
     authed('externalcontact/add_contact_way', (corp, req) => {
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      if (raw.type === undefined) throw new WecomFault(41037, 'missing contact way type');
+      if (raw.scene === 2 && raw.style !== undefined) throw new WecomFault(41040, 'invalid contact way scene');
+      if (typeof raw.remark === 'string' && [...raw.remark].length > 30)
+        throw new WecomFault(40058, 'remark exceed max length 30');
       const b = wayBody.parse(req.body);
       const users = b.user ?? [];
       if (b.type === 1 && users.length !== 1) throw new WecomFault(40058, 'type 1 needs exactly one user');
@@ -559,7 +573,15 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename='))
         throw new WecomFault(41005, 'media data missing');
-      if (type === 'image' && body.length > 10 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
+      // WeCom's limits per type: size (40006, at least 5 bytes) and file format (40005).
+      const filename = /filename="([^"]*)"/.exec(body.subarray(0, 4096).toString('latin1'))?.[1] ?? '';
+      const ext = filename.toLowerCase().split('.').pop() ?? '';
+      const formats: Record<string, string[]> = { image: ['jpg', 'jpeg', 'png'], voice: ['amr'], video: ['mp4'] };
+      if (formats[type] && !formats[type].includes(ext)) throw new WecomFault(40005, 'invalid file type');
+      const maxBytes = { image: 10, voice: 2, video: 10, file: 20 }[type as 'image'] * 1024 * 1024;
+      const headerBytes = body.indexOf('\r\n\r\n') + 4;
+      const fileBytes = body.lastIndexOf('\r\n--') - headerBytes;
+      if (body.length > maxBytes || fileBytes < 5) throw new WecomFault(40006, 'invalid file size');
       state.stats.mediaUpload++;
       const media_id = `3${randomBytes(24).toString('base64url')}`;
       corp.media.set(media_id, { type, bytes: body.length, created_at: nowS() });

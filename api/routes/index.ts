@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../http/route';
+import { adminRoutes } from './admin.routes';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
@@ -20,4 +21,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...tenantRoutes,
   ...customerRoutes,
   ...boardRoutes,
+  ...adminRoutes,
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../../core/auth/principal';
 import { endPosOverlap, integrationSettings, rotatePosSecret, setVerifyFile } from '../../core/admin/integrations';
+import { createChannelCode, listChannelCodes } from '../../core/admin/channel-codes';
 import * as c from '../../core/contracts/admin';
 import { route } from '../http/route';
 
@@ -43,5 +44,21 @@ export const adminRoutes = [
     body: c.verifyFileBody,
     response: c.verifyFileResponse,
     handler: async ({ ctx, principal, body, requestId }) => setVerifyFile(ctx, principal, body, requestId),
+  }),
+  route({
+    method: 'get',
+    path: '/api/admin/channel-codes',
+    auth: ADMIN,
+    response: c.channelCodeList,
+    handler: async ({ ctx, principal }) => ({ codes: await listChannelCodes(ctx, principal) }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/admin/channel-codes',
+    auth: ADMIN,
+    body: c.createChannelCodeBody,
+    response: c.channelCode,
+    status: 201,
+    handler: async ({ ctx, principal, body, requestId }) => createChannelCode(ctx, principal, body, requestId),
   }),
 ];

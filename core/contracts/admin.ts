@@ -36,3 +36,25 @@ export const verifyFileBody = z.object({
   content: z.string().trim().min(1).max(128),
 });
 export const verifyFileResponse = z.object({ filename: z.string(), url: z.string() });
+
+export const channelCode = z.object({
+  id: z.number(),
+  name: z.string(),
+  state: z.string(),
+  storeId: z.number().nullable(),
+  guideIds: z.array(z.number()),
+  tagId: z.number().nullable(),
+  /** WeCom's QR image URL: shown in the console and downloadable. */
+  qrCode: z.string().nullable(),
+  /** Relations that arrived through the code. */
+  adds: z.number(),
+  createdAt: z.string(),
+});
+export const channelCodeList = z.object({ codes: z.array(channelCode) });
+export const createChannelCodeBody = z.object({
+  name: z.string().trim().min(1).max(64),
+  storeId: z.number().int().positive().nullable().default(null),
+  /** Guides whose QR it is: one for a personal code, up to 100 (WeCom's limit) for a store or campaign. */
+  guideIds: z.array(z.number().int().positive()).min(1).max(100),
+  tagId: z.number().int().positive().nullable().default(null),
+});

@@ -12,7 +12,7 @@ import { signSession } from '../../core/auth/session';
 import { syncContactsJob } from '../../core/jobs/wecom.jobs';
 import { RATE_HOUR_S, RATE_MINUTE_S, WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
-import { runContactSync } from '../../core/wecom/service';
+import { runContactSync, runTagSync } from '../../core/wecom/service';
 import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
@@ -29,6 +29,7 @@ let corp: CorpFixture;
 let licui: { id: number; userid: string };
 let zhaolei: { id: number; userid: string };
 let wuxin: { id: number; userid: string };
+let storeId = 0;
 /** The sandbox's clock runs this far ahead of ours (a customer who re-adds does so later). */
 let skewMs = 0;
 
@@ -79,6 +80,7 @@ beforeAll(async () => {
   workers = startWorkers(ctx);
   corp = await createCorp(ctx.db, ctx.secrets);
   const store = await createStore(ctx.db, corp.id, await createRegion(ctx.db, corp.id));
+  storeId = store;
   licui = await createGuide(ctx.db, corp.id, store, { userid: 'licui', name: '李翠' });
   zhaolei = await createGuide(ctx.db, corp.id, store, { userid: 'zhaolei', name: '赵磊' });
   wuxin = await createGuide(ctx.db, corp.id, store, { userid: 'wuxin', name: '吴欣' });
@@ -282,5 +284,74 @@ describe('a real corp', () => {
     expect(delayed.delay).toBeGreaterThan((RATE_MINUTE_S - 5) * 1000);
     await delayed.remove();
     await ctx.redis.del(blockKey, syncBlock);
+  });
+
+  it('creates a channel code through add_contact_way; who scans it arrives with its state, store and channel tag', async () => {
+    await sandboxApi('/tags', {
+      groups: [{ group_id: 'etGCH', group_name: '渠道来源', tag: [{ id: 'etCH1', name: '门店海报' }] }],
+    });
+    await runTagSync(ctx, corp.id);
+    const tagId = (await ctx.db('tags').where({ corp_id: corp.id, wecom_tag_id: 'etCH1' }).first('id'))!.id as number;
+    await ctx.db('users').insert({ corp_id: corp.id, userid: 'admin1', name: '管理员', role: 'admin' });
+    const admin = `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'admin1' }, 600)}`;
+    const create = (body: unknown) =>
+      fetch(`${api}/api/admin/channel-codes`, {
+        method: 'POST',
+        headers: { authorization: admin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const res = await create({
+      name: '南京西路店 冬季海报（门店二维码，贴在试衣间门口，活动期至十二月底）',
+      storeId,
+      guideIds: [licui.id, zhaolei.id],
+      tagId,
+    });
+    expect(res.status).toBe(201);
+    const code = (await res.json()) as { id: number; state: string; qrCode: string; adds: number };
+    expect(code.state).toMatch(/^[a-z0-9]{1,30}$/);
+    expect(code.adds).toBe(0);
+    // WeCom now has the contact way, with its state and both guides, and the remark cut to 30 characters.
+    const way = [...sb.state.corps.get(corp.wecomCorpId)!.contactWays.values()].find((w) => w.state === code.state)!;
+    expect(way).toMatchObject({ type: 2, scene: 2, user: ['licui', 'zhaolei'], qr_code: code.qrCode });
+    expect([...way.remark].length).toBe(30);
+
+    const ext = (
+      (await sandboxApi('/actions/scan-contact-way', {
+        state: code.state,
+        userid: 'zhaolei',
+        customer: { name: '冯女士' },
+      })) as { external_userid: string }
+    ).external_userid;
+    await settle();
+    const rel = await ctx
+      .db('customer_guides as cg')
+      .join('customers as c', 'c.id', 'cg.customer_id')
+      .join('channel_codes as cc', (j) => j.on('cc.corp_id', 'cg.corp_id').andOn('cc.state', 'cg.state'))
+      .where({ 'c.external_userid': ext, 'cg.guide_id': zhaolei.id })
+      .first('cg.state', 'cc.store_id', 'c.id as customerId');
+    expect(rel).toMatchObject({ state: code.state, store_id: storeId });
+    expect(
+      await ctx
+        .db('customer_tags')
+        .where({ customer_id: rel.customerId, guide_id: zhaolei.id })
+        .select('tag_id', 'source'),
+    ).toEqual([{ tag_id: tagId, source: 'rule' }]);
+    // …and in WeCom, through mark_tag.
+    const follow = sb.state.corps
+      .get(corp.wecomCorpId)!
+      .contacts.get(ext)!
+      .follow_user.find((f) => f.userid === 'zhaolei')!;
+    expect(follow.tag_ids).toEqual(['etCH1']);
+    const list = await fetch(`${api}/api/admin/channel-codes`, { headers: { authorization: admin } }).then(
+      (r) => r.json() as Promise<{ codes: { id: number; adds: number }[] }>,
+    );
+    expect(list.codes.find((c) => c.id === code.id)?.adds).toBe(1);
+    expect(
+      await ctx.db('audit_log').where({ corp_id: corp.id, action: 'channel_code.create' }).count('* as n'),
+    ).toEqual([{ n: 1 }]);
+    // A guide of another corp, or none at all, is the caller's mistake.
+    const bad = await create({ name: 'x', guideIds: [999999] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('body.guideIds');
   });
 });

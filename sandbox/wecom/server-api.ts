@@ -394,7 +394,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       if (b.type === 1 && users.length !== 1) throw new WecomFault(40058, 'type 1 needs exactly one user');
       for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
       const config_id = newId('', 16);
-      const qr_code = `http://sandbox.local/qr/${config_id}.png`;
+      // Served by this sandbox (WeCom's is an image on its CDN), so the console can show and download it.
+      const qr_code = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`;
       corp.contactWays.set(config_id, {
         config_id,
         type: b.type,

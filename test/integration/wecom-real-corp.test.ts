@@ -314,6 +314,10 @@ describe('a real corp', () => {
     const way = [...sb.state.corps.get(corp.wecomCorpId)!.contactWays.values()].find((w) => w.state === code.state)!;
     expect(way).toMatchObject({ type: 2, scene: 2, user: ['licui', 'zhaolei'], qr_code: code.qrCode });
     expect([...way.remark].length).toBe(30);
+    // The QR image can be shown and downloaded.
+    const qr = await fetch(code.qrCode);
+    expect(qr.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await qr.text()).toMatch(/^<svg /);
 
     const ext = (
       (await sandboxApi('/actions/scan-contact-way', {

@@ -2,10 +2,10 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { z } from 'zod';
 import type { ZodMiniType } from 'zod/mini';
 import { ingestReport } from '../core/contracts/ingest';
+import { verifyCorpSignature } from '../core/admin/integrations';
 import type { AppContext } from '../core/context';
 import { AppError } from '../core/errors';
 import { batchEnvelope, ingestBatch } from '../core/ingest/pos';
-import { verifyPosSignature } from '../core/ingest/signature';
 import { findCorp } from '../core/wecom/corp-client';
 
 /**
@@ -39,13 +39,9 @@ export async function verifiedEnvelope<S extends z.ZodType>(
 ): Promise<{ corpId: number; data: z.infer<S> }> {
   const corp = await findCorp(ctx, String(req.params.corp));
   if (!corp) throw new AppError('NOT_FOUND', `no corp ${req.params.corp}`);
-  const row = await ctx
-    .db('corps')
-    .where({ id: corp.id })
-    .first<{ pos_hmac_secret_enc: string | null }>('pos_hmac_secret_enc');
-  if (!row?.pos_hmac_secret_enc) throw new AppError('FORBIDDEN', 'this corp has no POS integration configured');
   const body = typeof req.body === 'string' ? req.body : '';
-  verifyPosSignature(ctx.secrets.open(row.pos_hmac_secret_enc), req.get('x-guidepost-signature'), body);
+  // The current secret, or the previous one while a rotation's overlap lasts.
+  await verifyCorpSignature(ctx, corp.id, req.get('x-guidepost-signature'), body);
   let json: unknown;
   try {
     json = JSON.parse(body);

@@ -4,6 +4,7 @@ import { ingestFileRouter } from './ingest-file.router';
 import { interactionWebhookRouter } from './interaction-webhook.router';
 import { posWebhookRouter } from './pos-webhook.router';
 import { wecomCallbackRouter } from './wecom-callback.router';
+import { wecomVerifyRouter } from './wecom-verify.router';
 
 /**
  * Routers that need the raw request body (signature checks) and so are mounted before the
@@ -17,4 +18,6 @@ export const apiRawRouters: ((ctx: AppContext) => Router)[] = [
   posWebhookRouter,
   interactionWebhookRouter,
   ingestFileRouter,
+  // Not a raw body, but it must answer before the page fallback: WeCom's trusted-domain file.
+  wecomVerifyRouter,
 ];

@@ -1,9 +1,10 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { AppContext } from '../core/context';
 import { QUEUES } from '../core/jobs/job';
 import { backoffStrategy, queuePolicy, workerLocks } from '../core/jobs/policy';
 import { ownConnection } from '../core/redis';
+import { WecomError } from '../core/wecom/wecom-error';
 import type { Processor } from './processor';
 import { buildRegistry } from './registry';
 
@@ -24,7 +25,7 @@ export function startWorkers(
     (queue) =>
       new Worker(
         queue,
-        async (job) => {
+        async (job, token) => {
           const p = registry.get(job.name);
           if (!p || p.def.queue !== queue) throw new UnrecoverableError(`no processor for ${queue}/${job.name}`);
           const env = envelope.safeParse(job.data);
@@ -40,7 +41,17 @@ export function startWorkers(
             requestId: env.data.requestId,
             attempt: job.attemptsMade + 1,
           });
-          return p.run({ payload: parsed.data, ctx, log, job });
+          try {
+            return await p.run({ payload: parsed.data, ctx, log, job });
+          } catch (err) {
+            // WeCom paused the API (45009): wait out its window without spending an attempt.
+            if (err instanceof WecomError && err.retryAfterSeconds && token) {
+              log.warn({ retryAfterSeconds: err.retryAfterSeconds }, 'wecom rate limit; job delayed');
+              await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1000, token);
+              throw new DelayedError();
+            }
+            throw err;
+          }
         },
         {
           connection: ownConnection(ctx.redis),

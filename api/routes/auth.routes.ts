@@ -88,8 +88,10 @@ export const authRoutes = [
     method: 'post',
     path: '/api/wecom/jssdk-signatures',
     auth: 'session',
-    body: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }),
+    // `retry`: the client refused the last signatures (a ticket WeCom dropped early); sign with fresh tickets.
+    body: z.object({ url: z.url({ protocol: /^https?$/ }).max(2048), retry: z.boolean().optional() }),
     response: jssdkSignaturesResponse,
-    handler: async ({ ctx, principal, body }) => jssdkSignatures(ctx, principal.corpId, body.url),
+    handler: async ({ ctx, principal, body }) =>
+      jssdkSignatures(ctx, principal.corpId, body.url, { retry: body.retry ?? false }),
   }),
 ];

@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../http/route';
+import { adminRoutes } from './admin.routes';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
@@ -22,4 +23,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...customerRoutes,
   ...commissionRoutes,
   ...boardRoutes,
+  ...adminRoutes,
 ];

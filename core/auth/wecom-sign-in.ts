@@ -129,12 +129,20 @@ export function isTrustedPage(publicUrl: string, trustedDomains: readonly string
 }
 
 /** Signatures for ww.register over the page URL without its fragment. Tickets stay on the server. */
-export async function jssdkSignatures(ctx: AppContext, corpId: number, pageUrl: string) {
+export async function jssdkSignatures(
+  ctx: AppContext,
+  corpId: number,
+  pageUrl: string,
+  opts: { retry: boolean } = { retry: false },
+) {
   const corp = await findCorp(ctx, corpId);
   if (!corp) throw new AppError('NOT_FOUND', `no corp ${corpId}`);
   if (!isTrustedPage(ctx.cfg.publicUrl, corp.trusted_domains, pageUrl))
     throw new AppError('FORBIDDEN', 'this page is not on a trusted domain of the corp', { field: 'body.url' });
   const client = await getWecomClient(ctx, corpId);
+  // The client refused our signature: WeCom dropped the ticket before its expiry (42012 and kin).
+  // Drop ours and fetch again, so the sidebar's retry recovers instead of failing until it expires.
+  if (opts.retry) await client.dropTickets();
   const url = pageUrl.split('#')[0]!;
   const [corpTicket, agentTicket] = await Promise.all([client.jsapiTicket(), client.agentTicket()]);
   const sign = (ticket: string) => {

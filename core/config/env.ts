@@ -116,6 +116,9 @@ export class ConfigError extends Error {
 }
 
 const DEV_DEFAULTS = ['SESSION_SECRET', 'SECRETS_KEY'] as const;
+/** URLs whose defaults point at the sandbox on this machine: production names real ones. */
+const REAL_URLS = ['WECOM_API_BASE', 'WECOM_OAUTH_BASE', 'WECOM_LOGIN_BASE', 'PUBLIC_URL'] as const;
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", as in most shells' `VAR= cmd`.
@@ -134,6 +137,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     for (const name of DEV_DEFAULTS) {
       if (cleaned[name] === undefined) throw new ConfigError(`invalid configuration: ${name}: required in production`);
+    }
+    // The sandbox's WeCom and a loopback public URL would sign people in against the simulator,
+    // and WeCom cannot reach a callback or trusted domain on this machine.
+    for (const name of REAL_URLS) {
+      const value = cfg[name];
+      if (value === undefined) throw new ConfigError(`invalid configuration: ${name}: required in production`);
+      const url = new URL(value);
+      if (LOOPBACK.test(url.hostname) || url.protocol !== 'https:')
+        throw new ConfigError(
+          `invalid configuration: ${name}: ${value} is the sandbox or this machine; production needs the real https URL`,
+        );
     }
   }
   return { ...cfg, publicUrl: cfg.PUBLIC_URL ?? `http://${cfg.HOST}:${cfg.PORT}` };

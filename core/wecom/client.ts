@@ -23,6 +23,13 @@ export interface WecomClientOptions {
   backoffMs?: number[];
 }
 
+/** WeCom's block lengths for a broken per-minute and per-hour limit (protocol §15.2). */
+export const RATE_MINUTE_S = 60;
+export const RATE_HOUR_S = 3600;
+
+/** At most one forced JS-SDK ticket refetch per app in this many seconds. */
+const TICKET_DROP_S = 10;
+
 /** How long one process may hold the cross-process gettoken lock. */
 const TOKEN_LOCK_MS = 5_000;
 
@@ -120,6 +127,27 @@ export class WecomClient {
     });
   }
 
+  /** Redis key: WeCom blocks this API for the corp (after a 45009) until the key expires. */
+  private blockKey(path: string): string {
+    return `${this.o.keyPrefix}:wecom:blocked:${this.o.corpid}:${path}`;
+  }
+
+  /**
+   * WeCom answered 45009 (or kept answering 45033): it blocks the API for the window that was
+   * exceeded — a minute for a per-minute limit, an hour for a per-hour one (protocol §15.2) —
+   * and errored calls during a block count toward a longer one. The first block is a minute; a
+   * second within the hour after one means the hourly limit, so an hour. Every process sees the
+   * block in Redis and fails fast (503, retry after) instead of calling.
+   */
+  private async block(path: string, errcode: number, errmsg: string): Promise<WecomError> {
+    const recent = `${this.blockKey(path)}:recent`;
+    const seconds = (await this.o.redis.exists(recent)) ? RATE_HOUR_S : RATE_MINUTE_S;
+    await this.o.redis.set(this.blockKey(path), String(errcode), 'EX', seconds);
+    await this.o.redis.set(recent, '1', 'EX', seconds + RATE_HOUR_S);
+    this.o.logger?.warn({ path, errcode, blockSeconds: seconds }, 'wecom rate limit; calls to this API paused');
+    return new WecomError(errcode, errmsg, path, seconds);
+  }
+
   /** Calls an API with the token; token errors refresh and retry once, rate limits back off. */
   async call<S extends z.ZodType>(
     method: 'GET' | 'POST',
@@ -128,6 +156,9 @@ export class WecomClient {
     opts: { query?: Query; body?: unknown; form?: () => FormData } = {},
   ): Promise<z.infer<S>> {
     const body: Body = opts.form ? { form: opts.form } : opts.body === undefined ? undefined : { json: opts.body };
+    const blockedFor = await this.o.redis.ttl(this.blockKey(path));
+    if (blockedFor > 0)
+      throw new WecomError(45009, `api freq out of limit; paused for ${blockedFor} s more`, path, blockedFor);
     let token = await this.accessToken();
     let refreshed = false;
     for (let backoffs = 0; ;) {
@@ -139,6 +170,8 @@ export class WecomClient {
         token = await this.accessToken(token);
         continue;
       }
+      // A per-minute or per-hour limit: retrying inside its window only lengthens the block.
+      if (r.errcode === 45009) throw await this.block(path, r.errcode, r.errmsg);
       const wait = this.backoffMs[backoffs];
       if (BACKOFF_ERRCODES.has(r.errcode) && wait !== undefined) {
         backoffs++;
@@ -146,6 +179,8 @@ export class WecomClient {
         await new Promise((res) => setTimeout(res, wait));
         continue;
       }
+      // Concurrency (45033) that outlasts the short backoffs: pause the API like a rate limit.
+      if (r.errcode === 45033) throw await this.block(path, r.errcode, r.errmsg);
       throw new WecomError(r.errcode, r.errmsg, path);
     }
   }
@@ -170,6 +205,19 @@ export class WecomClient {
     })();
     this.inflightTickets.set(kind, p);
     return p;
+  }
+
+  /**
+   * Forgets the cached JS-SDK tickets so the next signature uses fresh ones. WeCom allows about
+   * 100 ticket calls an hour per app, so a storm of refused signatures drops them at most once
+   * per TICKET_DROP_S across processes.
+   */
+  async dropTickets(): Promise<boolean> {
+    const first = await this.o.redis.set(this.key('ticket-drop'), '1', 'EX', TICKET_DROP_S, 'NX');
+    if (!first) return false;
+    await this.o.redis.del(this.key('ticket-corp'), this.key('ticket-agent'));
+    this.o.logger?.info('JS-SDK tickets refused by the client; fetching fresh ones');
+    return true;
   }
 
   jsapiTicket(): Promise<string> {

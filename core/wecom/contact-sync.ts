@@ -93,10 +93,23 @@ export async function applyContact(
       seen.push(guideId);
       const before = await trx('customer_guides')
         .where({ corp_id: corpId, customer_id: customerId, guide_id: guideId })
-        .first<{ ended_at: Date | null; updated_at: Date } | undefined>('ended_at', 'updated_at');
+        .first<{ ended_at: Date | null; end_reason: string | null; added_at: Date; updated_at: Date } | undefined>(
+          'ended_at',
+          'end_reason',
+          'added_at',
+          'updated_at',
+        );
       // A relation written after this data was read from WeCom (a callback got there first) holds fresher news.
       if (before && opts.skipTouchedSince && before.updated_at >= opts.skipTouchedSince) continue;
       const addedAt = new Date(f.createtime * 1000);
+      // The customer deleted the guide: WeCom keeps returning the one-way relation with its old add
+      // time, so it stays ended until the customer adds her again (a new add time).
+      if (
+        before?.ended_at &&
+        before.end_reason === 'customer_deleted' &&
+        before.added_at.getTime() === addedAt.getTime()
+      )
+        continue;
       await trx('customer_guides')
         .insert({
           corp_id: corpId,
@@ -186,8 +199,10 @@ async function recordAdds(db: Db, corpId: number, externalUserid: string, r: Rec
 const contactLock = (corpId: number, externalUserid: string) => `wecom-contact:${corpId}:${externalUserid}`;
 
 /**
- * Re-reads one external contact from WeCom and applies it; a contact WeCom no longer has ends
- * every relation. Reconciles of one contact run one at a time and read WeCom inside the lock, so
+ * Re-reads one external contact from WeCom and applies it; the event's member's relation ends when
+ * WeCom no longer lists her (or, for del_follow_user, lists her only one-way). Other members'
+ * relations never end here: WeCom omits members outside the app's visible scope from the read, so
+ * their absence proves nothing (the per-guide contact sync ends what is really gone). Reconciles of one contact run one at a time and read WeCom inside the lock, so
  * a later event's read always follows an earlier event's write: concurrent and out-of-order
  * events converge on WeCom's latest state.
  */
@@ -196,8 +211,15 @@ export async function reconcileContact(
   client: WecomClient,
   corpId: number,
   externalUserid: string,
-  endReason = 'deleted',
+  event: {
+    /** The member the event is about: the only one whose relation a re-read may end. */
+    userid: string;
+    endReason: string;
+    /** del_follow_user: the customer deleted this member at this time (unix seconds). */
+    customerDeletedAt?: number;
+  },
 ): Promise<ReconcileResult> {
+  const { userid, endReason } = event;
   return ctx.db.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [contactLock(corpId, externalUserid)]);
     let r;
@@ -205,8 +227,10 @@ export async function reconcileContact(
       r = await client.getExternalContact(externalUserid);
     } catch (err) {
       if (err instanceof WecomError && err.errcode === 84061) {
+        // Only the event's member: WeCom answers 84061 too when every follower left is outside the app's visible scope.
         const ended = await trx('customer_guides')
           .where({ corp_id: corpId })
+          .whereIn('guide_id', trx('guides').select('id').where({ corp_id: corpId, userid }))
           .whereIn(
             'customer_id',
             trx('customers').select('id').where({ corp_id: corpId, external_userid: externalUserid }),
@@ -217,16 +241,26 @@ export async function reconcileContact(
       }
       throw err;
     }
-    const follows: Follow[] = r.follow_user.map((f) => ({
-      userid: f.userid,
-      remark: f.remark,
-      description: f.description,
-      createtime: f.createtime,
-      add_way: f.add_way,
-      state: f.state,
-      tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])),
-    }));
-    const result = await applyContact(trx, corpId, r.external_contact, follows, { endMissing: true, endReason });
+    // WeCom goes on listing a member the customer deleted (a one-way relation); the event is the only news of it.
+    const oneWay = (f: { userid: string; createtime: number }) =>
+      event.customerDeletedAt !== undefined && f.userid === userid && f.createtime <= event.customerDeletedAt;
+    const follows: Follow[] = r.follow_user
+      .filter((f) => !oneWay(f))
+      .map((f) => ({
+        userid: f.userid,
+        remark: f.remark,
+        description: f.description,
+        createtime: f.createtime,
+        add_way: f.add_way,
+        state: f.state,
+        tagIds: f.tags.flatMap((t) => (t.type === 1 && t.tag_id ? [t.tag_id] : [])),
+      }));
+    // Members outside the app's visible scope are missing from every re-read: only the event's member may end.
+    const result = await applyContact(trx, corpId, r.external_contact, follows, {
+      endMissing: true,
+      onlyUserid: userid,
+      endReason,
+    });
     await recordAdds(trx, corpId, externalUserid, result);
     return result;
   });

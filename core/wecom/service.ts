@@ -2,6 +2,7 @@
 import dayjs from 'dayjs';
 import utc from 'dayjs/plugin/utc.js';
 import timezone from 'dayjs/plugin/timezone.js';
+import { tagChannelArrivals } from '../admin/channel-codes';
 import type { AppContext } from '../context';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob, wecomCallbackJob } from '../jobs/wecom.jobs';
@@ -59,7 +60,12 @@ export async function processCallbackEvent(
           { userid: ev.UserID, externalUserid: ev.ExternalUserID, reason: ev.FailReason },
           'customer transfer failed; the customer stays with their guide',
         );
-      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, endReasonOf(ev));
+      const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, {
+        userid: ev.UserID ?? '',
+        endReason: endReasonOf(ev),
+        ...(ev.ChangeType === 'del_follow_user' ? { customerDeletedAt: Number(ev.CreateTime) } : {}),
+      });
+      if (r.customerId && r.added.length) await tagChannelArrivals(ctx, corpId, r.customerId, r.added);
       if (r.customerId && r.added.length)
         await enqueueAttribution(
           ctx,

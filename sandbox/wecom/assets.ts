@@ -45,5 +45,23 @@ export function assetsRouter(): Router {
       `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="240" viewBox="0 0 300 240"><rect width="300" height="240" fill="#e8eefc"/><circle cx="92" cy="82" r="26" fill="#fff"/><path d="M0 240 L96 130 L160 190 L214 140 L300 220 L300 240 Z" fill="#3b7cff" opacity=".35"/><text x="150" y="226" fill="#3b7cff" font-size="16" font-family="PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" text-anchor="middle">悦享</text></svg>`,
     );
   });
+  // A contact way's QR image (WeCom hosts it on its CDN): a placeholder grid seeded by the config
+  // id, so the console can show and download it, and the demo can "scan" it by its state.
+  r.get('/sandbox/qr/:configId.svg', (req, res) => {
+    const id = text(req.params.configId, 64);
+    let h = [...id].reduce((a, c) => (a * 31 + c.codePointAt(0)!) >>> 0, 7);
+    const cells: string[] = [];
+    for (let y = 0; y < 21; y++)
+      for (let x = 0; x < 21; x++) {
+        const finder = (x < 7 && y < 7) || (x > 13 && y < 7) || (x < 7 && y > 13);
+        h = (h * 1103515245 + 12345) >>> 0;
+        const on = finder ? Math.max(Math.abs((x % 14) - 3), Math.abs((y % 14) - 3)) !== 2 : (h >>> 16) % 2 === 0;
+        if (on) cells.push(`<rect x="${x * 10 + 20}" y="${y * 10 + 20}" width="10" height="10"/>`);
+      }
+    svg(
+      res,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="250" height="250" viewBox="0 0 250 250"><rect width="250" height="250" fill="#fff"/><g fill="#111">${cells.join('')}</g></svg>`,
+    );
+  });
   return r;
 }

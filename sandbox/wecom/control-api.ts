@@ -159,7 +159,11 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
     wrap((req) => {
       const c = corpOf(req);
       const b = z
-        .object({ members: z.array(z.object({ userid: z.string().min(1), name: z.string().min(1) })) })
+        .object({
+          members: z.array(
+            z.object({ userid: z.string().min(1), name: z.string().min(1), in_scope: z.boolean().optional() }),
+          ),
+        })
         .parse(req.body);
       for (const m of b.members) c.members.set(m.userid, m);
       return { members: c.members.size };
@@ -257,7 +261,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         user: b.userids,
         remark: '',
         skip_verify: b.skip_verify ?? true,
-        qr_code: `http://sandbox.local/qr/${config_id}.png`,
+        qr_code: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`,
       };
       c.contactWays.set(config_id, way);
       return { config_id, qr_code: way.qr_code };
@@ -358,7 +362,12 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       const contact = c.contacts.get(b.external_userid);
       if (!contact?.follow_user.some((f) => f.userid === b.userid))
         throw new ControlError(404, `${b.userid} does not follow ${b.external_userid}`);
-      contact.follow_user = contact.follow_user.filter((f) => f.userid !== b.userid);
+      // The customer deleting the member leaves WeCom's one-way relation in place (protocol §3.4).
+      if (changeType === 'del_follow_user') {
+        for (const f of contact.follow_user) if (f.userid === b.userid) f.deleted_by_customer = true;
+      } else {
+        contact.follow_user = contact.follow_user.filter((f) => f.userid !== b.userid);
+      }
       fire(c, {
         Event: 'change_external_contact',
         ChangeType: changeType,
@@ -554,6 +563,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       const b = z
         .object({
           expireTokens: z.boolean().optional(),
+          /** WeCom drops the JS-SDK tickets early: signatures over them are refused (42012), a new fetch gets new ones. */
+          dropTickets: z.boolean().optional(),
           rateLimit: z.object({ path: z.string(), count: z.number().int().min(1) }).optional(),
           delay: z
             .object({ path: z.string(), count: z.number().int().min(1), ms: z.number().int().min(1).max(30_000) })
@@ -569,6 +580,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         .parse(req.body);
       const apiPath = (p: string) => p.replace(/^\/?cgi-bin\//, '');
       if (b.expireTokens) c.faults.expireTokens = true;
+      if (b.dropTickets) for (const kind of ['corp', 'agent']) state.tickets.delete(`${c.corpid}:${kind}`);
       if (b.rateLimit) c.faults.rateLimits.set(apiPath(b.rateLimit.path), b.rateLimit.count);
       if (b.busy) c.faults.busy.set(apiPath(b.busy.path), { count: b.busy.count, errcode: b.busy.errcode });
       if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });

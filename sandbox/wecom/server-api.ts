@@ -14,6 +14,9 @@ const TICKETS_PER_HOUR = 100;
 
 type Handler = (corp: Corp, req: Request) => object;
 
+/** Members outside the app's visible scope are invisible to its API (60011 when named). */
+const inScope = (corp: Corp, userid: string) => corp.members.get(userid)?.in_scope !== false;
+
 export function serverApiRouter(state: SandboxState, now: () => number): Router {
   const r = express.Router();
   const nowS = () => Math.floor(now() / 1000);
@@ -183,11 +186,13 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     '/cgi-bin/externalcontact/get',
     authed('externalcontact/get', (corp, req) => {
       const c = corp.contacts.get(String(req.query.external_userid ?? ''));
-      if (!c || c.follow_user.length === 0) throw new WecomFault(84061, 'not external contact');
+      // The app sees only followers inside its visible scope; a contact none of them follows is none of its business.
+      const visible = c ? c.follow_user.filter((f) => inScope(corp, f.userid)) : [];
+      if (!c || visible.length === 0) throw new WecomFault(84061, 'not external contact');
       // follow_user comes 500 at a time; next_cursor only while more remain.
       const start = req.query.cursor ? Number(Buffer.from(String(req.query.cursor), 'base64url').toString()) || 0 : 0;
-      const page = c.follow_user.slice(start, start + FOLLOW_PAGE);
-      const more = start + FOLLOW_PAGE < c.follow_user.length;
+      const page = visible.slice(start, start + FOLLOW_PAGE);
+      const more = start + FOLLOW_PAGE < visible.length;
       return ok({
         external_contact: contactView(corp, c),
         follow_user: page.map((f) => followView(corp, f)),
@@ -201,6 +206,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     authed('externalcontact/list', (corp, req) => {
       const userid = String(req.query.userid ?? '');
       if (!corp.members.has(userid)) throw new WecomFault(60111, 'invalid string value `userid`');
+      if (!inScope(corp, userid)) throw new WecomFault(60011, 'no privilege to access/modify contact/party/agent');
       return ok({
         external_userid: [...corp.contacts.values()]
           .filter((c) => c.follow_user.some((f) => f.userid === userid))
@@ -213,7 +219,13 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     userid_list: z.array(z.string()).min(1).max(100).optional(),
     userid: z.string().optional(),
     cursor: z.string().optional(),
-    limit: z.number().int().min(1).max(100).optional(),
+    // WeCom clamps a larger limit to 100 rather than refusing it.
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .transform((n) => Math.min(n, 100))
+      .optional(),
   });
   r.post(
     '/cgi-bin/externalcontact/batch/get_by_user',
@@ -222,6 +234,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const b = byUserBody.parse(req.body);
       const users = new Set(b.userid_list ?? (b.userid ? [b.userid] : []));
       if (users.size === 0) throw new WecomFault(40058, 'userid_list required');
+      for (const u of users)
+        if (!inScope(corp, u)) throw new WecomFault(60011, 'no privilege to access/modify contact/party/agent');
       const all = [...corp.contacts.values()].flatMap((c) =>
         c.follow_user.filter((f) => users.has(f.userid)).map((f) => ({ c, f })),
       );
@@ -256,8 +270,9 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
         .object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() })
         .parse(req.body ?? {});
       let groups = corp.groups;
+      // With both filters WeCom ignores tag_id and filters by group_id only.
       if (b.group_id?.length) groups = groups.filter((g) => b.group_id!.includes(g.group_id));
-      if (b.tag_id?.length)
+      else if (b.tag_id?.length)
         groups = groups
           .map((g) => ({ ...g, tag: g.tag.filter((t) => b.tag_id!.includes(t.id)) }))
           .filter((g) => g.tag.length);
@@ -341,6 +356,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
           remove_tag: z.array(z.string()).optional(),
         })
         .parse(req.body);
+      if (!b.add_tag?.length && !b.remove_tag?.length)
+        throw new WecomFault(40058, 'add_tag and remove_tag cannot both be empty');
       const c = corp.contacts.get(b.external_userid);
       const f = c?.follow_user.find((x) => x.userid === b.userid);
       if (!c || !f) throw new WecomFault(84061, 'not external contact');
@@ -367,12 +384,18 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
     '/cgi-bin/externalcontact/add_contact_way',
     express.json(),
     authed('externalcontact/add_contact_way', (corp, req) => {
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      if (raw.type === undefined) throw new WecomFault(41037, 'missing contact way type');
+      if (raw.scene === 2 && raw.style !== undefined) throw new WecomFault(41040, 'invalid contact way scene');
+      if (typeof raw.remark === 'string' && [...raw.remark].length > 30)
+        throw new WecomFault(40058, 'remark exceed max length 30');
       const b = wayBody.parse(req.body);
       const users = b.user ?? [];
       if (b.type === 1 && users.length !== 1) throw new WecomFault(40058, 'type 1 needs exactly one user');
       for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
       const config_id = newId('', 16);
-      const qr_code = `http://sandbox.local/qr/${config_id}.png`;
+      // Served by this sandbox (WeCom's is an image on its CDN), so the console can show and download it.
+      const qr_code = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`;
       corp.contactWays.set(config_id, {
         config_id,
         type: b.type,
@@ -475,8 +498,11 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       for (let t = first; t <= b.end_time; t += 86_400) {
         // Several ids are summed into one series, as the real API does.
         const contacts = [...corp.contacts.values()].filter((c) => c.follow_user.some((f) => users.includes(f.userid)));
+        // A customer who has since deleted the member (a one-way relation) no longer counts as new.
         const added = contacts.filter((c) =>
-          c.follow_user.some((f) => users.includes(f.userid) && f.createtime >= t && f.createtime < t + 86_400),
+          c.follow_user.some(
+            (f) => users.includes(f.userid) && !f.deleted_by_customer && f.createtime >= t && f.createtime < t + 86_400,
+          ),
         ).length;
         const sent = state.sentMessages.filter(
           (m) => m.corpid === corp.corpid && users.includes(m.userid) && m.at / 1000 >= t && m.at / 1000 < t + 86_400,
@@ -548,7 +574,15 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename='))
         throw new WecomFault(41005, 'media data missing');
-      if (type === 'image' && body.length > 10 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
+      // WeCom's limits per type: size (40006, at least 5 bytes) and file format (40005).
+      const filename = /filename="([^"]*)"/.exec(body.subarray(0, 4096).toString('latin1'))?.[1] ?? '';
+      const ext = filename.toLowerCase().split('.').pop() ?? '';
+      const formats: Record<string, string[]> = { image: ['jpg', 'jpeg', 'png'], voice: ['amr'], video: ['mp4'] };
+      if (formats[type] && !formats[type].includes(ext)) throw new WecomFault(40005, 'invalid file type');
+      const maxBytes = { image: 10, voice: 2, video: 10, file: 20 }[type as 'image'] * 1024 * 1024;
+      const headerBytes = body.indexOf('\r\n\r\n') + 4;
+      const fileBytes = body.lastIndexOf('\r\n--') - headerBytes;
+      if (body.length > maxBytes || fileBytes < 5) throw new WecomFault(40006, 'invalid file size');
       state.stats.mediaUpload++;
       const media_id = `3${randomBytes(24).toString('base64url')}`;
       corp.media.set(media_id, { type, bytes: body.length, created_at: nowS() });

@@ -10,6 +10,11 @@ export interface FollowUser {
   state?: string;
   oper_userid: string;
   tag_ids: string[];
+  /**
+   * The customer deleted the member (del_follow_user). WeCom keeps the one-way relation: get and
+   * list go on returning it, so only this flag (never shown through the API) records the deletion.
+   */
+  deleted_by_customer?: boolean;
 }
 
 export interface Contact {
@@ -91,7 +96,8 @@ export interface Corp {
   contactSecret?: string;
   callback?: { url: string; token: string; encodingAESKey: string };
   trustedDomains?: string[];
-  members: Map<string, { userid: string; name: string }>;
+  /** `in_scope: false`: a member outside the app's visible scope (the app's API cannot see her). */
+  members: Map<string, { userid: string; name: string; in_scope?: boolean }>;
   contacts: Map<string, Contact>;
   groups: TagGroup[];
   contactWays: Map<

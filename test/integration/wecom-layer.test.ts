@@ -354,7 +354,7 @@ describe('WeCom layer against the sandbox', () => {
     expect(sb.state.stats.gettoken).toBe(before);
   });
 
-  it('backs off on a 45009 burst without refreshing the token, then succeeds', async () => {
+  it('pauses the API on a 45009 without refreshing the token or retrying, then succeeds once the window passes', async () => {
     const client = new WecomClient({
       baseUrl: sb.url,
       corpid: corp.wecomCorpId,
@@ -366,11 +366,14 @@ describe('WeCom layer against the sandbox', () => {
     });
     await client.listExternalContacts('licui');
     const before = sb.state.stats.gettoken;
-    await sandboxApi('/faults', { rateLimit: { path: 'externalcontact/list', count: 2 } });
+    await sandboxApi('/faults', { rateLimit: { path: 'externalcontact/list', count: 1 } });
+    // WeCom blocks for the broken window (a minute): retrying inside it only lengthens the block.
+    await expect(client.listExternalContacts('licui')).rejects.toMatchObject({ errcode: 45009, retryAfterSeconds: 60 });
+    expect(sb.state.stats.gettoken).toBe(before);
+    const blockKey = `${ctx.queues.prefix}:wecom:blocked:${corp.wecomCorpId}:/cgi-bin/externalcontact/list`;
+    await ctx.redis.del(blockKey); // the minute passes
     await expect(client.listExternalContacts('licui')).resolves.toBeTruthy();
     expect(sb.state.stats.gettoken).toBe(before);
-    await sandboxApi('/faults', { rateLimit: { path: 'externalcontact/list', count: 9 } });
-    await expect(client.listExternalContacts('licui')).rejects.toMatchObject({ errcode: 45009 });
   });
 
   it('turns a transfer and its refund into two transfer rows, and a re-poll adds nothing', async () => {

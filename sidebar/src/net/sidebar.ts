@@ -5,7 +5,8 @@ import { http } from './http';
 const e = encodeURIComponent;
 
 export const api = {
-  signatures: (url: string) => http.post(c.jssdkSignaturesResponse, '/api/wecom/jssdk-signatures', { url }),
+  signatures: (url: string, retry?: boolean) =>
+    http.post(c.jssdkSignaturesResponse, '/api/wecom/jssdk-signatures', retry ? { url, retry } : { url }),
   bootstrap: () => http.get(c.bootstrapResponse, '/api/sidebar/bootstrap'),
   profile: (ext: string, signal?: AbortSignal) =>
     http.get(c.profileResponse, `/api/sidebar/customers/${e(ext)}`, signal),

@@ -70,7 +70,7 @@ function swallowRegisterRejection(e: PromiseRejectionEvent): void {
  * Registers once. agentConfig that fails is retried once (a fresh signature), then rejected with
  * a WecomError the UI explains (trusted domain, app visibility, clock).
  */
-export function connect(fetchSignatures: (url: string) => Promise<Signatures>): Promise<void> {
+export function connect(fetchSignatures: (url: string, retry?: boolean) => Promise<Signatures>): Promise<void> {
   if (ready) return ready;
   window.removeEventListener('unhandledrejection', swallowRegisterRejection);
   window.addEventListener('unhandledrejection', swallowRegisterRejection);
@@ -79,7 +79,8 @@ export function connect(fetchSignatures: (url: string) => Promise<Signatures>): 
     const first = await fetchSignatures(url);
     let cached: Signatures | null = first;
     const sig = async () => {
-      const s = cached ?? (await fetchSignatures(location.href.split('#')[0]!));
+      // A second signature means the first was refused: the server drops the tickets WeCom rejected.
+      const s = cached ?? (await fetchSignatures(location.href.split('#')[0]!, true));
       cached = null;
       return s;
     };
@@ -120,6 +121,13 @@ export async function chatContext(): Promise<ChatContext> {
       return { kind: 'customer', entry, externalUserid: r.userId };
     }
     if (entry === 'group_chat_tools') {
+      const r = await ww.getCurExternalChat();
+      return { kind: 'group', entry, chatId: r.chatId };
+    }
+    // The chat's attachment bar opens from a single chat or a group chat: whichever answers.
+    if (entry === 'chat_attachment') {
+      const single = await ww.getCurExternalContact().catch(() => null);
+      if (single) return { kind: 'customer', entry, externalUserid: single.userId };
       const r = await ww.getCurExternalChat();
       return { kind: 'group', entry, chatId: r.chatId };
     }

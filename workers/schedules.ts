@@ -2,6 +2,7 @@ import type { AppContext } from '../core/context';
 import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
+import { campaignPollFanoutJob } from '../core/jobs/campaign.jobs';
 
 /** Repeatable jobs (upserted at boot, so N worker processes keep one schedule). */
 export async function installSchedules(ctx: AppContext): Promise<void> {
@@ -35,6 +36,12 @@ export async function installSchedules(ctx: AppContext): Promise<void> {
     fanout('contacts'),
   );
   await wecom.upsertJobScheduler('wecom-callbacks-sweep-5m', { every: 5 * 60_000 }, fanout('callbacks'));
+  // Campaign results (get_groupmsg_task / send_result, moment results) into interactions.
+  await wecom.upsertJobScheduler(
+    'campaign-results',
+    { every: ctx.cfg.WECOM_BILL_POLL_SECONDS * 1000 },
+    { name: campaignPollFanoutJob.name, data: { payload: {} } },
+  );
   await wecom.upsertJobScheduler(
     'wecom-behavior-daily',
     { pattern: '0 6 * * *', tz: 'Asia/Shanghai' },

@@ -3,6 +3,7 @@ import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
 import { boardRoutes } from './boards.routes';
+import { campaignRoutes } from './campaign.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
@@ -20,4 +21,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...tenantRoutes,
   ...customerRoutes,
   ...boardRoutes,
+  ...campaignRoutes,
 ];

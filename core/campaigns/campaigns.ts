@@ -23,6 +23,8 @@ import { campaignDispatchJob } from '../jobs/campaign.jobs';
 import type { MsgAttachment } from '../wecom/client';
 import { getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
+import type { GuidePrincipal } from '../guide/access';
+import { customersForStyle } from '../guide/matches';
 import { getSegment, materialiseRecipients } from './segments';
 
 export interface CampaignContent {
@@ -45,22 +47,20 @@ function contentOf(parts: ScriptPart[]): CampaignContent {
   return { text: text.join('\n'), links, skipped };
 }
 
-/** Creates a campaign and writes its recipients (holdout included) from the segment now; the send is queued for its time. */
+/** Creates a campaign from a saved segment and a script; its recipients (holdout included) are written now, the send is queued for its time. */
 export async function createCampaign(
   ctx: AppContext,
   p: Principal,
   raw: CampaignInput,
-  opts: { definition?: SegmentDefinition; guideId?: number; content?: CampaignContent } = {},
 ): Promise<{ id: number; recipients: number }> {
   const input = campaignInput.parse(raw);
-  const segment = opts.definition ? null : await getSegment(ctx.db, p.corpId, input.segmentId);
-  const definition = segmentDefinition.parse(opts.definition ?? segment!.definition);
+  const segment = await getSegment(ctx.db, p.corpId, input.segmentId);
   const script = await ctx
     .db('scripts')
     .where({ corp_id: p.corpId, id: input.scriptId })
-    .first<{ id: number; parts: unknown; enabled: boolean } | undefined>('id', 'parts', 'enabled');
+    .first<{ id: number; parts: unknown } | undefined>('id', 'parts');
   if (!script) throw new AppError('NOT_FOUND', `no script ${input.scriptId}`, { field: 'body.scriptId' });
-  const content = opts.content ?? contentOf(zm.array(scriptPart).parse(script.parts));
+  const content = contentOf(zm.array(scriptPart).parse(script.parts));
   if (!content.text && content.links.length === 0)
     throw new AppError('VALIDATION_FAILED', 'the script has nothing a mass message can carry', {
       field: 'body.scriptId',
@@ -75,45 +75,112 @@ export async function createCampaign(
         field: 'body.couponTemplateId',
       });
     if (!tpl.enabled)
-      throw new AppError('CONFLICT', 'the coupon template is switched off', {
-        field: 'body.couponTemplateId',
-      });
+      throw new AppError('CONFLICT', 'the coupon template is switched off', { field: 'body.couponTemplateId' });
   }
+  return startCampaign(ctx, p, {
+    name: input.name,
+    channel: input.channel,
+    segmentId: segment.id,
+    definition: segment.definition,
+    scriptId: script.id,
+    content,
+    couponTemplateId: input.couponTemplateId ?? null,
+    holdoutBp: Math.round(input.holdoutPercent * 100),
+    windowDays: input.windowDays,
+    scheduledAt: input.scheduledAt ? new Date(input.scheduledAt) : new Date(),
+    guideId: null,
+  });
+}
+
+/**
+ * 断码找人 "send to all of these customers": the guide's own mass message of a broken-size style
+ * to every customer of hers it fits, pitched as their size; recorded like any campaign (no holdout:
+ * the guide chose to send to all of them).
+ */
+export async function pushStyleToFits(
+  ctx: AppContext,
+  p: GuidePrincipal,
+  productId: number,
+): Promise<{ id: number; recipients: number }> {
+  const fits = await customersForStyle(ctx.db, p, productId);
+  if (fits.customers.length === 0)
+    throw new AppError('CONFLICT', 'no customer of yours fits a size still in stock', { field: 'params.productId' });
+  const product = await ctx
+    .db('products')
+    .where({ corp_id: p.corpId, id: productId })
+    .first<{ name: string; category: string }>('name', 'category');
+  const sizes = [...new Set(fits.customers.map((c) => c.size))].sort();
+  return startCampaign(ctx, p, {
+    name: `断码找人 · ${product!.name}`.slice(0, 64),
+    channel: 'mass_message',
+    segmentId: null,
+    definition: segmentDefinition.parse({ fitsProductId: productId }),
+    scriptId: null,
+    content: {
+      text: `{{称呼}}好，我是{{门店}}的{{导购}}。${product!.name} 还有您合适的尺码（${sizes.join(' / ')}），码数不多，给您留意着，想试穿随时来店里～`,
+      links: [],
+      skipped: [],
+    },
+    couponTemplateId: null,
+    holdoutBp: 0,
+    windowDays: 7,
+    scheduledAt: new Date(),
+    guideId: p.guideId,
+  });
+}
+
+interface NewCampaign {
+  name: string;
+  channel: 'mass_message' | 'moment';
+  segmentId: number | null;
+  definition: SegmentDefinition;
+  scriptId: number | null;
+  content: CampaignContent;
+  couponTemplateId: number | null;
+  holdoutBp: number;
+  windowDays: number;
+  scheduledAt: Date;
+  guideId: number | null;
+}
+
+async function startCampaign(
+  ctx: AppContext,
+  p: Principal,
+  c: NewCampaign,
+): Promise<{ id: number; recipients: number }> {
   const scope = await scopeOf(ctx.db, p);
-  const scheduledAt = input.scheduledAt ? new Date(input.scheduledAt) : new Date();
   const seed = randomBytes(8).toString('hex');
-  const holdoutBp = Math.round(input.holdoutPercent * 100);
   const out = await ctx.db.transaction(async (trx) => {
     const [row] = await trx('campaigns')
       .insert({
         corp_id: p.corpId,
-        name: input.name,
-        channel: input.channel,
-        segment_id: segment?.id ?? null,
-        definition: JSON.stringify(definition),
-        script_id: script.id,
-        content: JSON.stringify(content),
-        coupon_template_id: input.couponTemplateId ?? null,
-        holdout_bp: holdoutBp,
+        name: c.name,
+        channel: c.channel,
+        segment_id: c.segmentId,
+        definition: JSON.stringify(c.definition),
+        script_id: c.scriptId,
+        content: JSON.stringify(c.content),
+        coupon_template_id: c.couponTemplateId,
+        holdout_bp: c.holdoutBp,
         holdout_seed: seed,
-        window_days: input.windowDays,
-        scheduled_at: scheduledAt,
+        window_days: c.windowDays,
+        scheduled_at: c.scheduledAt,
         created_by: p.userId,
-        guide_id: opts.guideId ?? null,
+        guide_id: c.guideId,
       })
       .returning<{ id: string }[]>('id');
     const id = Number(row!.id);
     const recipients = await materialiseRecipients(
       trx,
-      { campaignId: id, corpId: p.corpId, scope, definition, seed, holdoutBp },
-      scheduledAt,
+      { campaignId: id, corpId: p.corpId, scope, definition: c.definition, seed, holdoutBp: c.holdoutBp },
+      c.scheduledAt,
     );
     return { id, recipients };
   });
   await ctx.queues.enqueue(
     campaignDispatchJob,
     { corpId: p.corpId, campaignId: out.id },
-    { delay: Math.max(0, scheduledAt.getTime() - Date.now()) },
+    { delay: Math.max(0, c.scheduledAt.getTime() - Date.now()) },
   );
   return out;
 }

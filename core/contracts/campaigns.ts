@@ -1,125 +1,148 @@
-/** Segments and campaigns: the contracts shared by the API and the boards app. */
-import { z } from 'zod';
+/** Segments and campaigns: the contracts shared by the API and the boards app (zod/mini, as every contract). */
+import * as z from 'zod/mini';
 
-const id = z.number().int().positive();
+const id = z.number().check(z.int(), z.positive());
+const count = z.number();
 
 /**
  * Who is in a segment. Every condition given must hold (AND). `tags`: each entry is a set of tag
  * ids of which the customer carries at least one (OR within an entry, AND across entries), as
  * WeCom's own tag_filter does. Stores and regions are those of the customer's own guide.
  */
-export const segmentDefinition = z
-  .object({
-    tags: z.array(z.array(id).min(1).max(100)).max(20).default([]),
-    storeIds: z.array(id).max(500).optional(),
-    regionIds: z.array(id).max(100).optional(),
-    /** Customers with one of these sizes recorded in the category. */
-    sizes: z
-      .object({ category: z.string().min(1).max(32), sizes: z.array(z.string().min(1).max(16)).min(1).max(50) })
-      .optional(),
-    /** Total net spend (fen), at least / at most. */
-    minSpendFen: z.number().int().min(0).optional(),
-    maxSpendFen: z.number().int().min(0).optional(),
-    /** Last purchase at most this many days ago. */
-    purchasedWithinDays: z.number().int().min(1).max(3650).optional(),
-    /** No purchase for at least this many days (customers who never bought count). */
-    lapsedDays: z.number().int().min(1).max(3650).optional(),
-    /** Coupon behaviour: redeemed at least this many coupons. */
-    minCouponsRedeemed: z.number().int().min(0).max(1000).optional(),
-    /** "Fits this style": the reverse size match — a size of the style's category that the customer's guide's store has in stock. */
-    fitsProductId: id.optional(),
-  })
-  .strict();
+export const segmentDefinition = z.strictObject({
+  tags: z._default(z.array(z.array(id).check(z.minLength(1), z.maxLength(100))).check(z.maxLength(20)), []),
+  storeIds: z.optional(z.array(id).check(z.maxLength(500))),
+  regionIds: z.optional(z.array(id).check(z.maxLength(100))),
+  /** Customers with one of these sizes recorded in the category. */
+  sizes: z.optional(
+    z.object({
+      category: z.string().check(z.minLength(1), z.maxLength(32)),
+      sizes: z.array(z.string().check(z.minLength(1), z.maxLength(16))).check(z.minLength(1), z.maxLength(50)),
+    }),
+  ),
+  /** Total net spend (fen), at least / at most. */
+  minSpendFen: z.optional(z.number().check(z.int(), z.nonnegative())),
+  maxSpendFen: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /** Last purchase at most this many days ago. */
+  purchasedWithinDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3650))),
+  /** No purchase for at least this many days (customers who never bought count). */
+  lapsedDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3650))),
+  /** Coupon behaviour: redeemed at least this many coupons. */
+  minCouponsRedeemed: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
+  /** "Fits this style": the reverse size match — a size of the style's category that the customer's guide's store has in stock. */
+  fitsProductId: z.optional(id),
+});
 export type SegmentDefinition = z.infer<typeof segmentDefinition>;
 
 export const segmentPreview = z.object({
-  count: z.number().int(),
+  count,
   /** Customers with no guide to send through (guide left, customer deleted the guide): counted, reported. */
-  unreachable: z.number().int(),
+  unreachable: count,
   sample: z.array(
     z.object({
       customerId: z.number(),
       name: z.string(),
-      guideName: z.string().nullable(),
-      storeName: z.string().nullable(),
-      reason: z.string().nullable(),
+      guideName: z.nullable(z.string()),
+      storeName: z.nullable(z.string()),
+      reason: z.nullable(z.string()),
     }),
   ),
 });
 export type SegmentPreview = z.infer<typeof segmentPreview>;
 
-export const segmentInput = z.object({ name: z.string().min(1).max(64), definition: segmentDefinition });
+export const segmentInput = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  definition: segmentDefinition,
+});
 export const segment = z.object({
   id: z.number(),
   name: z.string(),
   definition: segmentDefinition,
   createdAt: z.string(),
 });
+export type Segment = z.infer<typeof segment>;
 
-export const campaignInput = z
-  .object({
-    name: z.string().min(1).max(64),
-    channel: z.enum(['mass_message', 'moment']).default('mass_message'),
-    segmentId: id,
-    scriptId: id,
-    couponTemplateId: id.optional(),
-    /** Share of the segment held out (not sent), in percent; 0–50. */
-    holdoutPercent: z.number().min(0).max(50).default(10),
-    windowDays: z.number().int().min(1).max(60).default(7),
-    /** ISO time; now when absent. */
-    scheduledAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
-export type CampaignInput = z.infer<typeof campaignInput>;
+export const campaignInput = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  channel: z._default(z.enum(['mass_message', 'moment']), 'mass_message'),
+  segmentId: id,
+  scriptId: id,
+  couponTemplateId: z.optional(id),
+  /** Share of the segment held out (not sent), in percent; 0–50. */
+  holdoutPercent: z._default(z.number().check(z.gte(0), z.lte(50)), 10),
+  windowDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 7),
+  /** ISO time; now when absent. */
+  scheduledAt: z.optional(z.iso.datetime({ offset: true })),
+});
+export type CampaignInput = z.input<typeof campaignInput>;
 
 export const campaignSummary = z.object({
   id: z.number(),
   name: z.string(),
   channel: z.enum(['mass_message', 'moment']),
   scheduledAt: z.string(),
-  dispatchedAt: z.string().nullable(),
-  cancelledAt: z.string().nullable(),
-  recipients: z.number(),
-  holdout: z.number(),
-  sent: z.number(),
-  unreachable: z.number(),
+  dispatchedAt: z.nullable(z.string()),
+  cancelledAt: z.nullable(z.string()),
+  recipients: count,
+  holdout: count,
+  sent: count,
+  unreachable: count,
 });
+export type CampaignSummary = z.infer<typeof campaignSummary>;
 
 export const campaignProgress = z.object({
   campaign: campaignSummary,
   byStatus: z.record(z.string(), z.number()),
-  unreachable: z.array(z.object({ reason: z.string(), customers: z.number() })),
+  unreachable: z.array(z.object({ reason: z.string(), customers: count })),
   guides: z.array(
     z.object({
       guideId: z.number(),
       guideName: z.string(),
       storeName: z.string(),
-      customers: z.number(),
-      sent: z.number(),
+      customers: count,
+      sent: count,
       confirmed: z.boolean(),
     }),
   ),
 });
+export type CampaignProgress = z.infer<typeof campaignProgress>;
 
-const roiLine = z.object({
-  recipients: z.number(),
-  reached: z.number(),
-  couponsRedeemed: z.number(),
+const roiFields = {
+  recipients: count,
+  reached: count,
+  couponsRedeemed: count,
   creditedFen: z.record(z.string(), z.number()),
   salesFen: z.number(),
-  buyers: z.number(),
-});
+  buyers: count,
+};
 export const campaignRoi = z.object({
   campaignId: z.number(),
-  windowFrom: z.string().nullable(),
-  windowTo: z.string().nullable(),
-  treatment: roiLine,
-  holdout: z.object({ customers: z.number(), salesFen: z.number(), buyers: z.number() }),
+  windowFrom: z.nullable(z.string()),
+  windowTo: z.nullable(z.string()),
+  treatment: z.object(roiFields),
+  holdout: z.object({ customers: count, salesFen: z.number(), buyers: count }),
   /** Sales per targeted customer minus sales per held-out customer, times the targeted customers (fen). */
   incrementalFen: z.number(),
-  liftPercent: z.number().nullable(),
+  liftPercent: z.nullable(z.number()),
   costFen: z.number(),
-  byStore: z.array(roiLine.extend({ storeId: z.number().nullable(), storeName: z.string().nullable() })),
-  byGuide: z.array(roiLine.extend({ guideId: z.number().nullable(), guideName: z.string().nullable() })),
+  byStore: z.array(z.object({ ...roiFields, storeId: z.nullable(z.number()), storeName: z.nullable(z.string()) })),
+  byGuide: z.array(z.object({ ...roiFields, guideId: z.nullable(z.number()), guideName: z.nullable(z.string()) })),
 });
 export type CampaignRoi = z.infer<typeof campaignRoi>;
+
+/** A guide's campaign sends, for the sidebar. */
+export const guideTasks = z.object({
+  items: z.array(
+    z.object({
+      campaignId: z.number(),
+      name: z.string(),
+      channel: z.enum(['mass_message', 'moment']),
+      text: z.string(),
+      customers: count,
+      sent: count,
+      confirmed: z.boolean(),
+      deadline: z.string(),
+    }),
+  ),
+});
+export type GuideTasks = z.infer<typeof guideTasks>;

@@ -5,7 +5,10 @@
  * and one coupon send per customer; a redeemed campaign coupon credits the guide and the ROI shows
  * it against the holdout.
  */
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { signSession } from '../../core/auth/session';
 import type { Principal } from '../../core/auth/principal';
 import { createCampaign, dispatchCampaign, pollCampaign } from '../../core/campaigns/campaigns';
 import { campaignProgressOf, campaignRoiOf, guideCampaignTasks } from '../../core/campaigns/results';
@@ -468,5 +471,90 @@ describe('a campaign through the guides', () => {
     const licui = roi.byGuide.find((g) => g.guideId === guides.licui!.id)!;
     expect(licui).toMatchObject({ couponsRedeemed: 1, creditedFen: { coupon: 45_000 }, guideName: '李翠' });
     expect(roi.byStore.find((s) => s.storeId === stores.A)).toMatchObject({ creditedFen: { coupon: 45_000 } });
+  });
+});
+
+describe('the HTTP API', () => {
+  const bearer = (userid: string) => `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid }, 600)}`;
+
+  it('previews a segment, refuses a malformed one with the field, and 404s an unknown segment', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    const def = { tags: [[tags.vip!], [tags.baby06!]], regionIds: [east] };
+    const ok = await request(app)
+      .post('/api/segments/preview')
+      .set('Authorization', bearer('hq'))
+      .send({ definition: def });
+    expect(ok.status).toBe(200);
+    expect(ok.body.count).toBe((await previewSegment(ctx.db, admin, def)).count);
+    const bad = await request(app)
+      .post('/api/segments/preview')
+      .set('Authorization', bearer('hq'))
+      .send({ definition: { tags: [[]] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toMatch(/^body\.definition\.tags/);
+    const missing = await request(app)
+      .post('/api/campaigns')
+      .set('Authorization', bearer('hq'))
+      .send({ name: 'x', segmentId: 999_999, scriptId });
+    expect(missing.status).toBe(404);
+    // A guide may not build campaigns.
+    expect(
+      (await request(app).post('/api/segments/preview').set('Authorization', bearer('licui')).send({ definition: def }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('断码找人: the guide sends a broken-size style to every customer it fits, as her own mass message', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    await ctx
+      .db('size_runs')
+      .insert({ corp_id: corp.id, category: 'shoes', sizes: ['35', '36', '37', '38', '39', '40'] });
+    const [prod] = await ctx
+      .db('products')
+      .insert({ corp_id: corp.id, style_no: 'SH-01', name: '轻跑鞋', category: 'shoes', list_price_fen: 59_900 })
+      .returning<{ id: number }[]>('id');
+    for (const size of ['35', '36', '37', '38', '39', '40']) {
+      const [sku] = await ctx
+        .db('skus')
+        .insert({
+          corp_id: corp.id,
+          product_id: prod!.id,
+          sku_code: `SH-01-${size}`,
+          color: '黑色',
+          size,
+          price_fen: 59_900,
+        })
+        .returning<{ id: number }[]>('id');
+      await ctx.db('store_stock').insert({
+        corp_id: corp.id,
+        store_id: stores.A,
+        sku_id: sku!.id,
+        on_hand: size === '37' || size === '38' ? 2 : 0,
+      });
+    }
+    const fits = await request(app)
+      .get(`/api/sidebar/styles/${prod!.id}/customers`)
+      .set('Authorization', bearer('licui'));
+    expect(fits.status).toBe(200);
+    const pushed = await request(app)
+      .post(`/api/sidebar/styles/${prod!.id}/push`)
+      .set('Authorization', bearer('licui'));
+    expect(pushed.status).toBe(201);
+    await ctx.queues.drain();
+    // Every customer the sidebar listed is tasked to her; those who deleted her are reported, not sent.
+    const recips = await ctx.db('campaign_recipients').where({ campaign_id: pushed.body.id });
+    const tasked = recips.filter((r) => r.status === 'tasked');
+    expect(tasked).toHaveLength(fits.body.customers.length);
+    expect(tasked.every((r) => Number(r.guide_id) === guides.licui!.id)).toBe(true);
+    expect(recips.filter((r) => r.status !== 'tasked').every((r) => r.reason === 'customer_deleted')).toBe(true);
+    expect(pushed.body.recipients).toBe(recips.length);
+    const pending = (await sandbox('/members/licui/pending-mass-messages')) as {
+      groupMsgs: { text: string; customers: number }[];
+    };
+    const msg = pending.groupMsgs.find((m) => m.text.includes('轻跑鞋'))!;
+    expect(msg.customers).toBe(fits.body.customers.length);
+    expect(msg.text).toContain('37');
+    const tasks = await request(app).get('/api/sidebar/campaign-tasks').set('Authorization', bearer('licui'));
+    expect(tasks.body.items[0]).toMatchObject({ campaignId: pushed.body.id, confirmed: false });
   });
 });

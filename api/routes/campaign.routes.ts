@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../../core/auth/principal';
 import { cancelCampaign, createCampaign, pushStyleToFits, remindCampaign } from '../../core/campaigns/campaigns';
+import { campaignOptions } from '../../core/campaigns/options';
 import { campaignProgressOf, campaignRoiOf, guideCampaignTasks, listCampaigns } from '../../core/campaigns/results';
 import { listSegments, previewSegment, saveSegment } from '../../core/campaigns/segments';
 import * as c from '../../core/contracts/campaigns';
@@ -16,6 +17,13 @@ const id = z.coerce.number().int().positive();
 const created = z.object({ id: z.number(), recipients: z.number() });
 
 export const campaignRoutes = [
+  route({
+    method: 'get',
+    path: '/api/campaigns/options',
+    auth: BUILDERS,
+    response: c.campaignOptions,
+    handler: ({ ctx, principal }) => campaignOptions(ctx.db, principal),
+  }),
   route({
     method: 'post',
     path: '/api/segments/preview',

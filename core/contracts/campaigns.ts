@@ -146,3 +146,19 @@ export const guideTasks = z.object({
   ),
 });
 export type GuideTasks = z.infer<typeof guideTasks>;
+
+export const campaignOptions = z.object({
+  tagGroups: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      kind: z.string(),
+      tags: z.array(z.object({ id: z.number(), name: z.string() })),
+    }),
+  ),
+  regions: z.array(z.object({ id: z.number(), name: z.string() })),
+  stores: z.array(z.object({ id: z.number(), name: z.string(), regionId: z.number() })),
+  scripts: z.array(z.object({ id: z.number(), title: z.string() })),
+  couponTemplates: z.array(z.object({ id: z.number(), name: z.string(), valueFen: z.nullable(z.number()) })),
+});
+export type CampaignOptions = z.infer<typeof campaignOptions>;

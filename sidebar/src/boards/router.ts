@@ -30,6 +30,13 @@ export const router = createRouter({
       component: () => import('./views/TrailView.vue'),
       props: (r) => ({ id: Number(r.params.id) }),
     },
+    { path: '/campaigns', name: 'campaigns', component: () => import('./views/CampaignsView.vue') },
+    {
+      path: '/campaigns/:id',
+      name: 'campaign',
+      component: () => import('./views/CampaignView.vue'),
+      props: (r) => ({ id: Number(r.params.id) }),
+    },
     { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

@@ -276,12 +276,19 @@ export async function dispatchCampaign(
       msgtype: 'link',
       link: { title: l.title, url: l.url, desc: l.desc, picurl: l.picurl },
     }));
-    const r = await wecom.addMsgTemplate({
-      sender: g.userid,
-      external_userid: g.customers,
-      ...(text ? { text: { content: text } } : {}),
-      ...(attachments.length ? { attachments } : {}),
-    });
+    let r: { msgid: string | null; fail_list: string[] };
+    try {
+      r = await wecom.addMsgTemplate({
+        sender: g.userid,
+        external_userid: g.customers,
+        ...(text ? { text: { content: text } } : {}),
+        ...(attachments.length ? { attachments } : {}),
+      });
+    } catch (err) {
+      // 40096: WeCom accepts none of her customers (no longer hers there). Recorded, and the other guides still go.
+      if (!(err instanceof WecomError && err.errcode === 40096)) throw err;
+      r = { msgid: null, fail_list: g.customers };
+    }
     refused += r.fail_list.length;
     await ctx.db.transaction(async (trx) => {
       await trx('campaign_tasks').insert({

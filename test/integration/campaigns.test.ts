@@ -474,6 +474,41 @@ describe('a campaign through the guides', () => {
   });
 });
 
+describe('a guide WeCom refuses entirely', () => {
+  it('is recorded as refused and does not stop the other guides being tasked', async () => {
+    const storeD = await createStore(ctx.db, corp.id, west, { code: 'S-D', name: '太古里店' });
+    const ghost = await createGuide(ctx.db, corp.id, storeD, { userid: 'ghostguide', name: '赵云' });
+    const real = await createGuide(ctx.db, corp.id, storeD, { userid: 'realguide', name: '钱多' });
+    await sandbox('/members', {
+      members: [
+        { userid: 'ghostguide', name: '赵云' },
+        { userid: 'realguide', name: '钱多' },
+      ],
+    });
+    // The ghost guide's customer is hers in our records but not in WeCom: add_msg_template answers 40096.
+    const a = await createCustomer(ctx.db, corp.id, { externalUserid: 'wmghost0001', name: '甲' });
+    const b = await createCustomer(ctx.db, corp.id, { externalUserid: 'wmreal0001', name: '乙' });
+    await follow(ctx.db, corp.id, a.id, ghost.id);
+    await follow(ctx.db, corp.id, b.id, real.id);
+    await sandbox('/contacts', {
+      contacts: [
+        {
+          external_userid: 'wmreal0001',
+          name: '乙',
+          follow_user: [{ userid: 'realguide', createtime: 1_767_000_000 }],
+        },
+      ],
+    });
+    const seg = await saveSegment(ctx.db, admin, { name: '太古里店', definition: { tags: [], storeIds: [storeD] } });
+    const { id } = await createCampaign(ctx, admin, { name: '太古里', segmentId: seg.id, scriptId, holdoutPercent: 0 });
+    await ctx.queues.drain();
+    const byCustomer = Object.fromEntries(
+      (await ctx.db('campaign_recipients').where({ campaign_id: id })).map((r) => [Number(r.customer_id), r.status]),
+    );
+    expect(byCustomer).toEqual({ [a.id]: 'refused', [b.id]: 'tasked' });
+  });
+});
+
 describe('the HTTP API', () => {
   const bearer = (userid: string) => `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid }, 600)}`;
 

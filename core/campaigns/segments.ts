@@ -111,11 +111,12 @@ export function segmentSql(corpId: number, scope: Scope, def: SegmentDefinition,
                (cg.ended_at is null and g.status = 'active') as reachable
           from customer_guides cg join guides g on g.id = cg.guide_id
          where cg.customer_id = c.id
-         order by (cg.ended_at is null and g.status = 'active') desc, cg.is_exclusive desc,
+         order by (cg.guide_id = ?::bigint) desc, (cg.ended_at is null and g.status = 'active') desc, cg.is_exclusive desc,
                   cg.ended_at desc nulls first, cg.added_at desc, cg.guide_id
          limit 1) own on true
      where ${where.join('\n       and ')}`;
-  return { sql, bindings: b };
+  // A guide's own send goes to her customers through her, whoever else follows them (the lateral's binding comes first).
+  return { sql, bindings: [scope.level === 'guide' ? scope.guideId : -1, ...b] };
 }
 
 /** The count (reachable and not) and a sample, before anything is sent. */

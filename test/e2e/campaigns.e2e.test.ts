@@ -55,6 +55,7 @@ beforeAll(async () => {
     WECOM_API_BASE: sandbox.url,
     WECOM_OAUTH_BASE: sandbox.url,
     WECOM_LOGIN_BASE: sandbox.url,
+    WECOM_JS_BRIDGE_URL: `${sandbox.url}/client/bridge.js`,
   });
   await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
   await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
@@ -96,7 +97,20 @@ describe('layered campaigns in Chromium', () => {
 
     await page.locator('label:has([data-test="tag-超级VIP"])').click();
     await page.locator('label:has([data-test="tag-宝宝0-6个月"])').click();
-    await page.locator('label:has([data-test="region-华东区"])').click();
+    // The region with the most such customers in the demo data, so the holdout leaves some to send to.
+    const best = await ctx.db.raw<{ rows: { name: string; n: string }[] }>(
+      `select r.name, count(distinct c.id) as n from customers c
+         join customer_guides cg on cg.customer_id = c.id and cg.ended_at is null
+         join guides g on g.id = cg.guide_id and g.status = 'active'
+         join stores s on s.id = g.store_id join regions r on r.id = s.region_id
+        where c.corp_id = ?
+          and exists (select 1 from customer_tags t join tags x on x.id = t.tag_id where t.customer_id = c.id and x.name = '超级VIP')
+          and exists (select 1 from customer_tags t join tags x on x.id = t.tag_id where t.customer_id = c.id and x.name = '宝宝0-6个月')
+        group by r.name order by 2 desc, 1 limit 1`,
+      [corpId],
+    );
+    const region = best.rows[0]!.name;
+    await page.locator(`label:has([data-test="region-${region}"])`).click();
     await page.locator('[data-test=count]').click();
     await page.locator('[data-test=segment-count]').waitFor();
     const shown = Number(await page.locator('[data-test=segment-count] b').textContent());
@@ -107,12 +121,13 @@ describe('layered campaigns in Chromium', () => {
       .whereIn('name', ['超级VIP', '宝宝0-6个月'])
       .orderBy('name')
       .pluck<number[]>('id');
-    const east = (await ctx.db('regions').where({ corp_id: corpId, code: 'EAST' }).first<{ id: number }>('id')).id;
+    const east = (await ctx.db('regions').where({ corp_id: corpId, name: region }).first<{ id: number }>('id')).id;
     const viaApi = await page.request.post(`${apiUrl}/api/segments/preview`, {
       data: { definition: { tags: tagIds.map((id) => [Number(id)]), regionIds: [Number(east)] } },
     });
     expect(shown).toBe((await viaApi.json()).count);
     expect(shown).toBeGreaterThan(0);
+    console.log(`segment: 超级VIP × 宝宝0-6个月 × ${region} = ${shown}`);
 
     await page.locator('[data-test=campaign-name]').fill('母婴VIP会员日');
     const scriptValue = await page
@@ -216,6 +231,50 @@ describe('layered campaigns in Chromium', () => {
     await small.locator('[data-test=segment-builder]').waitFor();
     await shot(small, '390-02-console');
     await phone.close();
+    await context.close();
+  });
+
+  it('断码找人 from the sidebar: the guide sends the style to every customer it fits, and it waits in her 群发助手', async () => {
+    const peer = await ctx
+      .db('customer_guides as cg')
+      .join('guides as g', 'g.id', 'cg.guide_id')
+      .join('customers as c', 'c.id', 'cg.customer_id')
+      .where({ 'g.userid': 'licui', 'cg.corp_id': corpId })
+      .whereNull('cg.ended_at')
+      .first<{ external_userid: string }>('c.external_userid');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    logErrors(page);
+    await page.goto(
+      `${sandbox.url}/client/?corp=${DEMO_CORP.wecomCorpId}&user=licui&chat=${encodeURIComponent(peer.external_userid)}`,
+    );
+    const sidebar = page.frameLocator('#app');
+    await sidebar.getByText('断码找人').click();
+    const style = sidebar.locator('[data-test^=style-]').first();
+    await style.waitFor({ timeout: 20_000 });
+    await style.click();
+    const push = sidebar.locator('[data-test=push-all]');
+    await push.waitFor();
+    const fits = Number(/\d+/.exec((await push.textContent())!)![0]);
+    await push.click();
+    await sidebar.locator('[data-test=push-note]').waitFor();
+    await ctx.queues.drain();
+    await settle(page);
+    await page.locator('#app').screenshot({ path: `${SHOTS}/campaigns-360-01-sidebar-push.png` });
+    const campaign = await ctx
+      .db('campaigns as c')
+      .join('guides as g', 'g.id', 'c.guide_id')
+      .where({ 'c.corp_id': corpId, 'g.userid': 'licui' })
+      .first<{ id: number; name: string }>('c.id', 'c.name');
+    expect(campaign.name).toMatch(/^断码找人 · /);
+    const tasked = await ctx.db('campaign_recipients').where({ campaign_id: campaign.id, status: 'tasked' });
+    expect(tasked).toHaveLength(fits);
+    // Her client lists it in 群发助手, to be confirmed like any mass message.
+    await page.reload();
+    const pending = page.locator('#mass .item', { hasText: campaign.name.replace('断码找人 · ', '') });
+    await pending.waitFor();
+    expect(await pending.textContent()).toContain(`${fits} 位客户`);
+    await shot(page, '1440-04-client-style-push');
     await context.close();
   });
 });

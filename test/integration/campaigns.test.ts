@@ -567,6 +567,12 @@ describe('the HTTP API', () => {
         on_hand: size === '37' || size === '38' ? 2 : 0,
       });
     }
+    // One of her fitting customers is also zhangmin's, and zhangmin is his exclusive guide: licui's own send still reaches him.
+    const shared = customers.find((_, i) => guideOf(i) === 'licui' && i % 6 === 2 && i % 10 !== 6)!;
+    await follow(ctx.db, corp.id, shared.id, guides.zhangmin!.id, {
+      exclusive: true,
+      addedAt: new Date('2026-06-01T00:00:00Z'),
+    });
     const fits = await request(app)
       .get(`/api/sidebar/styles/${prod!.id}/customers`)
       .set('Authorization', bearer('licui'));
@@ -581,6 +587,7 @@ describe('the HTTP API', () => {
     const tasked = recips.filter((r) => r.status === 'tasked');
     expect(tasked).toHaveLength(fits.body.customers.length);
     expect(tasked.every((r) => Number(r.guide_id) === guides.licui!.id)).toBe(true);
+    expect(tasked.map((r) => Number(r.customer_id))).toContain(shared.id);
     expect(recips.filter((r) => r.status !== 'tasked').every((r) => r.reason === 'customer_deleted')).toBe(true);
     expect(pushed.body.recipients).toBe(recips.length);
     const pending = (await sandbox('/members/licui/pending-mass-messages')) as {

@@ -4,7 +4,7 @@
  * settle the outbox rows this run has paid. Each order's decision names the fact that caused it.
  */
 import type { AppContext } from '../context';
-import { linkOrdersOfCustomers } from '../ingest/pos';
+import { linkOrdersOfCustomers } from '../customers/identity';
 import type { Cause } from '../jobs/attribution.jobs';
 import { attributeOrders, attributeTransfers, ordersByCustomer, type AttributeResult } from './attribution.service';
 import { noteFailure, pendingOf, settle } from './outbox';

@@ -7,7 +7,7 @@ import type { AppContext } from '../context';
 import type { CustomerSize, CustomerTag, IdentityBound, IdentityKind } from '../contracts/sidebar';
 import { AppError } from '../errors';
 import { maskPhone, normalizePhone } from '../ingest/money';
-import { linkIdentity } from '../ingest/pos';
+import { linkIdentity } from '../customers/identity';
 import { markTagJob } from '../jobs/wecom.jobs';
 import { type GuidePrincipal, followedCustomerId } from './access';
 

@@ -5,7 +5,6 @@
  * `<kind>:<externalId>`, source `import`), bad rows come back in a per-row report, and the external
  * id makes every replay a no-op. The customers who got a new interaction are re-attributed.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { InteractionReport } from '../contracts/ingest';
 import type { AppContext } from '../context';
@@ -13,6 +12,7 @@ import type { Db } from '../db/knex';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { priorBatch, recordBatch } from './batches';
 import { recordInteractionRows } from './interactions';
+import { resolveCustomers } from '../customers/identity';
 import { normalizePhone } from './money';
 import {
   contentHash,
@@ -68,7 +68,6 @@ export const interactionEnvelope = z.object({
 
 export type { InteractionReport } from '../contracts/ingest';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const evidenceOf = (r: ImportedInteraction) => `${r.kind}:${r.externalId}`;
 
 /** Validates, stores and records a batch; the same batch id with other content is a BATCH_CONFLICT. */
@@ -118,7 +117,14 @@ export async function ingestInteractions(
 
   const stored = await ctx.db.transaction(async (trx) => {
     const guides = await guidesByUserid(trx, corpId, [...new Set(good.map((g) => g.r.guideUserid))]);
-    const customers = await resolveCustomers(trx, corpId, good);
+    const customers = await resolveCustomers(
+      trx,
+      corpId,
+      good.map(({ r }, k) => [
+        k,
+        { externalUserid: r.externalUserid, memberNo: r.memberNo, unionid: r.unionid, phone: r.phone },
+      ]),
+    );
     const keep: { r: ImportedInteraction; customerId: number }[] = [];
     good.forEach(({ row, r }, k) => {
       const problem = !guides.has(r.guideUserid)
@@ -193,46 +199,4 @@ async function guidesByUserid(db: Db, corpId: number, userids: string[]): Promis
     .whereRaw('userid = any(?)', [userids])
     .select<{ id: number; userid: string }[]>('id', 'userid');
   return new Map(rows.map((g) => [g.userid, g.id]));
-}
-
-/**
- * external_userid, then member number, unionid, phone → the customer, in one query (as orders
- * resolve, with the WeCom contact first). Keys are indexes into `rows`.
- */
-async function resolveCustomers(
-  db: Db,
-  corpId: number,
-  rows: { r: ImportedInteraction }[],
-): Promise<Map<number, number>> {
-  const keys = rows.flatMap(({ r }, k) => [
-    ...(r.externalUserid ? [{ k, kind: 'external_userid', value: r.externalUserid, rank: 0 }] : []),
-    ...(r.memberNo ? [{ k, kind: 'member_no', value: r.memberNo, rank: 1 }] : []),
-    ...(r.unionid ? [{ k, kind: 'unionid', value: r.unionid, rank: 2 }] : []),
-    ...(r.phone ? [{ k, kind: 'phone_hash', value: sha256(normalizePhone(r.phone)!), rank: 3 }] : []),
-  ]);
-  if (keys.length === 0) return new Map();
-  const found = await db.raw<{ rows: { k: number; customer_id: number }[] }>(
-    `select distinct on (x.k) x.k, x.customer_id
-       from (
-         select k.k, k.rank, i.customer_id
-           from unnest(?::int[], ?::text[], ?::text[], ?::int[]) as k(k, kind, value, rank)
-           join customer_identities i on i.corp_id = ? and i.kind::text = k.kind and i.value = k.value
-         union all
-         select k.k, 0, c.id
-           from unnest(?::int[], ?::text[]) as k(k, value)
-           join customers c on c.corp_id = ? and c.external_userid = k.value
-       ) x
-      order by x.k, x.rank`,
-    [
-      keys.map((x) => x.k),
-      keys.map((x) => x.kind),
-      keys.map((x) => x.value),
-      keys.map((x) => x.rank),
-      corpId,
-      keys.filter((x) => x.rank === 0).map((x) => x.k),
-      keys.filter((x) => x.rank === 0).map((x) => x.value),
-      corpId,
-    ],
-  );
-  return new Map(found.rows.map((x) => [Number(x.k), Number(x.customer_id)]));
 }

@@ -4,13 +4,12 @@
  * no batch size comes near PostgreSQL's 65,535 bind parameters), bad rows come back in a per-row
  * report, and natural keys make every replay a no-op. Refunds may arrive before their orders.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { IngestReport } from '../contracts/ingest';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
-import { AppError } from '../errors';
 import { enqueueAttribution, owe, requestAttribution, type Owed } from '../attribution/outbox';
+import { phoneHash, resolveCustomers } from '../customers/identity';
 import { faultPoint } from '../fault-injection';
 import { normalizePhone } from './money';
 import { priorBatch, recordBatch } from './batches';
@@ -160,8 +159,6 @@ export function validateRows(
   return { good, rejected };
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 /** Stores validated rows. Returns counts; the caller records the batch. */
 export async function storeFacts(
   ctx: AppContext,
@@ -191,7 +188,11 @@ export async function storeFacts(
     return false;
   });
   return db.transaction(async (trx) => {
-    const customerOf = await resolveCustomers(trx, corpId, orders);
+    const customerOf = await resolveCustomers(
+      trx,
+      corpId,
+      orders.map((o) => [o.orderNo, { memberNo: o.memberNo, unionid: o.unionid, phone: o.phone }]),
+    );
     // Rows go in as one jsonb parameter per statement: any batch size stays one statement.
     const insertedOrders = orders.length
       ? (
@@ -219,7 +220,7 @@ export async function storeFacts(
                   store_id: stores.get(o.storeCode),
                   customer_id: customerOf.get(o.orderNo) ?? null,
                   member_no: o.memberNo ?? null,
-                  phone_hash: o.phone ? sha256(normalizePhone(o.phone)!) : null,
+                  phone_hash: o.phone ? phoneHash(o.phone) : null,
                   unionid: o.unionid ?? null,
                   paid_at: o.paidAt,
                   gross_fen: o.grossFen,
@@ -348,24 +349,6 @@ export async function storeFacts(
   });
 }
 
-/** member number, then unionid, then phone → the customer, in one query. */
-async function resolveCustomers(db: Db, corpId: number, orders: OrderRow[]): Promise<Map<string, number>> {
-  const keys = orders.flatMap((o) => [
-    ...(o.memberNo ? [{ orderNo: o.orderNo, kind: 'member_no', value: o.memberNo, rank: 1 }] : []),
-    ...(o.unionid ? [{ orderNo: o.orderNo, kind: 'unionid', value: o.unionid, rank: 2 }] : []),
-    ...(o.phone ? [{ orderNo: o.orderNo, kind: 'phone_hash', value: sha256(normalizePhone(o.phone)!), rank: 3 }] : []),
-  ]);
-  if (keys.length === 0) return new Map();
-  const r = await db.raw<{ rows: { order_no: string; customer_id: number }[] }>(
-    `select distinct on (k.order_no) k.order_no, i.customer_id
-       from unnest(?::text[], ?::text[], ?::text[], ?::int[]) as k(order_no, kind, value, rank)
-       join customer_identities i on i.corp_id = ? and i.kind::text = k.kind and i.value = k.value
-      order by k.order_no, k.rank`,
-    [keys.map((k) => k.orderNo), keys.map((k) => k.kind), keys.map((k) => k.value), keys.map((k) => k.rank), corpId],
-  );
-  return new Map(r.rows.map((x) => [x.order_no, x.customer_id]));
-}
-
 /**
  * Validates, stores and records a batch. A replayed batch id with the same content returns its
  * first report; the same id with other content is a BATCH_CONFLICT (nothing of it is stored).
@@ -439,70 +422,3 @@ async function owedOrdersNamed(db: Db, corpId: number, orders: unknown[]): Promi
   );
 }
 const orderKey = z.object({ orderNo: z.string().min(1).max(64), source: z.enum(['pos', 'mall']).default('pos') });
-
-/**
- * Links an identity to a customer (e.g. a guide binds a member number); earlier orders carrying it
- * get the customer and are re-attributed. An identity already linked to another customer is a conflict.
- */
-export async function linkIdentity(
-  ctx: AppContext,
-  corpId: number,
-  customerId: number,
-  kind: 'member_no' | 'phone' | 'unionid',
-  raw: string,
-  opts: { requestId?: string; field?: string } = {},
-): Promise<number[]> {
-  // Errors name the caller's field for the value (a route passes its body's).
-  const field = opts.field ?? 'value';
-  const value = kind === 'phone' ? normalizePhone(raw) : raw.trim();
-  if (!value)
-    throw new AppError('VALIDATION_FAILED', kind === 'phone' ? 'not a mainland mobile number' : `empty ${kind}`, {
-      field,
-    });
-  const idKind = kind === 'phone' ? 'phone_hash' : kind;
-  const stored = kind === 'phone' ? sha256(value) : value;
-  await ctx
-    .db('customer_identities')
-    .insert({ corp_id: corpId, kind: idKind, value: stored, customer_id: customerId })
-    .onConflict(['corp_id', 'kind', 'value'])
-    .ignore();
-  const owner = await ctx
-    .db('customer_identities')
-    .where({ corp_id: corpId, kind: idKind, value: stored })
-    .first<{ customer_id: number }>('customer_id');
-  if (owner?.customer_id !== customerId)
-    throw new AppError('CONFLICT', `this ${kind} is already linked to another customer`, { field });
-  const reason = `identity ${kind} linked later`;
-  const owed = await ctx.db.transaction(async (trx) => {
-    const ids = await linkOrdersOfCustomers(trx, corpId, [customerId]);
-    const o = owe('order', ids, { kind: 'identity', id: `${idKind}:${customerId}` });
-    await requestAttribution(trx, corpId, o, reason, { queued: true });
-    return o;
-  });
-  await enqueueAttribution(ctx, corpId, owed, reason, opts.requestId ? { requestId: opts.requestId } : {});
-  return owed.map((o) => o.id);
-}
-
-/**
- * Gives orders that carry no customer yet the customer their member number, unionid or phone now
- * resolves to (member number first, then unionid, then phone), for these customers' identities —
- * set-based. Returns the orders linked now: their attribution may change.
- */
-export async function linkOrdersOfCustomers(db: Db, corpId: number, customerIds: number[]): Promise<number[]> {
-  if (customerIds.length === 0) return [];
-  const r = await db.raw<{ rows: { id: number }[] }>(
-    `update orders o set customer_id = m.customer_id
-       from (
-         select distinct on (o2.id) o2.id, i.customer_id
-           from customer_identities i
-           join orders o2 on o2.corp_id = i.corp_id and o2.customer_id is null
-            and ((i.kind = 'member_no' and o2.member_no = i.value) or (i.kind = 'unionid' and o2.unionid = i.value) or (i.kind = 'phone_hash' and o2.phone_hash = i.value))
-          where i.corp_id = ? and i.customer_id = any(?)
-          order by o2.id, case i.kind when 'member_no' then 1 when 'unionid' then 2 else 3 end
-       ) m
-      where o.id = m.id and o.customer_id is null
-      returning o.id`,
-    [corpId, customerIds],
-  );
-  return r.rows.map((x) => x.id).sort((a, b) => a - b);
-}

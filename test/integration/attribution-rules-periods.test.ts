@@ -4,7 +4,7 @@ import { createApp } from '../../api/app';
 import { attributeOrders, attributeTransfers, periodClock } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import { recordInteractions } from '../../core/ingest/interactions';
-import { linkIdentity } from '../../core/ingest/pos';
+import { linkIdentity } from '../../core/customers/identity';
 import { attributeJob } from '../../core/jobs/attribution.jobs';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';

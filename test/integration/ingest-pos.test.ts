@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { signSession } from '../../core/auth/session';
-import { linkIdentity } from '../../core/ingest/pos';
+import { linkIdentity } from '../../core/customers/identity';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { signPosBody } from '../../core/ingest/signature';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';

@@ -36,6 +36,8 @@ interface Facts {
     voidAfterH: number | null;
   }[];
   interactions: { ev: string; guide: number; customer: number; atH: number; kind: (typeof KINDS)[number] }[];
+  /** Dated exclusive-guide assignments of a customer: [fromH, toH) with toH null for the open one. */
+  exclusives: { customer: number; guide: number; fromH: number; toH: number | null }[];
   bills: { tx: string; guide: number; atH: number; fee: number; refund: number }[];
   orders: { no: string; customer: number | null; paidH: number; net: number; coupons: string[]; tx: string | null }[];
   refunds: { no: string; order: string; afterH: number; amount: number }[];
@@ -63,6 +65,23 @@ const factsArb: fc.Arbitrary<Facts> = fc
         kind: fc.constantFrom(...KINDS),
       }),
       { maxLength: 8 },
+    ),
+    // Two guides reaching a customer at the same moment: the exclusive guide at paid_at breaks the tie.
+    ties: fc.array(
+      fc.record({
+        customer: fc.integer({ min: 0, max: 1 }),
+        guides: fc.uniqueArray(fc.integer({ min: 0, max: GUIDES - 1 }), { minLength: 2, maxLength: 2 }),
+        atH: fc.integer({ min: -60, max: -1 }),
+      }),
+      { maxLength: 2 },
+    ),
+    // Each customer's exclusive guide changing over time: boundaries, and the guide of each span.
+    exclusive: fc.array(
+      fc.record({
+        bounds: fc.uniqueArray(fc.integer({ min: -120, max: 10 }), { minLength: 1, maxLength: 3 }),
+        guides: fc.array(fc.integer({ min: 0, max: GUIDES - 1 }), { minLength: 3, maxLength: 3 }),
+      }),
+      { minLength: 2, maxLength: 2 },
     ),
     bills: fc.array(
       fc.record({
@@ -105,7 +124,16 @@ const factsArb: fc.Arbitrary<Facts> = fc
     }));
     return {
       coupons,
-      interactions: r.interactions.map((i, k) => ({ ...i, ev: `E${k}` })),
+      interactions: [
+        ...r.interactions,
+        ...r.ties.flatMap((t) =>
+          t.guides.map((guide) => ({ guide, customer: t.customer, atH: t.atH, kind: 'message' as const })),
+        ),
+      ].map((i, k) => ({ ...i, ev: `E${k}` })),
+      exclusives: r.exclusive.flatMap((e, customer) => {
+        const b = [...e.bounds].sort((x, y) => x - y);
+        return b.map((fromH, k) => ({ customer, guide: e.guides[k]!, fromH, toH: b[k + 1] ?? null }));
+      }),
       bills,
       orders,
       refunds: r.refunds
@@ -114,12 +142,16 @@ const factsArb: fc.Arbitrary<Facts> = fc
     };
   });
 
-type Arrival = { kind: 'coupon' | 'send' | 'void' | 'interaction' | 'bill' | 'order' | 'refund'; index: number };
+type Arrival = {
+  kind: 'coupon' | 'send' | 'void' | 'interaction' | 'exclusive' | 'bill' | 'order' | 'refund';
+  index: number;
+};
 const arrivals = (f: Facts): Arrival[] => [
   ...f.coupons.map((_, index) => ({ kind: 'coupon' as const, index })),
   ...f.coupons.flatMap((c, index) => (c.sentAfterH === null ? [] : [{ kind: 'send' as const, index }])),
   ...f.coupons.flatMap((c, index) => (c.voidAfterH === null ? [] : [{ kind: 'void' as const, index }])),
   ...f.interactions.map((_, index) => ({ kind: 'interaction' as const, index })),
+  ...f.exclusives.map((_, index) => ({ kind: 'exclusive' as const, index })),
   ...f.bills.map((_, index) => ({ kind: 'bill' as const, index })),
   ...f.orders.map((_, index) => ({ kind: 'order' as const, index })),
   ...f.refunds.map((_, index) => ({ kind: 'refund' as const, index })),
@@ -152,7 +184,8 @@ async function tenant() {
     guides.push(await createGuide(ctx.db, corp.id, store, { userid: `g${g}-${corp.id}` }));
   const customers: number[] = [];
   for (let c = 0; c < CUSTOMERS; c++) customers.push((await createCustomer(ctx.db, corp.id)).id);
-  await follow(ctx.db, corp.id, customers[0]!, guides[1]!.id, { exclusive: true });
+  // The exclusive guide is a fact of the run (dated assignments arriving like any other fact).
+  await follow(ctx.db, corp.id, customers[0]!, guides[1]!.id);
   const [tpl] = await ctx
     .db('coupon_templates')
     .insert({ corp_id: corp.id, code: 'T', name: '券', kind: 'cash', value_fen: 1000, valid_days: 30 })
@@ -199,6 +232,18 @@ async function arrive(tn: Tenant, f: Facts, a: Arrival, engine: boolean): Promis
       },
     ]);
     if (engine) await attributeOrders(ctx, corpId, await ordersOfCustomers(ctx.db, corpId, customers), 'interaction');
+  } else if (a.kind === 'exclusive') {
+    const e = f.exclusives[a.index]!;
+    const customerId = tn.customers[e.customer]!;
+    await ctx.db('exclusive_assignments').insert({
+      corp_id: corpId,
+      customer_id: customerId,
+      guide_id: tn.guides[e.guide]!.id,
+      valid_from: new Date(T + e.fromH * H),
+      valid_to: e.toH === null ? null : new Date(T + e.toH * H),
+      set_by: 'property',
+    });
+    if (engine) await attributeOrders(ctx, corpId, await ordersOfCustomers(ctx.db, corpId, [customerId]), 'exclusive');
   } else if (a.kind === 'bill') {
     const b = f.bills[a.index]!;
     const base = {

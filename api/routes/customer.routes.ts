@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exclusiveHistory, setExclusiveGuide } from '../../core/customers/exclusive-guide';
+import { exclusiveHistoryFor, setExclusiveGuide } from '../../core/customers/exclusive-guide';
 import { route } from '../http/route';
 
 const assignment = z.object({
@@ -20,7 +20,7 @@ export const customerRoutes = [
     params,
     response: z.object({ assignments: z.array(assignment) }),
     handler: async ({ ctx, principal, params: p }) => ({
-      assignments: await exclusiveHistory(ctx, principal.corpId, p.customerId),
+      assignments: await exclusiveHistoryFor(ctx, principal, p.customerId),
     }),
   }),
   route({

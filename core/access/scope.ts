@@ -132,3 +132,21 @@ export async function assertStoreVisible(
   assertStore(s, storeId);
   return st;
 }
+
+/**
+ * A customer this scope may see: she exists in the corp (404 otherwise) and, below the corp level,
+ * a guide of one of the scope's stores (a guide: she herself) follows her now (403 otherwise).
+ */
+export async function assertCustomer(db: Db, s: Scope, customerId: number): Promise<void> {
+  const c = await db('customers').where({ corp_id: s.corpId, id: customerId }).first('id');
+  if (!c) throw new AppError('NOT_FOUND', `no customer ${customerId}`, { field: 'params.customerId' });
+  if (s.level === 'corp') return;
+  const q = db('customer_guides as cg')
+    .join('guides as g', 'g.id', 'cg.guide_id')
+    .where({ 'cg.corp_id': s.corpId, 'cg.customer_id': customerId })
+    .whereNull('cg.ended_at');
+  const seen = await (s.level === 'guide' ? q.where('g.id', s.guideId) : q.whereIn('g.store_id', s.storeIds)).first(
+    'cg.id',
+  );
+  if (!seen) throw new AppError('FORBIDDEN', 'this customer is outside your scope');
+}

@@ -4,6 +4,8 @@
  * so the same facts end the same whenever an order is processed; a change re-attributes the
  * customer's orders through the outbox, and is audited.
  */
+import { assertCustomer, scopeOf } from '../access/scope';
+import type { Principal } from '../auth/principal';
 import type { AppContext } from '../context';
 import { enqueueAttribution, owe, requestAttribution } from '../attribution/outbox';
 import { AppError } from '../errors';
@@ -115,6 +117,16 @@ export async function setExclusiveGuide(ctx: AppContext, c: ExclusiveChange): Pr
   });
   await enqueueAttribution(ctx, c.corpId, owed, reason, c.requestId ? { requestId: c.requestId } : {});
   return exclusiveHistory(ctx, c.corpId, c.customerId);
+}
+
+/** A customer's assignments, oldest first, for a reader who may see her (core/access/scope.ts). */
+export async function exclusiveHistoryFor(
+  ctx: AppContext,
+  p: Principal,
+  customerId: number,
+): Promise<ExclusiveAssignment[]> {
+  await assertCustomer(ctx.db, await scopeOf(ctx.db, p), customerId);
+  return exclusiveHistory(ctx, p.corpId, customerId);
 }
 
 /** A customer's assignments, oldest first. */

@@ -258,13 +258,12 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/customers/:customerId/exclusive-guide': {
     scoped: true,
     send: (scope) => ({ method: 'get', path: `/api/customers/${customer(scope).id}/exclusive-guide` }),
-    // The assignment history is readable tenant-wide by managers and finance (who is exclusive is not
-    // customer data); another tenant's customer has no history here.
+    // Managers see the history of customers their stores' guides follow; another tenant's customer is unknown.
     expect: roles({
-      store_manager: s(200, 200, 200),
-      regional_manager: s(200, 200, 200),
-      finance: s(200, 200, 200),
-      admin: s(200, 200, 200),
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
     }),
   },
   'PUT /api/customers/:customerId/exclusive-guide': {

@@ -1,6 +1,7 @@
 import { allJobs } from '../core/jobs/index';
 import type { Processor } from './processor';
 import { attributeProcessor, sweepAttributionProcessor } from './processors/attribute.processor';
+import { campaignProcessors } from './processors/campaign.processors';
 import { ensurePartitionsProcessor } from './processors/ensure-partitions.processor';
 import { reconcileDayProcessor } from './processors/reconcile-day.processor';
 import { wecomProcessors } from './processors/wecom.processors';
@@ -12,6 +13,7 @@ export const allProcessors: readonly Processor[] = [
   attributeProcessor,
   sweepAttributionProcessor,
   reconcileDayProcessor,
+  ...campaignProcessors,
 ];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */

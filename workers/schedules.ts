@@ -5,6 +5,7 @@ import type { QueueName } from '../core/jobs/job';
 import { reconcileDayJob } from '../core/jobs/commission.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
+import { campaignPollFanoutJob } from '../core/jobs/campaign.jobs';
 
 export interface Schedule {
   queue: QueueName;
@@ -50,6 +51,13 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
     fanout('wecom-tags-hourly', { pattern: '7 * * * *', tz: 'Asia/Shanghai' }, 'tags'),
     fanout('wecom-contacts-nightly', { pattern: '30 2 * * *', tz: 'Asia/Shanghai' }, 'contacts'),
     fanout('wecom-callbacks-sweep-5m', { every: 5 * 60_000 }, 'callbacks'),
+    {
+      // Campaign results (get_groupmsg_task / send_result, moment results) into interactions.
+      queue: 'wecom',
+      id: 'campaign-results',
+      repeat: { every: cfg.WECOM_BILL_POLL_SECONDS * 1000 },
+      job: { name: campaignPollFanoutJob.name, data: { payload: {} } },
+    },
     fanout('wecom-behavior-daily', { pattern: '0 6 * * *', tz: 'Asia/Shanghai' }, 'behavior'),
   ];
 }

@@ -5,6 +5,7 @@ import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
 import { boardRoutes } from './boards.routes';
 import { commissionRoutes } from './commission.routes';
+import { campaignRoutes } from './campaign.routes';
 import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
@@ -24,4 +25,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...commissionRoutes,
   ...boardRoutes,
   ...adminRoutes,
+  ...campaignRoutes,
 ];

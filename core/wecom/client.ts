@@ -315,6 +315,53 @@ export class WecomClient {
     return this.call('POST', '/cgi-bin/media/upload', s.mediaUploadResponse, { query: { type }, form: makeForm });
   }
 
+  /** Creates a customer mass-message task (nothing is sent until the member confirms in WeCom). */
+  addMsgTemplate(body: MsgTemplateBody) {
+    return this.call('POST', '/cgi-bin/externalcontact/add_msg_template', s.addMsgTemplateResponse, {
+      body: { chat_type: 'single', ...body },
+    });
+  }
+  getGroupMsgTask(msgid: string, cursor = '', limit = 1000) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_groupmsg_task', s.groupMsgTaskResponse, {
+      body: { msgid, cursor, limit },
+    });
+  }
+  getGroupMsgSendResult(msgid: string, userid: string, cursor = '', limit = 1000) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_groupmsg_send_result', s.groupMsgSendResultResponse, {
+      body: { msgid, userid, cursor, limit },
+    });
+  }
+  /** Notifies the members again; WeCom allows at most 3 per message per 24 h. */
+  remindGroupMsg(msgid: string) {
+    return this.call('POST', '/cgi-bin/externalcontact/remind_groupmsg_send', s.emptyResponse, { body: { msgid } });
+  }
+  /** Stops the sends still pending; messages already sent stay. */
+  cancelGroupMsg(msgid: string) {
+    return this.call('POST', '/cgi-bin/externalcontact/cancel_groupmsg_send', s.emptyResponse, { body: { msgid } });
+  }
+  addMomentTask(body: {
+    text?: { content: string };
+    attachments?: MsgAttachment[];
+    visible_range?: { sender_list?: { user_list?: string[] }; external_contact_list?: { tag_list?: string[] } };
+  }) {
+    return this.call('POST', '/cgi-bin/externalcontact/add_moment_task', s.addMomentTaskResponse, { body });
+  }
+  getMomentTaskResult(jobid: string) {
+    return this.call('GET', '/cgi-bin/externalcontact/get_moment_task_result', s.momentTaskResultResponse, {
+      query: { jobid },
+    });
+  }
+  getMomentTask(momentId: string, cursor = '', limit = 1000) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_moment_task', s.momentTaskResponse, {
+      body: { moment_id: momentId, cursor, limit },
+    });
+  }
+  getMomentSendResult(momentId: string, userid: string, cursor = '', limit = 5000) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_moment_send_result', s.momentSendResultResponse, {
+      body: { moment_id: momentId, userid, cursor, limit },
+    });
+  }
+
   getUserBehaviorData(userid: string, startTime: number, endTime: number) {
     return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, {
       body: { userid: [userid], start_time: startTime, end_time: endTime },
@@ -326,4 +373,16 @@ export class WecomClient {
 export function cacheSeconds(expiresIn: number, early: number): number {
   if (expiresIn > early * 2) return expiresIn - early;
   return Math.max(1, Math.floor(expiresIn / 2));
+}
+
+/** A mass-message or moment attachment (protocol §13.1). */
+export type MsgAttachment =
+  | { msgtype: 'image'; image: { media_id?: string; pic_url?: string } }
+  | { msgtype: 'link'; link: { title: string; url: string; picurl?: string; desc?: string } }
+  | { msgtype: 'miniprogram'; miniprogram: { title: string; pic_media_id: string; appid: string; page: string } };
+export interface MsgTemplateBody {
+  sender: string;
+  external_userid: string[];
+  text?: { content: string };
+  attachments?: MsgAttachment[];
 }

@@ -196,3 +196,56 @@ export const mediaUploadResponse = z.object({
   media_id: z.string().min(1),
   created_at: z.union([z.string(), z.number()]),
 });
+
+// ---- customer mass messages (§13) and moments (§14) ----
+export const addMsgTemplateResponse = z.object({
+  msgid: z.string().min(1),
+  fail_list: z.array(z.string()).optional().default([]),
+});
+/** Task status: the doc says 0 未发送 / 2 已发送 but its sample shows 1; any non-zero is sent. */
+export const groupMsgTaskResponse = z.object({
+  task_list: z
+    .array(z.object({ userid: z.string(), status: z.number().int(), send_time: z.number().int().optional() }))
+    .default([]),
+  next_cursor: z.string().optional().default(''),
+});
+/** Per customer: 0 not sent, 1 sent, 2 not a friend, 3 receive limit; send_time only with 1. */
+export const groupMsgSendResultResponse = z.object({
+  send_list: z
+    .array(
+      z.object({
+        external_userid: z.string().optional(),
+        chat_id: z.string().optional(),
+        userid: z.string(),
+        status: z.number().int().min(0).max(3),
+        send_time: z.number().int().optional(),
+      }),
+    )
+    .default([]),
+  next_cursor: z.string().optional().default(''),
+});
+export const addMomentTaskResponse = z.object({ jobid: z.string().min(1).max(64) });
+export const momentTaskResultResponse = z.object({
+  status: z.number().int().min(1).max(3),
+  type: z.string().optional(),
+  result: z
+    .object({
+      errcode: z.number().int(),
+      errmsg: z.string().optional().default(''),
+      moment_id: z.string().optional(),
+      invalid_sender_list: z
+        .object({ user_list: z.array(z.string()).optional().default([]) })
+        .passthrough()
+        .optional(),
+      invalid_external_contact_list: z.object({ tag_list: z.array(z.string()).optional().default([]) }).optional(),
+    })
+    .optional(),
+});
+export const momentTaskResponse = z.object({
+  task_list: z.array(z.object({ userid: z.string(), publish_status: z.number().int() })).default([]),
+  next_cursor: z.string().optional().default(''),
+});
+export const momentSendResultResponse = z.object({
+  customer_list: z.array(z.object({ external_userid: z.string() })).default([]),
+  next_cursor: z.string().optional().default(''),
+});

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from '../wecom/mass-messages';
 import type { SandboxState } from '../wecom/state';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,6 +106,32 @@ export function clientRouter(state: SandboxState, now: () => number, opts: Clien
       )
       .digest('hex');
     res.json(expected === b.data.signature ? { ok: true } : { ok: false, reason: 'invalid signature' });
+  });
+
+  /** The member's pending mass messages (群发助手) and moments, and her confirmation of them. */
+  r.get('/client/api/mass-messages', (req, res) => {
+    const corp = state.corps.get(String(req.query.corpid ?? ''));
+    if (!corp) return void res.status(404).json({ error: 'no corp' });
+    res.json(pendingFor(corp, String(req.query.userid ?? '')));
+  });
+  const confirmBody = z.object({
+    corpid: z.string(),
+    userid: z.string(),
+    msgid: z.string().optional(),
+    moment_id: z.string().optional(),
+  });
+  r.post('/client/api/mass-messages/confirm', (req, res) => {
+    const b = confirmBody.safeParse(req.body);
+    const corp = b.success ? state.corps.get(b.data.corpid) : undefined;
+    if (!b.success || !corp) return void res.status(400).json({ error: 'invalid arguments' });
+    try {
+      if (b.data.msgid) return void res.json(confirmGroupMsg(state, corp, b.data.msgid, b.data.userid, now()));
+      if (b.data.moment_id) return void res.json(publishMoment(corp, b.data.moment_id, b.data.userid));
+      res.status(400).json({ error: 'msgid or moment_id required' });
+    } catch (err) {
+      if (err instanceof MassMessageError) return void res.status(err.status).json({ error: err.message });
+      throw err;
+    }
   });
 
   /** What the sidebar sent into a chat (the chat pane shows it; behaviour data counts it). */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { deliver, eventXml, type DeliveryOptions } from './callbacks';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
+import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from './mass-messages';
 
 class ControlError extends Error {
   constructor(
@@ -60,7 +61,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         const out = await fn(req, res);
         if (!res.headersSent) res.json(out ?? { ok: true });
       } catch (err) {
-        if (err instanceof ControlError) res.status(err.status).json({ error: err.message });
+        if (err instanceof ControlError || err instanceof MassMessageError)
+          res.status(err.status).json({ error: err.message });
         else if (err instanceof z.ZodError)
           res.status(400).json({ error: `${err.issues[0]?.path.join('.') || 'body'}: ${err.issues[0]?.message}` });
         else next(err);
@@ -585,6 +587,36 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       if (b.busy) c.faults.busy.set(apiPath(b.busy.path), { count: b.busy.count, errcode: b.busy.errcode });
       if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });
       return { ok: true };
+    }),
+  );
+  /** 群发规则 (admin console): the per-customer receive limit on mass messages. */
+  r.post(
+    '/corps/:corpid/mass-message-rule',
+    wrap((req) => {
+      const c = corpOf(req);
+      c.receiveLimit = z.object({ receiveLimit: z.enum(['month', 'week', 'day']) }).parse(req.body).receiveLimit;
+      return { receiveLimit: c.receiveLimit };
+    }),
+  );
+  /** The member's pending mass messages and moments, as her client lists them. */
+  r.get(
+    '/corps/:corpid/members/:userid/pending-mass-messages',
+    wrap((req) => pendingFor(corpOf(req), String(req.params.userid))),
+  );
+  r.post(
+    '/corps/:corpid/actions/confirm-mass-message',
+    wrap((req) => {
+      const c = corpOf(req);
+      const b = z.object({ msgid: z.string(), userid: z.string() }).parse(req.body);
+      return confirmGroupMsg(state, c, b.msgid, b.userid, now());
+    }),
+  );
+  r.post(
+    '/corps/:corpid/actions/publish-moment',
+    wrap((req) => {
+      const c = corpOf(req);
+      const b = z.object({ moment_id: z.string(), userid: z.string() }).parse(req.body);
+      return publishMoment(c, b.moment_id, b.userid);
     }),
   );
   r.get(

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { WecomFault, ok, wecomError } from './errors';
+import { massMessageApi } from './mass-messages';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 
 const TOKEN_TTL_S = 7200;
@@ -589,6 +590,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       return ok({ type, media_id, created_at: String(nowS()) });
     }),
   );
+
+  massMessageApi(r, authed, state, nowS);
 
   return r;
 }

@@ -88,6 +88,40 @@ export interface CallbackDelivery {
   last_error?: string;
 }
 
+/** One customer mass message (企业群发) task set: one task per member, one result per customer. */
+export interface GroupMsg {
+  msgid: string;
+  create_time: number;
+  /** Absent for tasks created through the API (create_type 0). */
+  creator?: string;
+  text?: { content: string };
+  attachments: unknown[];
+  /** Per member: status 0 not sent, 2 sent (after the member confirms in the client). */
+  tasks: Map<string, { status: 0 | 2; send_time?: number }>;
+  /** Per member, per customer: 0 not sent, 1 sent, 2 not a friend, 3 receive limit. */
+  results: Map<string, Map<string, { status: 0 | 1 | 2 | 3; send_time?: number }>>;
+  cancelled: boolean;
+  /** remind_groupmsg_send calls (seconds): at most 3 within 24 h. */
+  reminds: number[];
+}
+
+/** A corp moment (企业发表到客户朋友圈): each sender publishes after confirming in the client. */
+export interface Moment {
+  moment_id: string;
+  jobid: string;
+  create_time: number;
+  text?: { content: string };
+  attachments: unknown[];
+  /** Per sender: publish_status 0 not yet, 1 published; the customers chosen at creation. */
+  tasks: Map<string, { publish_status: 0 | 1; customers: string[]; sent: string[] }>;
+  invalid_users: string[];
+  invalid_tags: string[];
+  cancelled: boolean;
+}
+
+/** 群发规则: the receive limit per customer (DOC 92135): days-in-month a month (default), 7 a week or 1 a day. */
+export type ReceiveLimit = 'month' | 'week' | 'day';
+
 export interface Corp {
   corpid: string;
   name: string;
@@ -116,6 +150,11 @@ export interface Corp {
   /** Friend requests from customers who scanned a contact way with skip_verify false, not yet accepted; keyed external_userid:userid. */
   pendingAdds: Map<string, { userid: string; state: string; contact: Omit<Contact, 'follow_user'> }>;
   bills: Bill[];
+  groupMsgs: Map<string, GroupMsg>;
+  moments: Map<string, Moment>;
+  receiveLimit: ReceiveLimit;
+  /** Mass messages each customer received (seconds), for the receive limit. */
+  received: Map<string, number[]>;
   groupChats: Map<string, GroupChat>;
   media: Map<string, { type: string; bytes: number; created_at: number }>;
   callbacks: CallbackDelivery[];
@@ -194,6 +233,10 @@ export class SandboxState {
           contactWays: new Map(),
           pendingAdds: new Map(),
           bills: [],
+          groupMsgs: new Map(),
+          moments: new Map(),
+          receiveLimit: 'month',
+          received: new Map(),
           groupChats: new Map(),
           media: new Map(),
           callbacks: [],

@@ -962,7 +962,16 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
   });
 
   it('stores behaviour data for exactly the guide and the China-time day asked for', async () => {
-    const day = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    // The China-time day of her latest add (this file's run may cross midnight there), and her adds that day.
+    const chinaDay = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const adds = (
+      await ctx
+        .db('customer_guides')
+        .where({ guide_id: g1.id })
+        .whereNull('ended_at')
+        .select<{ added_at: Date }[]>('added_at')
+    ).map((r) => chinaDay(r.added_at));
+    const day = adds.sort().at(-1)!;
     expect(await runBehaviorData(ctx, b.id, 'wangfang', day)).toBe(1);
     const rows = await ctx
       .db('guide_behavior_daily')
@@ -970,14 +979,7 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
       .select('guide_id', 'day', 'new_contact_cnt');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ guide_id: g1.id, day });
-    // Every customer who still follows her was added today, in this file.
-    const following = await ctx
-      .db('customer_guides')
-      .where({ guide_id: g1.id })
-      .whereNull('ended_at')
-      .count('* as n')
-      .first();
-    expect(rows[0].new_contact_cnt).toBe(following?.n);
+    expect(rows[0].new_contact_cnt).toBe(adds.filter((d) => d === day).length);
   });
 
   it('caches JS-SDK tickets per corp and app: repeated signatures fetch each ticket once', async () => {

@@ -2,6 +2,7 @@ import { createI18n } from 'vue-i18n';
 
 const zh = {
   title: '业绩看板',
+  campaigns: '分层营销',
   lang: 'EN',
   signOut: '退出',
   from: '从',
@@ -87,6 +88,7 @@ const zh = {
 
 const en: typeof zh = {
   title: 'Performance boards',
+  campaigns: 'Campaigns',
   lang: '中文',
   signOut: 'Sign out',
   from: 'From',

@@ -32,6 +32,13 @@ export const router = createRouter({
     },
     { path: '/finance', name: 'finance', component: () => import('./views/FinanceView.vue') },
     { path: '/disputes', name: 'disputes', component: () => import('./views/DisputesView.vue') },
+    { path: '/campaigns', name: 'campaigns', component: () => import('./views/CampaignsView.vue') },
+    {
+      path: '/campaigns/:id',
+      name: 'campaign',
+      component: () => import('./views/CampaignView.vue'),
+      props: (r) => ({ id: Number(r.params.id) }),
+    },
     { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

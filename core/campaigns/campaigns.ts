@@ -1,0 +1,523 @@
+/**
+ * Campaigns: a segment, content from the script library and optionally a coupon, sent through
+ * each customer's own guide as a WeCom customer mass message (add_msg_template, sender = guide;
+ * the guide confirms it in WeCom) or a corp moment. A random, per-campaign-stable share of the
+ * segment is held out. Results are read back from WeCom and become one interaction per customer
+ * reached (evidence for the 7-day rule) and the send of the guide's coupon.
+ */
+import { randomBytes } from 'node:crypto';
+import dayjs from 'dayjs';
+import * as zm from 'zod/mini';
+import type { Principal } from '../auth/principal';
+import { scopeOf } from '../access/scope';
+import { enqueueAttribution, owe } from '../attribution/outbox';
+import type { AppContext } from '../context';
+import { campaignInput, segmentDefinition, type CampaignInput, type SegmentDefinition } from '../contracts/campaigns';
+import { fillVariables } from '../contracts/script-vars';
+import { scriptPart, type ScriptPart } from '../contracts/sidebar';
+import { markCouponSent } from '../coupons/coupons';
+import type { Db } from '../db/knex';
+import { AppError } from '../errors';
+import { recordInteractionRows } from '../ingest/interactions';
+import { campaignDispatchJob } from '../jobs/campaign.jobs';
+import type { MsgAttachment } from '../wecom/client';
+import { getWecomClient } from '../wecom/corp-client';
+import { WecomError } from '../wecom/wecom-error';
+import type { GuidePrincipal } from '../guide/access';
+import { customersForStyle } from '../guide/matches';
+import { getSegment, materialiseRecipients } from './segments';
+
+export interface CampaignContent {
+  /** Text with the variables a mass message cannot personalise ({{导购}} {{门店}} filled per guide). */
+  text: string;
+  links: { title: string; url: string; desc: string; picurl: string }[];
+  /** Script parts a mass message here does not carry (images and mini-program cards need uploaded media). */
+  skipped: string[];
+}
+
+function contentOf(parts: ScriptPart[]): CampaignContent {
+  const text: string[] = [];
+  const links: CampaignContent['links'] = [];
+  const skipped: string[] = [];
+  for (const p of parts) {
+    if (p.type === 'text') text.push(p.text);
+    else if (p.type === 'news') links.push({ title: p.title, url: p.link, desc: p.desc, picurl: p.imgUrl });
+    else skipped.push(p.type);
+  }
+  return { text: text.join('\n'), links, skipped };
+}
+
+/** Creates a campaign from a saved segment and a script; its recipients (holdout included) are written now, the send is queued for its time. */
+export async function createCampaign(
+  ctx: AppContext,
+  p: Principal,
+  raw: CampaignInput,
+): Promise<{ id: number; recipients: number }> {
+  const input = campaignInput.parse(raw);
+  const segment = await getSegment(ctx.db, p.corpId, input.segmentId);
+  const script = await ctx
+    .db('scripts')
+    .where({ corp_id: p.corpId, id: input.scriptId })
+    .first<{ id: number; parts: unknown } | undefined>('id', 'parts');
+  if (!script) throw new AppError('NOT_FOUND', `no script ${input.scriptId}`, { field: 'body.scriptId' });
+  const content = contentOf(zm.array(scriptPart).parse(script.parts));
+  if (!content.text && content.links.length === 0)
+    throw new AppError('VALIDATION_FAILED', 'the script has nothing a mass message can carry', {
+      field: 'body.scriptId',
+    });
+  if (input.couponTemplateId) {
+    const tpl = await ctx
+      .db('coupon_templates')
+      .where({ corp_id: p.corpId, id: input.couponTemplateId })
+      .first<{ enabled: boolean } | undefined>('enabled');
+    if (!tpl)
+      throw new AppError('NOT_FOUND', `no coupon template ${input.couponTemplateId}`, {
+        field: 'body.couponTemplateId',
+      });
+    if (!tpl.enabled)
+      throw new AppError('CONFLICT', 'the coupon template is switched off', { field: 'body.couponTemplateId' });
+  }
+  return startCampaign(ctx, p, {
+    name: input.name,
+    channel: input.channel,
+    segmentId: segment.id,
+    definition: segment.definition,
+    scriptId: script.id,
+    content,
+    couponTemplateId: input.couponTemplateId ?? null,
+    holdoutBp: Math.round(input.holdoutPercent * 100),
+    windowDays: input.windowDays,
+    scheduledAt: input.scheduledAt ? new Date(input.scheduledAt) : new Date(),
+    guideId: null,
+  });
+}
+
+/**
+ * 断码找人 "send to all of these customers": the guide's own mass message of a broken-size style
+ * to every customer of hers it fits, pitched as their size; recorded like any campaign (no holdout:
+ * the guide chose to send to all of them).
+ */
+export async function pushStyleToFits(
+  ctx: AppContext,
+  p: GuidePrincipal,
+  productId: number,
+): Promise<{ id: number; recipients: number }> {
+  const fits = await customersForStyle(ctx.db, p, productId);
+  if (fits.customers.length === 0)
+    throw new AppError('CONFLICT', 'no customer of yours fits a size still in stock', { field: 'params.productId' });
+  const product = await ctx
+    .db('products')
+    .where({ corp_id: p.corpId, id: productId })
+    .first<{ name: string; category: string }>('name', 'category');
+  const sizes = [...new Set(fits.customers.map((c) => c.size))].sort();
+  return startCampaign(ctx, p, {
+    name: `断码找人 · ${product!.name}`.slice(0, 64),
+    channel: 'mass_message',
+    segmentId: null,
+    definition: segmentDefinition.parse({ fitsProductId: productId }),
+    scriptId: null,
+    content: {
+      text: `{{称呼}}好，我是{{门店}}的{{导购}}。${product!.name} 还有您合适的尺码（${sizes.join(' / ')}），码数不多，给您留意着，想试穿随时来店里～`,
+      links: [],
+      skipped: [],
+    },
+    couponTemplateId: null,
+    holdoutBp: 0,
+    windowDays: 7,
+    scheduledAt: new Date(),
+    guideId: p.guideId,
+  });
+}
+
+interface NewCampaign {
+  name: string;
+  channel: 'mass_message' | 'moment';
+  segmentId: number | null;
+  definition: SegmentDefinition;
+  scriptId: number | null;
+  content: CampaignContent;
+  couponTemplateId: number | null;
+  holdoutBp: number;
+  windowDays: number;
+  scheduledAt: Date;
+  guideId: number | null;
+}
+
+async function startCampaign(
+  ctx: AppContext,
+  p: Principal,
+  c: NewCampaign,
+): Promise<{ id: number; recipients: number }> {
+  const scope = await scopeOf(ctx.db, p);
+  const seed = randomBytes(8).toString('hex');
+  const out = await ctx.db.transaction(async (trx) => {
+    const [row] = await trx('campaigns')
+      .insert({
+        corp_id: p.corpId,
+        name: c.name,
+        channel: c.channel,
+        segment_id: c.segmentId,
+        definition: JSON.stringify(c.definition),
+        script_id: c.scriptId,
+        content: JSON.stringify(c.content),
+        coupon_template_id: c.couponTemplateId,
+        holdout_bp: c.holdoutBp,
+        holdout_seed: seed,
+        window_days: c.windowDays,
+        scheduled_at: c.scheduledAt,
+        created_by: p.userId,
+        guide_id: c.guideId,
+      })
+      .returning<{ id: string }[]>('id');
+    const id = Number(row!.id);
+    const recipients = await materialiseRecipients(
+      trx,
+      { campaignId: id, corpId: p.corpId, scope, definition: c.definition, seed, holdoutBp: c.holdoutBp },
+      c.scheduledAt,
+    );
+    return { id, recipients };
+  });
+  await ctx.queues.enqueue(
+    campaignDispatchJob,
+    { corpId: p.corpId, campaignId: out.id },
+    { delay: Math.max(0, c.scheduledAt.getTime() - Date.now()) },
+  );
+  return out;
+}
+
+interface CampaignRow {
+  id: number;
+  corp_id: number;
+  channel: 'mass_message' | 'moment';
+  content: CampaignContent;
+  coupon_template_id: number | null;
+  dispatched_at: Date | null;
+  cancelled_at: Date | null;
+  scheduled_at: Date;
+  window_days: number;
+}
+
+async function campaignRow(db: Db, corpId: number, id: number): Promise<CampaignRow> {
+  const c = await db('campaigns').where({ corp_id: corpId, id }).first<CampaignRow | undefined>();
+  if (!c) throw new AppError('NOT_FOUND', `no campaign ${id}`, { field: 'params.campaignId' });
+  return { ...c, id: Number(c.id), corp_id: Number(c.corp_id) };
+}
+
+/**
+ * Creates the WeCom tasks: per guide, her coupons (when the campaign has a template) and one
+ * add_msg_template with her as sender for her recipients. A guide whose task exists is skipped,
+ * so a retried dispatch does not task her twice.
+ */
+export async function dispatchCampaign(
+  ctx: AppContext,
+  corpId: number,
+  campaignId: number,
+): Promise<{ tasks: number; refused: number }> {
+  const c = await campaignRow(ctx.db, corpId, campaignId);
+  if (c.cancelled_at) return { tasks: 0, refused: 0 };
+  const wecom = await getWecomClient(ctx, corpId);
+  const guides = await ctx.db.raw<{
+    rows: { guide_id: string; userid: string; guide_name: string; store_name: string; customers: string[] }[];
+  }>(
+    `select r.guide_id, g.userid, g.name as guide_name, st.name as store_name,
+            array_agg(cu.external_userid order by r.customer_id) as customers
+       from campaign_recipients r
+       join guides g on g.id = r.guide_id
+       join stores st on st.id = g.store_id
+       join customers cu on cu.id = r.customer_id and cu.external_userid is not null
+      where r.campaign_id = ? and r.status = 'pending'
+        and not exists (select 1 from campaign_tasks t where t.campaign_id = r.campaign_id and t.guide_id = r.guide_id)
+      group by r.guide_id, g.userid, g.name, st.name
+      order by r.guide_id`,
+    [campaignId],
+  );
+  let refused = 0;
+  if (c.channel === 'moment') {
+    if (guides.rows.length === 0) return { tasks: 0, refused: 0 };
+    const { jobid } = await wecom.addMomentTask({
+      text: { content: c.content.text },
+      ...(c.content.links[0]
+        ? { attachments: [{ msgtype: 'link', link: { title: c.content.links[0].title, url: c.content.links[0].url } }] }
+        : {}),
+      visible_range: { sender_list: { user_list: guides.rows.map((g) => g.userid) } },
+    });
+    const job = await wecom.getMomentTaskResult(jobid);
+    const momentId = job.result?.moment_id;
+    if (!momentId) throw new AppError('WECOM_ERROR', `moment task ${jobid} not done (status ${job.status})`);
+    const invalid = new Set(job.result?.invalid_sender_list?.user_list ?? []);
+    await ctx.db.transaction(async (trx) => {
+      for (const g of guides.rows) {
+        if (invalid.has(g.userid)) continue;
+        await trx('campaign_tasks').insert({
+          campaign_id: campaignId,
+          corp_id: corpId,
+          guide_id: g.guide_id,
+          moment_id: momentId,
+          customers: g.customers.length,
+        });
+        await trx('campaign_recipients')
+          .where({ campaign_id: campaignId, guide_id: g.guide_id, status: 'pending' })
+          .update({ status: 'tasked' });
+      }
+      await trx('campaigns').where({ id: campaignId }).whereNull('dispatched_at').update({ dispatched_at: new Date() });
+    });
+    return { tasks: guides.rows.length - invalid.size, refused: 0 };
+  }
+  for (const g of guides.rows) {
+    const guideId = Number(g.guide_id);
+    if (c.coupon_template_id) await issueCampaignCoupons(ctx.db, c, guideId);
+    const { text } = fillVariables(c.content.text, {
+      称呼: '您',
+      导购: g.guide_name,
+      门店: g.store_name,
+      优惠券: c.coupon_template_id ? '专属优惠券已放入您的会员账户' : null,
+    });
+    const attachments: MsgAttachment[] = c.content.links.map((l) => ({
+      msgtype: 'link',
+      link: { title: l.title, url: l.url, desc: l.desc, picurl: l.picurl },
+    }));
+    let r: { msgid: string | null; fail_list: string[] };
+    try {
+      r = await wecom.addMsgTemplate({
+        sender: g.userid,
+        external_userid: g.customers,
+        ...(text ? { text: { content: text } } : {}),
+        ...(attachments.length ? { attachments } : {}),
+      });
+    } catch (err) {
+      // 40096: WeCom accepts none of her customers (no longer hers there). Recorded, and the other guides still go.
+      if (!(err instanceof WecomError && err.errcode === 40096)) throw err;
+      r = { msgid: null, fail_list: g.customers };
+    }
+    refused += r.fail_list.length;
+    await ctx.db.transaction(async (trx) => {
+      await trx('campaign_tasks').insert({
+        campaign_id: campaignId,
+        corp_id: corpId,
+        guide_id: guideId,
+        msgid: r.msgid,
+        customers: g.customers.length - r.fail_list.length,
+      });
+      await trx('campaign_recipients')
+        .where({ campaign_id: campaignId, guide_id: guideId, status: 'pending' })
+        .update({
+          status: trx.raw(
+            `(case when customer_id in (select id from customers where corp_id = ? and external_userid = any(?::text[]))
+                   then 'refused' else 'tasked' end)::campaign_recipient_status`,
+            [corpId, r.fail_list],
+          ),
+        });
+      await trx('campaigns').where({ id: campaignId }).whereNull('dispatched_at').update({ dispatched_at: new Date() });
+    });
+  }
+  return { tasks: guides.rows.length, refused };
+}
+
+/** One coupon per recipient of the guide, issued by her (a guide coupon): it counts once the message is sent. */
+async function issueCampaignCoupons(db: Db, c: CampaignRow, guideId: number): Promise<void> {
+  const tpl = await db('coupon_templates')
+    .where({ id: c.coupon_template_id! })
+    .first<{ id: number; valid_days: number }>('id', 'valid_days');
+  await db.transaction(async (trx) => {
+    const rows = await trx('campaign_recipients')
+      .where({ campaign_id: c.id, guide_id: guideId, status: 'pending' })
+      .whereNull('coupon_id')
+      .forUpdate()
+      .select<{ customer_id: string }[]>('customer_id');
+    const issuedAt = new Date();
+    for (let i = 0; i < rows.length; i += 1000) {
+      const slice = rows.slice(i, i + 1000);
+      const coupons = await trx('coupons')
+        .insert(
+          slice.map((r) => ({
+            corp_id: c.corp_id,
+            template_id: tpl.id,
+            code: `CM${c.id}${randomBytes(6).toString('hex').toUpperCase()}`,
+            customer_id: r.customer_id,
+            guide_id: guideId,
+            campaign_id: c.id,
+            issued_at: issuedAt,
+            expires_at: dayjs(issuedAt).add(tpl.valid_days, 'day').toDate(),
+            status: 'issued',
+          })),
+        )
+        .returning<{ id: string; customer_id: string }[]>(['id', 'customer_id']);
+      for (const cp of coupons)
+        await trx('campaign_recipients')
+          .where({ campaign_id: c.id, customer_id: cp.customer_id })
+          .update({ coupon_id: cp.id });
+    }
+  });
+}
+
+const RESULT_STATUS = { 1: 'sent', 2: 'not_friend', 3: 'limit' } as const;
+
+/**
+ * Reads the campaign's results back from WeCom: each customer sent becomes one interaction (kind
+ * message, source campaign, evidence msgid:customer) and the send of her coupon. Idempotent: the
+ * interaction's natural key, the coupon's first send and status changes from `tasked` only mean a
+ * repeated poll changes nothing.
+ */
+export async function pollCampaign(
+  ctx: AppContext,
+  corpId: number,
+  campaignId: number,
+): Promise<{ sent: number; newInteractions: number }> {
+  const c = await campaignRow(ctx.db, corpId, campaignId);
+  const wecom = await getWecomClient(ctx, corpId);
+  const tasks = await ctx
+    .db('campaign_tasks as t')
+    .join('guides as g', 'g.id', 't.guide_id')
+    .where({ 't.campaign_id': campaignId })
+    .select<{ guide_id: string; userid: string; msgid: string | null; moment_id: string | null }[]>(
+      't.guide_id',
+      'g.userid',
+      't.msgid',
+      't.moment_id',
+    );
+  const results: { guideId: number; external: string; status: 'sent' | 'not_friend' | 'limit'; at: Date | null }[] = [];
+  const confirmed = new Map<number, Date>();
+  for (const t of tasks) {
+    const guideId = Number(t.guide_id);
+    if (t.msgid) {
+      let cursor = '';
+      const statuses: { userid: string; status: number; send_time?: number | undefined }[] = [];
+      do {
+        const page = await wecom.getGroupMsgTask(t.msgid, cursor);
+        statuses.push(...page.task_list);
+        cursor = page.next_cursor;
+      } while (cursor);
+      const mine = statuses.find((s) => s.userid === t.userid);
+      if (!mine || mine.status === 0) continue;
+      confirmed.set(guideId, new Date((mine.send_time ?? Math.floor(Date.now() / 1000)) * 1000));
+      cursor = '';
+      do {
+        const page = await wecom.getGroupMsgSendResult(t.msgid, t.userid, cursor);
+        for (const s of page.send_list) {
+          const status = RESULT_STATUS[s.status as 1 | 2 | 3];
+          if (status && s.external_userid)
+            results.push({
+              guideId,
+              external: s.external_userid,
+              status,
+              at: s.send_time ? new Date(s.send_time * 1000) : null,
+            });
+        }
+        cursor = page.next_cursor;
+      } while (cursor);
+    } else if (t.moment_id) {
+      const task = await wecom.getMomentTask(t.moment_id);
+      if (task.task_list.find((x) => x.userid === t.userid)?.publish_status !== 1) continue;
+      const at = new Date();
+      confirmed.set(guideId, at);
+      let cursor = '';
+      do {
+        const page = await wecom.getMomentSendResult(t.moment_id, t.userid, cursor);
+        for (const s of page.customer_list) results.push({ guideId, external: s.external_userid, status: 'sent', at });
+        cursor = page.next_cursor;
+      } while (cursor);
+    }
+  }
+  const out = await ctx.db.transaction(async (trx) => {
+    for (const [guideId, at] of confirmed)
+      await trx('campaign_tasks')
+        .where({ campaign_id: campaignId, guide_id: guideId })
+        .whereNull('confirmed_at')
+        .update({ confirmed_at: at });
+    if (results.length === 0) return { sent: 0, customers: [] as number[], coupons: [] as string[], interactions: 0 };
+    const ids = await trx('customers')
+      .where({ corp_id: corpId })
+      .whereIn(
+        'external_userid',
+        results.map((r) => r.external),
+      )
+      .select<{ id: string; external_userid: string }[]>('id', 'external_userid');
+    const idOf = new Map(ids.map((r) => [r.external_userid, Number(r.id)]));
+    const interactions = [];
+    const coupons: string[] = [];
+    let sent = 0;
+    for (const r of results) {
+      const customerId = idOf.get(r.external);
+      if (!customerId) continue;
+      const changed = await trx('campaign_recipients')
+        .where({ campaign_id: campaignId, customer_id: customerId, guide_id: r.guideId, status: 'tasked' })
+        .update({ status: r.status, sent_at: r.status === 'sent' ? r.at : null })
+        .returning<{ coupon_id: string | null }[]>('coupon_id');
+      if (r.status !== 'sent' || !r.at) continue;
+      if (changed.length) sent++;
+      interactions.push({
+        corpId,
+        guideId: r.guideId,
+        customerId,
+        occurredAt: r.at,
+        kind: 'message' as const,
+        source: 'campaign',
+        evidenceId: `c${campaignId}:${r.external}`,
+        detail: { campaignId, channel: c.channel },
+      });
+      const couponId = changed[0]?.coupon_id;
+      if (couponId) {
+        const code = await trx('coupons').where({ id: couponId }).first<{ code: string }>('code');
+        if (code && (await markCouponSent(trx, corpId, code.code, r.at))) coupons.push(code.code);
+      }
+    }
+    const stored = await recordInteractionRows(trx, interactions, { queued: true });
+    await trx('campaign_tasks')
+      .where({ campaign_id: campaignId })
+      .update({
+        polled_at: new Date(),
+        sent: trx.raw(
+          `(select count(*) from campaign_recipients r where r.campaign_id = campaign_tasks.campaign_id
+               and r.guide_id = campaign_tasks.guide_id and r.status = 'sent')`,
+        ),
+      });
+    return { sent, customers: [...new Set(stored.map((s) => s.customerId))], coupons, interactions: stored.length };
+  });
+  if (out.customers.length)
+    await enqueueAttribution(
+      ctx,
+      corpId,
+      owe('customer', out.customers, { kind: 'interaction', id: null }),
+      `campaign ${campaignId} sent`,
+    );
+  return { sent: out.sent, newInteractions: out.interactions };
+}
+
+/** Campaigns whose results may still change: dispatched within the last `days` days and not cancelled. */
+export async function campaignsToPoll(db: Db, days = 7): Promise<{ corpId: number; campaignId: number }[]> {
+  const rows = await db('campaigns')
+    .whereNotNull('dispatched_at')
+    .where('dispatched_at', '>=', dayjs().subtract(days, 'day').toDate())
+    .select<{ id: string; corp_id: string }[]>('id', 'corp_id');
+  return rows.map((r) => ({ corpId: Number(r.corp_id), campaignId: Number(r.id) }));
+}
+
+/** Stops the sends still pending in WeCom and marks the campaign cancelled. */
+export async function cancelCampaign(ctx: AppContext, p: Principal, campaignId: number): Promise<void> {
+  const c = await campaignRow(ctx.db, p.corpId, campaignId);
+  if (c.cancelled_at) return;
+  const wecom = await getWecomClient(ctx, p.corpId);
+  const tasks = await ctx.db('campaign_tasks').where({ campaign_id: campaignId }).whereNull('confirmed_at');
+  for (const t of tasks as { msgid: string | null }[]) if (t.msgid) await wecom.cancelGroupMsg(t.msgid);
+  await ctx.db('campaigns').where({ id: campaignId }).update({ cancelled_at: new Date() });
+}
+
+/** Reminds the guides who have not confirmed (WeCom allows 3 reminders per message in 24 h). */
+export async function remindCampaign(ctx: AppContext, p: Principal, campaignId: number): Promise<{ reminded: number }> {
+  await campaignRow(ctx.db, p.corpId, campaignId);
+  const wecom = await getWecomClient(ctx, p.corpId);
+  const tasks = (await ctx
+    .db('campaign_tasks')
+    .where({ campaign_id: campaignId })
+    .whereNull('confirmed_at')
+    .whereNotNull('msgid')
+    .select('msgid')) as { msgid: string }[];
+  try {
+    for (const t of tasks) await wecom.remindGroupMsg(t.msgid);
+  } catch (err) {
+    if (err instanceof WecomError && err.errcode === 45009)
+      throw new AppError('RATE_LIMITED', 'WeCom allows at most 3 reminders per mass message in 24 hours');
+    throw err;
+  }
+  return { reminded: tasks.length };
+}

@@ -1,0 +1,602 @@
+/**
+ * Segments and campaigns end to end against the sandbox WeCom: the segment count equals a direct
+ * query; the holdout is random and stable per campaign; tasks go out per guide with the guide as
+ * sender; unreachable customers are reported; results read back (repeatedly) give one interaction
+ * and one coupon send per customer; a redeemed campaign coupon credits the guide and the ROI shows
+ * it against the holdout.
+ */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { signSession } from '../../core/auth/session';
+import type { Principal } from '../../core/auth/principal';
+import { createCampaign, dispatchCampaign, pollCampaign } from '../../core/campaigns/campaigns';
+import { campaignProgressOf, campaignRoiOf, guideCampaignTasks } from '../../core/campaigns/results';
+import { holdoutBucket, materialiseRecipients, previewSegment, saveSegment } from '../../core/campaigns/segments';
+import type { SegmentDefinition } from '../../core/contracts/campaigns';
+import { ingestBatch } from '../../core/ingest/pos';
+import { campaignPollJob } from '../../core/jobs/campaign.jobs';
+import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
+import { startWorkers, type RunningWorkers } from '../../workers/runtime';
+import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';
+import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+
+let sb: Sandbox;
+let ctx: TestContext;
+let workers: RunningWorkers;
+let corp: Awaited<ReturnType<typeof createCorp>>;
+let admin: Principal;
+let east: number;
+let west: number;
+const stores: Record<string, number> = {};
+const guides: Record<string, { id: number; userid: string; userId: number }> = {};
+const tags: Record<string, number> = {};
+const customers: { id: number; externalUserid: string; memberNo: string }[] = [];
+let scriptId: number;
+let templateId: number;
+
+const sandbox = (path: string, body?: unknown) =>
+  fetch(
+    `${sb.url}/sandbox/api/corps/${corp.wecomCorpId}${path}`,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  ).then(async (r) => {
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<Record<string, unknown>>;
+  });
+
+/** The customer's own guide by index: licui and zhangmin (east), wangfang (west), liuyang (east, left the company). */
+const guideOf = (i: number) => ['licui', 'wangfang', 'zhangmin', 'liuyang'][i % 4]!;
+
+beforeAll(async () => {
+  sb = await startSandbox();
+  ctx = await createTestContext({ WECOM_API_BASE: sb.url });
+  workers = startWorkers(ctx);
+  corp = await createCorp(ctx.db, ctx.secrets);
+  east = await createRegion(ctx.db, corp.id, { name: '华东区' });
+  west = await createRegion(ctx.db, corp.id, { name: '华西区' });
+  stores.A = await createStore(ctx.db, corp.id, east, { code: 'S-A', name: '南京西路店' });
+  stores.B = await createStore(ctx.db, corp.id, east, { code: 'S-B', name: '徐家汇店' });
+  stores.C = await createStore(ctx.db, corp.id, west, { code: 'S-C', name: '春熙路店' });
+  guides.licui = await createGuide(ctx.db, corp.id, stores.A, { userid: 'licui', name: '李翠' });
+  guides.zhangmin = await createGuide(ctx.db, corp.id, stores.B, { userid: 'zhangmin', name: '张敏' });
+  guides.wangfang = await createGuide(ctx.db, corp.id, stores.C, { userid: 'wangfang', name: '王芳' });
+  guides.liuyang = await createGuide(ctx.db, corp.id, stores.A, { userid: 'liuyang', name: '刘洋' });
+  await ctx.db('guides').where({ id: guides.liuyang.id }).update({ status: 'left', left_on: '2026-10-01' });
+  const [u] = await ctx
+    .db('users')
+    .insert({ corp_id: corp.id, userid: 'hq', name: '总部', role: 'admin' })
+    .returning<{ id: number }[]>('id');
+  admin = {
+    corpId: corp.id,
+    userId: u!.id,
+    userid: 'hq',
+    name: '总部',
+    role: 'admin',
+    guideId: null,
+    storeIds: [],
+    regionIds: [],
+  };
+  const [grp] = await ctx
+    .db('tag_groups')
+    .insert({ corp_id: corp.id, wecom_group_id: 'etG1', name: '客户价值', kind: 'value' })
+    .returning<{ id: number }[]>('id');
+  const [stage] = await ctx
+    .db('tag_groups')
+    .insert({ corp_id: corp.id, wecom_group_id: 'etG2', name: '宝宝月龄', kind: 'stage' })
+    .returning<{ id: number }[]>('id');
+  for (const [key, name, group] of [
+    ['vip', '超级VIP', grp!.id],
+    ['active', '重点促活', grp!.id],
+    ['baby06', '0-6个月', stage!.id],
+    ['baby612', '6-12个月', stage!.id],
+  ] as const) {
+    const [t] = await ctx
+      .db('tags')
+      .insert({ corp_id: corp.id, group_id: group, wecom_tag_id: `et_${key}`, name })
+      .returning<{ id: number }[]>('id');
+    tags[key] = t!.id;
+  }
+
+  // 240 customers with a spread of tags, guides, sizes and relations.
+  for (let i = 0; i < 240; i++) {
+    const c = await createCustomer(ctx.db, corp.id, {
+      externalUserid: `wmcamp${String(i).padStart(4, '0')}`,
+      name: `客户${i}`,
+      memberNo: `MB${i}`,
+    });
+    customers.push({ ...c, memberNo: `MB${i}` });
+    await ctx
+      .db('customer_identities')
+      .insert({ corp_id: corp.id, kind: 'member_no', value: `MB${i}`, customer_id: c.id });
+    const g = guides[guideOf(i)]!;
+    await follow(ctx.db, corp.id, c.id, g.id);
+    // Every 10th (from 6) deleted their guide.
+    if (i % 10 === 6)
+      await ctx
+        .db('customer_guides')
+        .where({ customer_id: c.id })
+        .update({ ended_at: new Date('2026-11-01T00:00:00Z'), end_reason: 'customer_deleted' });
+    const own: number[] = [];
+    if (i % 3 === 0) own.push(tags.vip!);
+    else if (i % 3 === 1) own.push(tags.active!);
+    if (i % 2 === 0) own.push(tags.baby06!);
+    else if (i % 5 === 0) own.push(tags.baby612!);
+    for (const tagId of own)
+      await ctx
+        .db('customer_tags')
+        .insert({ corp_id: corp.id, customer_id: c.id, guide_id: g.id, tag_id: tagId, source: 'wecom' });
+    await ctx.db('customer_sizes').insert({
+      corp_id: corp.id,
+      customer_id: c.id,
+      category: 'shoes',
+      size: String(35 + (i % 6)),
+      source: 'purchase',
+    });
+  }
+
+  // The sandbox mirrors the corp: members, and each customer followed by the same guide.
+  await fetch(`${sb.url}/sandbox/api/corps`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ corpid: corp.wecomCorpId, name: '测试', agentid: corp.agentId, secret: corp.agentSecret }),
+  });
+  await sandbox('/members', {
+    members: Object.values(guides)
+      .filter((g) => g.userid !== 'liuyang')
+      .map((g) => ({ userid: g.userid, name: g.userid })),
+  });
+  await sandbox('/contacts', {
+    contacts: customers
+      .filter((_, i) => i % 10 !== 6 && guideOf(i) !== 'liuyang')
+      .map((c) => ({
+        external_userid: c.externalUserid,
+        name: c.externalUserid,
+        follow_user: [{ userid: guideOf(customers.indexOf(c)), createtime: 1_767_000_000 }],
+      })),
+  });
+
+  const [cat] = await ctx
+    .db('script_categories')
+    .insert({ corp_id: corp.id, name: '活动', scenario: 'promotion' })
+    .returning<{ id: number }[]>('id');
+  const [s] = await ctx
+    .db('scripts')
+    .insert({
+      corp_id: corp.id,
+      category_id: cat!.id,
+      title: '母婴会员日',
+      parts: JSON.stringify([
+        { type: 'text', text: '{{称呼}}好，我是{{门店}}的{{导购}}，会员日{{优惠券}}' },
+        {
+          type: 'news',
+          title: '会员日',
+          desc: '全场',
+          link: 'https://example.com/day',
+          imgUrl: 'https://example.com/a.png',
+        },
+      ]),
+    })
+    .returning<{ id: number }[]>('id');
+  scriptId = s!.id;
+  const [tpl] = await ctx
+    .db('coupon_templates')
+    .insert({
+      corp_id: corp.id,
+      code: 'T50',
+      name: '满300减50',
+      kind: 'cash',
+      value_fen: 5000,
+      min_spend_fen: 30000,
+      valid_days: 14,
+    })
+    .returning<{ id: number }[]>('id');
+  templateId = tpl!.id;
+});
+
+afterAll(async () => {
+  await workers?.close();
+  if (ctx) await destroyTestContext(ctx);
+  await sb?.close();
+});
+
+/** The segment as one hand-written query, independent of core/campaigns/segments.ts. */
+async function directCount(where: string, bindings: number[]): Promise<number> {
+  const r = await ctx.db.raw<{ rows: { n: string }[] }>(
+    `select count(*) as n from customers c
+      left join lateral (select g.store_id from customer_guides cg join guides g on g.id = cg.guide_id
+                          where cg.customer_id = c.id limit 1) own on true
+      where c.corp_id = ? and ${where}`,
+    [corp.id, ...bindings],
+  );
+  return Number(r.rows[0]!.n);
+}
+const hasTag = (ids: number[]) =>
+  `exists (select 1 from customer_tags t where t.customer_id = c.id and t.tag_id in (${ids.join(',')}))`;
+
+describe('segments', () => {
+  it('counts equal a direct query, for tags, region, store, sizes and their combinations', async () => {
+    const cases: [SegmentDefinition, string, number[]][] = [
+      [{ tags: [[tags.vip!]] }, hasTag([tags.vip!]), []],
+      [
+        { tags: [[tags.vip!], [tags.baby06!]], regionIds: [east] },
+        `${hasTag([tags.vip!])} and ${hasTag([tags.baby06!])} and own.store_id in (select id from stores where region_id = ?)`,
+        [east],
+      ],
+      [
+        { tags: [[tags.vip!, tags.active!]], storeIds: [stores.C!] },
+        `${hasTag([tags.vip!, tags.active!])} and own.store_id = ?`,
+        [stores.C!],
+      ],
+      [
+        { tags: [[tags.baby612!]], sizes: { category: 'shoes', sizes: ['37', '38'] } },
+        `${hasTag([tags.baby612!])} and exists (select 1 from customer_sizes s where s.customer_id = c.id and s.size in ('37','38'))`,
+        [],
+      ],
+    ];
+    for (const [def, where, b] of cases) {
+      const preview = await previewSegment(ctx.db, admin, def);
+      const direct = await directCount(where, b);
+      expect(direct).toBeGreaterThan(0);
+      expect(preview.count, JSON.stringify(def)).toBe(direct);
+    }
+  });
+
+  it('reports customers whose guide left or who deleted their guide as unreachable, with the reason', async () => {
+    const preview = await previewSegment(ctx.db, admin, { tags: [] });
+    expect(preview.count).toBe(240);
+    // guide left: i % 4 === 3 (60); deleted their guide: i % 10 === 6 (24).
+    expect(preview.unreachable).toBe(60 + 24);
+    expect(preview.sample).toHaveLength(20);
+    expect(preview.sample.filter((s) => s.reason === 'customer_deleted').length).toBeGreaterThan(0);
+  });
+
+  it('a regional manager counts only her region', async () => {
+    const east06 = await previewSegment(ctx.db, admin, { tags: [[tags.baby06!]], regionIds: [east] });
+    const mgr: Principal = { ...admin, role: 'regional_manager', regionIds: [east] };
+    expect((await previewSegment(ctx.db, mgr, { tags: [[tags.baby06!]] })).count).toBe(east06.count);
+  });
+});
+
+describe('the holdout', () => {
+  it('is random, close to its share, different per campaign and stable for one', async () => {
+    const all: SegmentDefinition = { tags: [] };
+    const scope = { corpId: corp.id, level: 'corp' as const };
+    const seg = await saveSegment(ctx.db, admin, { name: '全部客户', definition: all });
+    const pick = async (seed: string) => {
+      const [c] = await ctx
+        .db('campaigns')
+        .insert({
+          corp_id: corp.id,
+          name: `holdout ${seed}`,
+          channel: 'mass_message',
+          segment_id: seg.id,
+          definition: JSON.stringify(all),
+          content: JSON.stringify({ text: 'x', links: [], skipped: [] }),
+          holdout_bp: 2500,
+          holdout_seed: seed,
+          scheduled_at: new Date(),
+        })
+        .returning<{ id: number }[]>('id');
+      const campaign = { campaignId: c!.id, corpId: corp.id, scope, definition: all, seed, holdoutBp: 2500 };
+      await materialiseRecipients(ctx.db, campaign, new Date());
+      const held = () =>
+        ctx
+          .db('campaign_recipients')
+          .where({ campaign_id: c!.id, holdout: true })
+          .orderBy('customer_id')
+          .pluck<string[]>('customer_id')
+          .then((ids) => ids.map(Number));
+      const first = await held();
+      // Materialising again (a retried job) moves nobody.
+      await ctx.db('campaign_recipients').where({ campaign_id: c!.id }).delete();
+      await materialiseRecipients(ctx.db, campaign, new Date());
+      expect(await held()).toEqual(first);
+      return first;
+    };
+    const a = await pick('seed-a');
+    const b = await pick('seed-b');
+    // 25% of 240 = 60; a binomial(240, 0.25) is within 60 ± 25 with overwhelming probability.
+    for (const h of [a, b]) expect(Math.abs(h.length - 60)).toBeLessThan(25);
+    expect(a).not.toEqual(b);
+    // The SQL bucket is the documented hash: md5(seed:customer) mod 10000.
+    expect(a).toEqual(customers.map((c) => c.id).filter((id) => holdoutBucket('seed-a', id) < 2500));
+  });
+});
+
+describe('a campaign through the guides', () => {
+  let campaignId: number;
+  const vip06East: SegmentDefinition = { tags: [[0]], regionIds: [] };
+
+  it('creates per-guide tasks with the guide as sender, holds out and reports the unreachable', async () => {
+    vip06East.tags = [[tags.vip!], [tags.baby06!]];
+    vip06East.regionIds = [east];
+    const seg = await saveSegment(ctx.db, admin, { name: 'VIP 0-6个月 华东', definition: vip06East });
+    const created = await createCampaign(ctx, admin, {
+      name: '母婴会员日',
+      channel: 'mass_message',
+      segmentId: seg.id,
+      scriptId,
+      couponTemplateId: templateId,
+      holdoutPercent: 20,
+      windowDays: 7,
+    });
+    campaignId = created.id;
+    expect(created.recipients).toBe((await previewSegment(ctx.db, admin, vip06East)).count);
+    await ctx.queues.drain();
+
+    const tasks = await ctx.db('campaign_tasks').where({ campaign_id: campaignId }).orderBy('guide_id');
+    const recips = await ctx.db('campaign_recipients').where({ campaign_id: campaignId });
+    const tasked = recips.filter((r) => r.status === 'tasked');
+    expect(new Set(tasks.map((t) => Number(t.guide_id)))).toEqual(new Set(tasked.map((r) => Number(r.guide_id))));
+    expect(recips.filter((r) => r.status === 'pending')).toHaveLength(0);
+    expect(recips.filter((r) => r.holdout).every((r) => r.status === 'holdout' && r.coupon_id === null)).toBe(true);
+    expect(recips.filter((r) => r.status === 'unreachable').length).toBeGreaterThan(0);
+    // Each guide's task is in the sandbox as hers, with her customers only, waiting for her.
+    for (const t of tasks) {
+      const g = Object.values(guides).find((x) => x.id === Number(t.guide_id))!;
+      const pending = (await sandbox(`/members/${g.userid}/pending-mass-messages`)) as {
+        groupMsgs: { msgid: string; customers: number; text: string }[];
+      };
+      const mine = pending.groupMsgs.find((m) => m.msgid === t.msgid)!;
+      expect(mine.customers).toBe(t.customers);
+      expect(mine.text).toContain('会员日专属优惠券已放入您的会员账户');
+    }
+    // Each tasked customer has an issued (not yet sent) coupon of her guide.
+    const coupons = await ctx.db('coupons').where({ campaign_id: campaignId });
+    expect(coupons).toHaveLength(tasked.length);
+    expect(coupons.every((c) => c.sent_at === null)).toBe(true);
+    // A dispatch run again tasks nobody twice.
+    expect(await dispatchCampaign(ctx, corp.id, campaignId)).toEqual({ tasks: 0, refused: 0 });
+
+    const progress = await campaignProgressOf(ctx.db, admin, campaignId);
+    expect(progress.guides.every((g) => !g.confirmed)).toBe(true);
+    expect(progress.unreachable.map((u) => u.reason).sort()).toEqual(
+      [...new Set(recips.filter((r) => r.status === 'unreachable').map((r) => r.reason as string))].sort(),
+    );
+    const licuiTasks = await guideCampaignTasks(ctx.db, corp.id, guides.licui!.id);
+    expect(licuiTasks[0]).toMatchObject({ campaignId, confirmed: false, sent: 0 });
+  });
+
+  it('reads results back into one interaction and one coupon send per customer, idempotently', async () => {
+    const task = await ctx
+      .db('campaign_tasks')
+      .where({ campaign_id: campaignId, guide_id: guides.licui!.id })
+      .first<{ msgid: string; customers: number }>();
+    // One of licui's customers deletes her before she confirms: not sent, no interaction.
+    const mine = await ctx
+      .db('campaign_recipients as r')
+      .join('customers as c', 'c.id', 'r.customer_id')
+      .where({ 'r.campaign_id': campaignId, 'r.guide_id': guides.licui!.id, 'r.status': 'tasked' })
+      .orderBy('r.customer_id')
+      .select<{ customer_id: number; external_userid: string }[]>('r.customer_id', 'c.external_userid');
+    await sandbox('/actions/customer-deletes-guide', { external_userid: mine[0]!.external_userid, userid: 'licui' });
+    await sandbox('/actions/confirm-mass-message', { msgid: task!.msgid, userid: 'licui' });
+
+    const interactions = () =>
+      ctx.db('interactions').where({ corp_id: corp.id, source: 'campaign' }).orderBy('customer_id');
+    const first = await pollCampaign(ctx, corp.id, campaignId);
+    expect(first).toEqual({ sent: task!.customers - 1, newInteractions: task!.customers - 1 });
+    const after1 = await interactions();
+    // Polling again, through the worker job as the schedule does, changes nothing.
+    await ctx.queues.enqueue(campaignPollJob, { corpId: corp.id, campaignId });
+    await ctx.queues.drain();
+    expect(await pollCampaign(ctx, corp.id, campaignId)).toEqual({ sent: 0, newInteractions: 0 });
+    const after3 = await interactions();
+    expect(after3).toEqual(after1);
+    expect(after1.map((i) => Number(i.customer_id))).toEqual(mine.slice(1).map((m) => Number(m.customer_id)));
+    expect(after1.every((i) => i.kind === 'message' && Number(i.guide_id) === guides.licui!.id)).toBe(true);
+
+    const statuses = await ctx
+      .db('campaign_recipients')
+      .where({ campaign_id: campaignId, guide_id: guides.licui!.id, holdout: false })
+      .orderBy('customer_id')
+      .pluck<string[]>('status');
+    expect(statuses).toEqual(['not_friend', ...statuses.slice(1).map(() => 'sent')]);
+    const coupons = await ctx
+      .db('coupons')
+      .where({ campaign_id: campaignId, guide_id: guides.licui!.id })
+      .whereNotNull('sent_at');
+    expect(coupons).toHaveLength(task!.customers - 1);
+    const progress = await campaignProgressOf(ctx.db, admin, campaignId);
+    expect(progress.guides.find((g) => g.guideId === guides.licui!.id)).toMatchObject({
+      confirmed: true,
+      sent: task!.customers - 1,
+    });
+    expect(progress.guides.find((g) => g.guideId === guides.zhangmin!.id)).toMatchObject({ confirmed: false, sent: 0 });
+  });
+
+  it('credits the redeemed campaign coupon to the guide and shows ROI against the holdout', async () => {
+    const reached = await ctx
+      .db('campaign_recipients as r')
+      .join('coupons as cp', 'cp.id', 'r.coupon_id')
+      .join('customers as c', 'c.id', 'r.customer_id')
+      .where({ 'r.campaign_id': campaignId, 'r.status': 'sent' })
+      .orderBy('r.customer_id')
+      .first<{ customer_id: number; code: string; external_userid: string }>(
+        'r.customer_id',
+        'cp.code',
+        'c.external_userid',
+      );
+    const held = await ctx
+      .db('campaign_recipients')
+      .where({ campaign_id: campaignId, holdout: true })
+      .orderBy('customer_id')
+      .first<{ customer_id: number }>('customer_id');
+    const member = (id: number) => customers.find((c) => c.id === Number(id))!.memberNo;
+    const paidAt = new Date(Date.now() + 60_000).toISOString();
+    await ingestBatch(ctx, corp.id, 'pos', {
+      batchId: 'campaign-roi-1',
+      orders: [
+        {
+          orderNo: 'ROI-1',
+          storeCode: 'S-A',
+          paidAt,
+          grossFen: 50_000,
+          discountFen: 5000,
+          netFen: 45_000,
+          memberNo: member(reached!.customer_id),
+          couponCodes: [reached!.code],
+          lines: [{ skuCode: 'SKU-1', qty: 1, netFen: 45_000 }],
+        },
+        ...(held
+          ? [
+              {
+                orderNo: 'ROI-2',
+                storeCode: 'S-B',
+                paidAt,
+                grossFen: 20_000,
+                discountFen: 0,
+                netFen: 20_000,
+                memberNo: member(held.customer_id),
+                couponCodes: [],
+                lines: [{ skuCode: 'SKU-2', qty: 1, netFen: 20_000 }],
+              },
+            ]
+          : []),
+      ],
+      refunds: [],
+    });
+    await ctx.queues.drain();
+    const roi = await campaignRoiOf(ctx.db, admin, campaignId);
+    expect(roi.treatment.couponsRedeemed).toBe(1);
+    expect(roi.treatment.creditedFen).toEqual({ coupon: 45_000 });
+    expect(roi.treatment.salesFen).toBe(45_000);
+    expect(roi.costFen).toBe(5000);
+    expect(roi.holdout.salesFen).toBe(held ? 20_000 : 0);
+    const treatAvg = 45_000 / roi.treatment.recipients;
+    const holdAvg = held ? 20_000 / roi.holdout.customers : 0;
+    expect(roi.incrementalFen).toBe(held ? Math.round((treatAvg - holdAvg) * roi.treatment.recipients) : 0);
+    const licui = roi.byGuide.find((g) => g.guideId === guides.licui!.id)!;
+    expect(licui).toMatchObject({ couponsRedeemed: 1, creditedFen: { coupon: 45_000 }, guideName: '李翠' });
+    expect(roi.byStore.find((s) => s.storeId === stores.A)).toMatchObject({ creditedFen: { coupon: 45_000 } });
+  });
+});
+
+describe('a guide WeCom refuses entirely', () => {
+  it('is recorded as refused and does not stop the other guides being tasked', async () => {
+    const storeD = await createStore(ctx.db, corp.id, west, { code: 'S-D', name: '太古里店' });
+    const ghost = await createGuide(ctx.db, corp.id, storeD, { userid: 'ghostguide', name: '赵云' });
+    const real = await createGuide(ctx.db, corp.id, storeD, { userid: 'realguide', name: '钱多' });
+    await sandbox('/members', {
+      members: [
+        { userid: 'ghostguide', name: '赵云' },
+        { userid: 'realguide', name: '钱多' },
+      ],
+    });
+    // The ghost guide's customer is hers in our records but not in WeCom: add_msg_template answers 40096.
+    const a = await createCustomer(ctx.db, corp.id, { externalUserid: 'wmghost0001', name: '甲' });
+    const b = await createCustomer(ctx.db, corp.id, { externalUserid: 'wmreal0001', name: '乙' });
+    await follow(ctx.db, corp.id, a.id, ghost.id);
+    await follow(ctx.db, corp.id, b.id, real.id);
+    await sandbox('/contacts', {
+      contacts: [
+        {
+          external_userid: 'wmreal0001',
+          name: '乙',
+          follow_user: [{ userid: 'realguide', createtime: 1_767_000_000 }],
+        },
+      ],
+    });
+    const seg = await saveSegment(ctx.db, admin, { name: '太古里店', definition: { tags: [], storeIds: [storeD] } });
+    const { id } = await createCampaign(ctx, admin, { name: '太古里', segmentId: seg.id, scriptId, holdoutPercent: 0 });
+    await ctx.queues.drain();
+    const byCustomer = Object.fromEntries(
+      (await ctx.db('campaign_recipients').where({ campaign_id: id })).map((r) => [Number(r.customer_id), r.status]),
+    );
+    expect(byCustomer).toEqual({ [a.id]: 'refused', [b.id]: 'tasked' });
+  });
+});
+
+describe('the HTTP API', () => {
+  const bearer = (userid: string) => `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid }, 600)}`;
+
+  it('previews a segment, refuses a malformed one with the field, and 404s an unknown segment', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    const def = { tags: [[tags.vip!], [tags.baby06!]], regionIds: [east] };
+    const ok = await request(app)
+      .post('/api/segments/preview')
+      .set('Authorization', bearer('hq'))
+      .send({ definition: def });
+    expect(ok.status).toBe(200);
+    expect(ok.body.count).toBe((await previewSegment(ctx.db, admin, def)).count);
+    const bad = await request(app)
+      .post('/api/segments/preview')
+      .set('Authorization', bearer('hq'))
+      .send({ definition: { tags: [[]] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toMatch(/^body\.definition\.tags/);
+    const missing = await request(app)
+      .post('/api/campaigns')
+      .set('Authorization', bearer('hq'))
+      .send({ name: 'x', segmentId: 999_999, scriptId });
+    expect(missing.status).toBe(404);
+    // A guide may not build campaigns.
+    expect(
+      (await request(app).post('/api/segments/preview').set('Authorization', bearer('licui')).send({ definition: def }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('断码找人: the guide sends a broken-size style to every customer it fits, as her own mass message', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    await ctx
+      .db('size_runs')
+      .insert({ corp_id: corp.id, category: 'shoes', sizes: ['35', '36', '37', '38', '39', '40'] });
+    const [prod] = await ctx
+      .db('products')
+      .insert({ corp_id: corp.id, style_no: 'SH-01', name: '轻跑鞋', category: 'shoes', list_price_fen: 59_900 })
+      .returning<{ id: number }[]>('id');
+    for (const size of ['35', '36', '37', '38', '39', '40']) {
+      const [sku] = await ctx
+        .db('skus')
+        .insert({
+          corp_id: corp.id,
+          product_id: prod!.id,
+          sku_code: `SH-01-${size}`,
+          color: '黑色',
+          size,
+          price_fen: 59_900,
+        })
+        .returning<{ id: number }[]>('id');
+      await ctx.db('store_stock').insert({
+        corp_id: corp.id,
+        store_id: stores.A,
+        sku_id: sku!.id,
+        on_hand: size === '37' || size === '38' ? 2 : 0,
+      });
+    }
+    // One of her fitting customers is also zhangmin's, and zhangmin is his exclusive guide: licui's own send still reaches him.
+    const shared = customers.find((_, i) => guideOf(i) === 'licui' && i % 6 === 2 && i % 10 !== 6)!;
+    await follow(ctx.db, corp.id, shared.id, guides.zhangmin!.id, {
+      exclusive: true,
+      addedAt: new Date('2026-06-01T00:00:00Z'),
+    });
+    const fits = await request(app)
+      .get(`/api/sidebar/styles/${prod!.id}/customers`)
+      .set('Authorization', bearer('licui'));
+    expect(fits.status).toBe(200);
+    const pushed = await request(app)
+      .post(`/api/sidebar/styles/${prod!.id}/push`)
+      .set('Authorization', bearer('licui'));
+    expect(pushed.status).toBe(201);
+    await ctx.queues.drain();
+    // Every customer the sidebar listed is tasked to her; those who deleted her are reported, not sent.
+    const recips = await ctx.db('campaign_recipients').where({ campaign_id: pushed.body.id });
+    const tasked = recips.filter((r) => r.status === 'tasked');
+    expect(tasked).toHaveLength(fits.body.customers.length);
+    expect(tasked.every((r) => Number(r.guide_id) === guides.licui!.id)).toBe(true);
+    expect(tasked.map((r) => Number(r.customer_id))).toContain(shared.id);
+    expect(recips.filter((r) => r.status !== 'tasked').every((r) => r.reason === 'customer_deleted')).toBe(true);
+    expect(pushed.body.recipients).toBe(recips.length);
+    const pending = (await sandbox('/members/licui/pending-mass-messages')) as {
+      groupMsgs: { text: string; customers: number }[];
+    };
+    const msg = pending.groupMsgs.find((m) => m.text.includes('轻跑鞋'))!;
+    expect(msg.customers).toBe(fits.body.customers.length);
+    expect(msg.text).toContain('37');
+    const tasks = await request(app).get('/api/sidebar/campaign-tasks').set('Authorization', bearer('licui'));
+    expect(tasks.body.items[0]).toMatchObject({ campaignId: pushed.body.id, confirmed: false });
+  });
+});

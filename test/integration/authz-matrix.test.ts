@@ -145,6 +145,34 @@ async function openDispute(scope: Scope, level: 'store' | 'region'): Promise<num
   return row!.id;
 }
 
+/** A campaign whose one recipient is the scope's customer (`in` sa1's, `out` sa2's, `other` tenant B's). */
+async function campaignFor(scope: Scope): Promise<number> {
+  const tn = tenantOf(scope);
+  const i = scope === 'out' ? 1 : 0;
+  const [c] = await t.ctx
+    .db('campaigns')
+    .insert({
+      corp_id: tn.corp.id,
+      name: 'matrix',
+      channel: 'mass_message',
+      definition: JSON.stringify({ tags: [] }),
+      content: JSON.stringify({ text: '你好', links: [], skipped: [] }),
+      holdout_seed: 'matrix',
+      scheduled_at: new Date(),
+    })
+    .returning<{ id: string }[]>('id');
+  await t.ctx.db('campaign_recipients').insert({
+    campaign_id: c!.id,
+    corp_id: tn.corp.id,
+    customer_id: tn.customers[i].id,
+    guide_id: tn.guides[i].id,
+    store_id: tn.stores[i],
+    holdout: false,
+    status: 'pending',
+  });
+  return Number(c!.id);
+}
+
 function signedCallback(target: CorpFixture, signer: CorpFixture, xml: string) {
   const ts = Math.floor(Date.now() / 1000);
   const enc = encrypt(signer.callbackAesKey, xml, signer.wecomCorpId);
@@ -874,6 +902,106 @@ const MATRIX: Record<string, Entry> = {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/reconciliation/months/2026-11' }),
     expect: roles({ finance: 200, admin: 200 }),
+  },
+  // Campaigns: managers build within their stores, head office the corp; results read within scope.
+  'GET /api/campaigns/options': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/campaigns/options' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  // A definition only narrows the caller's scope (core/campaigns/segments.ts), so a segment is not scoped.
+  'POST /api/segments/preview': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/segments/preview', body: { definition: {} } }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  'GET /api/segments': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/segments' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  'POST /api/segments': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/segments', body: { name: uid('seg'), definition: {} } }),
+    expect: roles({ store_manager: 201, regional_manager: 201, admin: 201 }),
+  },
+  'GET /api/campaigns': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/campaigns' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  // The corp's segment and script (in; out is the same corp's); another tenant's segment is unknown.
+  'POST /api/campaigns': {
+    scoped: true,
+    send: async (scope) => {
+      const tn = tenantOf(scope);
+      const [seg] = await t.ctx
+        .db('segments')
+        .insert({ corp_id: tn.corp.id, name: uid('seg'), definition: JSON.stringify({ tags: [] }) })
+        .returning<{ id: string }[]>('id');
+      return {
+        method: 'post',
+        path: '/api/campaigns',
+        body: { name: 'matrix', segmentId: Number(seg!.id), scriptId: A.scriptId },
+      };
+    },
+    expect: roles({
+      store_manager: s(201, 201, 404),
+      regional_manager: s(201, 201, 404),
+      admin: s(201, 201, 404),
+    }),
+  },
+  // Results are counted over the recipients in the caller's scope: another store's campaign reads as
+  // empty for a manager (its name only), another tenant's is unknown.
+  'GET /api/campaigns/:campaignId': {
+    scoped: true,
+    send: async (scope) => ({ method: 'get', path: `/api/campaigns/${await campaignFor(scope)}` }),
+    expect: roles({
+      store_manager: s(200, 200, 404),
+      regional_manager: s(200, 200, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'GET /api/campaigns/:campaignId/roi': {
+    scoped: true,
+    send: async (scope) => ({ method: 'get', path: `/api/campaigns/${await campaignFor(scope)}/roi` }),
+    expect: roles({
+      store_manager: s(200, 200, 404),
+      regional_manager: s(200, 200, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  // Reminding or cancelling acts on every recipient's guide: a manager only on a campaign wholly within his stores.
+  'POST /api/campaigns/:campaignId/remind': {
+    scoped: true,
+    send: async (scope) => ({ method: 'post', path: `/api/campaigns/${await campaignFor(scope)}/remind` }),
+    expect: roles({
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'POST /api/campaigns/:campaignId/cancel': {
+    scoped: true,
+    send: async (scope) => ({ method: 'post', path: `/api/campaigns/${await campaignFor(scope)}/cancel` }),
+    expect: roles({
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'GET /api/sidebar/campaign-tasks': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/campaign-tasks' }),
+    expect: guideSidebar(200),
+  },
+  // Like the style's customers: past authorization, no stock in the guide's store fits anyone (409).
+  'POST /api/sidebar/styles/:productId/push': {
+    scoped: true,
+    send: (scope) => ({ method: 'post', path: `/api/sidebar/styles/${tenantOf(scope).productId}/push` }),
+    expect: guideSidebar(s(409, 409, 404)),
   },
 };
 

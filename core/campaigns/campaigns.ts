@@ -492,9 +492,27 @@ export async function campaignsToPoll(db: Db, days = 7): Promise<{ corpId: numbe
   return rows.map((r) => ({ corpId: Number(r.corp_id), campaignId: Number(r.id) }));
 }
 
+/**
+ * Cancelling or reminding acts on every recipient's guide, so a manager may do it only to a campaign
+ * wholly within his stores (his own, or head office's confined to them); head office to any.
+ */
+async function assertWholeCampaignInScope(db: Db, p: Principal, campaignId: number): Promise<void> {
+  const scope = await scopeOf(db, p);
+  if (scope.level === 'corp') return;
+  if (scope.level === 'guide') throw new AppError('FORBIDDEN', 'only a manager or head office acts on a campaign');
+  const outside = await db('campaign_recipients')
+    .where({ campaign_id: campaignId })
+    .whereNotNull('store_id')
+    .whereRaw('not (store_id = any(?::bigint[]))', [scope.storeIds])
+    .first('store_id');
+  if (outside)
+    throw new AppError('FORBIDDEN', 'this campaign reaches stores outside your scope', { field: 'params.campaignId' });
+}
+
 /** Stops the sends still pending in WeCom and marks the campaign cancelled. */
 export async function cancelCampaign(ctx: AppContext, p: Principal, campaignId: number): Promise<void> {
   const c = await campaignRow(ctx.db, p.corpId, campaignId);
+  await assertWholeCampaignInScope(ctx.db, p, c.id);
   if (c.cancelled_at) return;
   const wecom = await getWecomClient(ctx, p.corpId);
   const tasks = await ctx.db('campaign_tasks').where({ campaign_id: campaignId }).whereNull('confirmed_at');
@@ -504,7 +522,8 @@ export async function cancelCampaign(ctx: AppContext, p: Principal, campaignId: 
 
 /** Reminds the guides who have not confirmed (WeCom allows 3 reminders per message in 24 h). */
 export async function remindCampaign(ctx: AppContext, p: Principal, campaignId: number): Promise<{ reminded: number }> {
-  await campaignRow(ctx.db, p.corpId, campaignId);
+  const c = await campaignRow(ctx.db, p.corpId, campaignId);
+  await assertWholeCampaignInScope(ctx.db, p, c.id);
   const wecom = await getWecomClient(ctx, p.corpId);
   const tasks = (await ctx
     .db('campaign_tasks')

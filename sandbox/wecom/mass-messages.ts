@@ -85,8 +85,9 @@ function paged<T>(all: T[], cursor: string | undefined, limit: number): { page: 
   };
 }
 
+/** Whether the member can still reach the customer: a customer who deleted her keeps the one-way relation (§3.4) but gets nothing. */
 const follows = (corp: Corp, external: string, userid: string) =>
-  corp.contacts.get(external)?.follow_user.some((f) => f.userid === userid) ?? false;
+  corp.contacts.get(external)?.follow_user.some((f) => f.userid === userid && !f.deleted_by_customer) ?? false;
 
 /** The member a customer's mass message goes to when no sender is given: who chatted with them last. */
 function lastChatted(state: SandboxState, corp: Corp, external: string): string | undefined {

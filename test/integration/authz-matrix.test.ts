@@ -5,7 +5,7 @@
  * must answer.
  *
  * A route without an entry in MATRIX fails the first test. To add one: a key `METHOD /path` exactly
- * as the route declares it, a `send` that builds a valid request for a target in the given scope
+ * as the route declares it (a RegExp path by its literal, built from the router's own constant), a `send` that builds a valid request for a target in the given scope
  * (create what it needs: it runs once per caller and scope), and the expected statuses, usually
  * through one of the helpers (`roles`, `guideSidebar`, `signedByCorp`).
  */
@@ -16,11 +16,14 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { apiRawRouters } from '../../api/raw-routers';
+import { WECOM_VERIFY_PATH } from '../../api/wecom-verify.router';
 import { allRoutes } from '../../api/routes/index';
 import type { Role } from '../../core/auth/principal';
 import { signSession } from '../../core/auth/session';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 import { proposeRuleSet } from '../../core/attribution/rule-sets';
+import { reviewPeriod } from '../../core/commission/periods';
+import { createPlan } from '../../core/commission/plans';
 import { DEFAULT_RULES } from '../../core/attribution/rules';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { signPosBody } from '../../core/ingest/signature';
@@ -36,7 +39,8 @@ import {
   type CorpFixture,
 } from '../factories/org.factory';
 
-// WeCom is unreachable here: a route that passes authorization and then calls WeCom answers 502.
+// WeCom is unreachable here: a route that passes authorization and then calls WeCom answers 503
+// (errcode -1, like WeCom busy or rate-limiting: SERVICE_UNAVAILABLE, try again; core/wecom/wecom-error.ts).
 const t = useTestContext({ WECOM_API_BASE: 'http://127.0.0.1:1', RATE_LIMIT_API_IP: '0', RATE_LIMIT_API_CORP: '0' });
 
 type Caller = 'anonymous' | Role;
@@ -104,6 +108,7 @@ const STORE_MANAGERS = {
 };
 
 const tenantOf = (scope: Scope) => (scope === 'other' ? B : A);
+const PLAN_RATES = { transfer: 300, coupon: 200, interaction: 100 };
 const pick = <T>(scope: Scope, pair: [T, T], other: [T, T]) =>
   scope === 'in' ? pair[0] : scope === 'out' ? pair[1] : other[0];
 const customer = (scope: Scope) => pick(scope, A.customers, B.customers);
@@ -116,6 +121,56 @@ async function freshCustomer(scope: Scope, exclusive = false) {
   const c = await createCustomer(t.ctx.db, tn.corp.id, { externalUserid: uid('wm') });
   await follow(t.ctx.db, tn.corp.id, c.id, guide.id, { exclusive });
   return { ...c, guideId: guide.id };
+}
+
+/** An open claim by the scope's guide (`in` ga1 at sa1, `out` ga2 at sa2, `other` tenant B's ga1) on the other guide's order. */
+async function openDispute(scope: Scope, level: 'store' | 'region'): Promise<number> {
+  const tn = tenantOf(scope);
+  const i = scope === 'out' ? 1 : 0;
+  const [row] = await t.ctx
+    .db('disputes')
+    .insert({
+      corp_id: tn.corp.id,
+      guide_id: tn.guides[i].id,
+      store_id: tn.stores[i],
+      kind: 'claim',
+      order_id: tn.orders[1 - i],
+      rule: 'interaction',
+      claimed_fen: 10_000,
+      reason: 'matrix',
+      raised_by: tn.guides[i].userid,
+      level,
+    })
+    .returning<{ id: number }[]>('id');
+  return row!.id;
+}
+
+/** A campaign whose one recipient is the scope's customer (`in` sa1's, `out` sa2's, `other` tenant B's). */
+async function campaignFor(scope: Scope): Promise<number> {
+  const tn = tenantOf(scope);
+  const i = scope === 'out' ? 1 : 0;
+  const [c] = await t.ctx
+    .db('campaigns')
+    .insert({
+      corp_id: tn.corp.id,
+      name: 'matrix',
+      channel: 'mass_message',
+      definition: JSON.stringify({ tags: [] }),
+      content: JSON.stringify({ text: '你好', links: [], skipped: [] }),
+      holdout_seed: 'matrix',
+      scheduled_at: new Date(),
+    })
+    .returning<{ id: string }[]>('id');
+  await t.ctx.db('campaign_recipients').insert({
+    campaign_id: c!.id,
+    corp_id: tn.corp.id,
+    customer_id: tn.customers[i].id,
+    guide_id: tn.guides[i].id,
+    store_id: tn.stores[i],
+    holdout: false,
+    status: 'pending',
+  });
+  return Number(c!.id);
 }
 
 function signedCallback(target: CorpFixture, signer: CorpFixture, xml: string) {
@@ -164,7 +219,7 @@ const MATRIX: Record<string, Entry> = {
     send: () => ({ method: 'post', path: '/api/auth/logout' }),
     expect: Object.fromEntries(CALLERS.map((c) => [c, 200])) as Expect,
   },
-  // Any signed-in user may sign a page on the API's own origin (passes to WeCom → 502 here); other pages 403.
+  // Any signed-in user may sign a page on the API's own origin (passes to WeCom → 503 here); other pages 403.
   'POST /api/wecom/jssdk-signatures': {
     scoped: true,
     send: (scope) => ({
@@ -173,11 +228,11 @@ const MATRIX: Record<string, Entry> = {
       body: { url: scope === 'in' ? `${t.ctx.cfg.publicUrl}/sidebar` : 'https://evil.example/sidebar' },
     }),
     expect: roles({
-      guide: s(502, 403, 403),
-      store_manager: s(502, 403, 403),
-      regional_manager: s(502, 403, 403),
-      finance: s(502, 403, 403),
-      admin: s(502, 403, 403),
+      guide: s(503, 403, 403),
+      store_manager: s(503, 403, 403),
+      regional_manager: s(503, 403, 403),
+      finance: s(503, 403, 403),
+      admin: s(503, 403, 403),
     }),
   },
   'GET /api/guide/customers': {
@@ -508,17 +563,17 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: guideSidebar(s(200, 403, 404)),
   },
-  // Group chats are read from WeCom (502 here once past authorization).
+  // Group chats are read from WeCom (503 here once past authorization).
   'GET /api/sidebar/groups/:chatId': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/sidebar/groups/wrmatrixchat' }),
-    expect: guideSidebar(502),
+    expect: guideSidebar(503),
   },
-  // The tenant's own asset goes to WeCom (502 here); another tenant's is unknown.
+  // The tenant's own asset goes to WeCom (503 here); another tenant's is unknown.
   'POST /api/sidebar/media/:assetId': {
     scoped: true,
     send: (scope) => ({ method: 'post', path: `/api/sidebar/media/${tenantOf(scope).assetId}` }),
-    expect: guideSidebar(s(502, 502, 404)),
+    expect: guideSidebar(s(503, 503, 404)),
   },
   'GET /api/sidebar/my-credits': {
     scoped: false,
@@ -631,6 +686,322 @@ const MATRIX: Record<string, Entry> = {
     },
     expect: signedByCorp(200, 401),
   },
+  // WeCom's verification file is public at the domain root, whichever tenant stored it: tenant A's
+  // (in) and tenant B's (other) are served to anyone, a name no corp stored (out) is not.
+  [`GET ${String(WECOM_VERIFY_PATH)}`]: {
+    scoped: true,
+    send: async (scope) => {
+      const filename = `WW_verify_${randomBytes(8).toString('hex')}.txt`;
+      if (scope !== 'out')
+        await t.ctx.db('wecom_verify_files').insert({ corp_id: tenantOf(scope).corp.id, filename, content: 'matrix' });
+      return { method: 'get', path: `/${filename}` };
+    },
+    expect: Object.fromEntries(CALLERS.map((c) => [c, s(200, 404, 200)])) as Expect,
+  },
+  // The brand admin console (head office's admin only). These run after the signed webhooks above:
+  // rotating and then ending the overlap retires the POS secret they sign with.
+  'GET /api/admin/integrations': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/integrations' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/integrations/pos-secret': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/admin/integrations/pos-secret', body: { overlapMinutes: 60 } }),
+    expect: roles({ admin: 200 }),
+  },
+  'DELETE /api/admin/integrations/pos-secret/previous': {
+    scoped: false,
+    send: () => ({ method: 'delete', path: '/api/admin/integrations/pos-secret/previous' }),
+    expect: roles({ admin: 200 }),
+  },
+  // A file name is the corp's own to set (in, and again: out is the same corp); one another tenant serves is refused.
+  'PUT /api/admin/integrations/wecom-verify-file': {
+    scoped: true,
+    send: async (scope) => {
+      const filename = `WW_verify_${randomBytes(8).toString('hex')}.txt`;
+      if (scope === 'other')
+        await t.ctx.db('wecom_verify_files').insert({ corp_id: B.corp.id, filename, content: 'tenant B' });
+      return {
+        method: 'put',
+        path: '/api/admin/integrations/wecom-verify-file',
+        body: { filename, content: 'matrix' },
+      };
+    },
+    expect: roles({ admin: s(200, 200, 409) }),
+  },
+  'GET /api/admin/channel-codes': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/channel-codes' }),
+    expect: roles({ admin: 200 }),
+  },
+  // Any guide of the corp may get a code (then WeCom is asked: 503 here); another tenant's guide is not one (400, the field).
+  'POST /api/admin/channel-codes': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: '/api/admin/channel-codes',
+      body: { name: 'matrix', guideIds: [pick(scope, A.guides, B.guides).id] },
+    }),
+    expect: roles({ admin: s(503, 503, 400) }),
+  },
+  // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
+  'GET /api/commission/plans': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/commission/plans' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'POST /api/commission/plans': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/commission/plans',
+      body: { name: 'matrix', rates: PLAN_RATES, effectiveFrom: '2027-01-01', changeNote: 'matrix' },
+    }),
+    expect: roles({ finance: 201, admin: 201 }),
+  },
+  'POST /api/commission/plans/preview': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/commission/plans/preview',
+      body: { month: '2026-11', rates: PLAN_RATES },
+    }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/commission/periods': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/commission/periods' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'POST /api/commission/periods/:month/review': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/commission/periods/2026-11/review' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  // Each settling caller closes its own reviewed month, earliest first (months close in order).
+  'POST /api/commission/periods/:month/close': {
+    scoped: false,
+    send: async (_scope, caller) => {
+      const month = caller === 'admin' ? '2026-06' : '2026-05';
+      if (caller === 'finance' || caller === 'admin') await reviewPeriod(t.ctx.db, A.corp.id, month, 'matrix');
+      return { method: 'post', path: `/api/commission/periods/${month}/close`, body: { reason: 'matrix' } };
+    },
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/commission/periods/:month/summary': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/commission/periods/2026-11/summary?level=guide' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  // A statement: the guide's own, a manager's guides (her store / region), head office and finance any guide of the corp.
+  'GET /api/commission/periods/:month/guides/:guideId': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/commission/periods/2026-11/guides/${pick(scope, A.guides, B.guides).id}`,
+    }),
+    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+  },
+  // Finance adjusts any guide of the corp; another tenant's guide is unknown here.
+  'POST /api/commission/periods/:month/adjustments': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: '/api/commission/periods/2026-11/adjustments',
+      body: { guideId: pick(scope, A.guides, B.guides).id, amountFen: 500, reason: 'matrix' },
+    }),
+    expect: roles({ finance: s(201, 201, 404), admin: s(201, 201, 404) }),
+  },
+  'GET /api/commission/periods/:month/exports': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/commission/periods/2026-11/exports' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/commission/periods/:month/exports/:file': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/commission/periods/2026-11/exports/statements.csv' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/audit': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/audit' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  // The sidebar's 我的提成: the signed-in guide's own statement (no id to point elsewhere); managers who do not sell have none.
+  'GET /api/sidebar/commission/:month': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/commission/2026-11' }),
+    expect: guideSidebar(200),
+  },
+  // A guide claims an order credited to another guide (in); one credited to her is contested, not claimed
+  // (out: 409); another tenant's order is unknown (other).
+  'POST /api/sidebar/disputes': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'post',
+      path: '/api/sidebar/disputes',
+      body: {
+        kind: 'claim',
+        orderId: scope === 'in' ? A.orders[1] : scope === 'out' ? A.orders[0] : B.orders[0],
+        rule: 'interaction',
+        note: 'matrix',
+      },
+    }),
+    expect: guideSidebar(s(201, 409, 404)),
+  },
+  'GET /api/sidebar/disputes': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/disputes' }),
+    expect: guideSidebar(200),
+  },
+  // Disputes list within the caller's reach (core/commission/disputes.ts listDisputes).
+  'GET /api/disputes': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/disputes' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  // The store manager of the guide's store passes it up; head office may for any store of the corp.
+  'POST /api/disputes/:id/escalate': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: `/api/disputes/${await openDispute(scope, 'store')}/escalate`,
+      body: { note: 'matrix' },
+    }),
+    expect: roles({ store_manager: s(200, 403, 404), admin: s(200, 200, 404) }),
+  },
+  // Who decides: the store manager of the guide's store, her regional manager once escalated (the
+  // regional manager is sent an escalated dispute), head office always; never across tenants.
+  'POST /api/disputes/:id/decision': {
+    scoped: true,
+    send: async (scope, caller) => ({
+      method: 'post',
+      path: `/api/disputes/${await openDispute(scope, caller === 'regional_manager' ? 'region' : 'store')}/decision`,
+      body: { decision: 'reject', reason: 'matrix' },
+    }),
+    expect: roles({
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  // Reconciliation of POS takings against credited orders: the corp's, for finance and head office.
+  'GET /api/reconciliation/days': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/reconciliation/days' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'POST /api/reconciliation/days/:day': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/reconciliation/days/2026-11-20' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  'GET /api/reconciliation/months/:month': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/reconciliation/months/2026-11' }),
+    expect: roles({ finance: 200, admin: 200 }),
+  },
+  // Campaigns: managers build within their stores, head office the corp; results read within scope.
+  'GET /api/campaigns/options': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/campaigns/options' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  // A definition only narrows the caller's scope (core/campaigns/segments.ts), so a segment is not scoped.
+  'POST /api/segments/preview': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/segments/preview', body: { definition: {} } }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  'GET /api/segments': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/segments' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, admin: 200 }),
+  },
+  'POST /api/segments': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/segments', body: { name: uid('seg'), definition: {} } }),
+    expect: roles({ store_manager: 201, regional_manager: 201, admin: 201 }),
+  },
+  'GET /api/campaigns': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/campaigns' }),
+    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+  },
+  // The corp's segment and script (in; out is the same corp's); another tenant's segment is unknown.
+  'POST /api/campaigns': {
+    scoped: true,
+    send: async (scope) => {
+      const tn = tenantOf(scope);
+      const [seg] = await t.ctx
+        .db('segments')
+        .insert({ corp_id: tn.corp.id, name: uid('seg'), definition: JSON.stringify({ tags: [] }) })
+        .returning<{ id: string }[]>('id');
+      return {
+        method: 'post',
+        path: '/api/campaigns',
+        body: { name: 'matrix', segmentId: Number(seg!.id), scriptId: A.scriptId },
+      };
+    },
+    expect: roles({
+      store_manager: s(201, 201, 404),
+      regional_manager: s(201, 201, 404),
+      admin: s(201, 201, 404),
+    }),
+  },
+  // Results are counted over the recipients in the caller's scope: another store's campaign reads as
+  // empty for a manager (its name only), another tenant's is unknown.
+  'GET /api/campaigns/:campaignId': {
+    scoped: true,
+    send: async (scope) => ({ method: 'get', path: `/api/campaigns/${await campaignFor(scope)}` }),
+    expect: roles({
+      store_manager: s(200, 200, 404),
+      regional_manager: s(200, 200, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'GET /api/campaigns/:campaignId/roi': {
+    scoped: true,
+    send: async (scope) => ({ method: 'get', path: `/api/campaigns/${await campaignFor(scope)}/roi` }),
+    expect: roles({
+      store_manager: s(200, 200, 404),
+      regional_manager: s(200, 200, 404),
+      finance: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  // Reminding or cancelling acts on every recipient's guide: a manager only on a campaign wholly within his stores.
+  'POST /api/campaigns/:campaignId/remind': {
+    scoped: true,
+    send: async (scope) => ({ method: 'post', path: `/api/campaigns/${await campaignFor(scope)}/remind` }),
+    expect: roles({
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'POST /api/campaigns/:campaignId/cancel': {
+    scoped: true,
+    send: async (scope) => ({ method: 'post', path: `/api/campaigns/${await campaignFor(scope)}/cancel` }),
+    expect: roles({
+      store_manager: s(200, 403, 404),
+      regional_manager: s(200, 403, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
+  'GET /api/sidebar/campaign-tasks': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/sidebar/campaign-tasks' }),
+    expect: guideSidebar(200),
+  },
+  // Like the style's customers: past authorization, no stock in the guide's store fits anyone (409).
+  'POST /api/sidebar/styles/:productId/push': {
+    scoped: true,
+    send: (scope) => ({ method: 'post', path: `/api/sidebar/styles/${tenantOf(scope).productId}/push` }),
+    expect: guideSidebar(s(409, 409, 404)),
+  },
 };
 
 /** Every route the app serves, as `METHOD /path`, read from the routers themselves. */
@@ -638,12 +1009,13 @@ function servedRoutes(): string[] {
   const keys = allRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
   for (const make of apiRawRouters) {
     const router = make(t.ctx) as Router & {
-      stack: { route?: { path: string; methods: Record<string, boolean> } }[];
+      stack: { route?: { path: string | RegExp; methods: Record<string, boolean> } }[];
     };
     for (const layer of router.stack) {
       if (!layer.route) continue;
       for (const [m, on] of Object.entries(layer.route.methods))
-        if (on && m !== '_all') keys.push(`${m.toUpperCase()} ${layer.route.path}`);
+        // A pattern path is keyed by its literal (`GET /^\/WW_verify_…$/`): MATRIX builds that key from the same RegExp.
+        if (on && m !== '_all') keys.push(`${m.toUpperCase()} ${String(layer.route.path)}`);
     }
   }
   return keys;
@@ -700,6 +1072,13 @@ async function tenant(label: string): Promise<Tenant> {
     ]);
     orders.push(o!.id);
   }
+  // A commission plan in force all year, before any order is credited.
+  await createPlan(
+    db,
+    corp.id,
+    { name: 'matrix', rates: PLAN_RATES, tiers: [], holdDays: 7, effectiveFrom: '2026-01-01', changeNote: 'matrix' },
+    'matrix',
+  );
   await attributeOrders(t.ctx, corp.id, orders, 'matrix fixture');
   await db('size_runs').insert({ corp_id: corp.id, category: 'shoes', sizes: ['36', '37', '38', '39'] });
   const [cat] = await db('script_categories')

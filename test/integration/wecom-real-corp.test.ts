@@ -181,7 +181,7 @@ describe('a real corp', () => {
 
   it('drops a JS-SDK ticket WeCom rejected and signs with a fresh one when the sidebar retries', async () => {
     const session = signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'licui' }, 600);
-    const url = 'http://127.0.0.1:3000/sidebar?corp=x';
+    const url = `${api}/sidebar?corp=x`;
     const sign = (retry?: boolean) =>
       fetch(`${api}/api/wecom/jssdk-signatures`, {
         method: 'POST',
@@ -211,7 +211,7 @@ describe('a real corp', () => {
       fetch(`${api}/api/wecom/jssdk-signatures`, {
         method: 'POST',
         headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: 'http://127.0.0.1:3000/sidebar', retry: true }),
+        body: JSON.stringify({ url: `${api}/sidebar`, retry: true }),
       });
     await ctx.redis.del(`${ctx.queues.prefix}:wecom:ticket-drop:${corp.wecomCorpId}:agent${corp.agentId}`);
     await sandboxApi('/faults', { dropTickets: true, busy: { path: 'get_jsapi_ticket', count: 9, errcode: -1 } });
@@ -239,7 +239,7 @@ describe('a real corp', () => {
         authorization: `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: other.id, userid: 'zhoumin' }, 600)}`,
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ url: 'http://127.0.0.1:3000/sidebar' }),
+      body: JSON.stringify({ url: `${api}/sidebar` }),
     });
     expect(refused.status).toBe(502);
     expect(await refused.json()).toMatchObject({

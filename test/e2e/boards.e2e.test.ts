@@ -6,31 +6,22 @@
  * appear without a reload; then in the WeCom workbench at 390 px she signs in by OAuth and drills
  * again. Screenshots go to test-results/screenshots/boards-*.png.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { BUDGET_BYTES, firstLoadJs } from '../../scripts/size-budget';
 import { creditHistory } from '../../sandbox/seed/credit-history';
-import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
-import { seedTenant } from '../../sandbox/seed/seed';
-import { type Sandbox, startSandbox } from '../../sandbox/wecom/server';
-import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import type { TestContext } from '../helpers/context';
+import { type DemoStack, screenshots, startDemoStack } from './demo-stack';
 
-const SHOTS = 'test-results/screenshots';
 const WORKBENCH_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh';
 
+let stack: DemoStack;
 let ctx: TestContext;
-let sandbox: Sandbox;
-let api: Server;
 let apiUrl = '';
 let browser: Browser;
 let corpId = 0;
@@ -39,35 +30,11 @@ let store = { id: 0, name: '' };
 let guide = { id: 0, name: '' };
 let range = { from: '', to: '' };
 
-const settle = (page: Page) =>
-  page.evaluate(() =>
-    Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => undefined),
-  );
-const shot = async (page: Page, name: string) => {
-  await settle(page);
-  await page.screenshot({ path: `${SHOTS}/boards-${name}.png`, fullPage: true });
-};
+const shot = screenshots('boards');
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  api = createServer();
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  sandbox = await startSandbox({ appUrl: apiUrl });
-  ctx = await createTestContext({
-    PUBLIC_URL: apiUrl,
-    WECOM_API_BASE: sandbox.url,
-    WECOM_OAUTH_BASE: sandbox.url,
-    WECOM_LOGIN_BASE: sandbox.url,
-  });
-  await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
-  await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
-  api.on('request', createApp(ctx));
-  corpId = (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id;
+  stack = await startDemoStack();
+  ({ ctx, apiUrl, browser, corpId } = stack);
   await creditHistory(ctx, corpId);
   east = (await ctx.db('regions').where({ corp_id: corpId, code: 'EAST' }).first<{ id: number }>('id')).id;
   // The last 30 days of the demo's history, and the east region's best-selling guide in them.
@@ -82,17 +49,10 @@ beforeAll(async () => {
   );
   store = { id: best.rows[0]!.store_id, name: best.rows[0]!.store };
   guide = { id: best.rows[0]!.guide_id, name: best.rows[0]!.name };
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((r) => api?.close(r));
-  await sandbox?.close();
-  if (ctx) await destroyTestContext(ctx);
+  await stack?.close();
 });
 
 const logErrors = (page: Page) => {

@@ -6,74 +6,36 @@
  * redeems the coupon in a store (signed POS webhook); the campaign page shows the credited sale and
  * the holdout comparison. The console is also shot at 390 px. Screenshots: test-results/screenshots/campaigns-*.png.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
 import { campaignPollJob } from '../../core/jobs/campaign.jobs';
 import { signPosBody } from '../../core/ingest/signature';
-import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
-import { seedTenant } from '../../sandbox/seed/seed';
-import { type Sandbox, startSandbox } from '../../sandbox/wecom/server';
+import type { Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
-import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import type { TestContext } from '../helpers/context';
+import { type DemoStack, screenshots, settle, startDemoStack } from './demo-stack';
 
 const SHOTS = 'test-results/screenshots';
+let stack: DemoStack;
 let ctx: TestContext;
 let sandbox: Sandbox;
-let api: Server;
 let apiUrl = '';
 let browser: Browser;
 let workers: RunningWorkers;
 let corpId = 0;
 
-const settle = (page: Page) =>
-  page.evaluate(() =>
-    Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))).then(() => undefined),
-  );
-const shot = async (page: Page, name: string) => {
-  await settle(page);
-  await page.screenshot({ path: `${SHOTS}/campaigns-${name}.png`, fullPage: true });
-};
+const shot = screenshots('campaigns');
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  api = createServer();
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  sandbox = await startSandbox({ appUrl: apiUrl });
-  ctx = await createTestContext({
-    PUBLIC_URL: apiUrl,
-    WECOM_API_BASE: sandbox.url,
-    WECOM_OAUTH_BASE: sandbox.url,
-    WECOM_LOGIN_BASE: sandbox.url,
-    WECOM_JS_BRIDGE_URL: `${sandbox.url}/client/bridge.js`,
-  });
-  await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo' });
-  await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
-  api.on('request', createApp(ctx));
+  stack = await startDemoStack({ env: (sandboxUrl) => ({ WECOM_JS_BRIDGE_URL: `${sandboxUrl}/client/bridge.js` }) });
+  ({ ctx, sandbox, apiUrl, browser, corpId } = stack);
   workers = startWorkers(ctx);
-  corpId = (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
   await workers?.close();
-  await new Promise((r) => api?.close(r));
-  await sandbox?.close();
-  if (ctx) await destroyTestContext(ctx);
+  await stack?.close();
 });
 
 const logErrors = (page: Page) => {

@@ -6,28 +6,20 @@
  * dispute (raised through the sidebar API) is approved by her store manager on the disputes page and
  * her statement shows the adjustment. Screenshots: test-results/screenshots/finance-*.png.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { attributeOrders } from '../../core/attribution/attribution.service';
 import { signSession } from '../../core/auth/session';
 import { creditHistory } from '../../sandbox/seed/credit-history';
-import { loadSandboxPayload, pushToSandbox } from '../../sandbox/seed/push-to-sandbox';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
-import { seedTenant } from '../../sandbox/seed/seed';
-import { type Sandbox, startSandbox } from '../../sandbox/wecom/server';
-import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import type { TestContext } from '../helpers/context';
+import { type DemoStack, screenshots, startDemoStack } from './demo-stack';
 
-const SHOTS = 'test-results/screenshots';
+let stack: DemoStack;
 let ctx: TestContext;
-let sandbox: Sandbox;
-let api: Server;
 let apiUrl = '';
 let browser: Browser;
 let corpId = 0;
@@ -40,7 +32,7 @@ const lastMonth = (() => {
   return d.toISOString().slice(0, 7);
 })();
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/finance-${name}.png`, fullPage: true });
+const shot = screenshots('finance');
 const bearer = (userid: string) => `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId, userid }, 600)}`;
 
 async function signIn(userid: string): Promise<Page> {
@@ -55,37 +47,13 @@ async function signIn(userid: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  execFileSync('node_modules/.bin/vite', ['build', '--config', 'sidebar/vite.config.ts', '--logLevel', 'warn'], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  api = createServer();
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
-  apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  sandbox = await startSandbox({ appUrl: apiUrl });
-  ctx = await createTestContext({
-    PUBLIC_URL: apiUrl,
-    WECOM_API_BASE: sandbox.url,
-    WECOM_OAUTH_BASE: sandbox.url,
-    WECOM_LOGIN_BASE: sandbox.url,
-  });
-  await seedTenant({ databaseUrl: ctx.cfg.DATABASE_URL, secretsKey: ctx.cfg.SECRETS_KEY, scale: 'demo', anchor: now });
-  await pushToSandbox(sandbox.url, await loadSandboxPayload(ctx.db, DEMO_CORP.wecomCorpId, apiUrl), DEMO_CORP);
-  api.on('request', createApp(ctx));
-  corpId = (await ctx.db('corps').where({ wecom_corp_id: DEMO_CORP.wecomCorpId }).first<{ id: number }>('id')).id;
+  stack = await startDemoStack({ anchor: now });
+  ({ ctx, apiUrl, browser, corpId } = stack);
   await creditHistory(ctx, corpId);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((r) => api?.close(r));
-  await sandbox?.close();
-  if (ctx) await destroyTestContext(ctx);
+  await stack?.close();
 });
 
 describe('finance console in Chromium', () => {

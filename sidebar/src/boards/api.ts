@@ -1,36 +1,11 @@
 import * as z from 'zod/mini';
 import * as c from '../../../core/contracts/boards';
 import * as fin from '../../../core/contracts/commission';
-import { router } from './router';
+import { request } from './http';
 
-/** JSON over fetch with the session cookie, parsed by the boards' contracts; a 401 goes to sign-in. */
-export class BoardError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { BoardError } from './http';
 
-async function call<T>(schema: z.core.$ZodType<T>, url: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, {
-    credentials: 'same-origin',
-    ...init,
-    headers: { accept: 'application/json', ...init.headers },
-  });
-  const body: unknown = await res.json().catch(() => null);
-  if (res.status === 401) {
-    void router.replace({ name: 'signin' });
-    throw new BoardError(401, 'UNAUTHENTICATED', 'sign in');
-  }
-  if (!res.ok) {
-    const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new BoardError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? res.statusText);
-  }
-  return z.parse(schema, body);
-}
+const call = request;
 
 export const me = z.object({
   name: z.string(),
@@ -71,8 +46,7 @@ export const api = {
   setTarget: (body: { level: 'region' | 'store' | 'guide'; id: number; month: string; amountFen: number }) =>
     call(z.object({ amountFen: z.number(), previousFen: z.nullable(z.number()) }), '/api/boards/targets', {
       method: 'PUT',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      body,
     }),
   version: () => call(c.boardVersion, '/api/boards/version'),
   trail: (orderId: number) => call(trail, `/api/attribution/orders/${orderId}/trail`),
@@ -81,21 +55,17 @@ export const api = {
   summary: (month: string) => call(fin.summary, `/api/commission/periods/${month}/summary?level=guide`),
   review: (month: string) => call(fin.review, `/api/commission/periods/${month}/review`, { method: 'POST' }),
   close: (month: string, reason: string) =>
-    call(fin.closeResult, `/api/commission/periods/${month}/close`, json({ reason })),
+    call(fin.closeResult, `/api/commission/periods/${month}/close`, { body: { reason } }),
   adjust: (month: string, body: { guideId: number; amountFen: number; reason: string }) =>
-    call(fin.adjustResult, `/api/commission/periods/${month}/adjustments`, json(body)),
+    call(fin.adjustResult, `/api/commission/periods/${month}/adjustments`, { body }),
   exportUrl: (month: string, file: string) => `/api/commission/periods/${month}/exports/${file}`,
   disputes: (status?: 'open') => call(fin.disputes, `/api/disputes${status ? `?status=${status}` : ''}`),
   decide: (id: number, body: { decision: 'approve' | 'reject'; reason: string; approvedFen?: number }) =>
-    call(fin.decisionResult, `/api/disputes/${id}/decision`, json(body)),
+    call(fin.decisionResult, `/api/disputes/${id}/decision`, { body }),
   escalate: (id: number, note: string) =>
-    call(z.object({ ok: z.literal(true) }), `/api/disputes/${id}/escalate`, json({ note })),
+    call(z.object({ ok: z.literal(true) }), `/api/disputes/${id}/escalate`, { body: { note } }),
   uncleanDays: () => call(fin.uncleanDays, '/api/reconciliation/days'),
 };
-
-function json(body: unknown): RequestInit {
-  return { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
-}
 
 const trailLine = z.object({
   id: z.number(),

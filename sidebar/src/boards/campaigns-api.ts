@@ -1,27 +1,10 @@
 import * as z from 'zod/mini';
 import * as c from '../../../core/contracts/campaigns';
-import { BoardError } from './api';
-import { router } from './router';
+import { request } from './http';
 
-/** The campaign console's API client: JSON with the session cookie, parsed by the campaign contracts. */
-async function call<T>(schema: z.core.$ZodType<T>, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, {
-    credentials: 'same-origin',
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json: unknown = await res.json().catch(() => null);
-  if (res.status === 401) {
-    void router.replace({ name: 'signin' });
-    throw new BoardError(401, 'UNAUTHENTICATED', 'sign in');
-  }
-  if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new BoardError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? res.statusText);
-  }
-  return z.parse(schema, json);
-}
+/** The campaign console's API client, over the consoles' one fetch (http.ts). */
+const call = <T>(schema: z.core.$ZodType<T>, url: string, body?: unknown): Promise<T> =>
+  request(schema, url, body === undefined ? {} : { body });
 
 const created = z.object({ id: z.number(), recipients: z.number() });
 

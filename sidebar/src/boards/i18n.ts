@@ -3,6 +3,7 @@ import { createI18n } from 'vue-i18n';
 const zh = {
   title: '业绩看板',
   campaigns: '分层营销',
+  admin: '品牌管理',
   lang: 'EN',
   signOut: '退出',
   from: '从',
@@ -89,6 +90,7 @@ const zh = {
 const en: typeof zh = {
   title: 'Performance boards',
   campaigns: 'Campaigns',
+  admin: 'Brand admin',
   lang: '中文',
   signOut: 'Sign out',
   from: 'From',

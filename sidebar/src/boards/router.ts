@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import BoardView from './views/BoardView.vue';
+import { adminTabs } from './admin/tabs';
 
 /** Region → store → guide → orders → trail, each a page; hash routing like the sidebar. */
 export const router = createRouter({
@@ -38,6 +39,14 @@ export const router = createRouter({
       name: 'campaign',
       component: () => import('./views/CampaignView.vue'),
       props: (r) => ({ id: Number(r.params.id) }),
+    },
+    {
+      path: '/admin',
+      component: () => import('./admin/AdminView.vue'),
+      children: [
+        ...(adminTabs[0] ? [{ path: '', redirect: `/admin/${adminTabs[0].path}` }] : []),
+        ...adminTabs.map((tab) => ({ path: tab.path, name: `admin-${tab.path}`, component: tab.component })),
+      ],
     },
     { path: '/signin', name: 'signin', component: () => import('./views/SignInView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -263,7 +263,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         user: b.userids,
         remark: '',
         skip_verify: b.skip_verify ?? true,
-        qr_code: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`,
+        qr_code: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.png`,
       };
       c.contactWays.set(config_id, way);
       return { config_id, qr_code: way.qr_code };

@@ -212,8 +212,13 @@ export async function checkCallbackUrl(ctx: AppContext, p: Principal): Promise<C
   try {
     res = await fetch(`${url}?${query.toString()}`, { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, url, status: null, reason: `unreachable: ${cause ?? (err as Error).message}` };
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return {
+      ok: false,
+      url,
+      status: null,
+      reason: `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    };
   }
   const body = (await res.text()).slice(0, 2_000);
   if (res.status !== 200) {

@@ -98,23 +98,42 @@ export async function setVerifyFile(
   file: { filename: string; content: string },
   requestId: string,
 ): Promise<{ filename: string; url: string }> {
+  await saveVerifyFile(ctx.db, p.corpId, p.userid, file, requestId);
+  return { filename: file.filename, url: `${ctx.cfg.publicUrl.replace(/\/$/, '')}/${file.filename}` };
+}
+
+/** The verification file stored for the corp (also from the command line, before anyone can sign in). */
+export async function saveVerifyFile(
+  db: Db,
+  corpId: number,
+  actor: string,
+  file: { filename: string; content: string },
+  requestId: string | null,
+): Promise<void> {
   if (!VERIFY_FILE.test(file.filename))
     throw new AppError('VALIDATION_FAILED', 'filename: WeCom names it WW_verify_<letters and digits>.txt', {
       field: 'filename',
     });
-  await ctx.db.transaction(async (trx) => {
+  await db.transaction(async (trx) => {
     const taken = await trx('wecom_verify_files')
       .where({ filename: file.filename })
-      .whereNot({ corp_id: p.corpId })
+      .whereNot({ corp_id: corpId })
       .first('id');
     if (taken) throw new AppError('CONFLICT', 'another corp already serves this file', { field: 'filename' });
     await trx('wecom_verify_files')
-      .insert({ corp_id: p.corpId, filename: file.filename, content: file.content })
+      .insert({ corp_id: corpId, filename: file.filename, content: file.content })
       .onConflict('filename')
       .merge({ content: file.content });
-    await audit(trx, p, 'wecom_verify_file.set', file.filename, { content: file.content }, requestId);
+    await trx('audit_log').insert({
+      corp_id: corpId,
+      actor,
+      action: 'wecom_verify_file.set',
+      entity: 'integration',
+      entity_id: file.filename,
+      detail: JSON.stringify({ content: file.content }),
+      request_id: requestId,
+    });
   });
-  return { filename: file.filename, url: `${ctx.cfg.publicUrl.replace(/\/$/, '')}/${file.filename}` };
 }
 
 /** The body of a verification file, or undefined. */

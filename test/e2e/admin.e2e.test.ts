@@ -89,7 +89,11 @@ async function postPos(secret: string, n: number, storeCode: string): Promise<nu
 describe('the brand admin console in Chromium', () => {
   it('channel code → a customer scans it → POS secret rotation → callback check → a rule set with its what-if', async () => {
     const { ctx, apiUrl, browser, corpId, sandbox } = stack;
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     const page = await context.newPage();
     logErrors(page);
     page.on('dialog', (d) => void d.accept());
@@ -173,7 +177,11 @@ describe('the brand admin console in Chromium', () => {
     await expect.poll(() => card.locator('[data-test=cc-adds] b').textContent()).toBe('1');
 
     // …and 李翠 sees her in the sidebar of the sandbox desktop client, with the channel.
-    const clientCtx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const clientCtx = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     const client = await clientCtx.newPage();
     logErrors(client);
     await client.goto(
@@ -183,6 +191,20 @@ describe('the brand admin console in Chromium', () => {
     await sidebar.locator('[data-test=profile]').waitFor();
     await expect.poll(() => sidebar.locator('body').textContent()).toContain('冬季海报 · 试衣间门口');
     await shot(client, '1440-02-sidebar-arrival');
+    // The client's JS bridge is as strict as WeCom's: a call without the config's signature is refused.
+    const frame = client.frames().find((f) => f.url().includes('/sidebar'))!;
+    const forged = await frame.evaluate(
+      (corpid) =>
+        new Promise<{ err_msg: string }>((res) =>
+          (
+            window as unknown as {
+              WeixinJSBridge: { invoke: (n: string, p: object, cb: (r: { err_msg: string }) => void) => void };
+            }
+          ).WeixinJSBridge.invoke('getCurExternalContact', { verifySignature: 'forged', verifyAppId: corpid }, res),
+        ),
+      CORP,
+    );
+    expect(forged.err_msg).toBe('getCurExternalContact:fail no permission');
     await clientCtx.close();
 
     // --- the POS secret is rotated with an overlap, then the overlap is ended
@@ -258,7 +280,11 @@ describe('the brand admin console in Chromium', () => {
     await shot(page, '1440-05-rule-sets-activated');
 
     // --- the console at a phone's width
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
     await phone.addCookies(await context.cookies());
     const small = await phone.newPage();
     logErrors(small);

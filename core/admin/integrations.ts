@@ -193,6 +193,8 @@ export async function integrationSettings(ctx: AppContext, p: Principal) {
 
 export interface CallbackCheck {
   ok: boolean;
+  /** ok, not_configured, unreachable, http_error (see status) or wrong_answer: what the console says, in its language. */
+  outcome: 'ok' | 'not_configured' | 'unreachable' | 'http_error' | 'wrong_answer';
   url: string;
   /** The HTTP status our callback URL answered, or null when it could not be reached. */
   status: number | null;
@@ -216,7 +218,13 @@ export async function checkCallbackUrl(ctx: AppContext, p: Principal): Promise<C
   if (!corp) throw new AppError('NOT_FOUND', `no corp ${p.corpId}`);
   const url = `${ctx.cfg.publicUrl.replace(/\/$/, '')}/wecom/callback/${corp.wecom_corp_id}`;
   if (!corp.callback_token || !corp.callback_aes_key_enc)
-    return { ok: false, url, status: null, reason: 'the callback Token or EncodingAESKey is not set for this corp' };
+    return {
+      ok: false,
+      outcome: 'not_configured',
+      url,
+      status: null,
+      reason: 'the callback Token or EncodingAESKey is not set for this corp',
+    };
   const plain = randomBytes(9).toString('hex');
   const echostr = encrypt(ctx.secrets.open(corp.callback_aes_key_enc), plain, corp.wecom_corp_id);
   const timestamp = Math.floor(Date.now() / 1000);
@@ -234,6 +242,7 @@ export async function checkCallbackUrl(ctx: AppContext, p: Principal): Promise<C
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     return {
       ok: false,
+      outcome: 'unreachable',
       url,
       status: null,
       reason: `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
@@ -247,14 +256,21 @@ export async function checkCallbackUrl(ctx: AppContext, p: Principal): Promise<C
     } catch {
       /* not JSON: keep the text */
     }
-    return { ok: false, url, status: res.status, reason: `answered ${res.status}: ${detail}`.trim() };
+    return {
+      ok: false,
+      outcome: 'http_error',
+      url,
+      status: res.status,
+      reason: `answered ${res.status}: ${detail}`.trim(),
+    };
   }
   if (body !== plain)
     return {
       ok: false,
+      outcome: 'wrong_answer',
       url,
       status: 200,
       reason: 'answered 200, but not with the decrypted echostr (WeCom refuses this)',
     };
-  return { ok: true, url, status: 200, reason: 'verifies: the decrypted echostr came back' };
+  return { ok: true, outcome: 'ok', url, status: 200, reason: 'verifies: the decrypted echostr came back' };
 }

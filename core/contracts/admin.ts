@@ -50,6 +50,7 @@ export const verifyFileResponse = z.object({ filename: z.string(), url: z.string
 /** The callback URL checked the way WeCom checks it when the admin saves it. */
 export const callbackCheck = z.object({
   ok: z.boolean(),
+  outcome: z.enum(['ok', 'not_configured', 'unreachable', 'http_error', 'wrong_answer']),
   url: z.string(),
   status: z.nullable(z.number()),
   reason: z.string(),

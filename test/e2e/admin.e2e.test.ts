@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSession } from '../../core/auth/session';
 import { signPosBody } from '../../core/ingest/signature';
+import { creditHistory } from '../../sandbox/seed/credit-history';
 import { DEMO_CORP } from '../../sandbox/seed/scales';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { type DemoStack, screenshots, startDemoStack } from './demo-stack';
@@ -22,6 +23,8 @@ const CORP = DEMO_CORP.wecomCorpId;
 
 beforeAll(async () => {
   stack = await startDemoStack({ env: (sandboxUrl) => ({ WECOM_JS_BRIDGE_URL: `${sandboxUrl}/client/bridge.js` }) });
+  // The seeded history credited, as `npm run demo` does, so the what-if compares with live credits.
+  await creditHistory(stack.ctx, stack.corpId);
   workers = startWorkers(stack.ctx);
 });
 
@@ -222,6 +225,7 @@ describe('the brand admin console in Chromium', () => {
     // The callback URL verifies the way WeCom checks it.
     await page.locator('[data-test=ig-check]').click();
     await expect.poll(() => page.locator('[data-test=ig-check-result]').getAttribute('class')).toBe('ok');
+    expect(await page.locator('[data-test=ig-check-result]').textContent()).toMatch(/^通过：/);
     expect(await page.locator('[data-test=ig-secrets]').textContent()).not.toContain(DEMO_CORP.agentSecret);
     await shot(page, '1440-03-integrations');
     await page.locator('[data-test=ig-end-overlap]').click();
@@ -241,6 +245,9 @@ describe('the brand admin console in Chromium', () => {
     await page.locator('[data-test=rs-draft]').click();
     await page.locator('[data-test=rs-name]').fill('窗口缩短为3天');
     await page.locator('[data-test=rs-window]').fill('3');
+    // In force from the first of last month: last month's orders are re-attributed when it is activated.
+    const firstOfLastMonth = await page.locator('[data-test=from]').inputValue();
+    await page.locator('[data-test=rs-effective]').fill(firstOfLastMonth);
     await page.locator('label:has([data-test=rs-kind-customer_added])').click();
     await page.locator('[data-test=rs-note]').fill('只计近三天的互动，添加客户不计');
     expect(await page.locator('[data-test=rs-changes]').textContent()).toMatch(/互动窗口 7 天 → 3 天/);
@@ -272,6 +279,27 @@ describe('the brand admin console in Chromium', () => {
     expect(
       await ctx.db('rule_sets').where({ corp_id: corpId, version: proposed.version }).first('status', 'activated_by'),
     ).toEqual({ status: 'active', activated_by: 'admin' });
+    expect(await page.locator('[data-test=rs-notice]').textContent()).toMatch(/^版本 \d+ 已生效：[1-9]\d* 笔订单/);
+    // The workers re-attribute through the outbox: last month's orders are judged by the new version.
+    await ctx.queues.drain();
+    await expect
+      .poll(
+        async () =>
+          Number(
+            (
+              await ctx
+                .db('credits')
+                .where({ corp_id: corpId, rule_set_version: proposed.version })
+                .whereNull('superseded_at')
+                .count<{ n: string }[]>('* as n')
+            )[0]!.n,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThan(0);
+    await page.reload();
+    await page.locator('[data-test=rs-versions]').waitFor();
+    expect(await page.locator(`[data-test=rs-badge-${proposed.version}]`).textContent()).toBe('当前生效');
     const audit = await ctx
       .db('audit_log')
       .where({ corp_id: corpId, action: 'rule_set.activate' })
@@ -301,5 +329,30 @@ describe('the brand admin console in Chromium', () => {
     }
     await phone.close();
     await context.close();
+  });
+
+  // README "Demo sign-ins": every demo role scans in from the QR page's list and lands signed in as itself.
+  it('every demo role signs in with the web login page’s “scan as” list', async () => {
+    const { ctx, apiUrl, browser, corpId } = stack;
+    const people: [string, string][] = [
+      ['admin', 'admin'],
+      ['caiwu', 'finance'],
+      ['rm_east', 'regional_manager'],
+      ['sm0001', 'store_manager'],
+      ['licui', 'guide'],
+    ];
+    for (const [userid, role] of people) {
+      const user = await ctx.db('users').where({ corp_id: corpId, userid }).first<{ name: string; role: string }>();
+      expect(user, userid).toMatchObject({ role });
+      const c = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+      const p = await c.newPage();
+      await p.goto(`${apiUrl}/boards.html?corp=${CORP}`);
+      await p.locator('[data-test=qr-login]').click();
+      await p.locator(`a[data-userid="${userid}"]`).click();
+      await expect.poll(() => p.locator('[data-test=who]').textContent(), { timeout: 10_000 }).toBe(user.name);
+      const me = (await (await p.request.get(`${apiUrl}/api/auth/me`)).json()) as { role: string };
+      expect(me.role, userid).toBe(role);
+      await c.close();
+    }
   });
 });

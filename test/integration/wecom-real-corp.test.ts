@@ -435,7 +435,7 @@ describe('a real corp', () => {
         }),
       );
     const ok = await checkIt();
-    expect(ok).toMatchObject({ status: 200, body: { ok: true, status: 200 } });
+    expect(ok).toMatchObject({ status: 200, body: { ok: true, outcome: 'ok', status: 200 } });
     expect(ok.body).toMatchObject({ url: `${api}/wecom/callback/${corp.wecomCorpId}` });
     // The settings say which secrets are set, never what they are.
     const settings = (await fetch(`${api}/api/admin/integrations`, { headers: { authorization: admin } }).then((r) =>
@@ -459,12 +459,14 @@ describe('a real corp', () => {
     await new Promise((r) => closed.close(r));
     expect(await checkCallbackUrl(elsewhere(`http://127.0.0.1:${closedPort}`), principal)).toMatchObject({
       ok: false,
+      outcome: 'unreachable',
       status: null,
       reason: expect.stringMatching(/^unreachable: ECONNREFUSED/),
     });
     // Another server (here: the sandbox) answers, but not as our callback does.
     expect(await checkCallbackUrl(elsewhere(sb.url), principal)).toMatchObject({
       ok: false,
+      outcome: 'http_error',
       status: 404,
       reason: expect.stringMatching(/^answered 404/),
     });

@@ -389,6 +389,19 @@ describe('a real corp', () => {
     expect(opts.guides.map((g) => g.name)).toEqual(expect.arrayContaining(['李翠', '赵磊']));
     expect(opts.tags[0]).toMatchObject({ id: tagId, channel: true });
 
+    // WeCom busy: the caller gets a coded 503 and the code stays as it was.
+    await sandboxApi('/faults', { busy: { path: 'externalcontact/del_contact_way', count: 9, errcode: -1 } });
+    const busy = await fetch(`${api}/api/admin/channel-codes/${code.id}`, {
+      method: 'DELETE',
+      headers: { authorization: admin },
+    });
+    expect(busy.status).toBe(503);
+    expect(await busy.json()).toMatchObject({
+      error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/del_contact_way failed: -1 /) },
+    });
+    expect(await ctx.db('channel_codes').where({ id: code.id }).first('removed_at')).toEqual({ removed_at: null });
+    sb.state.corps.get(corp.wecomCorpId)!.faults.busy.clear();
+
     // Removed: WeCom deletes the contact way (its QR stops adding anyone); the customer keeps her channel.
     const del = await fetch(`${api}/api/admin/channel-codes/${code.id}`, {
       method: 'DELETE',

@@ -227,6 +227,16 @@ describe('the brand admin console in Chromium', () => {
     await expect.poll(() => page.locator('[data-test=ig-check-result]').getAttribute('class')).toBe('ok');
     expect(await page.locator('[data-test=ig-check-result]').textContent()).toMatch(/^通过：/);
     expect(await page.locator('[data-test=ig-secrets]').textContent()).not.toContain(DEMO_CORP.agentSecret);
+    // WeCom's trusted-domain file, uploaded here, is served at the site root.
+    await page.locator('[data-test=ig-verify-upload]').setInputFiles({
+      name: 'WW_verify_Ab12Cd34Ef56Gh78.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Ab12Cd34Ef56Gh78\n'),
+    });
+    await expect
+      .poll(() => page.locator('[data-test=ig-verify-files]').textContent())
+      .toContain('WW_verify_Ab12Cd34Ef56Gh78.txt');
+    expect(await (await fetch(`${apiUrl}/WW_verify_Ab12Cd34Ef56Gh78.txt`)).text()).toBe('Ab12Cd34Ef56Gh78');
     await shot(page, '1440-03-integrations');
     await page.locator('[data-test=ig-end-overlap]').click();
     await page.locator('[data-test=ig-notice]').waitFor();
@@ -236,7 +246,7 @@ describe('the brand admin console in Chromium', () => {
     expect(await postPos(fresh, 4, store.code)).toBe(200);
     expect(
       await ctx.db('audit_log').where({ corp_id: corpId, entity: 'integration' }).orderBy('id').pluck('action'),
-    ).toEqual(['pos_secret.rotate', 'pos_secret.end_overlap']);
+    ).toEqual(['pos_secret.rotate', 'wecom_verify_file.set', 'pos_secret.end_overlap']);
 
     // --- a rule-set proposal, its what-if, then activation with a reason
     await page.locator('[data-test=admin-tab-rule-sets]').click();
@@ -327,6 +337,12 @@ describe('the brand admin console in Chromium', () => {
       expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await shot(small, name);
     }
+    // …and in English.
+    await small.locator('[data-test=lang]').click();
+    await small.locator('[data-test=admin-tab-channel-codes]').click();
+    await small.locator('[data-test=cc-list] li').first().waitFor();
+    expect(await small.locator('[data-test=cc-form] h3').textContent()).toBe('New channel code');
+    await shot(small, '390-04-channel-codes-en');
     await phone.close();
     await context.close();
   });

@@ -145,13 +145,14 @@ export const attributionRoutes = [
       note: z.string().min(1).max(500),
     }),
     response: z.object({ version: z.number().int() }),
-    handler: async ({ ctx, principal, body }) => ({
-      version: await proposeRuleSet(ctx.db, principal.corpId, principal.userid, {
-        name: body.name,
-        effectiveFrom: new Date(body.effectiveFrom),
-        config: body.config,
-        note: body.note,
-      }),
+    handler: async ({ ctx, principal, body, requestId }) => ({
+      version: await proposeRuleSet(
+        ctx.db,
+        principal.corpId,
+        principal.userid,
+        { name: body.name, effectiveFrom: new Date(body.effectiveFrom), config: body.config, note: body.note },
+        requestId,
+      ),
     }),
   }),
   route({
@@ -161,7 +162,7 @@ export const attributionRoutes = [
     params: z.object({ version: z.coerce.number().int().positive() }),
     body: z.object({ note: z.string().min(1).max(500) }),
     response: z.object({ reattributeOrders: z.number().int(), reattributeTransfers: z.number().int() }),
-    handler: async ({ ctx, principal, params, body }) =>
-      activateRuleSet(ctx, principal.corpId, principal.userid, params.version, body.note),
+    handler: async ({ ctx, principal, params, body, requestId }) =>
+      activateRuleSet(ctx, principal.corpId, principal.userid, params.version, body.note, requestId),
   }),
 ];

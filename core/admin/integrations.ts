@@ -4,6 +4,7 @@
  * what WeCom's app settings need from us. Every change is written to audit_log.
  */
 import { randomBytes } from 'node:crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
 import type { Principal } from '../auth/principal';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
@@ -97,23 +98,42 @@ export async function setVerifyFile(
   file: { filename: string; content: string },
   requestId: string,
 ): Promise<{ filename: string; url: string }> {
+  await saveVerifyFile(ctx.db, p.corpId, p.userid, file, requestId);
+  return { filename: file.filename, url: `${ctx.cfg.publicUrl.replace(/\/$/, '')}/${file.filename}` };
+}
+
+/** The verification file stored for the corp (also from the command line, before anyone can sign in). */
+export async function saveVerifyFile(
+  db: Db,
+  corpId: number,
+  actor: string,
+  file: { filename: string; content: string },
+  requestId: string | null,
+): Promise<void> {
   if (!VERIFY_FILE.test(file.filename))
     throw new AppError('VALIDATION_FAILED', 'filename: WeCom names it WW_verify_<letters and digits>.txt', {
       field: 'filename',
     });
-  await ctx.db.transaction(async (trx) => {
+  await db.transaction(async (trx) => {
     const taken = await trx('wecom_verify_files')
       .where({ filename: file.filename })
-      .whereNot({ corp_id: p.corpId })
+      .whereNot({ corp_id: corpId })
       .first('id');
     if (taken) throw new AppError('CONFLICT', 'another corp already serves this file', { field: 'filename' });
     await trx('wecom_verify_files')
-      .insert({ corp_id: p.corpId, filename: file.filename, content: file.content })
+      .insert({ corp_id: corpId, filename: file.filename, content: file.content })
       .onConflict('filename')
       .merge({ content: file.content });
-    await audit(trx, p, 'wecom_verify_file.set', file.filename, { content: file.content }, requestId);
+    await trx('audit_log').insert({
+      corp_id: corpId,
+      actor,
+      action: 'wecom_verify_file.set',
+      entity: 'integration',
+      entity_id: file.filename,
+      detail: JSON.stringify({ content: file.content }),
+      request_id: requestId,
+    });
   });
-  return { filename: file.filename, url: `${ctx.cfg.publicUrl.replace(/\/$/, '')}/${file.filename}` };
 }
 
 /** The body of a verification file, or undefined. */
@@ -125,16 +145,16 @@ export async function verifyFileContent(ctx: AppContext, filename: string): Prom
 
 /** What the integrations page shows: never a secret, only whether one is set and the overlap. */
 export async function integrationSettings(ctx: AppContext, p: Principal) {
-  const corp = await ctx
-    .db('corps')
-    .where({ id: p.corpId })
-    .first<PosSecrets & { wecom_corp_id: string; agent_id: number }>(
-      'wecom_corp_id',
-      'agent_id',
-      'pos_hmac_secret_enc',
-      'pos_hmac_prev_valid_until',
-      'pos_hmac_rotated_at',
-    );
+  const corp = await ctx.db('corps').where({ id: p.corpId }).first<
+    PosSecrets & {
+      wecom_corp_id: string;
+      agent_id: number;
+      agent_secret_enc: string | null;
+      contact_secret_enc: string | null;
+      callback_token: string | null;
+      callback_aes_key_enc: string | null;
+    }
+  >('wecom_corp_id', 'agent_id', 'agent_secret_enc', 'contact_secret_enc', 'callback_token', 'callback_aes_key_enc', 'pos_hmac_secret_enc', 'pos_hmac_prev_valid_until', 'pos_hmac_rotated_at');
   if (!corp) throw new AppError('NOT_FOUND', `no corp ${p.corpId}`);
   const files = await ctx
     .db('wecom_verify_files')
@@ -151,6 +171,13 @@ export async function integrationSettings(ctx: AppContext, p: Principal) {
       toolbarUrl: `${base}/api/auth/wecom/start?corp=${corp.wecom_corp_id}&redirect=${encodeURIComponent(`/sidebar?corp=${corp.wecom_corp_id}`)}`,
       trustedDomain: new URL(base).host,
       verifyFiles: files.map((f) => `${base}/${f}`),
+      // Whether each is set, never what it is.
+      secretsSet: {
+        agentSecret: !!corp.agent_secret_enc,
+        contactSecret: !!corp.contact_secret_enc,
+        callbackToken: !!corp.callback_token,
+        callbackAesKey: !!corp.callback_aes_key_enc,
+      },
     },
     pos: {
       webhookUrl: `${base}/webhooks/pos/${corp.wecom_corp_id}`,
@@ -162,4 +189,88 @@ export async function integrationSettings(ctx: AppContext, p: Principal) {
           : null,
     },
   };
+}
+
+export interface CallbackCheck {
+  ok: boolean;
+  /** ok, not_configured, unreachable, http_error (see status) or wrong_answer: what the console says, in its language. */
+  outcome: 'ok' | 'not_configured' | 'unreachable' | 'http_error' | 'wrong_answer';
+  url: string;
+  /** The HTTP status our callback URL answered, or null when it could not be reached. */
+  status: number | null;
+  reason: string;
+}
+
+/**
+ * Checks the callback URL the way WeCom does when the admin saves it: a GET with `msg_signature`,
+ * `timestamp`, `nonce` and an `echostr` encrypted with the corp's EncodingAESKey, over the network
+ * to the public URL; it verifies when the answer is 200 with the decrypted echostr as its body.
+ */
+export async function checkCallbackUrl(ctx: AppContext, p: Principal): Promise<CallbackCheck> {
+  const corp = await ctx
+    .db('corps')
+    .where({ id: p.corpId })
+    .first<{ wecom_corp_id: string; callback_token: string | null; callback_aes_key_enc: string | null } | undefined>(
+      'wecom_corp_id',
+      'callback_token',
+      'callback_aes_key_enc',
+    );
+  if (!corp) throw new AppError('NOT_FOUND', `no corp ${p.corpId}`);
+  const url = `${ctx.cfg.publicUrl.replace(/\/$/, '')}/wecom/callback/${corp.wecom_corp_id}`;
+  if (!corp.callback_token || !corp.callback_aes_key_enc)
+    return {
+      ok: false,
+      outcome: 'not_configured',
+      url,
+      status: null,
+      reason: 'the callback Token or EncodingAESKey is not set for this corp',
+    };
+  const plain = randomBytes(9).toString('hex');
+  const echostr = encrypt(ctx.secrets.open(corp.callback_aes_key_enc), plain, corp.wecom_corp_id);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const nonce = randomBytes(6).toString('hex');
+  const query = new URLSearchParams({
+    msg_signature: getSignature(corp.callback_token, timestamp, nonce, echostr),
+    timestamp: String(timestamp),
+    nonce,
+    echostr,
+  });
+  let res: Response;
+  try {
+    res = await fetch(`${url}?${query.toString()}`, { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return {
+      ok: false,
+      outcome: 'unreachable',
+      url,
+      status: null,
+      reason: `unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+    };
+  }
+  const body = (await res.text()).slice(0, 2_000);
+  if (res.status !== 200) {
+    let detail = body.slice(0, 200);
+    try {
+      detail = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? detail;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return {
+      ok: false,
+      outcome: 'http_error',
+      url,
+      status: res.status,
+      reason: `answered ${res.status}: ${detail}`.trim(),
+    };
+  }
+  if (body !== plain)
+    return {
+      ok: false,
+      outcome: 'wrong_answer',
+      url,
+      status: 200,
+      reason: 'answered 200, but not with the decrypted echostr (WeCom refuses this)',
+    };
+  return { ok: true, outcome: 'ok', url, status: 200, reason: 'verifies: the decrypted echostr came back' };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
+import { recordAudit } from '../commission/audit';
 import { AppError } from '../errors';
 import { enqueueAttribution, owe, requestAttribution } from './outbox';
 import { CREDIT_RULES, DEFAULT_RULES, type RuleConfig } from './rules';
@@ -145,6 +146,7 @@ export async function proposeRuleSet(
   corpId: number,
   actor: string,
   input: { name: string; effectiveFrom: Date; config: RuleConfig; note: string },
+  requestId?: string,
 ): Promise<number> {
   const config = ruleConfigSchema.parse(input.config);
   await loadRuleSets(db, corpId);
@@ -170,6 +172,15 @@ export async function proposeRuleSet(
       note: input.note,
       detail: JSON.stringify({ effectiveFrom: input.effectiveFrom.toISOString(), config }),
     });
+    await recordAudit(trx, {
+      corpId,
+      actor,
+      action: 'rule_set.propose',
+      entity: 'rule_set',
+      entityId: version,
+      detail: { why: input.note, name: input.name, effectiveFrom: input.effectiveFrom.toISOString(), config },
+      requestId,
+    });
     return version;
   });
 }
@@ -184,6 +195,7 @@ export async function activateRuleSet(
   actor: string,
   version: number,
   note: string,
+  requestId?: string,
 ): Promise<{ reattributeOrders: number; reattributeTransfers: number }> {
   const reason = `rule set version ${version} activated`;
   const owed = await ctx.db.transaction(async (trx) => {
@@ -204,6 +216,15 @@ export async function activateRuleSet(
       actor,
       note,
       detail: JSON.stringify({ effectiveFrom: rs.effective_from.toISOString() }),
+    });
+    await recordAudit(trx, {
+      corpId,
+      actor,
+      action: 'rule_set.activate',
+      entity: 'rule_set',
+      entityId: version,
+      detail: { why: note, effectiveFrom: rs.effective_from.toISOString() },
+      requestId,
     });
     // What the version covers is owed a re-attribution, recorded with the activation itself.
     const orderIds = await trx('orders')

@@ -14,6 +14,13 @@ export const integrationSettings = z.object({
     toolbarUrl: z.string(),
     trustedDomain: z.string(),
     verifyFiles: z.array(z.string()),
+    /** Whether each secret is set — never the secret. */
+    secretsSet: z.object({
+      agentSecret: z.boolean(),
+      contactSecret: z.boolean(),
+      callbackToken: z.boolean(),
+      callbackAesKey: z.boolean(),
+    }),
   }),
   pos: z.object({
     webhookUrl: z.string(),
@@ -40,21 +47,46 @@ export const verifyFileBody = z.object({
 });
 export const verifyFileResponse = z.object({ filename: z.string(), url: z.string() });
 
+/** The callback URL checked the way WeCom checks it when the admin saves it. */
+export const callbackCheck = z.object({
+  ok: z.boolean(),
+  outcome: z.enum(['ok', 'not_configured', 'unreachable', 'http_error', 'wrong_answer']),
+  url: z.string(),
+  status: z.nullable(z.number()),
+  reason: z.string(),
+});
+export type CallbackCheck = z.infer<typeof callbackCheck>;
+
 export const channelCode = z.object({
   id: z.number(),
   name: z.string(),
   state: z.string(),
+  kind: z.enum(['store', 'guide', 'campaign']),
   storeId: z.nullable(z.number()),
+  storeName: z.nullable(z.string()),
   guideIds: z.array(z.number()),
+  guideNames: z.array(z.string()),
   tagId: z.nullable(z.number()),
-  /** WeCom's QR image URL: shown in the console and downloadable. */
+  tagName: z.nullable(z.string()),
+  /** WeCom's QR image URL: shown in the console; downloaded through /api/admin/channel-codes/:id/qr. */
   qrCode: z.nullable(z.string()),
-  /** Relations that arrived through the code. */
+  /** Relations that arrived through the code (within the range asked for). */
   adds: z.number(),
   createdAt: z.string(),
+  /** When it was removed (its contact way deleted in WeCom); relations that came through it keep it. */
+  removedAt: z.nullable(z.string()),
 });
 export type ChannelCode = z.infer<typeof channelCode>;
 export const channelCodeList = z.object({ codes: z.array(channelCode) });
+const day = () => z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'));
+/** Adds counted over business days in the tenant's zone, both ends inclusive; all time without a range. */
+export const channelCodeListQuery = z.object({ from: z.optional(day()), to: z.optional(day()) });
+export const channelCodeOptions = z.object({
+  stores: z.array(z.object({ id: z.number(), name: z.string() })),
+  guides: z.array(z.object({ id: z.number(), name: z.string(), storeId: z.nullable(z.number()) })),
+  tags: z.array(z.object({ id: z.number(), name: z.string(), group: z.string(), channel: z.boolean() })),
+});
+export type ChannelCodeOptions = z.infer<typeof channelCodeOptions>;
 export const createChannelCodeBody = z.object({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)),
   storeId: z._default(z.nullable(id()), null),

@@ -65,3 +65,38 @@ export async function deliver(
   }
   entry.status = 'failed';
 }
+
+/**
+ * What WeCom does when the admin saves 接收消息 settings: a GET to the URL with `msg_signature`,
+ * `timestamp`, `nonce` and an `echostr` encrypted with the EncodingAESKey; the settings are saved
+ * only if the answer, within a second or so, is the decrypted echostr. Otherwise the admin sees
+ * 回调地址请求不通过 and nothing is saved.
+ */
+export async function verifyCallbackSettings(
+  corpid: string,
+  cb: { url: string; token: string; encodingAESKey: string },
+  timeoutMs = 3000,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const plain = String(Math.floor(Math.random() * 1e18));
+  const echostr = encrypt(cb.encodingAESKey, plain, corpid, randomBytes(16));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e10));
+  const q = new URLSearchParams({
+    msg_signature: getSignature(cb.token, timestamp, nonce, echostr),
+    timestamp,
+    nonce,
+    echostr,
+  });
+  try {
+    const res = await fetch(`${cb.url}${cb.url.includes('?') ? '&' : '?'}${q.toString()}`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
+    const body = await res.text();
+    if (res.status !== 200) return { ok: false, reason: `回调地址请求不通过: HTTP ${res.status}` };
+    if (body !== plain) return { ok: false, reason: '回调地址请求不通过: echostr 校验失败' };
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `回调地址请求不通过: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { deliver, eventXml, type DeliveryOptions } from './callbacks';
+import { deliver, eventXml, verifyCallbackSettings, type DeliveryOptions } from './callbacks';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
 import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from './mass-messages';
@@ -263,7 +263,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         user: b.userids,
         remark: '',
         skip_verify: b.skip_verify ?? true,
-        qr_code: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`,
+        qr_code: `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.png`,
       };
       c.contactWays.set(config_id, way);
       return { config_id, qr_code: way.qr_code };
@@ -617,6 +617,23 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       const c = corpOf(req);
       const b = z.object({ moment_id: z.string(), userid: z.string() }).parse(req.body);
       return publishMoment(c, b.moment_id, b.userid);
+    }),
+  );
+  /**
+   * The admin saves 接收消息 (callback) settings in WeCom's console: WeCom verifies the URL first
+   * (GET with an encrypted echostr) and saves the settings only if it passes.
+   */
+  r.post(
+    '/corps/:corpid/actions/save-callback',
+    wrap(async (req) => {
+      const c = corpOf(req);
+      const b = z
+        .object({ url: z.url(), token: z.string().min(1).max(32), encodingAESKey: z.string().length(43) })
+        .parse(req.body);
+      const v = await verifyCallbackSettings(c.corpid, b);
+      if (!v.ok) throw new ControlError(400, v.reason);
+      c.callback = b;
+      return { ok: true };
     }),
   );
   r.get(

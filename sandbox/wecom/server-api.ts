@@ -396,7 +396,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       for (const u of users) if (!corp.members.has(u)) throw new WecomFault(60111, 'invalid string value `user`');
       const config_id = newId('', 16);
       // Served by this sandbox (WeCom's is an image on its CDN), so the console can show and download it.
-      const qr_code = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.svg`;
+      const qr_code = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}/sandbox/qr/${config_id}.png`;
       corp.contactWays.set(config_id, {
         config_id,
         type: b.type,

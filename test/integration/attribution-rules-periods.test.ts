@@ -296,6 +296,16 @@ describe('an order paid by a WeCom transfer', () => {
       [2, 'proposed', 'admin', 'coupons sent in chat come first'],
       [2, 'activated', 'admin', 'approved by the brand'],
     ]);
+    // Both are manual actions in the audit log, with the reason given.
+    const audit = await ctx
+      .db('audit_log')
+      .where({ corp_id: corpId, entity: 'rule_set', entity_id: '2' })
+      .orderBy('id')
+      .select<{ action: string; actor: string; detail: { why: string } }[]>('action', 'actor', 'detail');
+    expect(audit.map((a) => [a.action, a.actor, a.detail.why])).toEqual([
+      ['rule_set.propose', 'admin', 'coupons sent in chat come first'],
+      ['rule_set.activate', 'admin', 'approved by the brand'],
+    ]);
   });
 });
 

@@ -173,6 +173,20 @@ async function campaignFor(scope: Scope): Promise<number> {
   return Number(c!.id);
 }
 
+/** A channel code of the scope's tenant, its QR image on an address nobody answers. */
+async function channelCodeOf(scope: Scope): Promise<number> {
+  const [row] = await t.ctx
+    .db('channel_codes')
+    .insert({
+      corp_id: tenantOf(scope).corp.id,
+      state: uid('ch'),
+      name: 'matrix',
+      qr_code: 'http://127.0.0.1:1/qr.png',
+    })
+    .returning<{ id: number }[]>('id');
+  return Number(row!.id);
+}
+
 function signedCallback(target: CorpFixture, signer: CorpFixture, xml: string) {
   const ts = Math.floor(Date.now() / 1000);
   const enc = encrypt(signer.callbackAesKey, xml, signer.wecomCorpId);
@@ -744,6 +758,29 @@ const MATRIX: Record<string, Entry> = {
       body: { name: 'matrix', guideIds: [pick(scope, A.guides, B.guides).id] },
     }),
     expect: roles({ admin: s(503, 503, 400) }),
+  },
+  'GET /api/admin/channel-codes/options': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/channel-codes/options' }),
+    expect: roles({ admin: 200 }),
+  },
+  // A code made outside the console has no contact way to delete in WeCom: removed here (200); another tenant's is unknown (404).
+  'DELETE /api/admin/channel-codes/:id': {
+    scoped: true,
+    send: async (scope) => ({ method: 'delete', path: `/api/admin/channel-codes/${await channelCodeOf(scope)}` }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  // The QR image is fetched from WeCom's CDN (unreachable here: 503); another tenant's code is unknown (404).
+  'GET /api/admin/channel-codes/:id/qr': {
+    scoped: true,
+    send: async (scope) => ({ method: 'get', path: `/api/admin/channel-codes/${await channelCodeOf(scope)}/qr` }),
+    expect: roles({ admin: s(503, 503, 404) }),
+  },
+  // The check reports on our own callback URL (ok or why not): 200 either way.
+  'POST /api/admin/integrations/callback-check': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/admin/integrations/callback-check' }),
+    expect: roles({ admin: 200 }),
   },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
+import { loadPrincipal } from '../../core/auth/principal';
 import { signSession } from '../../core/auth/session';
+import { checkCallbackUrl } from '../../core/admin/integrations';
 import { syncContactsJob } from '../../core/jobs/wecom.jobs';
 import { RATE_HOUR_S, RATE_MINUTE_S, WecomClient } from '../../core/wecom/client';
 import { getWecomClient } from '../../core/wecom/corp-client';
@@ -314,10 +316,16 @@ describe('a real corp', () => {
     const way = [...sb.state.corps.get(corp.wecomCorpId)!.contactWays.values()].find((w) => w.state === code.state)!;
     expect(way).toMatchObject({ type: 2, scene: 2, user: ['licui', 'zhaolei'], qr_code: code.qrCode });
     expect([...way.remark].length).toBe(30);
-    // The QR image can be shown and downloaded.
+    // The QR image WeCom returns is a PNG on its CDN; the console shows it and downloads it through our API.
     const qr = await fetch(code.qrCode);
-    expect(qr.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
-    expect(await qr.text()).toMatch(/^<svg /);
+    expect(qr.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await qr.arrayBuffer());
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const download = await fetch(`${api}/api/admin/channel-codes/${code.id}/qr`, { headers: { authorization: admin } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="channel-code-\d+\.png"/);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
 
     const ext = (
       (await sandboxApi('/actions/scan-contact-way', {
@@ -349,7 +357,73 @@ describe('a real corp', () => {
     const list = await fetch(`${api}/api/admin/channel-codes`, { headers: { authorization: admin } }).then(
       (r) => r.json() as Promise<{ codes: { id: number; adds: number }[] }>,
     );
-    expect(list.codes.find((c) => c.id === code.id)?.adds).toBe(1);
+    expect(list.codes.find((c) => c.id === code.id)).toMatchObject({
+      adds: 1,
+      kind: 'store',
+      storeId,
+      guideIds: [licui.id, zhaolei.id],
+      guideNames: ['李翠', '赵磊'],
+      tagName: '门店海报',
+      removedAt: null,
+    });
+    // Adds over business days in the tenant's zone: today's add counts in today's range, not in last year's.
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const addsIn = async (from: string, to: string) =>
+      (
+        await fetch(`${api}/api/admin/channel-codes?from=${from}&to=${to}`, { headers: { authorization: admin } }).then(
+          (r) => r.json() as Promise<{ codes: { id: number; adds: number }[] }>,
+        )
+      ).codes.find((c) => c.id === code.id)?.adds;
+    expect(await addsIn(today, today)).toBe(1);
+    expect(await addsIn('2025-01-01', '2025-01-31')).toBe(0);
+    const badRange = await fetch(`${api}/api/admin/channel-codes?from=yesterday&to=${today}`, {
+      headers: { authorization: admin },
+    });
+    expect(badRange.status).toBe(400);
+    expect(((await badRange.json()) as { error: { field: string } }).error.field).toBe('query.from');
+    // The create form's choices: the corp's stores, guides and tags, channel tags first.
+    const opts = (await fetch(`${api}/api/admin/channel-codes/options`, { headers: { authorization: admin } }).then(
+      (r) => r.json(),
+    )) as { stores: { id: number }[]; guides: { name: string }[]; tags: { id: number; channel: boolean }[] };
+    expect(opts.stores.map((x) => x.id)).toContain(storeId);
+    expect(opts.guides.map((g) => g.name)).toEqual(expect.arrayContaining(['李翠', '赵磊']));
+    expect(opts.tags[0]).toMatchObject({ id: tagId, channel: true });
+
+    // WeCom busy: the caller gets a coded 503 and the code stays as it was.
+    await sandboxApi('/faults', { busy: { path: 'externalcontact/del_contact_way', count: 9, errcode: -1 } });
+    const busy = await fetch(`${api}/api/admin/channel-codes/${code.id}`, {
+      method: 'DELETE',
+      headers: { authorization: admin },
+    });
+    expect(busy.status).toBe(503);
+    expect(await busy.json()).toMatchObject({
+      error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/del_contact_way failed: -1 /) },
+    });
+    expect(await ctx.db('channel_codes').where({ id: code.id }).first('removed_at')).toEqual({ removed_at: null });
+    sb.state.corps.get(corp.wecomCorpId)!.faults.busy.clear();
+
+    // Removed: WeCom deletes the contact way (its QR stops adding anyone); the customer keeps her channel.
+    const del = await fetch(`${api}/api/admin/channel-codes/${code.id}`, {
+      method: 'DELETE',
+      headers: { authorization: admin },
+    });
+    expect(del.status).toBe(200);
+    expect(await del.json()).toMatchObject({ id: code.id, removedAt: expect.any(String), adds: 1 });
+    expect([...sb.state.corps.get(corp.wecomCorpId)!.contactWays.values()].some((w) => w.state === code.state)).toBe(
+      false,
+    );
+    await expect(
+      sandboxApi('/actions/scan-contact-way', { state: code.state, customer: { name: '迟到的客户' } }),
+    ).rejects.toThrow(/404/);
+    expect(await relation(ext, zhaolei.id)).toMatchObject({ ended_at: null });
+    const again = await fetch(`${api}/api/admin/channel-codes/${code.id}`, {
+      method: 'DELETE',
+      headers: { authorization: admin },
+    });
+    expect(again.status).toBe(409);
+    expect(
+      await ctx.db('audit_log').where({ corp_id: corp.id, action: 'channel_code.remove' }).pluck('entity_id'),
+    ).toEqual([String(code.id)]);
     expect(
       await ctx.db('audit_log').where({ corp_id: corp.id, action: 'channel_code.create' }).count('* as n'),
     ).toEqual([{ n: 1 }]);
@@ -357,5 +431,57 @@ describe('a real corp', () => {
     const bad = await create({ name: 'x', guideIds: [999999] });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('body.guideIds');
+  });
+
+  it('checks the callback URL the way WeCom verifies it: ok with the right Token and key, the reason when not', async () => {
+    await ctx
+      .db('users')
+      .insert({ corp_id: corp.id, userid: 'admin2', name: '管理员', role: 'admin' })
+      .onConflict(['corp_id', 'userid'])
+      .ignore();
+    const admin = `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'admin2' }, 600)}`;
+    const checkIt = () =>
+      fetch(`${api}/api/admin/integrations/callback-check`, { method: 'POST', headers: { authorization: admin } }).then(
+        async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { ok: boolean; status: number | null; reason: string },
+        }),
+      );
+    const ok = await checkIt();
+    expect(ok).toMatchObject({ status: 200, body: { ok: true, outcome: 'ok', status: 200 } });
+    expect(ok.body).toMatchObject({ url: `${api}/wecom/callback/${corp.wecomCorpId}` });
+    // The settings say which secrets are set, never what they are.
+    const settings = (await fetch(`${api}/api/admin/integrations`, { headers: { authorization: admin } }).then((r) =>
+      r.json(),
+    )) as { wecom: { secretsSet: Record<string, boolean> } };
+    expect(settings.wecom.secretsSet).toEqual({
+      agentSecret: true,
+      contactSecret: false,
+      callbackToken: true,
+      callbackAesKey: true,
+    });
+    expect(JSON.stringify(settings)).not.toContain(corp.agentSecret);
+    expect(JSON.stringify(settings)).not.toContain(corp.callbackToken);
+
+    // Where the public URL does not reach this API, the check says so, as WeCom would fail to save it.
+    const principal = (await loadPrincipal(ctx.db, corp.id, 'admin2'))!;
+    const elsewhere = (publicUrl: string) => ({ ...ctx, cfg: { ...ctx.cfg, publicUrl } });
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    expect(await checkCallbackUrl(elsewhere(`http://127.0.0.1:${closedPort}`), principal)).toMatchObject({
+      ok: false,
+      outcome: 'unreachable',
+      status: null,
+      reason: expect.stringMatching(/^unreachable: ECONNREFUSED/),
+    });
+    // Another server (here: the sandbox) answers, but not as our callback does.
+    expect(await checkCallbackUrl(elsewhere(sb.url), principal)).toMatchObject({
+      ok: false,
+      outcome: 'http_error',
+      status: 404,
+      reason: expect.stringMatching(/^answered 404/),
+    });
   });
 });

@@ -11,4 +11,16 @@ export interface AdminTab {
   component: () => Promise<Component>;
 }
 
-export const adminTabs: AdminTab[] = [];
+export const adminTabs: AdminTab[] = [
+  {
+    path: 'channel-codes',
+    label: { 'zh-CN': '渠道码', en: 'Channel codes' },
+    component: () => import('./ChannelCodesTab.vue'),
+  },
+  { path: 'rule-sets', label: { 'zh-CN': '规则集', en: 'Rule sets' }, component: () => import('./RuleSetsTab.vue') },
+  {
+    path: 'integrations',
+    label: { 'zh-CN': '集成', en: 'Integrations' },
+    component: () => import('./IntegrationsTab.vue'),
+  },
+];

@@ -13,8 +13,14 @@
  * | 宝宝月龄   | her baby                      | 8个月 / 1岁2个月 from the baby's birth date |
  * | 宝宝尺码   | her baby                      | her kids' size                          |
  * | 商品       | the product being pitched     | its name                                |
- * | 优惠券     | the coupon the script offers  | its name                                |
+ * | 优惠券     | the coupon the script offers  | its template's name                     |
  * | 券有效期   | the same coupon               | its own expiry date, e.g. 12月29日      |
+ * | 券面额     | the same coupon               | 50元 / 8.5折                             |
+ *
+ * The coupon is the template the script offers (scripts.coupon_template_id), never whatever
+ * coupon she happens to hold: her own sent, unexpired coupon of that template if she has one,
+ * else the template itself (valid from today for its days). A script naming a coupon variable
+ * with no template, or whose template she may not be offered, cannot be filled.
  */
 export const SCRIPT_VARIABLES = [
   '称呼',
@@ -26,7 +32,11 @@ export const SCRIPT_VARIABLES = [
   '商品',
   '优惠券',
   '券有效期',
+  '券面额',
 ] as const;
+/** The variables that come from the coupon a script offers. */
+export const COUPON_VARIABLES = ['优惠券', '券有效期', '券面额'] as const;
+export type CouponVariable = (typeof COUPON_VARIABLES)[number];
 export type ScriptVariable = (typeof SCRIPT_VARIABLES)[number];
 export type VariableValues = Partial<Record<ScriptVariable, string | null>>;
 

@@ -443,12 +443,12 @@ export function score(
     reasons.push({ code: 'new_customer', value: isNew.value });
   }
   const lapsed = on('lapsed');
-  if (s.scenario === 'reactivation' && lapsed) {
+  if ((s.scenario === 'reactivation' || occasion === 'lapsed') && lapsed) {
     total += 3;
     reasons.push({ code: 'lapsed', value: lapsed.value });
   }
   const recent = on('recent_purchase');
-  if (s.scenario === 'after_sale' && recent) {
+  if ((s.scenario === 'after_sale' || occasion === 'recent_purchase') && recent) {
     total += 3;
     reasons.push({ code: 'recent_purchase', value: recent.value });
   }

@@ -66,6 +66,19 @@ export function unfilled(text: string): string[] {
   return [...new Set([...text.matchAll(VAR)].map((m) => m[1]!))];
 }
 
+/**
+ * The values for one script: the customer's own, with the coupon variables from the coupon the
+ * script offers (its template's entry in the recommendations), or left empty without one.
+ */
+export function varsForScript<V extends VariableValues>(
+  vars: V,
+  coupons: readonly { templateId: number; values: Record<CouponVariable, string> | null }[],
+  templateId: number | null,
+): V {
+  const c = templateId === null ? undefined : coupons.find((x) => x.templateId === templateId)?.values;
+  return { ...vars, 优惠券: c?.优惠券 ?? null, 券有效期: c?.券有效期 ?? null, 券面额: c?.券面额 ?? null };
+}
+
 /** Every variable a script's texts use, in order of first use. */
 export function variablesOf(texts: string[]): string[] {
   return [...new Set(texts.flatMap((t) => unfilled(t)))];

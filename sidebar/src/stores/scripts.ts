@@ -1,5 +1,13 @@
 import { defineStore } from 'pinia';
-import type { Recommendations, RecommendReason, ScriptItem, ScriptLibrary } from '../../../core/contracts/sidebar';
+import { varsForScript } from '../../../core/contracts/script-vars';
+import type {
+  Recommendations,
+  RecommendReason,
+  ScriptCouponWhy,
+  ScriptItem,
+  ScriptLibrary,
+  ScriptVars,
+} from '../../../core/contracts/sidebar';
 import { api } from '../net/sidebar';
 
 export type RecommendedScript = ScriptItem & { reasons: RecommendReason[] };
@@ -30,6 +38,17 @@ export const useScripts = defineStore('scripts', {
       return state.recs.recommended
         .flatMap((r) => (byId.has(r.scriptId) ? [{ ...byId.get(r.scriptId)!, reasons: r.reasons }] : []))
         .slice(0, 5);
+    },
+    /** A script's variable values for this customer: hers, and the coupon the script offers. */
+    varsFor(state): (s: Pick<ScriptItem, 'couponTemplateId'>) => ScriptVars | null {
+      return (s) => (state.recs ? varsForScript(state.recs.vars, state.recs.coupons, s.couponTemplateId) : null);
+    },
+    /** Why the coupon a script names cannot be filled for her (none offered, or she may not have it). */
+    couponWhy(state): (s: Pick<ScriptItem, 'couponTemplateId'>) => ScriptCouponWhy | null {
+      return (s) =>
+        s.couponTemplateId === null
+          ? 'no_template'
+          : (state.recs?.coupons.find((c) => c.templateId === s.couponTemplateId)?.reason ?? null);
     },
     visible(state): ScriptItem[] {
       const q = state.query.trim();

@@ -11,4 +11,6 @@ export interface AdminTab {
   component: () => Promise<Component>;
 }
 
-export const adminTabs: AdminTab[] = [];
+export const adminTabs: AdminTab[] = [
+  { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
+];

@@ -102,10 +102,12 @@ describe('the script library in Chromium', () => {
     expect(filled).toMatch(/^王女士，本季新品到店啦，送您一张新品85折（8.5折），\d{1,2}月\d{1,2}日前有效～$/);
     expect(await preview.textContent()).not.toContain('{{');
     expect(await page.locator('[data-test=sc-preview-recommended]').textContent()).toContain('会推荐给她');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, '1440-01-editor-preview');
 
     await page.locator('[data-test=sc-publish]').click();
     await expect.poll(() => page.locator(`[data-test="sc-status-${TITLE}"]`).textContent()).toBe('已发布');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, '1440-02-published');
     const published = await ctx.db('scripts').where({ corp_id: corpId, title: TITLE }).first<{ id: number }>('id');
     expect(

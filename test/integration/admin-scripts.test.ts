@@ -419,6 +419,21 @@ describe('script images', () => {
     const asset = await t.ctx.db('media_assets').where({ id: up.body.assetId }).first();
     expect(asset).toMatchObject({ corp_id: corpId, kind: 'image', content_type: 'image/png' });
     expect(asset.wecom_media_id).toEqual(expect.any(String));
+    // The sandbox client sends an image only by a media_id this corp uploaded, as WeCom's client does.
+    const send = (mediaid: string) =>
+      fetch(`${sb.url}/client/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          corpid: DEMO_CORP.wecomCorpId,
+          userid: 'licui',
+          peer: 'wmSomeone',
+          kind: 'single',
+          message: { msgtype: 'image', image: { mediaid } },
+        }),
+      });
+    expect((await send(asset.wecom_media_id)).status).toBe(200);
+    expect((await send('3NeverUploaded')).status).toBe(400);
 
     const gif = await request(app)
       .post('/api/admin/script-images?filename=a.gif')

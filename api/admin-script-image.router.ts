@@ -32,7 +32,9 @@ export function adminScriptImageRouter(ctx: AppContext): Router {
     (req: Request, res: Response, next: NextFunction) =>
       readBody(req, res, (err?: unknown) => {
         if ((err as { type?: string } | undefined)?.type === 'entity.too.large')
-          return next(new AppError('PAYLOAD_TOO_LARGE', 'an image is at most 10 MB (WeCom’s limit)', { field: 'body' }));
+          return next(
+            new AppError('PAYLOAD_TOO_LARGE', 'an image is at most 10 MB (WeCom’s limit)', { field: 'body' }),
+          );
         next(err);
       }),
     async (req: Request, res: Response, next: NextFunction) => {

@@ -230,7 +230,10 @@ export async function deleteCategory(db: Db, p: Principal, categoryId: number, r
     });
   await db.transaction(async (trx) => {
     await trx('script_categories').where({ id: categoryId }).del();
-    await recordAudit(trx, audit(p, 'script_category.delete', 'script_category', categoryId, { name: c.name }, requestId));
+    await recordAudit(
+      trx,
+      audit(p, 'script_category.delete', 'script_category', categoryId, { name: c.name }, requestId),
+    );
   });
 }
 
@@ -289,9 +292,7 @@ const columnsOf = (s: ScriptBody) => ({
 });
 
 async function loadScript(db: Db, corpId: number, scriptId: number): Promise<ScriptRow> {
-  const r = await db('scripts')
-    .where({ corp_id: corpId, id: scriptId })
-    .first<ScriptRow | undefined>(SCRIPT_COLUMNS);
+  const r = await db('scripts').where({ corp_id: corpId, id: scriptId }).first<ScriptRow | undefined>(SCRIPT_COLUMNS);
   if (!r) throw new AppError('NOT_FOUND', `no script ${scriptId}`, { field: 'params.scriptId' });
   return r;
 }
@@ -406,12 +407,7 @@ export async function sampleCustomers(db: Db, p: Principal, q: string): Promise<
  * her last), as that guide's sidebar would fill it: what is missing, why the coupon cannot fill,
  * and whether it would be recommended for her and why.
  */
-export async function previewScript(
-  db: Db,
-  p: Principal,
-  s: ScriptBody,
-  customerId: number,
-): Promise<ScriptPreview> {
+export async function previewScript(db: Db, p: Principal, s: ScriptBody, customerId: number): Promise<ScriptPreview> {
   await assertCustomer(db, await scopeOf(db, p), customerId);
   await checkScript(db, p.corpId, s, 'body.script');
   const rel = await db('customer_guides as cg')
@@ -421,9 +417,13 @@ export async function previewScript(
     .where({ 'cg.corp_id': p.corpId, 'cg.customer_id': customerId })
     .whereNull('cg.ended_at')
     .orderBy('cg.added_at', 'desc')
-    .first<
-      { guide_id: number; external_userid: string; name: string; guide: string; store: string } | undefined
-    >('cg.guide_id', 'c.external_userid', 'c.name', 'g.name as guide', 'st.name as store');
+    .first<{ guide_id: number; external_userid: string; name: string; guide: string; store: string } | undefined>(
+      'cg.guide_id',
+      'c.external_userid',
+      'c.name',
+      'g.name as guide',
+      'st.name as store',
+    );
   if (!rel)
     throw new AppError('CONFLICT', 'no guide follows this customer now: pick one a guide follows', {
       field: 'body.customerId',

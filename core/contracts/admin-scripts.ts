@@ -1,10 +1,10 @@
 /**
  * The script library (话术库) in the brand admin console (api/routes/admin-scripts.routes.ts),
- * checked on both sides. Parts are the sidebar's own (core/contracts/sidebar.ts `scriptPart`) with
- * the limits WeCom's sendChatMessage puts on them; variables are core/contracts/script-vars.ts.
+ * checked on both sides. Parts have the sidebar's shape (core/contracts/sidebar.ts `scriptPart`;
+ * contracts import only zod, so the shape is repeated here), written with the limits WeCom's
+ * sendChatMessage puts on them; variables are core/contracts/script-vars.ts.
  */
 import * as z from 'zod/mini';
-import { scriptCouponWhy, scriptPart } from './sidebar';
 
 const id = () => z.int().check(z.positive());
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -33,6 +33,31 @@ export const SCRIPT_OCCASIONS = [
   'reactivation',
   'broken_size',
 ] as const;
+
+/** A stored part, as the sidebar reads it (core/contracts/sidebar.ts `scriptPart`). */
+const scriptPart = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('image'), mediaAssetId: z.int(), title: z.string() }),
+  z.object({ type: z.literal('news'), title: z.string(), desc: z.string(), link: z.string(), imgUrl: z.string() }),
+  z.object({
+    type: z.literal('miniprogram'),
+    appid: z.string(),
+    title: z.string(),
+    page: z.string(),
+    imgUrl: z.string(),
+  }),
+]);
+/** Why a script's coupon cannot fill (core/contracts/sidebar.ts `scriptCouponWhy`). */
+const scriptCouponWhy = z.enum([
+  'no_template',
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+]);
 
 /** A part as an admin writes it: the limits WeCom's client puts on each message. */
 export const scriptPartInput = z.discriminatedUnion('type', [

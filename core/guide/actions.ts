@@ -159,7 +159,9 @@ interface TemplateRow {
   min_tier: string | null;
   once_per_customer: boolean;
 }
-export const ruleOf = (t: Pick<TemplateRow, 'id' | 'enabled' | 'audience' | 'min_tier' | 'once_per_customer'>): TemplateRule => ({
+export const ruleOf = (
+  t: Pick<TemplateRow, 'id' | 'enabled' | 'audience' | 'min_tier' | 'once_per_customer'>,
+): TemplateRule => ({
   id: t.id,
   enabled: t.enabled,
   audience: t.audience,

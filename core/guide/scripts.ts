@@ -291,40 +291,29 @@ export async function scriptCoupons(
   const out = new Map<number, ScriptCouponState>();
   if (!ids.length) return out;
   const [templates, held, facts] = await Promise.all([
-    db('coupon_templates')
-      .where({ corp_id: corpId })
-      .whereIn('id', ids)
-      .select<
-        {
-          id: number;
-          name: string;
-          kind: 'cash' | 'discount';
-          value_fen: string | number | null;
-          discount_bp: number | null;
-          valid_days: number;
-          enabled: boolean;
-          audience: CouponAudience;
-          min_tier: string | null;
-          once_per_customer: boolean;
-        }[]
-      >(
-        'id',
-        'name',
-        'kind',
-        'value_fen',
-        'discount_bp',
-        'valid_days',
-        'enabled',
-        'audience',
-        'min_tier',
-        'once_per_customer',
-      ),
+    db('coupon_templates').where({ corp_id: corpId }).whereIn('id', ids).select<
+      {
+        id: number;
+        name: string;
+        kind: 'cash' | 'discount';
+        value_fen: string | number | null;
+        discount_bp: number | null;
+        valid_days: number;
+        enabled: boolean;
+        audience: CouponAudience;
+        min_tier: string | null;
+        once_per_customer: boolean;
+      }[]
+    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'valid_days', 'enabled', 'audience', 'min_tier', 'once_per_customer'),
     db('coupons')
       .where({ corp_id: corpId, customer_id: customerId, status: 'sent' })
       .whereIn('template_id', ids)
       .where('expires_at', '>', now)
       .groupBy('template_id')
-      .select<{ template_id: string | number; expires_at: Date }[]>('template_id', db.raw('min(expires_at) as expires_at')),
+      .select<{ template_id: string | number; expires_at: Date }[]>(
+        'template_id',
+        db.raw('min(expires_at) as expires_at'),
+      ),
     couponFacts(db, customerId),
   ]);
   for (const id of ids) {

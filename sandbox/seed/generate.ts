@@ -857,7 +857,18 @@ export function generate(opts: GenerateOptions): TableStream[] {
   );
   add(
     'scripts',
-    ['id', 'corp_id', 'category_id', 'title', 'parts', 'target_tag_ids', 'stages', 'occasion', 'coupon_template_id', 'published_at'],
+    [
+      'id',
+      'corp_id',
+      'category_id',
+      'title',
+      'parts',
+      'target_tag_ids',
+      'stages',
+      'occasion',
+      'coupon_template_id',
+      'published_at',
+    ],
     function* () {
       for (let k = 0; k < SCRIPTS.length; k++) {
         const s = SCRIPTS[k]!;
@@ -873,7 +884,12 @@ export function generate(opts: GenerateOptions): TableStream[] {
           (s.targetTags ?? []).map(tagId),
           s.stages ?? [],
           s.occasion ?? null,
-          s.coupon ? id('coupon_templates', COUPON_TEMPLATES.findIndex((t) => t.code === s.coupon)) : null,
+          s.coupon
+            ? id(
+                'coupon_templates',
+                COUPON_TEMPLATES.findIndex((t) => t.code === s.coupon),
+              )
+            : null,
           new Date(anchorMs - 60 * DAY),
         ];
       }

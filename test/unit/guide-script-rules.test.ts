@@ -65,7 +65,12 @@ describe('variable resolver: each variable from its own person and object', () =
     ],
     ['no coupon, no 优惠券', { coupon: null }, '优惠券', null],
     ['no coupon, no 券有效期', { coupon: null }, '券有效期', null],
-    ['券面额 is the coupon’s own value', { coupon: { name: 'x', expiresAt: '2026-12-29T16:30:00Z', value: '50元' } }, '券面额', '50元'],
+    [
+      '券面额 is the coupon’s own value',
+      { coupon: { name: 'x', expiresAt: '2026-12-29T16:30:00Z', value: '50元' } },
+      '券面额',
+      '50元',
+    ],
     ['no coupon, no 券面额', { coupon: null }, '券面额', null],
   ];
   it.each(table)('%s', (_case, over, variable, expected) => {
@@ -88,8 +93,22 @@ describe('variable resolver: each variable from its own person and object', () =
 });
 
 describe('the coupon a script offers (couponForScript)', () => {
-  const NEW50: OfferedTemplate = { id: 1, name: '新客立减50元', kind: 'cash', valueFen: 5000, discountBp: null, validDays: 30 };
-  const OFF85: OfferedTemplate = { id: 2, name: '新品85折', kind: 'discount', valueFen: null, discountBp: 8500, validDays: 10 };
+  const NEW50: OfferedTemplate = {
+    id: 1,
+    name: '新客立减50元',
+    kind: 'cash',
+    valueFen: 5000,
+    discountBp: null,
+    validDays: 30,
+  };
+  const OFF85: OfferedTemplate = {
+    id: 2,
+    name: '新品85折',
+    kind: 'discount',
+    valueFen: null,
+    discountBp: 8500,
+    validDays: 10,
+  };
   // 2026-12-01 20:00 in Shanghai.
   const now = new Date('2026-12-01T12:00:00Z');
   const fill = (r: ReturnType<typeof couponForScript>) => {
@@ -98,7 +117,13 @@ describe('the coupon a script offers (couponForScript)', () => {
   };
   // [case, template, her sent coupon of it, eligibility, expected]
   const table: [string, OfferedTemplate | null, { expiresAt: string } | null, Ineligible | null, object][] = [
-    ['no template: unfillable', null, null, null, { 优惠券: null, 券有效期: null, 券面额: null, reason: 'no_template' }],
+    [
+      'no template: unfillable',
+      null,
+      null,
+      null,
+      { 优惠券: null, 券有效期: null, 券面额: null, reason: 'no_template' },
+    ],
     [
       'eligible: the template’s own name, value and validity from today',
       NEW50,

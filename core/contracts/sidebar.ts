@@ -235,6 +235,8 @@ export const scriptLibraryResponse = z.object({
       mySendCount: int(),
     }),
   ),
+  /** Changes when a script is published, withdrawn or edited: the sidebar reloads the library then. */
+  version: z.string(),
 });
 export type ScriptLibrary = z.infer<typeof scriptLibraryResponse>;
 export type ScriptItem = ScriptLibrary['scripts'][number];
@@ -244,6 +246,8 @@ export const recommendationsResponse = z.object({
   vars: scriptVars,
   /** Sizes per category, for {{尺码}} when a product of another category is chosen. */
   sizes: z.record(z.string(), z.string()),
+  /** The library version these were scored against: another than the sidebar holds means reload it. */
+  libraryVersion: z.string(),
   recommended: z.array(
     z.object({ scriptId: int(), score: z.number(), reasons: z.array(recommendReason).check(z.minLength(1)) }),
   ),

@@ -24,6 +24,9 @@ import { couponFacts, ruleOf } from './actions';
 import { type CouponAudience, couponIneligibility } from './coupon-eligibility';
 import { type ResolvedVariables, type VariableSources, couponForScript, resolveVariables } from './variables';
 
+/** The library's version: its scripts' count and latest change (publish, withdraw, edit, reorder). */
+const LIBRARY_VERSION_SQL = `(select count(*) || ':' || coalesce(max(extract(epoch from s.updated_at)), 0) from scripts s where s.corp_id = :corpId)`;
+
 const SQL = `
 with c as (
   select c.id, c.name, c.gender, c.birthday, c.baby_birthday, cg.remark, cg.added_at,
@@ -41,7 +44,7 @@ select json_build_object(
   'firstPaid', (select min(o.paid_at) from c join orders o on o.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
   'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId),
-  'library', (select count(*) || ':' || coalesce(max(extract(epoch from s.updated_at)), 0) from scripts s where s.corp_id = :corpId)
+  'library', ${LIBRARY_VERSION_SQL}
 ) as p`;
 
 const STATEMENT = prepare('sidebar_scripts_v3', SQL);
@@ -135,7 +138,7 @@ export function textsOf(parts: ScriptPart[]): string[] {
 
 /** The corp's library with this guide's favourites and send counts. */
 export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLibrary> {
-  const [categories, scripts] = await Promise.all([
+  const [categories, scripts, version] = await Promise.all([
     db('script_categories')
       .where({ corp_id: p.corpId })
       .orderBy([{ column: 'order' }, { column: 'id' }])
@@ -149,6 +152,7 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
         order by sc."order", s.id`,
       { corpId: p.corpId, guideId: p.guideId },
     ),
+    db.raw<{ rows: { v: string }[] }>(`select ${LIBRARY_VERSION_SQL} as v`, { corpId: p.corpId }),
   ]);
   const parsed = z
     .array(
@@ -165,7 +169,7 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
       }),
     )
     .parse(scripts.rows);
-  return { categories, scripts: parsed };
+  return { categories, scripts: parsed, version: version.rows[0]!.v };
 }
 
 export interface ProductContext {
@@ -221,6 +225,8 @@ export interface ScriptCustomer {
   library: Targeting[];
   /** The resolver's inputs, to resolve again with the coupon a script offers. */
   sources: VariableSources;
+  /** The published library's version this was scored against. */
+  libraryVersion: string;
 }
 
 /**
@@ -271,7 +277,17 @@ export async function scriptCustomer(
     filled: new Set(Object.entries(vars).flatMap(([k, v]) => (v ? [k] : []))),
     coupons: new Map(),
   };
-  return { customerId: c.id, today: c.today, timeZone: c.timezone, vars, sizes: r.sizes, ctx, library, sources };
+  return {
+    customerId: c.id,
+    today: c.today,
+    timeZone: c.timezone,
+    vars,
+    sizes: r.sizes,
+    ctx,
+    library,
+    sources,
+    libraryVersion: r.library,
+  };
 }
 
 export type ScriptCouponState = ReturnType<typeof couponForScript>;
@@ -365,6 +381,7 @@ export async function recommendationsFor(
   return {
     vars: sc.vars,
     sizes: sc.sizes,
+    libraryVersion: sc.libraryVersion,
     recommended,
     coupons: [...coupons].map(([templateId, state]) => {
       const v = varsWithCoupon(sc, state);

@@ -242,7 +242,16 @@ describe('scripts', () => {
     expect(await listed()).toBe(false);
     expect(await recommended()).toBe(false);
 
+    const version = async () => ((await licui.get('/api/sidebar/scripts')).body as ScriptLibrary).version;
+    const before = await version();
     const pub = await admin.post(`/api/admin/scripts/${s.id}/publish`);
+    // The library's version moves, and recommendations name the version they were scored against.
+    const after = await version();
+    expect(after).not.toBe(before);
+    expect(
+      ((await licui.get(`/api/sidebar/customers/${fresh.externalUserid}/scripts`)).body as Recommendations)
+        .libraryVersion,
+    ).toBe(after);
     expect(pub.status).toBe(200);
     expect(pub.body.status).toBe('published');
     expect(await listed()).toBe(true);

@@ -81,7 +81,12 @@ export const useScripts = defineStore('scripts', {
       this.key = key;
       this.error = null;
       try {
-        const [, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
+        const [library, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
+        // A script published or withdrawn since the library was loaded: the list follows at once.
+        if (library.version !== recs.libraryVersion) {
+          const fresh = await api.library();
+          if (seq === this.seq) this.library = fresh;
+        }
         if (seq === this.seq) this.recs = recs;
       } catch (err) {
         if (seq === this.seq) this.error = err;

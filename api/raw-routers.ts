@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AppContext } from '../core/context';
+import { adminScriptImageRouter } from './admin-script-image.router';
 import { ingestFileRouter } from './ingest-file.router';
 import { interactionWebhookRouter } from './interaction-webhook.router';
 import { posWebhookRouter } from './pos-webhook.router';
@@ -18,6 +19,7 @@ export const apiRawRouters: ((ctx: AppContext) => Router)[] = [
   posWebhookRouter,
   interactionWebhookRouter,
   ingestFileRouter,
+  adminScriptImageRouter,
   // Not a raw body, but it must answer before the page fallback: WeCom's trusted-domain file.
   wecomVerifyRouter,
 ];

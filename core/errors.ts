@@ -21,6 +21,8 @@ export const errorStatus = {
   /** A file that cannot be read: undecodable text, a broken CSV or zip. */
   UNREADABLE_FILE: 422,
   TOO_MANY_ROWS: 422,
+  /** A script names a {{variable}} the resolver does not know. */
+  UNKNOWN_VARIABLE: 422,
   RATE_LIMITED: 429,
   WECOM_ERROR: 502,
   SERVICE_UNAVAILABLE: 503,

@@ -46,6 +46,7 @@ export function bodyRules(
       setting: 'INGEST_FILE_MAX_BYTES',
       roles: ['admin', 'finance'],
     },
+    { match: /^\/api\/admin\/script-images$/, maxBytes: 10 * MiB, roles: ['admin'] },
     { match: /^\/api\//, maxBytes: JSON_BODY_LIMIT_BYTES },
   ];
 }

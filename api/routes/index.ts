@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../http/route';
 import { adminRoutes } from './admin.routes';
+import { adminScriptRoutes } from './admin-scripts.routes';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
@@ -25,5 +26,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...commissionRoutes,
   ...boardRoutes,
   ...adminRoutes,
+  ...adminScriptRoutes,
   ...campaignRoutes,
 ];

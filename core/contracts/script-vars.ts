@@ -13,8 +13,14 @@
  * | 宝宝月龄   | her baby                      | 8个月 / 1岁2个月 from the baby's birth date |
  * | 宝宝尺码   | her baby                      | her kids' size                          |
  * | 商品       | the product being pitched     | its name                                |
- * | 优惠券     | the coupon the script offers  | its name                                |
+ * | 优惠券     | the coupon the script offers  | its template's name                     |
  * | 券有效期   | the same coupon               | its own expiry date, e.g. 12月29日      |
+ * | 券面额     | the same coupon               | 50元 / 8.5折                             |
+ *
+ * The coupon is the template the script offers (scripts.coupon_template_id), never whatever
+ * coupon she happens to hold: her own sent, unexpired coupon of that template if she has one,
+ * else the template itself (valid from today for its days). A script naming a coupon variable
+ * with no template, or whose template she may not be offered, cannot be filled.
  */
 export const SCRIPT_VARIABLES = [
   '称呼',
@@ -26,7 +32,11 @@ export const SCRIPT_VARIABLES = [
   '商品',
   '优惠券',
   '券有效期',
+  '券面额',
 ] as const;
+/** The variables that come from the coupon a script offers. */
+export const COUPON_VARIABLES = ['优惠券', '券有效期', '券面额'] as const;
+export type CouponVariable = (typeof COUPON_VARIABLES)[number];
 export type ScriptVariable = (typeof SCRIPT_VARIABLES)[number];
 export type VariableValues = Partial<Record<ScriptVariable, string | null>>;
 
@@ -54,6 +64,19 @@ export function previewText(text: string, values: VariableValues): string {
 /** Variables still present in a text (after the guide's edits). */
 export function unfilled(text: string): string[] {
   return [...new Set([...text.matchAll(VAR)].map((m) => m[1]!))];
+}
+
+/**
+ * The values for one script: the customer's own, with the coupon variables from the coupon the
+ * script offers (its template's entry in the recommendations), or left empty without one.
+ */
+export function varsForScript<V extends VariableValues>(
+  vars: V,
+  coupons: readonly { templateId: number; values: Record<CouponVariable, string> | null }[],
+  templateId: number | null,
+): V {
+  const c = templateId === null ? undefined : coupons.find((x) => x.templateId === templateId)?.values;
+  return { ...vars, 优惠券: c?.优惠券 ?? null, 券有效期: c?.券有效期 ?? null, 券面额: c?.券面额 ?? null };
 }
 
 /** Every variable a script's texts use, in order of first use. */

@@ -183,8 +183,22 @@ export const scriptVars = z.object({
   商品: nullable(z.string()),
   优惠券: nullable(z.string()),
   券有效期: nullable(z.string()),
+  券面额: nullable(z.string()),
 });
 export type ScriptVars = z.infer<typeof scriptVars>;
+
+/** Why a script's coupon cannot fill its variables: no template, or one she may not be offered (coupon eligibility). */
+export const scriptCouponWhy = z.enum([
+  'no_template',
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+]);
+export type ScriptCouponWhy = z.infer<typeof scriptCouponWhy>;
 
 export const recommendReason = z.object({
   code: z.enum([
@@ -214,11 +228,15 @@ export const scriptLibraryResponse = z.object({
       title: z.string(),
       scenario: z.string(),
       parts: z.array(scriptPart),
+      /** The coupon template the script offers ({{优惠券}} and its kin come from it); null: none. */
+      couponTemplateId: nullable(int()),
       favorite: z.boolean(),
       sendCount: int(),
       mySendCount: int(),
     }),
   ),
+  /** Changes when a script is published, withdrawn or edited: the sidebar reloads the library then. */
+  version: z.string(),
 });
 export type ScriptLibrary = z.infer<typeof scriptLibraryResponse>;
 export type ScriptItem = ScriptLibrary['scripts'][number];
@@ -228,8 +246,21 @@ export const recommendationsResponse = z.object({
   vars: scriptVars,
   /** Sizes per category, for {{尺码}} when a product of another category is chosen. */
   sizes: z.record(z.string(), z.string()),
+  /** The library version these were scored against: another than the sidebar holds means reload it. */
+  libraryVersion: z.string(),
   recommended: z.array(
     z.object({ scriptId: int(), score: z.number(), reasons: z.array(recommendReason).check(z.minLength(1)) }),
+  ),
+  /**
+   * Per coupon template a published script offers: its values for this customer (her sent coupon
+   * of it, else the template's own), or why it cannot fill ({{优惠券}} stays unfilled).
+   */
+  coupons: z.array(
+    z.object({
+      templateId: int(),
+      values: nullable(z.object({ 优惠券: z.string(), 券有效期: z.string(), 券面额: z.string() })),
+      reason: nullable(scriptCouponWhy),
+    }),
   ),
 });
 export type Recommendations = z.infer<typeof recommendationsResponse>;

@@ -159,7 +159,9 @@ interface TemplateRow {
   min_tier: string | null;
   once_per_customer: boolean;
 }
-const ruleOf = (t: TemplateRow): TemplateRule => ({
+export const ruleOf = (
+  t: Pick<TemplateRow, 'id' | 'enabled' | 'audience' | 'min_tier' | 'once_per_customer'>,
+): TemplateRule => ({
   id: t.id,
   enabled: t.enabled,
   audience: t.audience,
@@ -168,7 +170,7 @@ const ruleOf = (t: TemplateRow): TemplateRule => ({
 });
 
 /** What the eligibility rules need to know of one customer, in one statement. */
-async function couponFacts(db: Db, customerId: number): Promise<CouponFacts> {
+export async function couponFacts(db: Db, customerId: number): Promise<CouponFacts> {
   const res = await db.raw<{
     rows: {
       orders: number;

@@ -5,7 +5,7 @@
  */
 import dayjs from 'dayjs';
 import { z } from 'zod';
-import { variablesOf } from '../contracts/script-vars';
+import { COUPON_VARIABLES, variablesOf } from '../contracts/script-vars';
 import {
   type RecommendReason,
   type Recommendations,
@@ -13,7 +13,6 @@ import {
   type ScriptPart,
   scriptPart,
 } from '../contracts/sidebar';
-import { ttlCache } from '../cache';
 import type { Db } from '../db/knex';
 import { prepare, runPrepared } from '../db/prepared';
 import { AppError } from '../errors';
@@ -21,7 +20,12 @@ import { type GuidePrincipal, explainMissing } from './access';
 import { babyStage } from './derive';
 import { BROKEN_RUN_SQL } from './fit';
 import { type Occasion, type OccasionCode, occasionsFor } from './occasions';
-import { resolveVariables } from './variables';
+import { couponFacts, ruleOf } from './actions';
+import { type CouponAudience, couponIneligibility } from './coupon-eligibility';
+import { type ResolvedVariables, type VariableSources, couponForScript, resolveVariables } from './variables';
+
+/** The library's version: its scripts' count and latest change (publish, withdraw, edit, reorder). */
+const LIBRARY_VERSION_SQL = `(select count(*) || ':' || coalesce(max(extract(epoch from s.updated_at)), 0) from scripts s where s.corp_id = :corpId)`;
 
 const SQL = `
 with c as (
@@ -39,11 +43,11 @@ select json_build_object(
   'sizes', (select coalesce(json_object_agg(s.category, s.size), '{}') from c join customer_sizes s on s.customer_id = c.id),
   'firstPaid', (select min(o.paid_at) from c join orders o on o.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
-  'coupon', (select json_build_object('name', tpl.name, 'expiresAt', cp.expires_at) from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
-  'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId)
+  'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId),
+  'library', ${LIBRARY_VERSION_SQL}
 ) as p`;
 
-const STATEMENT = prepare('sidebar_scripts_v2', SQL);
+const STATEMENT = prepare('sidebar_scripts_v3', SQL);
 const row = z.object({
   c: z
     .object({
@@ -63,8 +67,8 @@ const row = z.object({
   sizes: z.record(z.string(), z.string()),
   firstPaid: z.string().nullable(),
   lastPaid: z.string().nullable(),
-  coupon: z.object({ name: z.string(), expiresAt: z.string() }).nullable(),
   favorites: z.array(z.number()),
+  library: z.string(),
 });
 
 /** What recommendation needs of each script; the library changes rarely, so it is cached per corp for a minute. */
@@ -76,11 +80,29 @@ export interface Targeting {
   stages: string[];
   /** Every variable its texts and card titles use. */
   variables: string[];
+  /** The coupon template it offers; the coupon variables come from it alone. */
+  couponTemplateId: number | null;
 }
-const targetingOf = ttlCache<number, Targeting[]>(60_000);
+const targetingOf = new Map<number, { version: string; value: Promise<Targeting[]> }>();
 
-function targeting(db: Db, corpId: number): Promise<Targeting[]> {
-  return targetingOf(corpId, () =>
+/**
+ * The published library's targeting, cached per corp until the library changes: every read
+ * carries the library's version (count and latest update of its scripts), so a script published
+ * or withdrawn in the admin console is recommended, or not, at once in every process.
+ */
+export function targeting(db: Db, corpId: number, version: string): Promise<Targeting[]> {
+  const hit = targetingOf.get(corpId);
+  if (hit && hit.version === version) return hit.value;
+  const value = loadTargeting(db, corpId);
+  targetingOf.set(corpId, { version, value });
+  value.catch(() => {
+    if (targetingOf.get(corpId)?.value === value) targetingOf.delete(corpId);
+  });
+  return value;
+}
+
+function loadTargeting(db: Db, corpId: number): Promise<Targeting[]> {
+  return Promise.resolve(
     db('scripts as s')
       .join('script_categories as sc', 'sc.id', 's.category_id')
       .where({ 's.corp_id': corpId, 's.enabled': true })
@@ -93,8 +115,9 @@ function targeting(db: Db, corpId: number): Promise<Targeting[]> {
           target_tag_ids: (number | string)[];
           stages: string[];
           parts: unknown;
+          coupon_template_id: number | string | null;
         }[]
-      >('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages', 's.parts')
+      >('s.id', 'sc.scenario', 's.occasion', 's.target_tag_ids', 's.stages', 's.parts', 's.coupon_template_id')
       .then((rows) =>
         rows.map((r) => ({
           id: r.id,
@@ -103,24 +126,25 @@ function targeting(db: Db, corpId: number): Promise<Targeting[]> {
           targetTagIds: r.target_tag_ids.map(Number),
           stages: r.stages,
           variables: variablesOf(textsOf(z.array(scriptPart).parse(r.parts))),
+          couponTemplateId: r.coupon_template_id === null ? null : Number(r.coupon_template_id),
         })),
       ),
   );
 }
 
-function textsOf(parts: ScriptPart[]): string[] {
+export function textsOf(parts: ScriptPart[]): string[] {
   return parts.flatMap((p) => (p.type === 'text' ? [p.text] : p.type === 'image' ? [] : [p.title]));
 }
 
 /** The corp's library with this guide's favourites and send counts. */
 export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLibrary> {
-  const [categories, scripts] = await Promise.all([
+  const [categories, scripts, version] = await Promise.all([
     db('script_categories')
       .where({ corp_id: p.corpId })
       .orderBy([{ column: 'order' }, { column: 'id' }])
       .select<{ id: number; name: string; scenario: string }[]>('id', 'name', 'scenario'),
     db.raw<{ rows: unknown[] }>(
-      `select s.id, s.category_id as "categoryId", s.title, sc.scenario, s.parts, s.send_count as "sendCount", f.script_id is not null as favorite, coalesce(m.n, 0) as "mySendCount"
+      `select s.id, s.category_id as "categoryId", s.title, sc.scenario, s.parts, s.send_count as "sendCount", s.coupon_template_id::int as "couponTemplateId", f.script_id is not null as favorite, coalesce(m.n, 0) as "mySendCount"
          from scripts s join script_categories sc on sc.id = s.category_id
          left join script_favorites f on f.guide_id = :guideId and f.script_id = s.id
          left join (select script_id, count(*)::int as n from script_sends where guide_id = :guideId group by script_id) m on m.script_id = s.id
@@ -128,6 +152,7 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
         order by sc."order", s.id`,
       { corpId: p.corpId, guideId: p.guideId },
     ),
+    db.raw<{ rows: { v: string }[] }>(`select ${LIBRARY_VERSION_SQL} as v`, { corpId: p.corpId }),
   ]);
   const parsed = z
     .array(
@@ -137,13 +162,14 @@ export async function scriptLibrary(db: Db, p: GuidePrincipal): Promise<ScriptLi
         title: z.string(),
         scenario: z.string(),
         parts: z.array(scriptPart),
+        couponTemplateId: z.number().nullable(),
         sendCount: z.number(),
         favorite: z.boolean(),
         mySendCount: z.number(),
       }),
     )
     .parse(scripts.rows);
-  return { categories, scripts: parsed };
+  return { categories, scripts: parsed, version: version.rows[0]!.v };
 }
 
 export interface ProductContext {
@@ -188,33 +214,52 @@ export async function productContext(db: Db, p: GuidePrincipal, productId: numbe
   };
 }
 
-export async function recommendationsFor(
+/** One customer as the script rules see her, through one guide: variable values and the facts targeting reads. */
+export interface ScriptCustomer {
+  customerId: number;
+  today: string;
+  timeZone: string;
+  vars: ResolvedVariables;
+  sizes: Record<string, string>;
+  ctx: CustomerContext;
+  library: Targeting[];
+  /** The resolver's inputs, to resolve again with the coupon a script offers. */
+  sources: VariableSources;
+  /** The published library's version this was scored against. */
+  libraryVersion: string;
+}
+
+/**
+ * The customer (followed by this guide) as the script rules see her; null when the guide does
+ * not follow her. The sidebar's recommendations and the admin console's preview both start here.
+ */
+export async function scriptCustomer(
   db: Db,
-  p: GuidePrincipal,
+  corpId: number,
+  guideId: number,
   externalUserid: string,
   product?: ProductContext,
-): Promise<Recommendations> {
-  const [[res], library] = await Promise.all([
-    runPrepared<{ p: unknown }>(db, STATEMENT, { corpId: p.corpId, guideId: p.guideId, ext: externalUserid }),
-    targeting(db, p.corpId),
-  ]);
+): Promise<ScriptCustomer | null> {
+  const [res] = await runPrepared<{ p: unknown }>(db, STATEMENT, { corpId, guideId, ext: externalUserid });
   const r = row.parse(res!.p);
-  if (!r.c) return explainMissing(db, p, externalUserid);
+  if (!r.c) return null;
   const c = r.c;
+  const library = await targeting(db, corpId, r.library);
   const tagIds = new Set(r.tags.map((t) => t.id));
   const tagName = new Map(r.tags.map((t) => [t.id, t.name]));
   const stages = new Set(r.tags.map((t) => t.name));
   const derivedStage = babyStage(c.baby_birthday, c.today);
   if (derivedStage) stages.add(derivedStage);
-  const vars = resolveVariables({
+  const sources: VariableSources = {
     customer: { name: c.name, gender: c.gender, remark: c.remark, babyBirthday: c.baby_birthday },
     sizes: r.sizes,
     guide: { name: r.me.guide, store: r.me.store },
     product,
-    coupon: r.coupon,
+    coupon: null,
     today: c.today,
     timeZone: c.timezone,
-  });
+  };
+  const vars = resolveVariables(sources);
   const ctx: CustomerContext = {
     tagIds,
     tagName,
@@ -230,13 +275,123 @@ export async function recommendationsFor(
       timeZone: c.timezone,
     }),
     filled: new Set(Object.entries(vars).flatMap(([k, v]) => (v ? [k] : []))),
+    coupons: new Map(),
   };
-  const recommended = library
-    .map((s, order) => ({ order, ...score(s, ctx, product) }))
+  return {
+    customerId: c.id,
+    today: c.today,
+    timeZone: c.timezone,
+    vars,
+    sizes: r.sizes,
+    ctx,
+    library,
+    sources,
+    libraryVersion: r.library,
+  };
+}
+
+export type ScriptCouponState = ReturnType<typeof couponForScript>;
+
+/**
+ * The coupon each of these templates gives a script for this customer (couponForScript): her own
+ * sent, unexpired coupon of it, else the template itself if she may be offered it.
+ */
+export async function scriptCoupons(
+  db: Db,
+  corpId: number,
+  customerId: number,
+  templateIds: number[],
+  now = new Date(),
+): Promise<Map<number, ScriptCouponState>> {
+  const ids = [...new Set(templateIds)];
+  const out = new Map<number, ScriptCouponState>();
+  if (!ids.length) return out;
+  const [templates, held, facts] = await Promise.all([
+    db('coupon_templates').where({ corp_id: corpId }).whereIn('id', ids).select<
+      {
+        id: number;
+        name: string;
+        kind: 'cash' | 'discount';
+        value_fen: string | number | null;
+        discount_bp: number | null;
+        valid_days: number;
+        enabled: boolean;
+        audience: CouponAudience;
+        min_tier: string | null;
+        once_per_customer: boolean;
+      }[]
+    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'valid_days', 'enabled', 'audience', 'min_tier', 'once_per_customer'),
+    db('coupons')
+      .where({ corp_id: corpId, customer_id: customerId, status: 'sent' })
+      .whereIn('template_id', ids)
+      .where('expires_at', '>', now)
+      .groupBy('template_id')
+      .select<{ template_id: string | number; expires_at: Date }[]>(
+        'template_id',
+        db.raw('min(expires_at) as expires_at'),
+      ),
+    couponFacts(db, customerId),
+  ]);
+  for (const id of ids) {
+    const t = templates.find((x) => Number(x.id) === id);
+    const h = held.find((x) => Number(x.template_id) === id);
+    out.set(
+      id,
+      couponForScript(
+        t
+          ? {
+              id,
+              name: t.name,
+              kind: t.kind,
+              valueFen: t.value_fen === null ? null : Number(t.value_fen),
+              discountBp: t.discount_bp,
+              validDays: t.valid_days,
+            }
+          : null,
+        h ? { expiresAt: new Date(h.expires_at).toISOString() } : null,
+        t ? couponIneligibility(ruleOf({ ...t, id }), facts) : null,
+        now,
+      ),
+    );
+  }
+  return out;
+}
+
+/** The values a script's coupon gives its variables: the base values with the coupon's own. */
+export function varsWithCoupon(sc: ScriptCustomer, coupon: ScriptCouponState | undefined): ResolvedVariables {
+  return resolveVariables({ ...sc.sources, coupon: coupon?.coupon ?? null });
+}
+
+export async function recommendationsFor(
+  db: Db,
+  p: GuidePrincipal,
+  externalUserid: string,
+  product?: ProductContext,
+): Promise<Recommendations> {
+  const sc = await scriptCustomer(db, p.corpId, p.guideId, externalUserid, product);
+  if (!sc) return explainMissing(db, p, externalUserid);
+  const templateIds = sc.library.flatMap((s) => (s.couponTemplateId === null ? [] : [s.couponTemplateId]));
+  const coupons = await scriptCoupons(db, p.corpId, sc.customerId, templateIds);
+  for (const [id, state] of coupons) sc.ctx.coupons.set(id, state.coupon !== null);
+  const recommended = sc.library
+    .map((s, order) => ({ order, ...score(s, sc.ctx, product) }))
     .filter((x) => x.reasons.length > 0)
     .sort((a, b) => b.score - a.score || a.order - b.order)
-    .map(({ scriptId, score: sc, reasons }) => ({ scriptId, score: sc, reasons }));
-  return { vars, sizes: r.sizes, recommended };
+    .map(({ scriptId, score: total, reasons }) => ({ scriptId, score: total, reasons }));
+  return {
+    vars: sc.vars,
+    sizes: sc.sizes,
+    libraryVersion: sc.libraryVersion,
+    recommended,
+    coupons: [...coupons].map(([templateId, state]) => {
+      const v = varsWithCoupon(sc, state);
+      return {
+        templateId,
+        values: state.coupon ? { 优惠券: v.优惠券!, 券有效期: v.券有效期!, 券面额: v.券面额! } : null,
+        reason: state.reason,
+      };
+    }),
+  };
 }
 
 export interface CustomerContext {
@@ -245,8 +400,10 @@ export interface CustomerContext {
   stages: Set<string>;
   favorites: Set<number>;
   occasions: Occasion[];
-  /** Variables that have a value for this customer (and product). */
+  /** Variables that have a value for this customer (and product), the coupon ones aside. */
   filled: Set<string>;
+  /** Per coupon template a script offers: whether it fills the coupon variables for her. */
+  coupons: Map<number, boolean>;
 }
 
 /** Which occasion a script's occasion (or scenario) waits for; a dated one missing is a penalty. */
@@ -292,12 +449,12 @@ export function score(
     reasons.push({ code: 'new_customer', value: isNew.value });
   }
   const lapsed = on('lapsed');
-  if (s.scenario === 'reactivation' && lapsed) {
+  if ((s.scenario === 'reactivation' || occasion === 'lapsed') && lapsed) {
     total += 3;
     reasons.push({ code: 'lapsed', value: lapsed.value });
   }
   const recent = on('recent_purchase');
-  if (s.scenario === 'after_sale' && recent) {
+  if ((s.scenario === 'after_sale' || occasion === 'recent_purchase') && recent) {
     total += 3;
     reasons.push({ code: 'recent_purchase', value: recent.value });
   }
@@ -314,8 +471,13 @@ export function score(
     total += 1;
     if (reasons.length) reasons.push({ code: 'favorite' });
   }
-  // A script that would go out with a blank is never recommended, however well it fits.
-  if (s.variables.some((v) => !c.filled.has(v))) return { scriptId: s.id, score: total, reasons: [] };
+  // A script that would go out with a blank is never recommended, however well it fits. Its
+  // coupon variables are filled by the template it offers, or not at all.
+  const filled = (v: string) =>
+    (COUPON_VARIABLES as readonly string[]).includes(v)
+      ? s.couponTemplateId !== null && c.coupons.get(s.couponTemplateId) === true
+      : c.filled.has(v);
+  if (!s.variables.every(filled)) return { scriptId: s.id, score: total, reasons: [] };
   return { scriptId: s.id, score: total, reasons: total >= 3 ? reasons : [] };
 }
 

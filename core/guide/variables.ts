@@ -1,10 +1,14 @@
 /**
  * Resolves every script variable for one customer from the right person and the right object
  * (the table is in core/contracts/script-vars.ts): her own size for {{尺码}}, her baby's age and
- * size for {{宝宝月龄}} / {{宝宝尺码}}, the pitched product, and the coupon's own name and expiry.
- * Pure; a value it cannot find is null, and a script needing it is not recommended.
+ * size for {{宝宝月龄}} / {{宝宝尺码}}, the pitched product, and the coupon the script offers — its
+ * own name, value and expiry. Pure; a value it cannot find is null, and a script needing it is not
+ * recommended. The sidebar's recommendations and the admin console's preview both resolve here.
  */
+import dayjs from 'dayjs';
 import { type ScriptVariable, formOfAddress } from '../contracts/script-vars';
+import type { ScriptCouponWhy } from '../contracts/sidebar';
+import type { Ineligible } from './coupon-eligibility';
 import { ageInMonths } from './derive';
 import { localDay } from './occasions';
 
@@ -18,7 +22,8 @@ export interface VariableSources {
   sizes: Record<string, string>;
   guide: { name: string; store: string };
   product?: { name: string; category: string } | undefined;
-  coupon?: { name: string; expiresAt: string } | null | undefined;
+  /** The coupon the script offers (couponForScript); none: the coupon variables stay empty. */
+  coupon?: ScriptCoupon | null | undefined;
   today: string;
   timeZone: string;
 }
@@ -35,6 +40,58 @@ export function babyAge(babyBirthday: string | null, today: string): string | nu
   const m = ageInMonths(babyBirthday.slice(0, 10), today);
   if (m < 12) return `${m}个月`;
   return m % 12 === 0 ? `${Math.floor(m / 12)}岁` : `${Math.floor(m / 12)}岁${m % 12}个月`;
+}
+
+/** A coupon as a script names it: the template's name and value, and the expiry it has (or would have). */
+export interface ScriptCoupon {
+  name: string;
+  expiresAt: string;
+  /** 50元 / 8.5折 */
+  value: string;
+}
+
+/** What a template says of its value: cash in yuan, a discount in 折. */
+export function couponValueText(t: { kind: 'cash' | 'discount'; valueFen: number | null; discountBp: number | null }) {
+  if (t.kind === 'cash') {
+    const yuan = (t.valueFen ?? 0) / 100;
+    return `${Number.isInteger(yuan) ? yuan : yuan.toFixed(2)}元`;
+  }
+  const zhe = (t.discountBp ?? 10_000) / 1000;
+  return `${Number.isInteger(zhe) ? zhe : Number(zhe.toFixed(2))}折`;
+}
+
+export interface OfferedTemplate {
+  id: number;
+  name: string;
+  kind: 'cash' | 'discount';
+  valueFen: number | null;
+  discountBp: number | null;
+  validDays: number;
+}
+
+/**
+ * The coupon a script offers, for one customer:
+ *
+ * | the script                        | she                                   | the coupon variables            |
+ * |-----------------------------------|---------------------------------------|---------------------------------|
+ * | offers no template                | —                                     | unfilled: no_template           |
+ * | offers template T                 | holds a sent, unexpired coupon of T   | T's name and value, her expiry  |
+ * | offers template T                 | may not be offered T (eligibility)    | unfilled: the eligibility reason |
+ * | offers template T                 | may be offered T                      | T's name and value, expiry if issued now |
+ */
+export function couponForScript(
+  template: OfferedTemplate | null,
+  held: { expiresAt: string } | null,
+  ineligible: Ineligible | null,
+  now: Date,
+): { coupon: ScriptCoupon | null; reason: ScriptCouponWhy | null } {
+  if (!template) return { coupon: null, reason: 'no_template' };
+  const value = couponValueText(template);
+  if (held) return { coupon: { name: template.name, expiresAt: held.expiresAt, value }, reason: null };
+  if (ineligible) return { coupon: null, reason: ineligible };
+  // As issueCoupon would issue it now: valid for the template's days from this moment.
+  const expiresAt = dayjs(now).add(template.validDays, 'day').toISOString();
+  return { coupon: { name: template.name, expiresAt, value }, reason: null };
 }
 
 export function resolveVariables(s: VariableSources): ResolvedVariables {
@@ -55,5 +112,6 @@ export function resolveVariables(s: VariableSources): ResolvedVariables {
     商品: s.product?.name ?? null,
     优惠券: s.coupon?.name ?? null,
     券有效期: expiry ? `${expiry[1]}月${expiry[2]}日` : null,
+    券面额: s.coupon?.value ?? null,
   };
 }

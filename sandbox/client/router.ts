@@ -138,6 +138,13 @@ export function clientRouter(state: SandboxState, now: () => number, opts: Clien
   r.post('/client/api/messages', (req, res) => {
     const b = messageBody.safeParse(req.body);
     if (!b.success) return void res.status(400).json({ error: b.error.issues[0]?.message });
+    // As the client does: an image goes out only by a media_id this corp uploaded, within its 3 days.
+    if (b.data.message.msgtype === 'image') {
+      const mediaid = (b.data.message.image as { mediaid?: unknown } | undefined)?.mediaid;
+      const media = typeof mediaid === 'string' ? state.corps.get(b.data.corpid)?.media.get(mediaid) : undefined;
+      if (!media || media.type !== 'image' || now() / 1000 - media.created_at > 3 * 86_400)
+        return void res.status(400).json({ error: 'invalid mediaid' });
+    }
     state.sentMessages.push({
       corpid: b.data.corpid,
       userid: b.data.userid,

@@ -818,28 +818,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       POSTER_PNG,
     ];
   });
-  add(
-    'scripts',
-    ['id', 'corp_id', 'category_id', 'title', 'parts', 'target_tag_ids', 'stages', 'occasion'],
-    function* () {
-      for (let k = 0; k < SCRIPTS.length; k++) {
-        const s = SCRIPTS[k]!;
-        const parts = s.parts.map((p: ScriptPart) =>
-          p.type === 'image' ? { type: 'image', mediaAssetId: id('media_assets', 0), title: p.title } : p,
-        );
-        yield [
-          id('scripts', k),
-          corpId,
-          id('script_categories', categories.indexOf(s.category)),
-          s.title,
-          JSON.stringify(parts),
-          (s.targetTags ?? []).map(tagId),
-          s.stages ?? [],
-          s.occasion ?? null,
-        ];
-      }
-    },
-  );
+  // Before the scripts: a script names the coupon template it offers.
   add(
     'coupon_templates',
     [
@@ -872,6 +851,46 @@ export function generate(opts: GenerateOptions): TableStream[] {
           t.audience,
           t.minTier,
           t.oncePerCustomer,
+        ];
+      }
+    },
+  );
+  add(
+    'scripts',
+    [
+      'id',
+      'corp_id',
+      'category_id',
+      'title',
+      'parts',
+      'target_tag_ids',
+      'stages',
+      'occasion',
+      'coupon_template_id',
+      'published_at',
+    ],
+    function* () {
+      for (let k = 0; k < SCRIPTS.length; k++) {
+        const s = SCRIPTS[k]!;
+        const parts = s.parts.map((p: ScriptPart) =>
+          p.type === 'image' ? { type: 'image', mediaAssetId: id('media_assets', 0), title: p.title } : p,
+        );
+        yield [
+          id('scripts', k),
+          corpId,
+          id('script_categories', categories.indexOf(s.category)),
+          s.title,
+          JSON.stringify(parts),
+          (s.targetTags ?? []).map(tagId),
+          s.stages ?? [],
+          s.occasion ?? null,
+          s.coupon
+            ? id(
+                'coupon_templates',
+                COUPON_TEMPLATES.findIndex((t) => t.code === s.coupon),
+              )
+            : null,
+          new Date(anchorMs - 60 * DAY),
         ];
       }
     },

@@ -330,6 +330,8 @@ export interface ScriptDef {
   occasion?: string;
   stages?: string[];
   targetTags?: string[];
+  /** The code of the coupon template it offers: {{优惠券}}, {{券有效期}} and {{券面额}} come from it. */
+  coupon?: string;
   parts: ScriptPart[];
 }
 
@@ -339,8 +341,9 @@ export const MP = { appid: 'wx0d1e2f3a4b5c6d7e', imgUrl: 'https://static.guidepo
 /**
  * The script library (话术). Variables: {{称呼}} form of address, {{导购}} the guide's name,
  * {{门店}} the store, {{尺码}} the customer's own size in the product's category, {{宝宝月龄}} and
- * {{宝宝尺码}} her baby's age and kids' size, {{商品}} the product, {{优惠券}} a coupon's name and
- * {{券有效期}} that coupon's own expiry date (core/contracts/script-vars.ts). Broken-size pitches say the piece suits her size; they never call
+ * {{宝宝尺码}} her baby's age and kids' size, {{商品}} the product, {{优惠券}} the name of the coupon
+ * template the script offers (`coupon`), {{券有效期}} and {{券面额}} that coupon's own expiry and value
+ * (core/contracts/script-vars.ts). Broken-size pitches say the piece suits her size; they never call
  * stock leftovers.
  */
 export const SCRIPTS: ScriptDef[] = [
@@ -359,6 +362,7 @@ export const SCRIPTS: ScriptDef[] = [
   },
   {
     title: '新客礼券',
+    coupon: 'NEW50',
     category: '欢迎语',
     scenario: 'welcome',
     occasion: 'welcome',
@@ -584,6 +588,7 @@ export const SCRIPTS: ScriptDef[] = [
   },
   {
     title: '生日礼券',
+    coupon: 'BDAY88',
     category: '生日关怀',
     scenario: 'birthday',
     occasion: 'birthday',
@@ -625,6 +630,7 @@ export const SCRIPTS: ScriptDef[] = [
   // 唤醒回访 re-activation
   {
     title: '好久不见',
+    coupon: 'BACK30',
     category: '唤醒回访',
     scenario: 'reactivation',
     occasion: 'reactivation',
@@ -638,6 +644,7 @@ export const SCRIPTS: ScriptDef[] = [
   },
   {
     title: '老友回归礼',
+    coupon: 'BACK30',
     category: '唤醒回访',
     scenario: 'reactivation',
     occasion: 'reactivation',
@@ -784,6 +791,7 @@ export const SCRIPTS: ScriptDef[] = [
   // 活动促销 promotions
   {
     title: '会员日',
+    coupon: 'OFF85',
     category: '活动促销',
     scenario: 'promotion',
     targetTags: ['偏好大促'],

@@ -108,6 +108,34 @@ const STORE_MANAGERS = {
 };
 
 const tenantOf = (scope: Scope) => (scope === 'other' ? B : A);
+/** A tenant's script categories, in their order. */
+const categoryIds = async (tn: Tenant) =>
+  (
+    await t.ctx.db('script_categories').where({ corp_id: tn.corp.id }).orderBy(['order', 'id']).pluck<number[]>('id')
+  ).map(Number);
+const scriptBody = (categoryId: number) => ({
+  categoryId,
+  title: 'matrix',
+  parts: [{ type: 'text', text: '{{称呼}}你好' }],
+});
+/** A fresh draft in a tenant's first category. */
+async function draftScript(tn: Tenant): Promise<number> {
+  const [row] = await t.ctx
+    .db('scripts')
+    .insert({
+      corp_id: tn.corp.id,
+      category_id: (await categoryIds(tn))[0],
+      title: 'matrix',
+      parts: JSON.stringify([{ type: 'text', text: '你好' }]),
+      enabled: false,
+    })
+    .returning<{ id: number }[]>('id');
+  return Number(row!.id);
+}
+const PNG_1PX = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const PLAN_RATES = { transfer: 300, coupon: 200, interaction: 100 };
 const pick = <T>(scope: Scope, pair: [T, T], other: [T, T]) =>
   scope === 'in' ? pair[0] : scope === 'out' ? pair[1] : other[0];
@@ -781,6 +809,110 @@ const MATRIX: Record<string, Entry> = {
     scoped: false,
     send: () => ({ method: 'post', path: '/api/admin/integrations/callback-check' }),
     expect: roles({ admin: 200 }),
+  },
+  // The script library: the corp's own categories, scripts and customers (in and out alike); another tenant's are unknown.
+  'GET /api/admin/scripts': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/scripts' }),
+    expect: roles({ admin: 200 }),
+  },
+  'GET /api/admin/scripts/sample-customers': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/scripts/sample-customers?q=' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/script-categories': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/admin/script-categories',
+      body: { name: uid('分类'), scenario: 'promotion' },
+    }),
+    expect: roles({ admin: 201 }),
+  },
+  'PUT /api/admin/script-categories/order': {
+    scoped: false,
+    send: async () => ({
+      method: 'put',
+      path: '/api/admin/script-categories/order',
+      body: { ids: (await categoryIds(A)).reverse() },
+    }),
+    expect: roles({ admin: 200 }),
+  },
+  'PUT /api/admin/script-categories/:categoryId': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'put',
+      path: `/api/admin/script-categories/${(await categoryIds(tenantOf(scope)))[0]}`,
+      body: { name: uid('改名') },
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'DELETE /api/admin/script-categories/:categoryId': {
+    scoped: true,
+    send: async (scope) => {
+      const [cat] = await t.ctx
+        .db('script_categories')
+        .insert({ corp_id: tenantOf(scope).corp.id, name: uid('空'), scenario: 'welcome' })
+        .returning<{ id: number }[]>('id');
+      return { method: 'delete', path: `/api/admin/script-categories/${cat!.id}` };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  // A category of another tenant is unknown (404, the field).
+  'POST /api/admin/scripts': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: '/api/admin/scripts',
+      body: scriptBody((await categoryIds(tenantOf(scope)))[0]!),
+    }),
+    expect: roles({ admin: s(201, 201, 404) }),
+  },
+  'PUT /api/admin/scripts/:scriptId': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'put',
+      path: `/api/admin/scripts/${await draftScript(tenantOf(scope))}`,
+      body: scriptBody((await categoryIds(A))[0]!),
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'POST /api/admin/scripts/:scriptId/publish': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: `/api/admin/scripts/${await draftScript(tenantOf(scope))}/publish`,
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'POST /api/admin/scripts/:scriptId/withdraw': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: `/api/admin/scripts/${await draftScript(tenantOf(scope))}/withdraw`,
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'POST /api/admin/scripts/preview': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: '/api/admin/scripts/preview',
+      body: { customerId: customer(scope).id, script: scriptBody((await categoryIds(A))[0]!) },
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  // Stored, then uploaded to WeCom (unreachable here: 503); the role is checked before the body is read.
+  'POST /api/admin/script-images': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/admin/script-images?filename=a.png',
+      contentType: 'image/png',
+      body: PNG_1PX,
+    }),
+    expect: roles({ admin: 503 }),
   },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {

@@ -229,12 +229,13 @@ describe('sidebar API', () => {
     if (rec) expect(rec.reasons.some((x) => x.code === 'baby_birthday')).toBe(true);
     expect(r.recommended.every((x) => x.reasons.length > 0)).toBe(true);
     expect(her.baby_birthday).not.toBe(her.birthday);
-    // Every recommended script can be filled completely for her.
-    const { variablesOf } = await import('../../core/contracts/script-vars');
+    // Every recommended script can be filled completely for her, its coupon from the template it offers.
+    const { variablesOf, varsForScript } = await import('../../core/contracts/script-vars');
     for (const x of r.recommended) {
       const s = lib.scripts.find((y) => y.id === x.scriptId)!;
       const texts = s.parts.flatMap((p) => (p.type === 'text' ? [p.text] : p.type === 'image' ? [] : [p.title]));
-      for (const v of variablesOf(texts)) expect((r.vars as Record<string, string | null>)[v]).toBeTruthy();
+      const vars = varsForScript(r.vars, r.coupons, s.couponTemplateId) as Record<string, string | null>;
+      for (const v of variablesOf(texts)) expect(vars[v]).toBeTruthy();
     }
   });
 

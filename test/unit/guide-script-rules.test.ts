@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { previewText, variablesOf } from '../../core/contracts/script-vars';
 import { localDay, occasionsFor, type OccasionInput } from '../../core/guide/occasions';
 import { type CustomerContext, type Targeting, score } from '../../core/guide/scripts';
-import { babyAge, resolveVariables, type VariableSources } from '../../core/guide/variables';
+import type { Ineligible } from '../../core/guide/coupon-eligibility';
+import {
+  type OfferedTemplate,
+  babyAge,
+  couponForScript,
+  couponValueText,
+  resolveVariables,
+  type VariableSources,
+} from '../../core/guide/variables';
 
 const SH = 'Asia/Shanghai';
 const base: VariableSources = {
@@ -38,25 +46,32 @@ describe('variable resolver: each variable from its own person and object', () =
     ['商品 without a product is unknown', {}, '商品', null],
     [
       '优惠券 is the coupon’s name',
-      { coupon: { name: '老友回归30元', expiresAt: '2026-12-29T15:59:59Z' } },
+      { coupon: { name: '老友回归30元', expiresAt: '2026-12-29T15:59:59Z', value: '30元' } },
       '优惠券',
       '老友回归30元',
     ],
     // 15:59:59 UTC on the 29th is 23:59:59 in Shanghai: the coupon's own day, in the tenant's zone.
     [
       '券有效期 is the coupon’s own expiry, tenant day',
-      { coupon: { name: 'x', expiresAt: '2026-12-29T15:59:59Z' } },
+      { coupon: { name: 'x', expiresAt: '2026-12-29T15:59:59Z', value: '30元' } },
       '券有效期',
       '12月29日',
     ],
     [
       '券有效期 just after midnight in Shanghai',
-      { coupon: { name: 'x', expiresAt: '2026-12-29T16:30:00Z' } },
+      { coupon: { name: 'x', expiresAt: '2026-12-29T16:30:00Z', value: '30元' } },
       '券有效期',
       '12月30日',
     ],
     ['no coupon, no 优惠券', { coupon: null }, '优惠券', null],
     ['no coupon, no 券有效期', { coupon: null }, '券有效期', null],
+    [
+      '券面额 is the coupon’s own value',
+      { coupon: { name: 'x', expiresAt: '2026-12-29T16:30:00Z', value: '50元' } },
+      '券面额',
+      '50元',
+    ],
+    ['no coupon, no 券面额', { coupon: null }, '券面额', null],
   ];
   it.each(table)('%s', (_case, over, variable, expected) => {
     const v = resolveVariables({ ...base, ...over }) as Record<string, string | null>;
@@ -74,6 +89,78 @@ describe('variable resolver: each variable from its own person and object', () =
     const text = '{{称呼}}，{{商品}}有您的{{尺码}}码';
     expect(previewText(text, { 称呼: '王女士', 尺码: '37', 商品: null })).toBe('王女士，【商品】有您的37码');
     expect(variablesOf([text, '{{ 优惠券 }}'])).toEqual(['称呼', '商品', '尺码', '优惠券']);
+  });
+});
+
+describe('the coupon a script offers (couponForScript)', () => {
+  const NEW50: OfferedTemplate = {
+    id: 1,
+    name: '新客立减50元',
+    kind: 'cash',
+    valueFen: 5000,
+    discountBp: null,
+    validDays: 30,
+  };
+  const OFF85: OfferedTemplate = {
+    id: 2,
+    name: '新品85折',
+    kind: 'discount',
+    valueFen: null,
+    discountBp: 8500,
+    validDays: 10,
+  };
+  // 2026-12-01 20:00 in Shanghai.
+  const now = new Date('2026-12-01T12:00:00Z');
+  const fill = (r: ReturnType<typeof couponForScript>) => {
+    const v = resolveVariables({ ...base, coupon: r.coupon });
+    return { 优惠券: v.优惠券, 券有效期: v.券有效期, 券面额: v.券面额, reason: r.reason };
+  };
+  // [case, template, her sent coupon of it, eligibility, expected]
+  const table: [string, OfferedTemplate | null, { expiresAt: string } | null, Ineligible | null, object][] = [
+    [
+      'no template: unfillable',
+      null,
+      null,
+      null,
+      { 优惠券: null, 券有效期: null, 券面额: null, reason: 'no_template' },
+    ],
+    [
+      'eligible: the template’s own name, value and validity from today',
+      NEW50,
+      null,
+      null,
+      { 优惠券: '新客立减50元', 券有效期: '12月31日', 券面额: '50元', reason: null },
+    ],
+    [
+      'a discount template says 折',
+      OFF85,
+      null,
+      null,
+      { 优惠券: '新品85折', 券有效期: '12月11日', 券面额: '8.5折', reason: null },
+    ],
+    [
+      'not eligible: unfillable, with the reason',
+      NEW50,
+      null,
+      'not_new',
+      { 优惠券: null, 券有效期: null, 券面额: null, reason: 'not_new' },
+    ],
+    [
+      'she holds one of it: her own coupon’s expiry (tenant day), even where a new one is refused',
+      NEW50,
+      { expiresAt: '2026-12-20T16:30:00Z' },
+      'already_has',
+      { 优惠券: '新客立减50元', 券有效期: '12月21日', 券面额: '50元', reason: null },
+    ],
+  ];
+  it.each(table)('%s', (_case, tpl, held, why, expected) => {
+    expect(fill(couponForScript(tpl, held, why, now))).toEqual(expected);
+  });
+
+  it('writes values as a guide says them', () => {
+    expect(couponValueText({ kind: 'cash', valueFen: 8800, discountBp: null })).toBe('88元');
+    expect(couponValueText({ kind: 'cash', valueFen: 1990, discountBp: null })).toBe('19.90元');
+    expect(couponValueText({ kind: 'discount', valueFen: null, discountBp: 8000 })).toBe('8折');
   });
 });
 
@@ -124,6 +211,15 @@ describe('occasions by calendar day in the tenant’s zone', () => {
     ['added at 00:30 Shanghai on 11-24 is 7 days ago', { addedAt: '2026-11-23T16:30:00Z' }, ['new_customer:7']],
     ['added 8 days ago is no longer new', { addedAt: '2026-11-22T16:30:00Z' }, []],
     ['lapsed after 90 days', { lastPaidAt: '2026-09-02T02:00:00Z' }, ['lapsed:90']],
+    // Days since her last visit at the zone's edge: 23:30 on 09-02 in Shanghai is 90 days before
+    // 12-01 there, 00:30 on 09-03 only 89 — although both are 09-02 in UTC.
+    ['last visit late on 09-02 in Shanghai: 90 days, lapsed', { lastPaidAt: '2026-09-02T15:30:00Z' }, ['lapsed:90']],
+    ['last visit just after midnight on 09-03 in Shanghai: 89 days', { lastPaidAt: '2026-09-02T16:30:00Z' }, []],
+    [
+      'the same instant in a UTC tenant is 09-02: 90 days',
+      { lastPaidAt: '2026-09-02T16:30:00Z', timeZone: 'UTC' },
+      ['lapsed:90'],
+    ],
     ['never bought is lapsed', { firstPaidAt: null, lastPaidAt: null }, ['lapsed:']],
   ];
   it.each(table)('%s', (_case, over, expected) => {
@@ -139,6 +235,7 @@ describe('script recommendation', () => {
     targetTagIds: [],
     stages: [],
     variables: ['称呼'],
+    couponTemplateId: null,
     ...over,
   });
   const ctx = (over: Partial<CustomerContext>): CustomerContext => ({
@@ -148,6 +245,7 @@ describe('script recommendation', () => {
     favorites: new Set(),
     occasions: [],
     filled: new Set(['称呼', '导购', '门店']),
+    coupons: new Map(),
     ...over,
   });
 
@@ -163,10 +261,24 @@ describe('script recommendation', () => {
   });
 
   it('does not recommend a script whose variables cannot all be filled', () => {
-    const s = script({ scenario: 'welcome', occasion: 'welcome', variables: ['称呼', '优惠券', '券有效期'] });
+    const s = script({ scenario: 'welcome', occasion: 'welcome', variables: ['称呼', '尺码'] });
     const newCustomer = { occasions: [{ code: 'new_customer' as const, value: '1' }] };
     expect(score(s, ctx(newCustomer)).reasons).toEqual([]);
-    expect(score(s, ctx({ ...newCustomer, filled: new Set(['称呼', '优惠券', '券有效期']) })).reasons).toEqual([
+    expect(score(s, ctx({ ...newCustomer, filled: new Set(['称呼', '尺码']) })).reasons).toEqual([
+      { code: 'new_customer', value: '1' },
+    ]);
+  });
+
+  it('fills a script’s coupon only from the template it offers, and only where she may be offered it', () => {
+    const welcome = { scenario: 'welcome', occasion: 'welcome', variables: ['称呼', '优惠券', '券有效期'] };
+    const newCustomer = { occasions: [{ code: 'new_customer' as const, value: '1' }] };
+    // No template: whatever coupon she holds, the script cannot name one.
+    const none = script(welcome);
+    expect(score(none, ctx({ ...newCustomer, filled: new Set(['称呼', '优惠券', '券有效期']) })).reasons).toEqual([]);
+    const offering = script({ ...welcome, couponTemplateId: 7 });
+    expect(score(offering, ctx({ ...newCustomer, coupons: new Map([[7, false]]) })).reasons).toEqual([]);
+    expect(score(offering, ctx({ ...newCustomer, coupons: new Map([[8, true]]) })).reasons).toEqual([]);
+    expect(score(offering, ctx({ ...newCustomer, coupons: new Map([[7, true]]) })).reasons).toEqual([
       { code: 'new_customer', value: '1' },
     ]);
   });

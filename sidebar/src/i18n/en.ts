@@ -167,6 +167,7 @@ const en: typeof zh = {
     preview: 'Preview & send',
     edit: 'Edit before sending',
     missing: 'Fill in first: {vars}',
+    noCouponTemplate: 'This script offers no coupon: choose one for it in the script library',
     sentOk: 'Sent',
     notRecorded: 'Sent into the chat, but the send could not be recorded (network)',
     cancelled: 'Send cancelled',

@@ -147,6 +147,7 @@ export default {
     preview: '预览并发送',
     edit: '发送前可修改',
     missing: '请先补充：{vars}',
+    noCouponTemplate: '这条话术没有配置优惠券，请在话术库里为它选一张券',
     sentOk: '已发送',
     notRecorded: '已发到聊天，但没能记下这次发送（网络异常）',
     cancelled: '已取消发送',

@@ -1,5 +1,13 @@
 import { defineStore } from 'pinia';
-import type { Recommendations, RecommendReason, ScriptItem, ScriptLibrary } from '../../../core/contracts/sidebar';
+import { varsForScript } from '../../../core/contracts/script-vars';
+import type {
+  Recommendations,
+  RecommendReason,
+  ScriptCouponWhy,
+  ScriptItem,
+  ScriptLibrary,
+  ScriptVars,
+} from '../../../core/contracts/sidebar';
 import { api } from '../net/sidebar';
 
 export type RecommendedScript = ScriptItem & { reasons: RecommendReason[] };
@@ -30,6 +38,17 @@ export const useScripts = defineStore('scripts', {
       return state.recs.recommended
         .flatMap((r) => (byId.has(r.scriptId) ? [{ ...byId.get(r.scriptId)!, reasons: r.reasons }] : []))
         .slice(0, 5);
+    },
+    /** A script's variable values for this customer: hers, and the coupon the script offers. */
+    varsFor(state): (s: Pick<ScriptItem, 'couponTemplateId'>) => ScriptVars | null {
+      return (s) => (state.recs ? varsForScript(state.recs.vars, state.recs.coupons, s.couponTemplateId) : null);
+    },
+    /** Why the coupon a script names cannot be filled for her (none offered, or she may not have it). */
+    couponWhy(state): (s: Pick<ScriptItem, 'couponTemplateId'>) => ScriptCouponWhy | null {
+      return (s) =>
+        s.couponTemplateId === null
+          ? 'no_template'
+          : (state.recs?.coupons.find((c) => c.templateId === s.couponTemplateId)?.reason ?? null);
     },
     visible(state): ScriptItem[] {
       const q = state.query.trim();
@@ -62,7 +81,12 @@ export const useScripts = defineStore('scripts', {
       this.key = key;
       this.error = null;
       try {
-        const [, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
+        const [library, recs] = await Promise.all([this.ensureLibrary(), api.recommendations(ext, productId)]);
+        // A script published or withdrawn since the library was loaded: the list follows at once.
+        if (library.version !== recs.libraryVersion) {
+          const fresh = await api.library();
+          if (seq === this.seq) this.library = fresh;
+        }
         if (seq === this.seq) this.recs = recs;
       } catch (err) {
         if (seq === this.seq) this.error = err;

@@ -23,4 +23,5 @@ export const adminTabs: AdminTab[] = [
     label: { 'zh-CN': '集成', en: 'Integrations' },
     component: () => import('./IntegrationsTab.vue'),
   },
+  { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
 ];

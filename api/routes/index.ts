@@ -10,6 +10,7 @@ import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
+import { successionRoutes } from './succession.routes';
 import { tenantRoutes } from './tenant.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
@@ -26,4 +27,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...boardRoutes,
   ...adminRoutes,
   ...campaignRoutes,
+  ...successionRoutes,
 ];

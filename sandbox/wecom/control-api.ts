@@ -10,6 +10,7 @@ import { deliver, eventXml, type DeliveryOptions } from './callbacks';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
 import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from './mass-messages';
+import { firer, successionControl } from './succession';
 
 class ControlError extends Error {
   constructor(
@@ -619,6 +620,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       return publishMoment(c, b.moment_id, b.userid);
     }),
   );
+  successionControl(r, state.corps, nowS, firer(delivery));
   r.get(
     '/corps/:corpid/callbacks',
     wrap((req) => corpOf(req).callbacks),

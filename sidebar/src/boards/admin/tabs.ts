@@ -11,4 +11,6 @@ export interface AdminTab {
   component: () => Promise<Component>;
 }
 
-export const adminTabs: AdminTab[] = [];
+export const adminTabs: AdminTab[] = [
+  { path: 'succession', label: { 'zh-CN': '离职继承', en: 'Succession' }, component: () => import('./SuccessionTab.vue') },
+];

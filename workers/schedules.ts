@@ -61,7 +61,12 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
     },
     fanout('wecom-behavior-daily', { pattern: '0 6 * * *', tz: 'Asia/Shanghai' }, 'behavior'),
     // Waiting customer transfers (离职继承 / 在职继承) read back until final.
-    { queue: 'wecom', id: 'succession-poll', repeat: { every: 10 * 60_000 }, job: { name: successionPollFanoutJob.name, data: { payload: {} } } },
+    {
+      queue: 'wecom',
+      id: 'succession-poll',
+      repeat: { every: 10 * 60_000 },
+      job: { name: successionPollFanoutJob.name, data: { payload: {} } },
+    },
   ];
 }
 

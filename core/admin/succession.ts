@@ -53,7 +53,14 @@ interface GuideRow {
 async function guideOf(db: Db, corpId: number, id: number, field: string): Promise<GuideRow> {
   const g = await db('guides')
     .where({ corp_id: corpId, id })
-    .first<GuideRow | undefined>('id', 'userid', 'name', 'store_id', 'status', db.raw(`to_char(left_on, 'YYYY-MM-DD') as left_on`));
+    .first<GuideRow | undefined>(
+      'id',
+      'userid',
+      'name',
+      'store_id',
+      'status',
+      db.raw(`to_char(left_on, 'YYYY-MM-DD') as left_on`),
+    );
   if (!g) throw new AppError('NOT_FOUND', `no guide ${id}`, { field });
   return { ...g, id: Number(g.id), store_id: Number(g.store_id) };
 }
@@ -114,7 +121,10 @@ export interface LeaverSummary {
 export async function successionOverview(
   ctx: AppContext,
   p: Principal,
-): Promise<{ leavers: LeaverSummary[]; guides: { id: number; name: string; storeId: number; storeName: string; customers: number }[] }> {
+): Promise<{
+  leavers: LeaverSummary[];
+  guides: { id: number; name: string; storeId: number; storeName: string; customers: number }[];
+}> {
   const rows = await ctx.db.raw<{
     rows: {
       id: number;
@@ -234,17 +244,17 @@ export async function handoverCustomers(
     guide: { id: g.id, name: g.name, storeId: g.store_id, status: g.status, leftOn: g.left_on },
     defaultSuccessorId: successor.rows[0] ? Number(successor.rows[0].id) : null,
     customers: rows.rows.map((r) => ({
-        customerId: Number(r.customer_id),
-        externalUserid: r.external_userid,
-        name: r.name,
-        status: r.status === null ? 'unassigned' : r.status,
-        successorId: r.takeover_guide_id === null ? null : Number(r.takeover_guide_id),
-        successorName: r.successor_name,
-        startedAt: r.started_at?.toISOString() ?? null,
-        takeoverAt: r.takeover_at?.toISOString() ?? null,
-        errcode: r.errcode,
-        reason: reasonOf(r.errcode),
-      })),
+      customerId: Number(r.customer_id),
+      externalUserid: r.external_userid,
+      name: r.name,
+      status: r.status === null ? 'unassigned' : r.status,
+      successorId: r.takeover_guide_id === null ? null : Number(r.takeover_guide_id),
+      successorName: r.successor_name,
+      startedAt: r.started_at?.toISOString() ?? null,
+      takeoverAt: r.takeover_at?.toISOString() ?? null,
+      errcode: r.errcode,
+      reason: reasonOf(r.errcode),
+    })),
   };
 }
 
@@ -262,7 +272,12 @@ export interface StartResult {
 export async function startTransfers(
   ctx: AppContext,
   p: Principal,
-  input: { handoverGuideId: number; takeoverGuideId: number; customerIds?: number[] | undefined; message?: string | undefined },
+  input: {
+    handoverGuideId: number;
+    takeoverGuideId: number;
+    customerIds?: number[] | undefined;
+    message?: string | undefined;
+  },
   requestId: string,
 ): Promise<StartResult> {
   const from = await guideOf(ctx.db, p.corpId, input.handoverGuideId, 'body.handoverGuideId');
@@ -303,7 +318,9 @@ export async function startTransfers(
       });
   }
   if (customers.length === 0)
-    throw new AppError('CONFLICT', `${from.name} has no customers left to hand over`, { field: 'body.handoverGuideId' });
+    throw new AppError('CONFLICT', `${from.name} has no customers left to hand over`, {
+      field: 'body.handoverGuideId',
+    });
   const client = await getWecomClient(ctx, p.corpId);
   const result: StartResult = { kind, started: 0, failed: [] };
   for (let i = 0; i < customers.length; i += TRANSFER_BATCH) {
@@ -356,9 +373,9 @@ export async function startTransfers(
 }
 
 export async function corpsWithWaitingTransfers(db: Db): Promise<number[]> {
-  return (await db('customer_successions').where({ status: 'waiting' }).distinct('corp_id').pluck<number[]>('corp_id')).map(
-    Number,
-  );
+  return (
+    await db('customer_successions').where({ status: 'waiting' }).distinct('corp_id').pluck<number[]>('corp_id')
+  ).map(Number);
 }
 
 const STATUS_OF: Record<number, SuccessionStatus> = { 1: 'done', 2: 'waiting', 3: 'refused', 4: 'limit', 5: 'failed' };
@@ -372,11 +389,16 @@ export async function pollSuccessions(
   corpId: number,
 ): Promise<{ read: number; done: number; refused: number; limit: number; failed: number; applied: number }> {
   const out = { read: 0, done: 0, refused: 0, limit: 0, failed: 0, applied: 0 };
-  const pairs = await ctx.db('customer_successions as s')
+  const pairs = await ctx
+    .db('customer_successions as s')
     .join('guides as h', 'h.id', 's.handover_guide_id')
     .join('guides as t', 't.id', 's.takeover_guide_id')
     .where({ 's.corp_id': corpId, 's.status': 'waiting' })
-    .distinct<{ kind: SuccessionKind; handover: string; takeover: string }[]>('s.kind', 'h.userid as handover', 't.userid as takeover');
+    .distinct<{ kind: SuccessionKind; handover: string; takeover: string }[]>(
+      's.kind',
+      'h.userid as handover',
+      't.userid as takeover',
+    );
   if (pairs.length) {
     const client = await getWecomClient(ctx, corpId);
     for (const pair of pairs) {
@@ -388,12 +410,23 @@ export async function pollSuccessions(
         cursor = page.next_cursor;
       } while (cursor);
       out.read += seen.size;
-      const waiting = await ctx.db('customer_successions as s')
+      const waiting = await ctx
+        .db('customer_successions as s')
         .join('customers as c', 'c.id', 's.customer_id')
         .join('guides as h', 'h.id', 's.handover_guide_id')
         .join('guides as t', 't.id', 's.takeover_guide_id')
-        .where({ 's.corp_id': corpId, 's.status': 'waiting', 's.kind': pair.kind, 'h.userid': pair.handover, 't.userid': pair.takeover })
-        .select<{ id: number; external_userid: string; started_at: Date }[]>('s.id', 'c.external_userid', 's.started_at');
+        .where({
+          's.corp_id': corpId,
+          's.status': 'waiting',
+          's.kind': pair.kind,
+          'h.userid': pair.handover,
+          't.userid': pair.takeover,
+        })
+        .select<{ id: number; external_userid: string; started_at: Date }[]>(
+          's.id',
+          'c.external_userid',
+          's.started_at',
+        );
       for (const w of waiting) {
         const r = seen.get(w.external_userid);
         const status: SuccessionStatus =
@@ -407,7 +440,8 @@ export async function pollSuccessions(
           if (takeoverAt) await ctx.db('customer_successions').where({ id: w.id }).update({ takeover_at: takeoverAt });
           continue;
         }
-        await ctx.db('customer_successions')
+        await ctx
+          .db('customer_successions')
           .where({ id: w.id, status: 'waiting' })
           .update({
             status,
@@ -418,7 +452,8 @@ export async function pollSuccessions(
       }
     }
   }
-  const due = await ctx.db('customer_successions')
+  const due = await ctx
+    .db('customer_successions')
     .where({ corp_id: corpId, status: 'done' })
     .whereNull('applied_at')
     .orderBy('takeover_at')
@@ -450,7 +485,12 @@ export async function applyTakeover(ctx: AppContext, corpId: number, successionI
     await trx('customer_guides')
       .where({ corp_id: corpId, customer_id: customerId, guide_id: s.handover_guide_id })
       .whereNull('ended_at')
-      .update({ ended_at: at, end_reason: 'transferred', is_exclusive: false, updated_at: trx.raw('clock_timestamp()') });
+      .update({
+        ended_at: at,
+        end_reason: 'transferred',
+        is_exclusive: false,
+        updated_at: trx.raw('clock_timestamp()'),
+      });
     await trx('customer_guides')
       .insert({
         corp_id: corpId,
@@ -461,8 +501,12 @@ export async function applyTakeover(ctx: AppContext, corpId: number, successionI
       })
       .onConflict(['corp_id', 'customer_id', 'guide_id'])
       .merge({
-        added_at: trx.raw('case when customer_guides.ended_at is null then customer_guides.added_at else excluded.added_at end'),
-        add_way: trx.raw('case when customer_guides.ended_at is null then customer_guides.add_way else excluded.add_way end'),
+        added_at: trx.raw(
+          'case when customer_guides.ended_at is null then customer_guides.added_at else excluded.added_at end',
+        ),
+        add_way: trx.raw(
+          'case when customer_guides.ended_at is null then customer_guides.add_way else excluded.add_way end',
+        ),
         ended_at: null,
         end_reason: null,
         updated_at: trx.raw('clock_timestamp()'),
@@ -517,7 +561,13 @@ export async function refreshSuccessions(ctx: AppContext, p: Principal, requestI
 
 export interface GuideHandovers {
   inherited: { externalUserid: string | null; name: string; from: string; at: string }[];
-  handedOver: { externalUserid: string | null; name: string; to: string; status: SuccessionStatus; at: string | null }[];
+  handedOver: {
+    externalUserid: string | null;
+    name: string;
+    to: string;
+    status: SuccessionStatus;
+    at: string | null;
+  }[];
 }
 
 /** What the sidebar shows a guide: customers she inherited (and from whom), and those she handed on. */

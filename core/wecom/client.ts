@@ -368,16 +368,25 @@ export class WecomClient {
    */
   transferCustomers(
     kind: 'in_service' | 'resigned',
-    body: { handover_userid: string; takeover_userid: string; external_userid: string[]; transfer_success_msg?: string },
+    body: {
+      handover_userid: string;
+      takeover_userid: string;
+      external_userid: string[];
+      transfer_success_msg?: string;
+    },
   ) {
     const path =
-      kind === 'resigned' ? '/cgi-bin/externalcontact/resigned/transfer_customer' : '/cgi-bin/externalcontact/transfer_customer';
+      kind === 'resigned'
+        ? '/cgi-bin/externalcontact/resigned/transfer_customer'
+        : '/cgi-bin/externalcontact/transfer_customer';
     return this.call('POST', path, s.transferCustomerResponse, { body });
   }
   /** One page (at most 1000) of the transfers from one member to another. */
   transferResult(kind: 'in_service' | 'resigned', handoverUserid: string, takeoverUserid: string, cursor = '') {
     const path =
-      kind === 'resigned' ? '/cgi-bin/externalcontact/resigned/transfer_result' : '/cgi-bin/externalcontact/transfer_result';
+      kind === 'resigned'
+        ? '/cgi-bin/externalcontact/resigned/transfer_result'
+        : '/cgi-bin/externalcontact/transfer_result';
     return this.call('POST', path, s.transferResultResponse, {
       body: { handover_userid: handoverUserid, takeover_userid: takeoverUserid, cursor },
     });

@@ -185,16 +185,18 @@ async function recordAdds(db: Db, corpId: number, externalUserid: string, r: Rec
   return recordInteractions(
     db,
     // A relation a transfer made (离职继承 / 在职继承, add way 202) is no contact the customer made: no interaction.
-    r.added.filter((a) => a.addWay !== ADD_WAY_TRANSFER).map((a) => ({
-      corpId,
-      guideId: a.guideId,
-      customerId: r.customerId!,
-      occurredAt: a.at,
-      kind: 'customer_added',
-      source: 'wecom',
-      evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
-      detail: { state: a.state },
-    })),
+    r.added
+      .filter((a) => a.addWay !== ADD_WAY_TRANSFER)
+      .map((a) => ({
+        corpId,
+        guideId: a.guideId,
+        customerId: r.customerId!,
+        occurredAt: a.at,
+        kind: 'customer_added',
+        source: 'wecom',
+        evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
+        detail: { state: a.state },
+      })),
     { queued: true },
   );
 }

@@ -282,7 +282,9 @@ export function successionApi(r: Router, authed: Authed, nowS: () => number, fir
       return ok({
         info: page,
         is_last: last,
-        ...(b.cursor !== undefined || b.page_id === undefined ? { next_cursor: last ? '' : cursorAt(from + size) } : {}),
+        ...(b.cursor !== undefined || b.page_id === undefined
+          ? { next_cursor: last ? '' : cursorAt(from + size) }
+          : {}),
       });
     }),
   );

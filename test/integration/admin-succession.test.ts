@@ -22,7 +22,6 @@ import { DEFAULT_RULES } from '../../core/attribution/rules';
 import type { Principal } from '../../core/auth/principal';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { getWecomClient } from '../../core/wecom/corp-client';
-import { WecomError } from '../../core/wecom/wecom-error';
 import { ERR_REPEAT_LIMIT } from '../../sandbox/wecom/succession';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
@@ -52,7 +51,13 @@ const sandboxApi = async (path: string, body?: unknown) => {
 /** A customer the guide added (through the sandbox, so WeCom and our books both have her). */
 async function customerOf(userid: string, name: string, ext: string): Promise<number> {
   await sandboxApi('/contacts', {
-    contacts: [{ external_userid: ext, name, follow_user: [{ userid, createtime: Math.floor(Date.now() / 1000) - 30 * 86_400 }] }],
+    contacts: [
+      {
+        external_userid: ext,
+        name,
+        follow_user: [{ userid, createtime: Math.floor(Date.now() / 1000) - 30 * 86_400 }],
+      },
+    ],
   });
   const [c] = await ctx
     .db('customers')
@@ -130,8 +135,20 @@ beforeAll(async () => {
   g.chenjing = await createGuide(ctx.db, corp.id, storeId, { userid: 'chenjing', name: '陈静' });
   g.zhoumin = await createGuide(ctx.db, corp.id, storeId, { userid: 'zhoumin', name: '周敏' });
   g.sunli = await createGuide(ctx.db, corp.id, other, { userid: 'sunli', name: '孙丽' });
-  const [u] = await ctx.db('users').insert({ corp_id: corp.id, userid: 'admin1', name: '管理员', role: 'admin' }).returning<{ id: number }[]>('id');
-  admin = { corpId: corp.id, userId: u!.id, userid: 'admin1', name: '管理员', role: 'admin', guideId: null, storeIds: [], regionIds: [] };
+  const [u] = await ctx
+    .db('users')
+    .insert({ corp_id: corp.id, userid: 'admin1', name: '管理员', role: 'admin' })
+    .returning<{ id: number }[]>('id');
+  admin = {
+    corpId: corp.id,
+    userId: u!.id,
+    userid: 'admin1',
+    name: '管理员',
+    role: 'admin',
+    guideId: null,
+    storeIds: [],
+    regionIds: [],
+  };
   await fetch(`${sb.url}/sandbox/api/corps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -201,7 +218,11 @@ describe('the sandbox keeps WeCom’s succession rules', () => {
     // More than 100 customers in one call is refused outright.
     const many = Array.from({ length: 101 }, (_, i) => `wm_x${i}`);
     await expect(
-      client.transferCustomers('resigned', { handover_userid: 'zhoumin', takeover_userid: 'chenjing', external_userid: many }),
+      client.transferCustomers('resigned', {
+        handover_userid: 'zhoumin',
+        takeover_userid: 'chenjing',
+        external_userid: many,
+      }),
     ).rejects.toMatchObject({ errcode: 40058 });
     // The customer refuses: status 3, takeover_time 0, transfer_fail names the successor; she is unassigned again.
     await sandboxApi('/actions/customer-refuses-transfer', { external_userid: 'wm_rule_a' });
@@ -304,7 +325,12 @@ describe('a guide leaves and her customers move to a successor', () => {
     expect(detail.customers.map((c) => c.status)).toEqual(['unassigned', 'unassigned']);
 
     // Not yet resigned in WeCom: every customer is reported failed with WeCom's errcode, nothing lost.
-    const early = await startTransfers(ctx, admin, { handoverGuideId: g.liuyang.id, takeoverGuideId: g.chenjing.id }, 'req-3');
+    const early = await startTransfers(
+      ctx,
+      admin,
+      { handoverGuideId: g.liuyang.id, takeoverGuideId: g.chenjing.id },
+      'req-3',
+    );
     expect(early).toMatchObject({ kind: 'resigned', started: 0 });
     expect(early.failed.map((f) => [f.errcode, f.reason])).toEqual([
       [40097, 'not_resigned'],
@@ -316,7 +342,12 @@ describe('a guide leaves and her customers move to a successor', () => {
     ]);
 
     await sandboxApi('/actions/member-resigns', { userid: 'liuyang' });
-    const r = await startTransfers(ctx, admin, { handoverGuideId: g.liuyang.id, takeoverGuideId: g.chenjing.id }, 'req-4');
+    const r = await startTransfers(
+      ctx,
+      admin,
+      { handoverGuideId: g.liuyang.id, takeoverGuideId: g.chenjing.id },
+      'req-4',
+    );
     expect(r).toEqual({ kind: 'resigned', started: 2, failed: [] });
     expect(
       await ctx.db('audit_log').where({ corp_id: corp.id, action: 'succession.start' }).pluck('entity_id'),
@@ -365,7 +396,10 @@ describe('a guide leaves and her customers move to a successor', () => {
     ]);
     expect(assignments[1]!.valid_from).toEqual(s!.takeover_at);
     expect(
-      await ctx.db('attribution_pending').where({ corp_id: corp.id, subject: 'customer', subject_id: a }).first('cause_kind', 'cause_id'),
+      await ctx
+        .db('attribution_pending')
+        .where({ corp_id: corp.id, subject: 'customer', subject_id: a })
+        .first('cause_kind', 'cause_id'),
     ).toEqual({ cause_kind: 'succession', cause_id: String(s!.id) });
     // No customer_added interaction comes of a transfer: a takeover is not the customer reaching out.
     expect(await ctx.db('interactions').where({ customer_id: a, guide_id: g.chenjing.id }).pluck('id')).toEqual([]);
@@ -374,8 +408,10 @@ describe('a guide leaves and her customers move to a successor', () => {
   });
 
   it('a purchase after the takeover: the leaver’s open window is the successor’s by default, nobody’s when the rule set says so', async () => {
-    const takeover = (await ctx.db('customer_successions').where({ customer_id: a, status: 'done' }).first<{ takeover_at: Date }>('takeover_at'))!
-      .takeover_at.getTime();
+    const takeover = (await ctx
+      .db('customer_successions')
+      .where({ customer_id: a, status: 'done' })
+      .first<{ takeover_at: Date }>('takeover_at'))!.takeover_at.getTime();
     const before = await order(a, takeover - HOUR);
     const after = await order(a, Math.max(takeover, interactionAt) + 10 * 60_000);
     await attributeOrders(ctx, corp.id, [before, after], 'test');

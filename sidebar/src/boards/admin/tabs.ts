@@ -12,5 +12,9 @@ export interface AdminTab {
 }
 
 export const adminTabs: AdminTab[] = [
-  { path: 'succession', label: { 'zh-CN': '离职继承', en: 'Succession' }, component: () => import('./SuccessionTab.vue') },
+  {
+    path: 'succession',
+    label: { 'zh-CN': '离职继承', en: 'Succession' },
+    component: () => import('./SuccessionTab.vue'),
+  },
 ];

@@ -552,9 +552,55 @@ export async function applyTakeover(ctx: AppContext, corpId: number, successionI
   return applied;
 }
 
+/**
+ * Guides WeCom lists as resigned with customers still to assign (get_unassigned_list) who are active
+ * here are marked as left, on their dimission day. Returns how many customers WeCom lists unassigned.
+ */
+export async function readUnassigned(
+  ctx: AppContext,
+  corpId: number,
+  actor: string,
+  requestId: string | null,
+): Promise<{ unassigned: number; markedLeft: number }> {
+  const client = await getWecomClient(ctx, corpId);
+  const leavers = new Map<string, number>();
+  let unassigned = 0;
+  let cursor = '';
+  do {
+    const page = await client.getUnassignedList(cursor);
+    for (const i of page.info) leavers.set(i.handover_userid, i.dimission_time);
+    unassigned += page.info.length;
+    cursor = page.is_last ? '' : page.next_cursor;
+  } while (cursor);
+  let markedLeft = 0;
+  for (const [userid, dimission] of leavers) {
+    const leftOn = new Date(dimission * 1000).toISOString().slice(0, 10);
+    const changed = await ctx.db.transaction(async (trx) => {
+      const [g] = await trx('guides')
+        .where({ corp_id: corpId, userid, status: 'active' })
+        .update({ status: 'left', left_on: leftOn })
+        .returning<{ id: number }[]>('id');
+      if (!g) return false;
+      await trx('audit_log').insert({
+        corp_id: corpId,
+        actor,
+        action: 'guide.left',
+        entity: 'guide',
+        entity_id: String(g.id),
+        detail: JSON.stringify({ leftOn, reason: 'resigned in WeCom (get_unassigned_list)' }),
+        request_id: requestId,
+      });
+      return true;
+    });
+    if (changed) markedLeft++;
+  }
+  return { unassigned, markedLeft };
+}
+
 /** Refresh from the console: read WeCom now (a WeCom failure answers as a coded error). Audited. */
 export async function refreshSuccessions(ctx: AppContext, p: Principal, requestId: string) {
-  const r = await pollSuccessions(ctx, p.corpId);
+  const wecom = await readUnassigned(ctx, p.corpId, p.userid, requestId);
+  const r = { ...(await pollSuccessions(ctx, p.corpId)), ...wecom };
   await audit(ctx.db, p, 'succession.refresh', '-', r, requestId);
   return r;
 }

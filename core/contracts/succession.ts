@@ -84,6 +84,10 @@ export const refreshResponse = z.object({
   limit: z.number(),
   failed: z.number(),
   applied: z.number(),
+  /** Customers WeCom lists as resigned members' still to assign (get_unassigned_list). */
+  unassigned: z.number(),
+  /** Guides WeCom lists as resigned who were active here: now marked as left. */
+  markedLeft: z.number(),
 });
 
 /** The sidebar: customers a guide inherited (from whom) and those she handed on. */

@@ -13,6 +13,7 @@ import {
   handoverCustomers,
   markGuideLeft,
   pollSuccessions,
+  refreshSuccessions,
   startTransfers,
   successionOverview,
 } from '../../core/admin/succession';
@@ -429,5 +430,31 @@ describe('a guide leaves and her customers move to a successor', () => {
     await attributeOrders(ctx, corp.id, [before, after], 'test');
     expect(await credit(before)).toMatchObject({ guide_id: g.liuyang.id });
     expect(await credit(after)).toBeUndefined();
+  });
+
+  it('在职继承 from an active guide, with the message WeCom sends the customer; WeCom’s resigned members are marked left', async () => {
+    const c = await customerOf('sunli', '冯女士', 'wm_active_a');
+    await expect(
+      startTransfers(ctx, admin, { handoverGuideId: g.sunli.id, takeoverGuideId: g.sunli.id }, 'req-5'),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.takeoverGuideId' });
+    const r = await startTransfers(
+      ctx,
+      admin,
+      {
+        handoverGuideId: g.sunli.id,
+        takeoverGuideId: g.chenjing.id,
+        customerIds: [c],
+        message: '您好，后续由我的同事陈静为您服务。',
+      },
+      'req-6',
+    );
+    expect(r).toEqual({ kind: 'in_service', started: 1, failed: [] });
+    await sandboxApi('/actions/transfers-elapse', { external_userid: ['wm_active_a'] });
+    // 周敏 resigned in WeCom (the first test) with a customer still to assign, but is active here; 刘洋’s refused customer is unassigned again.
+    const refreshed = await refreshSuccessions(ctx, admin, 'req-7');
+    expect(refreshed).toMatchObject({ done: 1, applied: 1, markedLeft: 1, unassigned: 2 });
+    expect(await ctx.db('guides').where({ id: g.zhoumin.id }).first('status')).toEqual({ status: 'left' });
+    expect(await relation(c, g.sunli.id)).toMatchObject({ end_reason: 'transferred' });
+    expect(await relation(c, g.chenjing.id)).toMatchObject({ ended_at: null, add_way: 202 });
   });
 });

@@ -78,7 +78,9 @@ describe('a guide leaves: 离职继承 in Chromium', () => {
     await page.locator('[data-test=leave-guide]').selectOption(String(leaver.id));
     await page.locator('[data-test=mark-left]').click();
     await page.locator('[data-test=handover]').waitFor();
-    await expect.poll(() => page.locator('[data-test=handover-customers] tbody tr').count()).toBe(customers.length);
+    await expect
+      .poll(() => page.locator('[data-test=handover-customers] tbody tr').count(), { timeout: 15_000 })
+      .toBe(customers.length);
     const successorId = Number(await page.locator('[data-test=successor]').inputValue());
     const successor = await ctx
       .db('guides')
@@ -88,7 +90,7 @@ describe('a guide leaves: 离职继承 in Chromium', () => {
     await page.locator('[data-test=start-transfer]').click();
     await page.locator('[data-test=sc-notice]').waitFor();
     await expect
-      .poll(() => page.locator('[data-test=handover-customers] [data-status=waiting]').count())
+      .poll(() => page.locator('[data-test=handover-customers] [data-status=waiting]').count(), { timeout: 15_000 })
       .toBe(customers.length);
     await shot(page, '1440-01-started');
 
@@ -97,7 +99,7 @@ describe('a guide leaves: 离职继承 in Chromium', () => {
     await sandboxApi('/actions/transfers-elapse', { external_userid: accepting.map((c) => c.external_userid) });
     await page.locator('[data-test=refresh]').click();
     await expect
-      .poll(() => page.locator('[data-test=handover-customers] [data-status=done]').count())
+      .poll(() => page.locator('[data-test=handover-customers] [data-status=done]').count(), { timeout: 15_000 })
       .toBe(accepting.length);
     await expect(page.locator(`[data-test="hc-${refuser!.name}"]`).getAttribute('data-status')).resolves.toBe(
       'refused',

@@ -9,6 +9,8 @@ export const errorStatus = {
   SESSION_EXPIRED: 401,
   FORBIDDEN: 403,
   NOT_FOLLOWED: 403,
+  /** The guide handed this customer over (离职继承 / 在职继承): another guide follows her now. */
+  TRANSFERRED: 403,
   NOT_GROUP_MEMBER: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,

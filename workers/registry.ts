@@ -4,6 +4,7 @@ import { attributeProcessor, sweepAttributionProcessor } from './processors/attr
 import { campaignProcessors } from './processors/campaign.processors';
 import { ensurePartitionsProcessor } from './processors/ensure-partitions.processor';
 import { reconcileDayProcessor } from './processors/reconcile-day.processor';
+import { successionProcessors } from './processors/succession.processors';
 import { wecomProcessors } from './processors/wecom.processors';
 
 /** Every processor. Add a module's processors by spreading its array below. */
@@ -14,6 +15,7 @@ export const allProcessors: readonly Processor[] = [
   sweepAttributionProcessor,
   reconcileDayProcessor,
   ...campaignProcessors,
+  ...successionProcessors,
 ];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */

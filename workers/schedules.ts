@@ -5,6 +5,7 @@ import type { QueueName } from '../core/jobs/job';
 import { reconcileDayJob } from '../core/jobs/commission.jobs';
 import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
+import { successionPollFanoutJob } from '../core/jobs/succession.jobs';
 import { campaignPollFanoutJob } from '../core/jobs/campaign.jobs';
 
 export interface Schedule {
@@ -59,6 +60,13 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
       job: { name: campaignPollFanoutJob.name, data: { payload: {} } },
     },
     fanout('wecom-behavior-daily', { pattern: '0 6 * * *', tz: 'Asia/Shanghai' }, 'behavior'),
+    // Waiting customer transfers (离职继承 / 在职继承) read back until final.
+    {
+      queue: 'wecom',
+      id: 'succession-poll',
+      repeat: { every: 10 * 60_000 },
+      job: { name: successionPollFanoutJob.name, data: { payload: {} } },
+    },
   ];
 }
 

@@ -11,6 +11,7 @@ import { customerRoutes } from './customer.routes';
 import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
+import { successionRoutes } from './succession.routes';
 import { tenantRoutes } from './tenant.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
@@ -28,4 +29,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adminRoutes,
   ...adminScriptRoutes,
   ...campaignRoutes,
+  ...successionRoutes,
 ];

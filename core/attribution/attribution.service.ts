@@ -228,6 +228,24 @@ export async function loadOrderFacts(
     facts
       .get(i.order_id)!
       .interactions.push({ id: i.id, guideId: i.guide_id, at: i.occurred_at.getTime(), kind: i.kind });
+  // Completed takeovers (离职继承 / 在职继承) before a purchase decide whose the handover guide's window is.
+  const withInteractions = [...facts.values()].filter((f) => f.customerId !== null && f.interactions.length > 0);
+  if (withInteractions.length) {
+    const handovers = await db.raw<{
+      rows: { order_id: number; handover_guide_id: number; takeover_guide_id: number; takeover_at: Date }[];
+    }>(
+      `select o.id as order_id, s.handover_guide_id, s.takeover_guide_id, s.takeover_at from orders o
+         join customer_successions s on s.customer_id = o.customer_id and s.status = 'done' and s.takeover_at <= o.paid_at
+        where o.id = any(?::bigint[]) and s.corp_id = ?`,
+      [withInteractions.map((f) => f.orderId), corpId],
+    );
+    for (const h of handovers.rows)
+      (facts.get(Number(h.order_id))!.handovers ??= []).push({
+        fromGuideId: Number(h.handover_guide_id),
+        toGuideId: Number(h.takeover_guide_id),
+        at: h.takeover_at.getTime(),
+      });
+  }
   // The exclusive guide only breaks a tie between guides, so it is looked up only for orders with two or
   // more guides among their candidate interactions — the assignment in force at the order's paid_at.
   const mayTie = [...facts.values()].filter(

@@ -24,6 +24,8 @@ export const saleEvidence = z.discriminatedUnion('rule', [
     kind: z.string(),
     windowDays: z.number(),
     tieBreak: z.enum(['none', 'exclusive_guide', 'smallest_guide_id']),
+    /** Guides whose interactions (before a takeover) count as the successor's: 离职继承 / 在职继承. */
+    inheritedFrom: z.array(z.number()).optional(),
   }),
 ]);
 export type SaleEvidence = z.infer<typeof saleEvidence>;

@@ -19,6 +19,8 @@ export const ruleConfigSchema = z.object({
     .refine((p) => new Set(p).size === p.length, 'each rule at most once'),
   windowDays: z.number().int().min(1).max(90),
   countedKinds: z.array(z.string().min(1).max(32)).min(1).max(20),
+  /** Where a handed-over customer's open windows go (rules.ts; absent: the successor). */
+  handoverWindows: z.enum(['successor', 'nobody']).optional(),
 });
 
 export interface RuleSetVersion {

@@ -9,12 +9,22 @@ export type CreditRule = 'transfer' | 'coupon' | 'interaction';
 export type OrderRule = CreditRule;
 export const CREDIT_RULES: readonly CreditRule[] = ['transfer', 'coupon', 'interaction'];
 
+/**
+ * Where a handed-over customer's open windows go (离职继承 / 在职继承): the handover guide's interactions
+ * from before the takeover count, for purchases from the takeover on, as the successor's (`successor`,
+ * the default) or not at all (`nobody`).
+ */
+export type HandoverWindows = 'successor' | 'nobody';
+export const DEFAULT_HANDOVER_WINDOWS: HandoverWindows = 'successor';
+
 export interface RuleConfig {
   /** The three paths in precedence order (a path left out never credits an order). */
   precedence: OrderRule[];
   windowDays: number;
   /** Interaction kinds that count for the window rule. */
   countedKinds: string[];
+  /** Absent: DEFAULT_HANDOVER_WINDOWS (rule sets stored before the option keep their bytes). */
+  handoverWindows?: HandoverWindows;
 }
 
 export const DEFAULT_RULES: RuleConfig = {
@@ -71,6 +81,13 @@ export interface InteractionFact {
   kind: string;
 }
 
+/** A completed takeover of the customer: from this moment the successor serves her. */
+export interface HandoverFact {
+  fromGuideId: number;
+  toGuideId: number;
+  at: number;
+}
+
 export interface OrderFacts {
   orderId: number;
   paidAt: number;
@@ -83,6 +100,8 @@ export interface OrderFacts {
   coupons: CouponFact[];
   /** The customer's interactions; the rule picks those in the window itself. */
   interactions: InteractionFact[];
+  /** Completed takeovers of the customer (none: never handed over). */
+  handovers?: HandoverFact[];
 }
 
 export interface Candidate {
@@ -179,6 +198,32 @@ function couponWinner(o: OrderFacts): { winner: CouponFact | null; losers: Candi
   return { winner: winner ?? null, losers };
 }
 
+/**
+ * The interactions as they count for a purchase at `paidAt` after the customer's takeovers: each takeover
+ * at or before the purchase moves the handover guide's earlier interactions to the successor (noting whose
+ * they were), or drops them (`nobody`). Takeovers apply in time order, so a chain A → B → C ends at C.
+ */
+export function afterHandovers(
+  interactions: InteractionFact[],
+  handovers: HandoverFact[] | undefined,
+  paidAt: number,
+  mode: HandoverWindows,
+): (InteractionFact & { inheritedFrom?: number })[] {
+  const due = (handovers ?? [])
+    .filter((h) => h.at <= paidAt)
+    .sort((a, b) => a.at - b.at || a.fromGuideId - b.fromGuideId || a.toGuideId - b.toGuideId);
+  let out: (InteractionFact & { inheritedFrom?: number })[] = interactions;
+  for (const h of due)
+    out = out.flatMap((i) =>
+      i.guideId !== h.fromGuideId || i.at >= h.at
+        ? [i]
+        : mode === 'nobody'
+          ? []
+          : [{ ...i, guideId: h.toGuideId, inheritedFrom: i.inheritedFrom ?? h.fromGuideId }],
+    );
+  return out;
+}
+
 function windowWinner(
   o: OrderFacts,
   cfg: RuleConfig,
@@ -189,20 +234,32 @@ function windowWinner(
     lastAt: number;
     kind: string;
     tieBreak: 'none' | 'exclusive_guide' | 'smallest_guide_id';
+    inheritedFrom: number[];
   } | null;
   losers: Candidate[];
 } {
   const start = o.paidAt - cfg.windowDays * DAY_MS;
   const counted = new Set(cfg.countedKinds);
+  const mode = cfg.handoverWindows ?? DEFAULT_HANDOVER_WINDOWS;
   // Window [paidAt − window, paidAt): start inclusive, end exclusive.
-  const inWindow = o.interactions.filter((i) => i.at >= start && i.at < o.paidAt && counted.has(i.kind));
+  const inWindow = afterHandovers(o.interactions, o.handovers, o.paidAt, mode).filter(
+    (i) => i.at >= start && i.at < o.paidAt && counted.has(i.kind),
+  );
   if (inWindow.length === 0) return { winner: null, losers: [] };
-  const byGuide = new Map<number, InteractionFact[]>();
+  const byGuide = new Map<number, typeof inWindow>();
   for (const i of inWindow) byGuide.set(i.guideId, [...(byGuide.get(i.guideId) ?? []), i]);
   const latest = [...byGuide].map(([guideId, list]) => {
     // The guide's latest interaction; at equal times the kind decides, not the arrival-dependent id.
     const sorted = [...list].sort((a, b) => b.at - a.at || a.kind.localeCompare(b.kind) || a.id - b.id);
-    return { guideId, lastAt: sorted[0]!.at, kind: sorted[0]!.kind, ids: list.map((i) => i.id).sort((a, b) => a - b) };
+    return {
+      guideId,
+      lastAt: sorted[0]!.at,
+      kind: sorted[0]!.kind,
+      ids: list.map((i) => i.id).sort((a, b) => a - b),
+      inheritedFrom: [...new Set(list.flatMap((i) => (i.inheritedFrom === undefined ? [] : [i.inheritedFrom])))].sort(
+        (a, b) => a - b,
+      ),
+    };
   });
   const top = Math.max(...latest.map((l) => l.lastAt));
   const tied = latest.filter((l) => l.lastAt === top).sort((a, b) => a.guideId - b.guideId);
@@ -226,7 +283,17 @@ function windowWinner(
             ? 'tied on the last interaction; the exclusive guide wins'
             : 'tied on the last interaction; the smaller guide id wins',
     }));
-  return { winner: { guideId: pick.guideId, ids: pick.ids, lastAt: pick.lastAt, kind: pick.kind, tieBreak }, losers };
+  return {
+    winner: {
+      guideId: pick.guideId,
+      ids: pick.ids,
+      lastAt: pick.lastAt,
+      kind: pick.kind,
+      tieBreak,
+      inheritedFrom: pick.inheritedFrom,
+    },
+    losers,
+  };
 }
 
 /** Credits one order to at most one guide (role seller), with the evidence and the losers. */
@@ -262,6 +329,7 @@ export function attributeOrder(o: OrderFacts, cfg: RuleConfig = DEFAULT_RULES): 
         kind: window.winner.kind,
         windowDays: cfg.windowDays,
         tieBreak: window.winner.tieBreak,
+        ...(window.winner.inheritedFrom.length ? { inheritedFrom: window.winner.inheritedFrom } : {}),
       },
     },
   };

@@ -93,6 +93,8 @@ export const profileResponse = z.object({
     channelName: nullable(z.string()),
     exclusiveGuide: nullable(z.string()),
     exclusiveIsMe: z.boolean(),
+    /** 离职继承 / 在职继承: the guide this customer was handed over from to the signed-in guide. */
+    inheritedFrom: z.optional(nullable(z.string())),
   }),
   valueTier: nullable(z.string()),
   spend: z.object({ last180DaysFen: fen, orders: int(), lastPurchaseAt: nullable(iso) }),

@@ -1,3 +1,4 @@
+import { handedTo } from '../admin/succession';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
@@ -31,6 +32,12 @@ export async function followedCustomerId(db: Db, p: GuidePrincipal, externalUser
       'this customer is not known yet; their profile appears after the next contact sync',
       { field: 'externalUserid' },
     );
+  const to = row.relation === null ? await handedTo(db, p.corpId, p.guideId, Number(row.id)) : null;
+  if (to)
+    throw new AppError('TRANSFERRED', `this customer was handed over to ${to}`, {
+      field: 'externalUserid',
+      details: { to },
+    });
   if (row.relation === null)
     throw new AppError('NOT_FOLLOWED', 'you do not follow this customer, so their profile is not shown', {
       field: 'externalUserid',

@@ -27,6 +27,8 @@ select json_build_object(
   'channelName', (select cc.name from channel_codes cc, c where cc.corp_id = :corpId and cc.state = c.state),
   'exclusive', (select json_build_object('name', g.name, 'me', g.id = :guideId) from customer_guides x join guides g on g.id = x.guide_id, c
                  where x.customer_id = c.id and x.is_exclusive and x.ended_at is null limit 1),
+  'inheritedFrom', (select g.name from customer_successions s join guides g on g.id = s.handover_guide_id, c
+                 where s.customer_id = c.id and s.takeover_guide_id = :guideId and s.status = 'done' order by s.takeover_at desc limit 1),
   'tags', (select coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'groupName', tg.name, 'family', tg.kind, 'source', ct.source) order by tg."order", t."order"), '[]')
              from c join customer_tags ct on ct.customer_id = c.id and (ct.guide_id = :guideId or ct.guide_id is null)
              join tags t on t.id = ct.tag_id and t.deleted_at is null
@@ -118,6 +120,7 @@ const row = z.object({
     .nullable(),
   channelName: z.string().nullable(),
   exclusive: z.object({ name: z.string(), me: z.boolean() }).nullable(),
+  inheritedFrom: z.string().nullable(),
   tags: z.array(
     z.object({
       id: z.number(),
@@ -242,6 +245,7 @@ export async function customerProfile(db: Db, p: GuidePrincipal, externalUserid:
       channelName: r.channelName,
       exclusiveGuide: r.exclusive?.name ?? null,
       exclusiveIsMe: r.exclusive?.me ?? false,
+      inheritedFrom: r.inheritedFrom,
     },
     valueTier: tier,
     spend: { last180DaysFen: spend180, orders: r.spend.orders, lastPurchaseAt: r.spend.last },

@@ -12,6 +12,7 @@ export const CAUSE_KINDS = [
   'coupon',
   'identity',
   'exclusive_guide',
+  'succession',
   'rule_set',
   'dispute',
   'recompute',

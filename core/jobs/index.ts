@@ -3,6 +3,7 @@ import { attributionJobs } from './attribution.jobs';
 import { commissionJobs } from './commission.jobs';
 import { campaignJobs } from './campaign.jobs';
 import { maintenanceJobs } from './maintenance.jobs';
+import { successionJobs } from './succession.jobs';
 import { wecomJobs } from './wecom.jobs';
 
 /**
@@ -15,6 +16,7 @@ export const allJobs: readonly JobDef[] = [
   ...attributionJobs,
   ...commissionJobs,
   ...campaignJobs,
+  ...successionJobs,
 ];
 
 export * from './job';

@@ -362,6 +362,42 @@ export class WecomClient {
     });
   }
 
+  /**
+   * Starts transfers of at most 100 customers: 在职继承 (`in_service`) or 离职继承 (`resigned`). Each
+   * customer's errcode is its own; 0 only means "started".
+   */
+  transferCustomers(
+    kind: 'in_service' | 'resigned',
+    body: {
+      handover_userid: string;
+      takeover_userid: string;
+      external_userid: string[];
+      transfer_success_msg?: string;
+    },
+  ) {
+    const path =
+      kind === 'resigned'
+        ? '/cgi-bin/externalcontact/resigned/transfer_customer'
+        : '/cgi-bin/externalcontact/transfer_customer';
+    return this.call('POST', path, s.transferCustomerResponse, { body });
+  }
+  /** One page (at most 1000) of the transfers from one member to another. */
+  transferResult(kind: 'in_service' | 'resigned', handoverUserid: string, takeoverUserid: string, cursor = '') {
+    const path =
+      kind === 'resigned'
+        ? '/cgi-bin/externalcontact/resigned/transfer_result'
+        : '/cgi-bin/externalcontact/transfer_result';
+    return this.call('POST', path, s.transferResultResponse, {
+      body: { handover_userid: handoverUserid, takeover_userid: takeoverUserid, cursor },
+    });
+  }
+  /** One page of resigned members' customers not yet handed on (cursor paging, 1000 a page). */
+  getUnassignedList(cursor = '') {
+    return this.call('POST', '/cgi-bin/externalcontact/get_unassigned_list', s.unassignedListResponse, {
+      body: { cursor, page_size: 1000 },
+    });
+  }
+
   getUserBehaviorData(userid: string, startTime: number, endTime: number) {
     return this.call('POST', '/cgi-bin/externalcontact/get_user_behavior_data', s.behaviorDataResponse, {
       body: { userid: [userid], start_time: startTime, end_time: endTime },

@@ -9,6 +9,9 @@ import { recordInteractions } from '../ingest/interactions';
 import type { WecomClient } from './client';
 import type { getContactResponse } from './schemas';
 import { WecomError } from './wecom-error';
+
+/** Add way of a relation made by a customer transfer (core/admin/succession.ts). */
+const ADD_WAY_TRANSFER = 202;
 import type { z } from 'zod';
 
 type Contact = z.infer<typeof getContactResponse>['external_contact'];
@@ -24,7 +27,7 @@ interface Follow {
 
 export interface ReconcileResult {
   customerId: number | null;
-  added: { guideId: number; at: Date; state: string | null }[];
+  added: { guideId: number; at: Date; state: string | null; addWay?: number }[];
   ended: number;
 }
 
@@ -132,7 +135,7 @@ export async function applyContact(
           end_reason: null,
           updated_at: trx.raw('clock_timestamp()'),
         });
-      if (!before || before.ended_at) added.push({ guideId, at: addedAt, state: f.state ?? null });
+      if (!before || before.ended_at) added.push({ guideId, at: addedAt, state: f.state ?? null, addWay: f.add_way });
       // Tags from WeCom replace this relation's WeCom-sourced tags.
       const want = f.tagIds.flatMap((t) => (tagOf.has(t) ? [tagOf.get(t)!] : []));
       await trx('customer_tags')
@@ -181,16 +184,19 @@ async function recordAdds(db: Db, corpId: number, externalUserid: string, r: Rec
   if (!r.customerId) return [];
   return recordInteractions(
     db,
-    r.added.map((a) => ({
-      corpId,
-      guideId: a.guideId,
-      customerId: r.customerId!,
-      occurredAt: a.at,
-      kind: 'customer_added',
-      source: 'wecom',
-      evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
-      detail: { state: a.state },
-    })),
+    // A relation a transfer made (离职继承 / 在职继承, add way 202) is no contact the customer made: no interaction.
+    r.added
+      .filter((a) => a.addWay !== ADD_WAY_TRANSFER)
+      .map((a) => ({
+        corpId,
+        guideId: a.guideId,
+        customerId: r.customerId!,
+        occurredAt: a.at,
+        kind: 'customer_added',
+        source: 'wecom',
+        evidenceId: `added:${externalUserid}:${a.guideId}:${a.at.getTime() / 1000}`,
+        detail: { state: a.state },
+      })),
     { queued: true },
   );
 }

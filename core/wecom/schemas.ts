@@ -249,3 +249,29 @@ export const momentSendResultResponse = z.object({
   customer_list: z.array(z.object({ external_userid: z.string() })).default([]),
   next_cursor: z.string().optional().default(''),
 });
+
+// ---- customer succession (§12): 在职继承 and 离职继承 ----
+/** Per customer: errcode 0 only means the transfer started (the takeover completes after 24 h, or not). */
+export const transferCustomerResponse = z.object({
+  customer: z.array(z.object({ external_userid: z.string(), errcode: z.number().int() })).default([]),
+});
+/** status 1 done · 2 waiting (takeover_time: the automatic time) · 3 refused · 4 successor at limit · 5 no record. */
+export const transferResultResponse = z.object({
+  customer: z
+    .array(
+      z.object({
+        external_userid: z.string(),
+        status: z.number().int().min(1).max(5),
+        takeover_time: z.number().int().optional().default(0),
+      }),
+    )
+    .default([]),
+  next_cursor: z.string().optional().default(''),
+});
+export const unassignedListResponse = z.object({
+  info: z
+    .array(z.object({ handover_userid: z.string(), external_userid: z.string(), dimission_time: z.number().int() }))
+    .default([]),
+  is_last: z.boolean().optional().default(true),
+  next_cursor: z.string().optional().default(''),
+});

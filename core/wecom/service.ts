@@ -7,6 +7,7 @@ import type { AppContext } from '../context';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob, wecomCallbackJob } from '../jobs/wecom.jobs';
 import type { Logger } from '../logger';
+import { successionPollJob } from '../jobs/succession.jobs';
 import { pollBills } from './bills';
 import { parseEventXml, type CallbackEvent } from './callback';
 import { getWecomClient } from './corp-client';
@@ -60,6 +61,9 @@ export async function processCallbackEvent(
           { userid: ev.UserID, externalUserid: ev.ExternalUserID, reason: ev.FailReason },
           'customer transfer failed; the customer stays with their guide',
         );
+      // A transfer ended (failed, or completed by 在职继承): its status is read from transfer_result.
+      if (ev.ChangeType === 'transfer_fail' || ev.Source === 'DELETE_BY_TRANSFER')
+        await ctx.queues.enqueue(successionPollJob, { corpId });
       const r = await reconcileContact(ctx, client, corpId, ev.ExternalUserID, {
         userid: ev.UserID ?? '',
         endReason: endReasonOf(ev),

@@ -10,6 +10,7 @@ import { deliver, eventXml, verifyCallbackSettings, type DeliveryOptions } from 
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
 import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from './mass-messages';
+import { firer, successionControl } from './succession';
 
 class ControlError extends Error {
   constructor(
@@ -636,6 +637,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       return { ok: true };
     }),
   );
+  successionControl(r, state.corps, nowS, firer(delivery));
   r.get(
     '/corps/:corpid/callbacks',
     wrap((req) => corpOf(req).callbacks),

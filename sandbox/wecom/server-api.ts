@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { WecomFault, ok, wecomError } from './errors';
+import type { DeliveryOptions } from './callbacks';
 import { massMessageApi } from './mass-messages';
+import { firer, successionApi } from './succession';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 
 const TOKEN_TTL_S = 7200;
@@ -18,7 +20,11 @@ type Handler = (corp: Corp, req: Request) => object;
 /** Members outside the app's visible scope are invisible to its API (60011 when named). */
 const inScope = (corp: Corp, userid: string) => corp.members.get(userid)?.in_scope !== false;
 
-export function serverApiRouter(state: SandboxState, now: () => number): Router {
+export function serverApiRouter(
+  state: SandboxState,
+  now: () => number,
+  delivery: DeliveryOptions = { retryDelaysMs: [1000, 2000], timeoutMs: 5000 },
+): Router {
   const r = express.Router();
   const nowS = () => Math.floor(now() / 1000);
 
@@ -592,6 +598,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
   );
 
   massMessageApi(r, authed, state, nowS);
+  successionApi(r, authed, nowS, firer(delivery));
 
   return r;
 }

@@ -37,14 +37,9 @@ export function createSandboxApp(opts: SandboxOptions = {}, state = new SandboxS
   const app = express();
   app.disable('x-powered-by');
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
-  app.use(serverApiRouter(state, now));
-  app.use(
-    '/sandbox/api',
-    controlApiRouter(state, now, {
-      retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000],
-      timeoutMs: opts.callbackTimeoutMs ?? 5000,
-    }),
-  );
+  const delivery = { retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000], timeoutMs: opts.callbackTimeoutMs ?? 5000 };
+  app.use(serverApiRouter(state, now, delivery));
+  app.use('/sandbox/api', controlApiRouter(state, now, delivery));
   app.use(pagesRouter(state, now));
   app.use(assetsRouter());
   app.use(clientRouter(state, now, { appUrl: opts.appUrl ?? 'http://127.0.0.1:3000' }));

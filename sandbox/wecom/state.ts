@@ -119,6 +119,28 @@ export interface Moment {
   cancelled: boolean;
 }
 
+/** One customer transfer (在职继承 / 离职继承, protocol §12): waiting until its takeover_time, then final. */
+export interface CustomerTransfer {
+  kind: 'in_service' | 'resigned';
+  handover_userid: string;
+  takeover_userid: string;
+  external_userid: string;
+  /** Seconds. */
+  start_time: number;
+  /** When the takeover completes (24 h after the start) while waiting; when it completed once done; 0 when refused. */
+  takeover_time: number;
+  /** 1 接替完毕, 2 等待接替, 3 客户拒绝, 4 接替成员客户达到上限. */
+  status: 1 | 2 | 3 | 4;
+}
+
+/** Succession state of a corp: resigned members (userid → dimission time, s), transfers, customer limits. */
+export interface Succession {
+  resigned: Map<string, number>;
+  transfers: CustomerTransfer[];
+  /** Per member: how many customers she may have (WeCom's limit; absent: no limit reached here). */
+  customerLimit: Map<string, number>;
+}
+
 /** 群发规则: the receive limit per customer (DOC 92135): days-in-month a month (default), 7 a week or 1 a day. */
 export type ReceiveLimit = 'month' | 'week' | 'day';
 
@@ -168,6 +190,8 @@ export interface Corp {
   calls: Map<string, { minute: number; count: number }>;
   /** JS-SDK ticket calls in the current hour (at most 100 per app per hour). */
   ticketCalls: { hour: number; count: number };
+  /** 离职继承 / 在职继承 (sandbox/wecom/succession.ts); made on first use. */
+  succession?: Succession;
 }
 
 export interface Token {

@@ -914,6 +914,55 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: roles({ admin: 503 }),
   },
+  // Succession (离职继承 / 在职继承): the admin's, over every guide of the corp; another tenant's guide is unknown.
+  'GET /api/admin/succession': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/succession' }),
+    expect: roles({ admin: 200 }),
+  },
+  'GET /api/admin/succession/guides/:guideId/customers': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'get',
+      path: `/api/admin/succession/guides/${pick(scope, A.guides, B.guides).id}/customers`,
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'POST /api/admin/succession/guides/:guideId/leave': {
+    scoped: true,
+    send: async (scope) => {
+      const tn = tenantOf(scope);
+      const g = await createGuide(t.ctx.db, tn.corp.id, tn.stores[scope === 'out' ? 1 : 0]);
+      return { method: 'post', path: `/api/admin/succession/guides/${g.id}/leave`, body: { reason: 'matrix' } };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  // Passes to WeCom (503 here) for the corp's own guides; another tenant's guides are unknown (404).
+  'POST /api/admin/succession/transfers': {
+    scoped: true,
+    send: async (scope) => {
+      const c = await freshCustomer(scope);
+      const tn = tenantOf(scope);
+      const to = tn.guides.find((g) => g.id !== c.guideId)!;
+      return {
+        method: 'post',
+        path: '/api/admin/succession/transfers',
+        body: { handoverGuideId: c.guideId, takeoverGuideId: to.id, customerIds: [c.id] },
+      };
+    },
+    expect: roles({ admin: s(503, 503, 404) }),
+  },
+  // Reads WeCom's unassigned list and transfer results: 503 here.
+  'POST /api/admin/succession/refresh': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/admin/succession/refresh' }),
+    expect: roles({ admin: 503 }),
+  },
+  'GET /api/guide/handovers': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/guide/handovers' }),
+    expect: roles({ guide: 200, store_manager: 403 }),
+  },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {
     scoped: false,

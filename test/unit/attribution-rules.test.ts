@@ -330,6 +330,53 @@ describe('rule 3 — 7-day interaction window', () => {
   });
 });
 
+describe('rule 3 after a handover (离职继承 / 在职继承) — handoverWindows', () => {
+  // Guide 5 chatted two days before the purchase, then handed the customer to guide 6 a day before it.
+  const chat = { id: 31, guideId: 5, at: T - 2 * DAY, kind: 'script_send' };
+  const handover = { fromGuideId: 5, toGuideId: 6, at: T - DAY };
+
+  it('successor (the default): her open window is the successor’s, the evidence naming whose it was', () => {
+    const r = attributeOrder({ ...base, interactions: [chat], handovers: [handover] });
+    expect(r).toMatchObject({
+      guideId: 6,
+      rule: 'interaction',
+      evidence: { interactionIds: [31], inheritedFrom: [5] },
+    });
+    expect(r.candidates).toEqual([]);
+  });
+  it('nobody: her open window counts for nobody; the order is unattributed', () => {
+    const r = attributeOrder(
+      { ...base, interactions: [chat], handovers: [handover] },
+      { ...DEFAULT_RULES, handoverWindows: 'nobody' },
+    );
+    expect(r).toMatchObject({ guideId: null, rule: null });
+  });
+  it('a purchase before the takeover is still hers; her interactions after it are hers too', () => {
+    expect(attributeOrder({ ...base, interactions: [chat], handovers: [{ ...handover, at: T + 1 }] }).guideId).toBe(5);
+    const later = { id: 32, guideId: 5, at: T - 60_000, kind: 'message' };
+    expect(attributeOrder({ ...base, interactions: [chat, later], handovers: [handover] })).toMatchObject({
+      guideId: 5,
+      evidence: { interactionIds: [32] },
+    });
+  });
+  it('a chain A → B → C ends at C, the evidence naming A', () => {
+    const r = attributeOrder({
+      ...base,
+      interactions: [{ ...chat, at: T - 3 * DAY }],
+      handovers: [
+        { fromGuideId: 6, toGuideId: 7, at: T - DAY },
+        { fromGuideId: 5, toGuideId: 6, at: T - 2 * DAY },
+      ],
+    });
+    expect(r).toMatchObject({ guideId: 7, evidence: { inheritedFrom: [5] } });
+  });
+  it('rule sets stored before the option parse unchanged (absent means successor)', () => {
+    const { handoverWindows: _absent, ...old } = { ...DEFAULT_RULES, handoverWindows: undefined };
+    expect(ruleConfigSchema.parse(old)).not.toHaveProperty('handoverWindows');
+    expect(() => ruleConfigSchema.parse({ ...DEFAULT_RULES, handoverWindows: 'leaver' })).toThrow();
+  });
+});
+
 describe('rule 4 — unattributed', () => {
   it('credits nobody when no rule fires', () => {
     expect(attributeOrder(base)).toEqual({

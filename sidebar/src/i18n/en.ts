@@ -41,6 +41,7 @@ const en: typeof zh = {
   errors: {
     NOT_FOLLOWED: 'You do not follow this customer, so their profile is not shown',
     NOT_FOLLOWED_HINT: 'To look after this customer, ask your store manager to assign them to you.',
+    TRANSFERRED: 'This customer was handed over to another guide, who looks after them now',
     NOT_FOUND: 'This customer is still syncing; try again shortly',
     NETWORK: 'Network error; check the connection and retry',
     FORBIDDEN: 'This account is not a store guide; the assistant shows a guide’s own customers',
@@ -56,8 +57,16 @@ const en: typeof zh = {
     SERVICE_UNAVAILABLE: 'The service is unavailable right now; try again shortly',
     generic: 'Something went wrong; try again, and ask your admin if it persists',
   },
+  handover: {
+    inherited: 'Customers I inherited',
+    handedOver: 'Customers I handed over',
+    from: 'Inherited from {name}',
+    to: 'Handed over to {name}',
+    waiting: 'Going to {name}, done {at}',
+  },
   profile: {
     exclusive: 'Exclusive guide: {name}',
+    inheritedFrom: 'Inherited from {name}',
     exclusiveMe: 'Your exclusive customer',
     addedAt: 'Added {date}',
     via: 'via {channel}',

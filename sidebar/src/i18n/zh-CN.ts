@@ -28,6 +28,7 @@ export default {
   errors: {
     NOT_FOLLOWED: '你不是该客户的跟进导购，无法查看其资料',
     NOT_FOLLOWED_HINT: '需要跟进这位客户时，请联系店长把客户分配给你。',
+    TRANSFERRED: '该客户已转接给其他导购，由对方继续跟进',
     NOT_FOUND: '客户资料同步中，稍后再打开看看',
     NETWORK: '网络异常，请检查网络后重试',
     FORBIDDEN: '当前账号不是门店导购，导购助手只显示导购自己的客户',
@@ -43,8 +44,16 @@ export default {
     SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后重试',
     generic: '出错了，请稍后重试；仍不行请联系管理员',
   },
+  handover: {
+    inherited: '我继承的客户',
+    handedOver: '我转接出去的客户',
+    from: '从 {name} 继承',
+    to: '已转接给 {name}',
+    waiting: '转接给 {name} 中，{at} 完成',
+  },
   profile: {
     exclusive: '专属导购 {name}',
+    inheritedFrom: '从 {name} 继承',
     exclusiveMe: '我的专属客户',
     addedAt: '添加于 {date}',
     via: '来自 {channel}',

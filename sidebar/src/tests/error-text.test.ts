@@ -23,6 +23,7 @@ describe('errors in the guide’s language', () => {
       'SESSION_EXPIRED',
       'FORBIDDEN',
       'NOT_FOLLOWED',
+      'TRANSFERRED',
       'NOT_GROUP_MEMBER',
       'NOT_ELIGIBLE',
       'NOT_FOUND',

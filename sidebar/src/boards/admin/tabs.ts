@@ -12,10 +12,16 @@ export interface AdminTab {
 }
 
 export const adminTabs: AdminTab[] = [
+  { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
   {
     path: 'channel-codes',
     label: { 'zh-CN': '渠道码', en: 'Channel codes' },
     component: () => import('./ChannelCodesTab.vue'),
+  },
+  {
+    path: 'succession',
+    label: { 'zh-CN': '离职继承', en: 'Succession' },
+    component: () => import('./SuccessionTab.vue'),
   },
   { path: 'rule-sets', label: { 'zh-CN': '规则集', en: 'Rule sets' }, component: () => import('./RuleSetsTab.vue') },
   {
@@ -23,5 +29,4 @@ export const adminTabs: AdminTab[] = [
     label: { 'zh-CN': '集成', en: 'Integrations' },
     component: () => import('./IntegrationsTab.vue'),
   },
-  { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
 ];

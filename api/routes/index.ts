@@ -1,5 +1,7 @@
 import type { AnyRoute } from '../http/route';
 import { adminRoutes } from './admin.routes';
+import { adminCouponRoutes } from './admin-coupons.routes';
+import { adminTagRoutes } from './admin-tags.routes';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
@@ -25,5 +27,7 @@ export const allRoutes: readonly AnyRoute[] = [
   ...commissionRoutes,
   ...boardRoutes,
   ...adminRoutes,
+  ...adminCouponRoutes,
+  ...adminTagRoutes,
   ...campaignRoutes,
 ];

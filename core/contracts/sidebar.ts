@@ -151,7 +151,10 @@ export const bootstrapResponse = z.object({
       valueFen: nullable(fen),
       discountBp: nullable(int()),
       minSpendFen: fen,
-      validDays: int(),
+      /** Valid N days after issue, or (null) until a fixed last day. */
+      validDays: nullable(int()),
+      /** The last day (YYYY-MM-DD, tenant zone) of a fixed-date template. */
+      validUntil: nullable(z.string()),
     }),
   ),
   /** How a product goes into the chat: the tenant's mini-program card, else a news card, else the text alone. */
@@ -354,6 +357,10 @@ export const couponIneligible = z.enum([
   'not_birthday',
   'not_lapsed',
   'tier',
+  'not_started',
+  'ended',
+  'guide_daily_limit',
+  'guide_monthly_limit',
 ]);
 export const couponOffersResponse = z.object({
   offers: z.array(z.object({ templateId: int(), eligible: z.boolean(), reason: nullable(couponIneligible) })),

@@ -39,7 +39,7 @@ select json_build_object(
   'sizes', (select coalesce(json_object_agg(s.category, s.size), '{}') from c join customer_sizes s on s.customer_id = c.id),
   'firstPaid', (select min(o.paid_at) from c join orders o on o.customer_id = c.id),
   'lastPaid', (select max(o.paid_at) from c join orders o on o.customer_id = c.id),
-  'coupon', (select json_build_object('name', tpl.name, 'expiresAt', cp.expires_at) from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() join coupon_templates tpl on tpl.id = cp.template_id order by cp.expires_at limit 1),
+  'coupon', (select json_build_object('name', cp.name, 'expiresAt', cp.expires_at) from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now() order by cp.expires_at limit 1),
   'favorites', (select coalesce(json_agg(f.script_id), '[]') from script_favorites f where f.guide_id = :guideId)
 ) as p`;
 

@@ -11,4 +11,11 @@ export interface AdminTab {
   component: () => Promise<Component>;
 }
 
-export const adminTabs: AdminTab[] = [];
+export const adminTabs: AdminTab[] = [
+  {
+    path: 'coupons',
+    label: { 'zh-CN': '优惠券模板', en: 'Coupon templates' },
+    component: () => import('./CouponsTab.vue'),
+  },
+  { path: 'tags', label: { 'zh-CN': '标签', en: 'Tags' }, component: () => import('./TagsTab.vue') },
+];

@@ -218,6 +218,36 @@ describe('coupon templates and tags in the admin console, seen by a guide', () =
       value_fen: 3000,
       name: '新客专享 30 元',
     });
+
+    // Head office tightens the template to one a day per guide: she has issued hers today, so for
+    // the next new customer the sheet says why she cannot. The coupon she sent keeps its terms.
+    const edited = await admin.request.put(`${apiUrl}/api/admin/coupon-templates/${templateId}`, {
+      data: {
+        name: '新客专享 25 元',
+        kind: 'cash',
+        valueFen: 2500,
+        minSpendFen: 19900,
+        validDays: 14,
+        audience: 'new',
+        guideDailyLimit: 1,
+      },
+    });
+    expect(edited.status()).toBe(200);
+    const another = await licuiCustomers()
+      .whereNotExists(ctx.db('orders').whereRaw('orders.customer_id = c.id'))
+      .whereNot('c.id', fresh.id)
+      .first<{ id: number; external_userid: string; name: string }>('c.id', 'c.external_userid', 'c.name');
+    await open(another);
+    const limited = sidebar().locator(`[data-test="coupon-${templateId}"]`);
+    await limited.waitFor({ timeout: 20_000 });
+    expect(await limited.getAttribute('data-eligible')).toBe('false');
+    expect(await limited.locator('[data-test=coupon-why]').textContent()).toContain('今天发这张券已达上限');
+    await limited.scrollIntoViewIfNeeded();
+    await sidebarShot('sidebar-04-daily-limit');
+    expect(await ctx.db('coupons').where({ corp_id: corpId, code }).first()).toMatchObject({
+      value_fen: 3000,
+      name: '新客专享 30 元',
+    });
     await context.close();
     await admin.close();
   });

@@ -15,6 +15,8 @@ export const errorStatus = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   NOT_ELIGIBLE: 409,
+  /** A guide has issued as many coupons of a template today / this month as it allows. */
+  COUPON_LIMIT_REACHED: 409,
   PERIOD_CLOSED: 409,
   /** A batch id already used with other content. */
   BATCH_CONFLICT: 409,

@@ -1,6 +1,8 @@
 import type { AnyRoute } from '../http/route';
 import { adminRoutes } from './admin.routes';
 import { adminScriptRoutes } from './admin-scripts.routes';
+import { adminCouponRoutes } from './admin-coupons.routes';
+import { adminTagRoutes } from './admin-tags.routes';
 import { attributionRoutes } from './attribution.routes';
 import { authRoutes } from './auth.routes';
 import { boardAuthRoutes } from './board-auth.routes';
@@ -28,6 +30,8 @@ export const allRoutes: readonly AnyRoute[] = [
   ...boardRoutes,
   ...adminRoutes,
   ...adminScriptRoutes,
+  ...adminCouponRoutes,
+  ...adminTagRoutes,
   ...campaignRoutes,
   ...successionRoutes,
 ];

@@ -434,7 +434,9 @@ export async function previewScript(db: Db, p: Principal, s: ScriptBody, custome
     db,
     p.corpId,
     sc.customerId,
+    Number(rel.guide_id),
     s.couponTemplateId === null ? [] : [s.couponTemplateId],
+    sc.timeZone,
   );
   const coupon = s.couponTemplateId === null ? undefined : coupons.get(s.couponTemplateId);
   const vars = varsWithCoupon(sc, coupon);

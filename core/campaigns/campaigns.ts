@@ -15,7 +15,7 @@ import type { AppContext } from '../context';
 import { campaignInput, segmentDefinition, type CampaignInput, type SegmentDefinition } from '../contracts/campaigns';
 import { fillVariables } from '../contracts/script-vars';
 import { scriptPart, type ScriptPart } from '../contracts/sidebar';
-import { markCouponSent } from '../coupons/coupons';
+import { couponExpiry, markCouponSent } from '../coupons/coupons';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { recordInteractionRows } from '../ingest/interactions';
@@ -315,9 +315,16 @@ export async function dispatchCampaign(
 
 /** One coupon per recipient of the guide, issued by her (a guide coupon): it counts once the message is sent. */
 async function issueCampaignCoupons(db: Db, c: CampaignRow, guideId: number): Promise<void> {
-  const tpl = await db('coupon_templates')
-    .where({ id: c.coupon_template_id! })
-    .first<{ id: number; valid_days: number }>('id', 'valid_days');
+  const tpl = await db('coupon_templates as t')
+    .join('corps as k', 'k.id', 't.corp_id')
+    .where({ 't.id': c.coupon_template_id! })
+    .first<{ id: number; valid_days: number | null; valid_until: string | null; timezone: string }>(
+      't.id',
+      't.valid_days',
+      db.raw('t.valid_until::text as valid_until'),
+      'k.timezone',
+    );
+  const validity = { validDays: tpl.valid_days, validUntil: tpl.valid_until };
   await db.transaction(async (trx) => {
     const rows = await trx('campaign_recipients')
       .where({ campaign_id: c.id, guide_id: guideId, status: 'pending' })
@@ -337,7 +344,7 @@ async function issueCampaignCoupons(db: Db, c: CampaignRow, guideId: number): Pr
             guide_id: guideId,
             campaign_id: c.id,
             issued_at: issuedAt,
-            expires_at: dayjs(issuedAt).add(tpl.valid_days, 'day').toDate(),
+            expires_at: couponExpiry(validity, issuedAt, tpl.timezone),
             status: 'issued',
           })),
         )

@@ -202,9 +202,8 @@ function roiSql(group: 'all' | 'store' | 'guide', scopeSql: string): string {
              from o join credits cr on cr.order_id = o.order_id and cr.superseded_at is null and cr.kind = 'sale'
             where not o.holdout group by o.k, cr.rule),
     cp as (select r.k, count(*) as redeemed,
-                  sum(case when t.kind = 'cash' then coalesce(t.value_fen, 0) else coalesce(od.discount_fen, 0) end) as cost
+                  sum(case when cp.kind = 'cash' then coalesce(cp.value_fen, 0) else coalesce(od.discount_fen, 0) end) as cost
              from r join coupons cp on cp.id = r.coupon_id and cp.redeemed_order_id is not null
-             join coupon_templates t on t.id = cp.template_id
              left join orders od on od.id = cp.redeemed_order_id
             group by r.k)
     select r.k::text as key, max(r.l) as label,

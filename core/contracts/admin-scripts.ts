@@ -7,6 +7,21 @@
 import * as z from 'zod/mini';
 
 const id = () => z.int().check(z.positive());
+/** Why a script's coupon cannot fill (the same list as core/contracts/sidebar.ts `scriptCouponWhy`; contracts import only zod). */
+const scriptCouponWhy = z.enum([
+  'no_template',
+  'disabled',
+  'already_used',
+  'already_has',
+  'not_new',
+  'not_birthday',
+  'not_lapsed',
+  'tier',
+  'not_started',
+  'ended',
+  'guide_daily_limit',
+  'guide_monthly_limit',
+]);
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 const httpUrl = (max: number) =>
   z.string().check(z.trim(), z.maxLength(max), z.regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL'));
@@ -46,17 +61,6 @@ const scriptPart = z.discriminatedUnion('type', [
     page: z.string(),
     imgUrl: z.string(),
   }),
-]);
-/** Why a script's coupon cannot fill (core/contracts/sidebar.ts `scriptCouponWhy`). */
-const scriptCouponWhy = z.enum([
-  'no_template',
-  'disabled',
-  'already_used',
-  'already_has',
-  'not_new',
-  'not_birthday',
-  'not_lapsed',
-  'tier',
 ]);
 
 /** A part as an admin writes it: the limits WeCom's client puts on each message. */

@@ -153,7 +153,10 @@ export const bootstrapResponse = z.object({
       valueFen: nullable(fen),
       discountBp: nullable(int()),
       minSpendFen: fen,
-      validDays: int(),
+      /** Valid N days after issue, or (null) until a fixed last day. */
+      validDays: nullable(int()),
+      /** The last day (YYYY-MM-DD, tenant zone) of a fixed-date template. */
+      validUntil: nullable(z.string()),
     }),
   ),
   /** How a product goes into the chat: the tenant's mini-program card, else a news card, else the text alone. */
@@ -189,9 +192,8 @@ export const scriptVars = z.object({
 });
 export type ScriptVars = z.infer<typeof scriptVars>;
 
-/** Why a script's coupon cannot fill its variables: no template, or one she may not be offered (coupon eligibility). */
-export const scriptCouponWhy = z.enum([
-  'no_template',
+/** Why a template may not be offered to this customer (core/guide/coupon-eligibility.ts). */
+export const couponIneligible = z.enum([
   'disabled',
   'already_used',
   'already_has',
@@ -199,7 +201,14 @@ export const scriptCouponWhy = z.enum([
   'not_birthday',
   'not_lapsed',
   'tier',
+  'not_started',
+  'ended',
+  'guide_daily_limit',
+  'guide_monthly_limit',
 ]);
+
+/** Why a script's coupon cannot fill its variables: no template, or one she may not be offered (coupon eligibility). */
+export const scriptCouponWhy = z.enum(['no_template', ...couponIneligible.options]);
 export type ScriptCouponWhy = z.infer<typeof scriptCouponWhy>;
 
 export const recommendReason = z.object({
@@ -378,16 +387,6 @@ export const sendResponse = z.object({ recorded: int(), duplicate: z.boolean() }
 
 export const issueCouponResponse = z.object({ coupon: couponView });
 
-/** Why a template may not be offered to this customer (core/guide/coupon-eligibility.ts). */
-export const couponIneligible = z.enum([
-  'disabled',
-  'already_used',
-  'already_has',
-  'not_new',
-  'not_birthday',
-  'not_lapsed',
-  'tier',
-]);
 export const couponOffersResponse = z.object({
   offers: z.array(z.object({ templateId: int(), eligible: z.boolean(), reason: nullable(couponIneligible) })),
 });

@@ -5,11 +5,32 @@
  * here for the sidebar and recomputed from the facts whenever one changes, so they never depend
  * on which order, send or void arrived first.
  */
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
 import type { Principal } from '../auth/principal';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { enqueueAttribution, owe, requestAttribution } from '../attribution/outbox';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/** A template's validity: N days after issue, or fixed days (YYYY-MM-DD, the tenant's zone). */
+export interface Validity {
+  validDays: number | null;
+  validUntil: string | null;
+}
+
+/**
+ * When a coupon issued at `issuedAt` expires: N days later, or at the end of the template's last
+ * day in the tenant's zone. The coupon keeps it: a later template edit does not move it.
+ */
+export function couponExpiry(v: Validity, issuedAt: Date, timeZone: string): Date {
+  if (v.validDays !== null) return dayjs(issuedAt).add(v.validDays, 'day').toDate();
+  return dayjs.tz(v.validUntil!, timeZone).add(1, 'day').toDate();
+}
 
 /**
  * Status and redemption from the facts: the coupon is redeemed by the earliest paid order naming

@@ -11,7 +11,7 @@ import type { AppContext } from '../context';
 import type { CouponOffers, CouponView, SendRequest } from '../contracts/sidebar';
 import type { Db } from '../db/knex';
 import { enqueueAttribution, owe } from '../attribution/outbox';
-import { markCouponSent, reattributeCouponOrders } from '../coupons/coupons';
+import { couponExpiry, markCouponSent, reattributeCouponOrders } from '../coupons/coupons';
 import { AppError } from '../errors';
 import { recordInteractions } from '../ingest/interactions';
 import { getWecomClient } from '../wecom/corp-client';
@@ -153,24 +153,48 @@ interface TemplateRow {
   value_fen: number | null;
   discount_bp: number | null;
   min_spend_fen: number;
-  valid_days: number;
+  valid_days: number | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  guide_daily_limit: number | null;
+  guide_monthly_limit: number | null;
   enabled: boolean;
   audience: CouponAudience;
   min_tier: string | null;
   once_per_customer: boolean;
 }
-export const ruleOf = (
-  t: Pick<TemplateRow, 'id' | 'enabled' | 'audience' | 'min_tier' | 'once_per_customer'>,
-): TemplateRule => ({
+/** The template columns the rules read; dates as the tenant's days (YYYY-MM-DD). */
+export const TEMPLATE_COLUMNS = [
+  'id',
+  'name',
+  'kind',
+  'value_fen',
+  'discount_bp',
+  'min_spend_fen',
+  'valid_days',
+  'valid_from::text as valid_from',
+  'valid_until::text as valid_until',
+  'guide_daily_limit',
+  'guide_monthly_limit',
+  'enabled',
+  'audience',
+  'min_tier',
+  'once_per_customer',
+];
+export const ruleOf = (t: TemplateRow): TemplateRule => ({
   id: t.id,
   enabled: t.enabled,
   audience: t.audience,
   minTier: t.min_tier,
   oncePerCustomer: t.once_per_customer,
+  validFrom: t.valid_from,
+  validUntil: t.valid_until,
+  guideDailyLimit: t.guide_daily_limit,
+  guideMonthlyLimit: t.guide_monthly_limit,
 });
 
-/** What the eligibility rules need to know of one customer, in one statement. */
-export async function couponFacts(db: Db, customerId: number): Promise<CouponFacts> {
+/** What the eligibility rules need to know of one customer, and of this guide's issues, in one statement. */
+export async function couponFacts(db: Db, customerId: number, guideId: number): Promise<CouponFacts> {
   const res = await db.raw<{
     rows: {
       orders: number;
@@ -181,10 +205,13 @@ export async function couponFacts(db: Db, customerId: number): Promise<CouponFac
       birthday: string | null;
       today: string;
       timezone: string;
+      issued: { t: number | string; day: number; month: number }[];
     }[];
   }>(
     `with c as (
-       select c.id, c.birthday, to_char((now() at time zone k.timezone)::date, 'YYYY-MM-DD') as today, k.timezone
+       select c.id, c.birthday, to_char((now() at time zone k.timezone)::date, 'YYYY-MM-DD') as today, k.timezone,
+              date_trunc('day', now() at time zone k.timezone) at time zone k.timezone as day0,
+              date_trunc('month', now() at time zone k.timezone) at time zone k.timezone as month0
          from customers c join corps k on k.id = c.corp_id where c.id = :customerId)
      select (select count(*)::int from orders o where o.customer_id = c.id) as orders,
             (select max(o.paid_at) from orders o where o.customer_id = c.id) as last_paid,
@@ -194,9 +221,14 @@ export async function couponFacts(db: Db, customerId: number): Promise<CouponFac
             (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp where cp.customer_id = c.id and cp.status = 'redeemed') as redeemed,
             (select coalesce(array_agg(distinct cp.template_id), '{}') from coupons cp
               where cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()) as open,
+            (select coalesce(json_agg(json_build_object('t', i.template_id, 'day', i.day, 'month', i.month)), '[]')
+               from (select cp.template_id, count(*) filter (where cp.issued_at >= c.day0) as day, count(*) as month
+                       from coupons cp
+                      where cp.guide_id = :guideId and cp.issued_at >= c.month0 and cp.voided_at is null and cp.campaign_id is null
+                      group by cp.template_id) i) as issued,
             c.birthday, c.today, c.timezone
        from c`,
-    { customerId },
+    { customerId, guideId },
   );
   const r = res.rows[0]!;
   return {
@@ -206,6 +238,9 @@ export async function couponFacts(db: Db, customerId: number): Promise<CouponFac
     tier: r.orders > 0 ? valueTier(Number(r.spend180)) : null,
     redeemedTemplateIds: new Set(r.redeemed.map(Number)),
     openTemplateIds: new Set(r.open.map(Number)),
+    today: r.today,
+    guideIssuedToday: new Map(r.issued.map((i) => [Number(i.t), Number(i.day)])),
+    guideIssuedMonth: new Map(r.issued.map((i) => [Number(i.t), Number(i.month)])),
   };
 }
 
@@ -213,8 +248,11 @@ export async function couponFacts(db: Db, customerId: number): Promise<CouponFac
 export async function couponOffers(db: Db, p: GuidePrincipal, externalUserid: string): Promise<CouponOffers> {
   const customerId = await followedCustomerId(db, p, externalUserid);
   const [templates, facts] = await Promise.all([
-    db('coupon_templates').where({ corp_id: p.corpId }).orderBy('id').select<TemplateRow[]>(),
-    couponFacts(db, customerId),
+    db('coupon_templates')
+      .where({ corp_id: p.corpId })
+      .orderBy('id')
+      .select<TemplateRow[]>(TEMPLATE_COLUMNS.map((c) => db.raw(c))),
+    couponFacts(db, customerId, p.guideId),
   ]);
   return {
     offers: templates.map((t) => {
@@ -231,41 +269,69 @@ export async function issueCoupon(
   templateId: number,
 ): Promise<CouponView> {
   const customerId = await followedCustomerId(ctx.db, p, externalUserid);
-  const tpl = await ctx
-    .db('coupon_templates')
-    .where({ corp_id: p.corpId, id: templateId })
-    .first<TemplateRow | undefined>();
-  if (!tpl) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.templateId' });
-  if (!tpl.enabled)
-    throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
-  const reason = couponIneligibility(ruleOf(tpl), await couponFacts(ctx.db, customerId));
-  if (reason)
-    throw new AppError('NOT_ELIGIBLE', `coupon template ${tpl.name} may not be offered to this customer (${reason})`, {
-      field: 'body.templateId',
-      details: { reason },
+  const issued = await ctx.db.transaction(async (trx) => {
+    // One issue of a template by a guide at a time: her limits are counted and kept under the lock.
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`coupon-issue:${p.guideId}:${templateId}`]);
+    const tpl = await trx('coupon_templates')
+      .where({ corp_id: p.corpId, id: templateId })
+      .first<TemplateRow | undefined>(TEMPLATE_COLUMNS.map((c) => trx.raw(c)));
+    if (!tpl) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.templateId' });
+    if (!tpl.enabled)
+      throw new AppError('CONFLICT', `coupon template ${tpl.name} is switched off`, { field: 'body.templateId' });
+    const facts = await couponFacts(trx, customerId, p.guideId);
+    const reason = couponIneligibility(ruleOf(tpl), facts);
+    if (reason === 'guide_daily_limit' || reason === 'guide_monthly_limit') {
+      const daily = reason === 'guide_daily_limit';
+      throw new AppError(
+        'COUPON_LIMIT_REACHED',
+        `you have issued ${daily ? tpl.guide_daily_limit : tpl.guide_monthly_limit} of ${tpl.name} ${daily ? 'today' : 'this month'}, its limit per guide`,
+        {
+          field: 'body.templateId',
+          details: { reason, limit: daily ? tpl.guide_daily_limit : tpl.guide_monthly_limit },
+        },
+      );
+    }
+    if (reason)
+      throw new AppError(
+        'NOT_ELIGIBLE',
+        `coupon template ${tpl.name} may not be offered to this customer (${reason})`,
+        {
+          field: 'body.templateId',
+          details: { reason },
+        },
+      );
+    const timeZone = (await trx('corps').where({ id: p.corpId }).first<{ timezone: string }>('timezone')).timezone;
+    const issuedAt = new Date();
+    const expiresAt = couponExpiry({ validDays: tpl.valid_days, validUntil: tpl.valid_until }, issuedAt, timeZone);
+    const code = couponCode();
+    // Only a code reserved for the chat: it becomes the customer's (and evidence) when its send
+    // succeeds (recordSend); a sheet closed without sending voids it. It keeps the template's
+    // terms as they are now: a later edit of the template does not change it.
+    await trx('coupons').insert({
+      corp_id: p.corpId,
+      template_id: tpl.id,
+      code,
+      customer_id: customerId,
+      guide_id: p.guideId,
+      issued_at: issuedAt,
+      expires_at: expiresAt,
+      status: 'issued',
+      name: tpl.name,
+      kind: tpl.kind,
+      value_fen: tpl.value_fen,
+      discount_bp: tpl.discount_bp,
+      min_spend_fen: tpl.min_spend_fen,
     });
-  const issuedAt = new Date();
-  const expiresAt = dayjs(issuedAt).add(tpl.valid_days, 'day').toDate();
-  const code = couponCode();
-  // Only a code reserved for the chat: it becomes the customer's (and evidence) when its send
-  // succeeds (recordSend); a sheet closed without sending voids it.
-  await ctx.db('coupons').insert({
-    corp_id: p.corpId,
-    template_id: tpl.id,
-    code,
-    customer_id: customerId,
-    guide_id: p.guideId,
-    issued_at: issuedAt,
-    expires_at: expiresAt,
-    status: 'issued',
+    return { tpl, code, issuedAt, expiresAt };
   });
+  const { tpl, code, issuedAt, expiresAt } = issued;
   return {
     code,
     name: tpl.name,
     kind: tpl.kind,
-    valueFen: tpl.value_fen,
+    valueFen: tpl.value_fen === null ? null : Number(tpl.value_fen),
     discountBp: tpl.discount_bp,
-    minSpendFen: tpl.min_spend_fen,
+    minSpendFen: Number(tpl.min_spend_fen),
     issuedAt: issuedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     byMe: true,

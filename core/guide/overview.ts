@@ -41,9 +41,10 @@ export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
         value_fen: number | null;
         discount_bp: number | null;
         min_spend_fen: number;
-        valid_days: number;
+        valid_days: number | null;
+        valid_until: string | null;
       }[]
-    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days'),
+    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'min_spend_fen', 'valid_days', db.raw('valid_until::text as valid_until')),
     readProductShare(db, p.corpId),
   ]);
   return {
@@ -73,6 +74,7 @@ export async function bootstrap(db: Db, p: GuidePrincipal): Promise<Bootstrap> {
       discountBp: t.discount_bp,
       minSpendFen: t.min_spend_fen,
       validDays: t.valid_days,
+      validUntil: t.valid_until,
     })),
     productShare,
   };

@@ -44,10 +44,9 @@ select json_build_object(
                        from order_lines l left join skus k on k.id = l.sku_id left join products p on p.id = k.product_id where l.order_id = o.id) as items
                from c join orders o on o.customer_id = c.id left join stores st on st.id = o.store_id
               order by o.paid_at desc limit 3) x),
-  'coupons', (select coalesce(json_agg(json_build_object('code', cp.code, 'name', tpl.name, 'kind', tpl.kind, 'valueFen', tpl.value_fen, 'discountBp', tpl.discount_bp,
-                 'minSpendFen', tpl.min_spend_fen, 'issuedAt', cp.issued_at, 'expiresAt', cp.expires_at, 'byMe', cp.guide_id is not distinct from :guideId) order by cp.expires_at), '[]')
-             from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()
-             join coupon_templates tpl on tpl.id = cp.template_id),
+  'coupons', (select coalesce(json_agg(json_build_object('code', cp.code, 'name', cp.name, 'kind', cp.kind, 'valueFen', cp.value_fen, 'discountBp', cp.discount_bp,
+                 'minSpendFen', cp.min_spend_fen, 'issuedAt', cp.issued_at, 'expiresAt', cp.expires_at, 'byMe', cp.guide_id is not distinct from :guideId) order by cp.expires_at), '[]')
+             from c join coupons cp on cp.customer_id = c.id and cp.status = 'sent' and cp.expires_at > now()),
   'timeline', (select coalesce(json_agg(e order by e.at desc), '[]') from (
       (select o.paid_at as at, 'order' as kind, o.order_no as title, o.net_fen as "amountFen", st.name as detail
          from c join orders o on o.customer_id = c.id left join stores st on st.id = o.store_id order by o.paid_at desc limit 10)
@@ -55,11 +54,11 @@ select json_build_object(
       (select r.refunded_at, 'refund', o.order_no, -r.amount_fen, null
          from c join orders o on o.customer_id = c.id join refunds r on r.order_id = o.id order by r.refunded_at desc limit 5)
       union all
-      (select cp.issued_at, 'coupon_issued', tpl.name, null, null
-         from c join coupons cp on cp.customer_id = c.id and cp.guide_id is null join coupon_templates tpl on tpl.id = cp.template_id order by cp.issued_at desc limit 5)
+      (select cp.issued_at, 'coupon_issued', cp.name, null, null
+         from c join coupons cp on cp.customer_id = c.id and cp.guide_id is null order by cp.issued_at desc limit 5)
       union all
-      (select cp.redeemed_at, 'coupon_redeemed', tpl.name, null, null
-         from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null join coupon_templates tpl on tpl.id = cp.template_id order by cp.redeemed_at desc limit 5)
+      (select cp.redeemed_at, 'coupon_redeemed', cp.name, null, null
+         from c join coupons cp on cp.customer_id = c.id and cp.redeemed_at is not null order by cp.redeemed_at desc limit 5)
       union all
       (select i.occurred_at, 'interaction', i.kind::text, null, g.name
          from c join interactions i on i.customer_id = c.id and i.occurred_at >= :since and i.occurred_at < now() + interval '1 day'

@@ -20,8 +20,8 @@ import { type GuidePrincipal, explainMissing } from './access';
 import { babyStage } from './derive';
 import { BROKEN_RUN_SQL } from './fit';
 import { type Occasion, type OccasionCode, occasionsFor } from './occasions';
-import { couponFacts, ruleOf } from './actions';
-import { type CouponAudience, couponIneligibility } from './coupon-eligibility';
+import { TEMPLATE_COLUMNS, couponFacts, ruleOf } from './actions';
+import { couponIneligibility } from './coupon-eligibility';
 import { type ResolvedVariables, type VariableSources, couponForScript, resolveVariables } from './variables';
 
 /** The library's version: its scripts' count and latest change (publish, withdraw, edit, reorder). */
@@ -300,38 +300,39 @@ export async function scriptCoupons(
   db: Db,
   corpId: number,
   customerId: number,
+  guideId: number,
   templateIds: number[],
+  timeZone: string,
   now = new Date(),
 ): Promise<Map<number, ScriptCouponState>> {
   const ids = [...new Set(templateIds)];
   const out = new Map<number, ScriptCouponState>();
   if (!ids.length) return out;
   const [templates, held, facts] = await Promise.all([
-    db('coupon_templates').where({ corp_id: corpId }).whereIn('id', ids).select<
-      {
-        id: number;
-        name: string;
-        kind: 'cash' | 'discount';
-        value_fen: string | number | null;
-        discount_bp: number | null;
-        valid_days: number;
-        enabled: boolean;
-        audience: CouponAudience;
-        min_tier: string | null;
-        once_per_customer: boolean;
-      }[]
-    >('id', 'name', 'kind', 'value_fen', 'discount_bp', 'valid_days', 'enabled', 'audience', 'min_tier', 'once_per_customer'),
+    db('coupon_templates')
+      .where({ corp_id: corpId })
+      .whereIn('id', ids)
+      .select<Parameters<typeof ruleOf>[0][]>(TEMPLATE_COLUMNS.map((c) => db.raw(c))),
+    // Her earliest-expiring sent coupon of each template, with the terms it was issued with.
     db('coupons')
       .where({ corp_id: corpId, customer_id: customerId, status: 'sent' })
       .whereIn('template_id', ids)
       .where('expires_at', '>', now)
-      .groupBy('template_id')
-      .select<{ template_id: string | number; expires_at: Date }[]>(
-        'template_id',
-        db.raw('min(expires_at) as expires_at'),
-      ),
-    couponFacts(db, customerId),
+      .distinctOn('template_id')
+      .orderBy([{ column: 'template_id' }, { column: 'expires_at' }])
+      .select<
+        {
+          template_id: string | number;
+          expires_at: Date;
+          name: string;
+          kind: 'cash' | 'discount';
+          value_fen: string | number | null;
+          discount_bp: number | null;
+        }[]
+      >('template_id', 'expires_at', 'name', 'kind', 'value_fen', 'discount_bp'),
+    couponFacts(db, customerId, guideId),
   ]);
+  const fen = (v: string | number | null) => (v === null ? null : Number(v));
   for (const id of ids) {
     const t = templates.find((x) => Number(x.id) === id);
     const h = held.find((x) => Number(x.template_id) === id);
@@ -343,14 +344,21 @@ export async function scriptCoupons(
               id,
               name: t.name,
               kind: t.kind,
-              valueFen: t.value_fen === null ? null : Number(t.value_fen),
+              valueFen: fen(t.value_fen),
               discountBp: t.discount_bp,
               validDays: t.valid_days,
+              validUntil: t.valid_until,
             }
           : null,
-        h ? { expiresAt: new Date(h.expires_at).toISOString() } : null,
+        h
+          ? {
+              expiresAt: new Date(h.expires_at).toISOString(),
+              terms: { name: h.name, kind: h.kind, valueFen: fen(h.value_fen), discountBp: h.discount_bp },
+            }
+          : null,
         t ? couponIneligibility(ruleOf({ ...t, id }), facts) : null,
         now,
+        timeZone,
       ),
     );
   }
@@ -371,7 +379,7 @@ export async function recommendationsFor(
   const sc = await scriptCustomer(db, p.corpId, p.guideId, externalUserid, product);
   if (!sc) return explainMissing(db, p, externalUserid);
   const templateIds = sc.library.flatMap((s) => (s.couponTemplateId === null ? [] : [s.couponTemplateId]));
-  const coupons = await scriptCoupons(db, p.corpId, sc.customerId, templateIds);
+  const coupons = await scriptCoupons(db, p.corpId, sc.customerId, p.guideId, templateIds, sc.timeZone);
   for (const [id, state] of coupons) sc.ctx.coupons.set(id, state.coupon !== null);
   const recommended = sc.library
     .map((s, order) => ({ order, ...score(s, sc.ctx, product) }))

@@ -5,12 +5,12 @@
  * own name, value and expiry. Pure; a value it cannot find is null, and a script needing it is not
  * recommended. The sidebar's recommendations and the admin console's preview both resolve here.
  */
-import dayjs from 'dayjs';
 import { type ScriptVariable, formOfAddress } from '../contracts/script-vars';
 import type { ScriptCouponWhy } from '../contracts/sidebar';
 import type { Ineligible } from './coupon-eligibility';
 import { ageInMonths } from './derive';
 import { localDay } from './occasions';
+import { couponExpiry } from '../coupons/coupons';
 
 /** Adult categories {{尺码}} falls back to, in order, when no product is chosen. */
 export const OWN_SIZE_ORDER = ['shoes', 'tops', 'bottoms'] as const;
@@ -66,7 +66,15 @@ export interface OfferedTemplate {
   kind: 'cash' | 'discount';
   valueFen: number | null;
   discountBp: number | null;
-  validDays: number;
+  /** The template's validity (core/coupons/coupons.ts couponExpiry): N days after issue, or until a fixed day. */
+  validDays: number | null;
+  validUntil: string | null;
+}
+
+/** Her own sent, unexpired coupon of the template: its expiry and the terms it was issued with. */
+export interface HeldCoupon {
+  expiresAt: string;
+  terms?: Pick<OfferedTemplate, 'name' | 'kind' | 'valueFen' | 'discountBp'>;
 }
 
 /**
@@ -81,17 +89,21 @@ export interface OfferedTemplate {
  */
 export function couponForScript(
   template: OfferedTemplate | null,
-  held: { expiresAt: string } | null,
+  held: HeldCoupon | null,
   ineligible: Ineligible | null,
   now: Date,
+  timeZone: string,
 ): { coupon: ScriptCoupon | null; reason: ScriptCouponWhy | null } {
   if (!template) return { coupon: null, reason: 'no_template' };
-  const value = couponValueText(template);
-  if (held) return { coupon: { name: template.name, expiresAt: held.expiresAt, value }, reason: null };
+  if (held) {
+    // Her coupon keeps the terms it was issued with, whatever the template says since.
+    const terms = held.terms ?? template;
+    return { coupon: { name: terms.name, expiresAt: held.expiresAt, value: couponValueText(terms) }, reason: null };
+  }
   if (ineligible) return { coupon: null, reason: ineligible };
-  // As issueCoupon would issue it now: valid for the template's days from this moment.
-  const expiresAt = dayjs(now).add(template.validDays, 'day').toISOString();
-  return { coupon: { name: template.name, expiresAt, value }, reason: null };
+  // As issueCoupon would issue it now: the template's validity from this moment.
+  const expiresAt = couponExpiry(template, now, timeZone).toISOString();
+  return { coupon: { name: template.name, expiresAt, value: couponValueText(template) }, reason: null };
 }
 
 export function resolveVariables(s: VariableSources): ResolvedVariables {
@@ -101,7 +113,12 @@ export function resolveVariables(s: VariableSources): ResolvedVariables {
       : (s.sizes[s.product.category] ?? null)
     : (OWN_SIZE_ORDER.map((k) => s.sizes[k]).find(Boolean) ?? null);
   const hasBaby = s.customer.babyBirthday !== null;
-  const expiry = s.coupon ? localDay(s.coupon.expiresAt, s.timeZone).split('-').map(Number) : null;
+  // The last day it is valid: a coupon ending at a day's midnight is valid through the day before.
+  const expiry = s.coupon
+    ? localDay(new Date(Date.parse(s.coupon.expiresAt) - 1), s.timeZone)
+        .split('-')
+        .map(Number)
+    : null;
   return {
     称呼: formOfAddress(s.customer.name, s.customer.gender, s.customer.remark),
     导购: s.guide.name,

@@ -975,10 +975,17 @@ export function generate(opts: GenerateOptions): TableStream[] {
       'status',
       'redeemed_at',
       'redeemed_order_id',
+      // The terms each coupon keeps (the insert trigger would copy them row by row otherwise).
+      'name',
+      'kind',
+      'value_fen',
+      'discount_bp',
+      'min_spend_fen',
     ],
     function* () {
       for (let k = 0; k < coupons.length; k++) {
         const cp = coupons[k]!;
+        const t = COUPON_TEMPLATES[cp.template]!;
         const redeemed = cp.orderIdx >= 0;
         yield [
           id('coupons', k),
@@ -994,6 +1001,11 @@ export function generate(opts: GenerateOptions): TableStream[] {
           redeemed ? 'redeemed' : 'sent',
           redeemed ? new Date(ordPaid[cp.orderIdx]!) : null,
           redeemed ? id('orders', cp.orderIdx) : null,
+          t.name,
+          t.kind,
+          t.kind === 'cash' ? t.valueFen : null,
+          t.kind === 'discount' ? t.discountBp : null,
+          t.minSpendFen,
         ];
       }
     },

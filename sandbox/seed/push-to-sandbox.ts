@@ -191,7 +191,8 @@ export async function pushToSandbox(
   });
   const corp = `${api}/${encodeURIComponent(p.corpid)}`;
   await post(`${corp}/members`, { members: p.members });
-  await post(`${corp}/tags`, { groups: p.groups });
+  // The demo's tag library was made in WeCom's admin console, before Guidepost: the app may not change it.
+  await post(`${corp}/tags`, { groups: p.groups.map((g) => ({ ...g, owner: 'console' })) });
   for (let i = 0; i < p.contacts.length; i += 500)
     await post(`${corp}/contacts`, { contacts: p.contacts.slice(i, i + 500) });
   for (const w of p.contactWays)

@@ -183,6 +183,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
               group_id: z.string().optional(),
               group_name: z.string().min(1),
               order: z.number().int().optional(),
+              /** Who made it: the app (through the API, the default) or WeCom's admin console (the app may not change it). */
+              owner: z.enum(['app', 'console']).optional(),
               tag: z.array(
                 z.object({ id: z.string().optional(), name: z.string().min(1), order: z.number().int().optional() }),
               ),
@@ -199,6 +201,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
           create_time: nowS(),
           order: t.order ?? 0,
         }));
+        if (g.owner) for (const id of [gid, ...tags.map((t) => t.id)]) c.tagOwners.set(id, g.owner);
         if (existing) existing.tag = [...existing.tag.filter((t) => !tags.some((n) => n.id === t.id)), ...tags];
         else
           c.groups.push({
@@ -447,8 +450,10 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
           c.groups.push(
             (g = { group_id: newId('et'), group_name: b.group_name, create_time: nowS(), order: 0, tag: [] }),
           );
+        if (!c.tagOwners.has(g.group_id)) c.tagOwners.set(g.group_id, 'console');
         id = newId('et');
         g.tag.push({ id, name: b.name, create_time: nowS(), order: 0 });
+        c.tagOwners.set(id, 'console');
       } else {
         const t = c.groups.flatMap((g) => g.tag).find((x) => x.id === b.tag_id);
         if (!t) throw new ControlError(404, `no tag ${b.tag_id}`);
@@ -456,6 +461,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
         if (b.change === 'update') t.name = b.name;
         else {
           for (const g of c.groups) g.tag = g.tag.filter((x) => x.id !== id);
+          // As in WeCom: a group goes with its last tag.
+          c.groups = c.groups.filter((g) => g.tag.length > 0);
           for (const k of c.contacts.values())
             for (const f of k.follow_user) f.tag_ids = f.tag_ids.filter((x) => x !== id);
         }
@@ -579,8 +586,11 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
               errcode: z.union([z.literal(45033), z.literal(-1)]),
             })
             .optional(),
+          /** The errcode for editing or deleting a tag another app or the console made (undocumented; default 301002). */
+          foreignTagErrcode: z.number().int().optional(),
         })
         .parse(req.body);
+      if (b.foreignTagErrcode !== undefined) c.foreignTagErrcode = b.foreignTagErrcode;
       const apiPath = (p: string) => p.replace(/^\/?cgi-bin\//, '');
       if (b.expireTokens) c.faults.expireTokens = true;
       if (b.dropTickets) for (const kind of ['corp', 'agent']) state.tickets.delete(`${c.corpid}:${kind}`);

@@ -287,6 +287,28 @@ export function serverApiRouter(
     }),
   );
 
+  /** Group and tag names: 1–30 characters (counted as characters), WeCom's 40072 otherwise. */
+  const tagName = (name: string, what: string) => {
+    const n = [...name.trim()].length;
+    if (n === 0 || n > 30) throw new WecomFault(40072, `invalid ${what} name length, 1 to 30 characters`);
+    return name.trim();
+  };
+  const order = z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional();
+  /** An app edits and deletes only the groups and tags it made itself. */
+  const ownTag = (corp: Corp, id: string) => {
+    if (corp.tagOwners.get(id) === 'console')
+      throw new WecomFault(corp.foreignTagErrcode, 'no privilege to edit a tag created by others');
+  };
+  const withoutTags = (corp: Corp, ids: Set<string>) => {
+    for (const k of corp.contacts.values())
+      for (const f of k.follow_user) f.tag_ids = f.tag_ids.filter((x) => !ids.has(x));
+  };
+
   r.post(
     '/cgi-bin/externalcontact/add_corp_tag',
     express.json(),
@@ -294,26 +316,58 @@ export function serverApiRouter(
       const b = z
         .object({
           group_id: z.string().optional(),
-          group_name: z.string().max(30).optional(),
-          order: z.number().int().optional(),
-          tag: z.array(z.object({ name: z.string().min(1).max(30), order: z.number().int().optional() })).min(1),
+          group_name: z.string().optional(),
+          order,
+          tag: z
+            .array(z.object({ name: z.string(), order }))
+            .min(1)
+            .max(100),
+          agentid: z.number().int().optional(),
         })
         .parse(req.body);
-      let g = corp.groups.find((x) => x.group_id === b.group_id || (b.group_name && x.group_name === b.group_name));
+      // group_id given: the tags go into that group (group_name and order ignored); otherwise
+      // group_name names a new group, or an existing one of that name.
+      let g = b.group_id
+        ? corp.groups.find((x) => x.group_id === b.group_id)
+        : b.group_name !== undefined
+          ? corp.groups.find((x) => x.group_name === tagName(b.group_name!, 'group'))
+          : undefined;
       if (b.group_id && !g) throw new WecomFault(40068, 'invalid tagid');
+      // Duplicate names in one call make one tag; a name the group has already is refused.
+      const names = [...new Set(b.tag.map((t) => tagName(t.name, 'tag')))];
+      if (g && names.some((n) => g!.tag.some((t) => t.name === n)))
+        throw new WecomFault(40071, 'tag name already exists');
+      const total = corp.groups.reduce((n, x) => n + x.tag.length, 0);
+      if (total + names.length > 3000) throw new WecomFault(40058, 'corp tags exceed the limit of 3000');
       if (!g) {
         g = {
           group_id: newId('et'),
-          group_name: b.group_name ?? '未分组',
+          group_name: b.group_name !== undefined ? tagName(b.group_name, 'group') : '未分组',
           create_time: nowS(),
           order: b.order ?? 0,
           tag: [],
         };
         corp.groups.push(g);
+        corp.tagOwners.set(g.group_id, 'app');
       }
-      const added = b.tag.map((t) => ({ id: newId('et'), name: t.name, create_time: nowS(), order: t.order ?? 0 }));
+      const added = names.map((name) => ({
+        id: newId('et'),
+        name,
+        create_time: nowS(),
+        order: b.tag.find((t) => t.name.trim() === name)?.order ?? 0,
+      }));
+      for (const t of added) corp.tagOwners.set(t.id, 'app');
       g.tag.push(...added);
-      return ok({ tag_group: { ...g, tag: added } });
+      // No callback: changes made through the API are not called back (§10.2).
+      return ok({
+        tag_group: {
+          group_id: g.group_id,
+          group_name: g.group_name,
+          create_time: g.create_time,
+          order: g.order,
+          tag: added,
+        },
+      });
     }),
   );
 
@@ -322,17 +376,24 @@ export function serverApiRouter(
     express.json(),
     authed('externalcontact/edit_corp_tag', (corp, req) => {
       const b = z
-        .object({ id: z.string(), name: z.string().max(30).optional(), order: z.number().int().optional() })
+        .object({ id: z.string(), name: z.string().optional(), order, agentid: z.number().int().optional() })
         .parse(req.body);
       const g = corp.groups.find((x) => x.group_id === b.id);
-      const t = corp.groups.flatMap((x) => x.tag).find((x) => x.id === b.id);
-      const target = g ?? t;
-      if (!target) throw new WecomFault(40068, 'invalid tagid');
-      if (b.name) {
-        if ('group_name' in target) target.group_name = b.name;
-        else target.name = b.name;
+      const parent = corp.groups.find((x) => x.tag.some((t) => t.id === b.id));
+      const t = parent?.tag.find((x) => x.id === b.id);
+      if (!g && !t) throw new WecomFault(40068, 'invalid tagid');
+      ownTag(corp, b.id);
+      if (b.name !== undefined) {
+        const name = tagName(b.name, g ? 'group' : 'tag');
+        // A group's new name may not clash with another group's, a tag's with a sibling's.
+        if (g && corp.groups.some((x) => x !== g && x.group_name === name))
+          throw new WecomFault(40071, 'tag group name already exists');
+        if (t && parent!.tag.some((x) => x !== t && x.name === name))
+          throw new WecomFault(40071, 'tag name already exists');
+        if (g) g.group_name = name;
+        else t!.name = name;
       }
-      if (b.order !== undefined) target.order = b.order;
+      if (b.order !== undefined) (g ?? t)!.order = b.order;
       return ok({});
     }),
   );
@@ -342,11 +403,29 @@ export function serverApiRouter(
     express.json(),
     authed('externalcontact/del_corp_tag', (corp, req) => {
       const b = z
-        .object({ tag_id: z.array(z.string()).optional(), group_id: z.array(z.string()).optional() })
+        .object({
+          tag_id: z.array(z.string()).optional(),
+          group_id: z.array(z.string()).optional(),
+          agentid: z.number().int().optional(),
+        })
         .parse(req.body);
+      if (!b.tag_id?.length && !b.group_id?.length)
+        throw new WecomFault(40058, 'tag_id and group_id cannot both be empty');
+      const known = new Set(corp.groups.flatMap((g) => [g.group_id, ...g.tag.map((t) => t.id)]));
+      const ids = [...(b.tag_id ?? []), ...(b.group_id ?? [])];
+      if (!ids.some((id) => known.has(id))) throw new WecomFault(40068, 'invalid tagid');
+      for (const id of ids) if (known.has(id)) ownTag(corp, id);
+      const gone = new Set<string>();
       corp.groups = corp.groups
-        .filter((g) => !b.group_id?.includes(g.group_id))
-        .map((g) => ({ ...g, tag: g.tag.filter((t) => !b.tag_id?.includes(t.id)) }));
+        .map((g) => {
+          const dropGroup = b.group_id?.includes(g.group_id) ?? false;
+          const keep = g.tag.filter((t) => !dropGroup && !b.tag_id?.includes(t.id));
+          for (const t of g.tag) if (!keep.includes(t)) gone.add(t.id);
+          return { ...g, tag: keep };
+        })
+        // A group goes with its tags: deleting its last tag deletes it.
+        .filter((g) => g.tag.length > 0);
+      withoutTags(corp, gone);
       return ok({});
     }),
   );

@@ -192,6 +192,14 @@ export interface Corp {
   ticketCalls: { hour: number; count: number };
   /** 离职继承 / 在职继承 (sandbox/wecom/succession.ts); made on first use. */
   succession?: Succession;
+  /**
+   * Who made each corp tag and group (by id): `app` (this corp's self-built app, through the API)
+   * or `console` (WeCom's admin console, a member's client). An app may edit and delete only what
+   * it made itself (wecom-protocol.md §10.1); absent means the app's.
+   */
+  tagOwners: Map<string, 'app' | 'console'>;
+  /** The errcode WeCom answers an edit or delete of another's tag with; not documented, so settable (§10.1). */
+  foreignTagErrcode: number;
 }
 
 export interface Token {
@@ -267,6 +275,8 @@ export class SandboxState {
           faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() },
           calls: new Map(),
           ticketCalls: { hour: 0, count: 0 },
+          tagOwners: new Map(),
+          foreignTagErrcode: 301002,
         };
     this.corps.set(c.corpid, corp);
     return corp;

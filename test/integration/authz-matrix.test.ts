@@ -215,6 +215,20 @@ async function channelCodeOf(scope: Scope): Promise<number> {
   return Number(row!.id);
 }
 
+/** A tag group with one tag, made through this app (so it may be changed), in the scope's tenant. */
+async function tagFixture(scope: Scope): Promise<{ groupId: number; tagId: number }> {
+  const corpId = tenantOf(scope).corp.id;
+  const [g] = await t.ctx
+    .db('tag_groups')
+    .insert({ corp_id: corpId, wecom_group_id: uid('etg'), name: uid('组'), kind: 'custom', created_by: 'matrix' })
+    .returning<{ id: number }[]>('id');
+  const [tag] = await t.ctx
+    .db('tags')
+    .insert({ corp_id: corpId, group_id: g!.id, wecom_tag_id: uid('et'), name: '标签', created_by: 'matrix' })
+    .returning<{ id: number }[]>('id');
+  return { groupId: g!.id, tagId: tag!.id };
+}
+
 function signedCallback(target: CorpFixture, signer: CorpFixture, xml: string) {
   const ts = Math.floor(Date.now() / 1000);
   const enc = encrypt(signer.callbackAesKey, xml, signer.wecomCorpId);
@@ -962,6 +976,100 @@ const MATRIX: Record<string, Entry> = {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/guide/handovers' }),
     expect: roles({ guide: 200, store_manager: 403 }),
+  },
+  // Coupon templates: the corp's own (in, and out: the same corp) by id; another tenant's is unknown (404).
+  'GET /api/admin/coupon-templates': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/coupon-templates' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/coupon-templates': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/admin/coupon-templates',
+      body: { name: 'matrix', kind: 'cash', valueFen: 1000, validDays: 30 },
+    }),
+    expect: roles({ admin: 201 }),
+  },
+  'PUT /api/admin/coupon-templates/:id': {
+    scoped: true,
+    send: (scope) => ({
+      method: 'put',
+      path: `/api/admin/coupon-templates/${tenantOf(scope).templateId}`,
+      body: { name: '满减', kind: 'cash', valueFen: 1000, validDays: 30 },
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'POST /api/admin/coupon-templates/:id/retire': {
+    scoped: true,
+    send: async (scope) => {
+      const [tpl] = await t.ctx
+        .db('coupon_templates')
+        .insert({
+          corp_id: tenantOf(scope).corp.id,
+          code: uid('T'),
+          name: '退役',
+          kind: 'cash',
+          valid_days: 30,
+          value_fen: 500,
+        })
+        .returning<{ id: number }[]>('id');
+      return { method: 'post', path: `/api/admin/coupon-templates/${tpl!.id}/retire`, body: {} };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  // Tags: WeCom is asked for every change but a group's family (ours alone): 503 here; another tenant's group or tag is 404.
+  'GET /api/admin/tags': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/tags' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/tag-groups': {
+    scoped: false,
+    send: () => ({
+      method: 'post',
+      path: '/api/admin/tag-groups',
+      body: { name: uid('组'), family: 'preference', tags: ['偏好新款'] },
+    }),
+    expect: roles({ admin: 503 }),
+  },
+  'PATCH /api/admin/tag-groups/:id': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'patch',
+      path: `/api/admin/tag-groups/${(await tagFixture(scope)).groupId}`,
+      body: { family: 'size' },
+    }),
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'DELETE /api/admin/tag-groups/:id': {
+    scoped: true,
+    send: async (scope) => ({ method: 'delete', path: `/api/admin/tag-groups/${(await tagFixture(scope)).groupId}` }),
+    expect: roles({ admin: s(503, 503, 404) }),
+  },
+  'POST /api/admin/tag-groups/:id/tags': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'post',
+      path: `/api/admin/tag-groups/${(await tagFixture(scope)).groupId}/tags`,
+      body: { tags: ['新标签'] },
+    }),
+    expect: roles({ admin: s(503, 503, 404) }),
+  },
+  'PATCH /api/admin/tags/:id': {
+    scoped: true,
+    send: async (scope) => ({
+      method: 'patch',
+      path: `/api/admin/tags/${(await tagFixture(scope)).tagId}`,
+      body: { name: '改名' },
+    }),
+    expect: roles({ admin: s(503, 503, 404) }),
+  },
+  'DELETE /api/admin/tags/:id': {
+    scoped: true,
+    send: async (scope) => ({ method: 'delete', path: `/api/admin/tags/${(await tagFixture(scope)).tagId}` }),
+    expect: roles({ admin: s(503, 503, 404) }),
   },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {

@@ -73,6 +73,61 @@ describe('coupon eligibility (the rule table in core/guide/coupon-eligibility.ts
     ['min tier exceeded', tpl({ minTier: '重点培养' }), { ...regular, tier: '超级VIP' }, null],
     ['min tier not met', tpl({ minTier: '重点培养' }), { ...regular, tier: '重点促活' }, 'tier'],
     ['min tier and no purchase', tpl({ minTier: '重点促活' }), brandNew, 'tier'],
+    [
+      'fixed dates, before the first day',
+      tpl({ validFrom: '2026-12-20', validUntil: '2026-12-31' }),
+      { ...regular, today: '2026-12-19' },
+      'not_started',
+    ],
+    [
+      'fixed dates, on the first day',
+      tpl({ validFrom: '2026-12-20', validUntil: '2026-12-31' }),
+      { ...regular, today: '2026-12-20' },
+      null,
+    ],
+    [
+      'fixed dates, on the last day',
+      tpl({ validFrom: '2026-12-20', validUntil: '2026-12-31' }),
+      { ...regular, today: '2026-12-31' },
+      null,
+    ],
+    [
+      'fixed dates, after the last day',
+      tpl({ validFrom: '2026-12-20', validUntil: '2026-12-31' }),
+      { ...regular, today: '2027-01-01' },
+      'ended',
+    ],
+    [
+      'a retired template outside its dates: switched off is the reason',
+      tpl({ enabled: false, validUntil: '2020-01-01' }),
+      { ...regular, today: '2026-12-01' },
+      'disabled',
+    ],
+    ['daily limit not reached', tpl({ guideDailyLimit: 2 }), { ...regular, guideIssuedToday: new Map([[1, 1]]) }, null],
+    [
+      'daily limit reached',
+      tpl({ guideDailyLimit: 2 }),
+      { ...regular, guideIssuedToday: new Map([[1, 2]]) },
+      'guide_daily_limit',
+    ],
+    [
+      'another template’s issues do not count',
+      tpl({ guideDailyLimit: 2 }),
+      { ...regular, guideIssuedToday: new Map([[2, 5]]) },
+      null,
+    ],
+    [
+      'monthly limit reached',
+      tpl({ guideMonthlyLimit: 10 }),
+      { ...regular, guideIssuedMonth: new Map([[1, 10]]) },
+      'guide_monthly_limit',
+    ],
+    [
+      'the customer’s own reason comes before the guide’s limit',
+      tpl({ audience: 'new', guideDailyLimit: 1 }),
+      { ...regular, guideIssuedToday: new Map([[1, 1]]) },
+      'not_new',
+    ],
   ];
   it.each(table)('%s', (_case, t, facts, reason) => {
     expect(couponIneligibility(t, facts)).toBe(reason);

@@ -4,6 +4,7 @@ import { localDay, occasionsFor, type OccasionInput } from '../../core/guide/occ
 import { type CustomerContext, type Targeting, score } from '../../core/guide/scripts';
 import type { Ineligible } from '../../core/guide/coupon-eligibility';
 import {
+  type HeldCoupon,
   type OfferedTemplate,
   babyAge,
   couponForScript,
@@ -100,6 +101,7 @@ describe('the coupon a script offers (couponForScript)', () => {
     valueFen: 5000,
     discountBp: null,
     validDays: 30,
+    validUntil: null,
   };
   const OFF85: OfferedTemplate = {
     id: 2,
@@ -108,6 +110,16 @@ describe('the coupon a script offers (couponForScript)', () => {
     valueFen: null,
     discountBp: 8500,
     validDays: 10,
+    validUntil: null,
+  };
+  const XMAS: OfferedTemplate = {
+    id: 3,
+    name: '圣诞礼券',
+    kind: 'cash',
+    valueFen: 2000,
+    discountBp: null,
+    validDays: null,
+    validUntil: '2026-12-29',
   };
   // 2026-12-01 20:00 in Shanghai.
   const now = new Date('2026-12-01T12:00:00Z');
@@ -116,7 +128,7 @@ describe('the coupon a script offers (couponForScript)', () => {
     return { 优惠券: v.优惠券, 券有效期: v.券有效期, 券面额: v.券面额, reason: r.reason };
   };
   // [case, template, her sent coupon of it, eligibility, expected]
-  const table: [string, OfferedTemplate | null, { expiresAt: string } | null, Ineligible | null, object][] = [
+  const table: [string, OfferedTemplate | null, HeldCoupon | null, Ineligible | null, object][] = [
     [
       'no template: unfillable',
       null,
@@ -139,6 +151,23 @@ describe('the coupon a script offers (couponForScript)', () => {
       { 优惠券: '新品85折', 券有效期: '12月11日', 券面额: '8.5折', reason: null },
     ],
     [
+      'a template valid until a fixed day says that day (not "N days")',
+      XMAS,
+      null,
+      null,
+      { 优惠券: '圣诞礼券', 券有效期: '12月29日', 券面额: '20元', reason: null },
+    ],
+    [
+      'her coupon keeps the terms it was issued with after the template is edited',
+      NEW50,
+      {
+        expiresAt: '2026-12-20T16:30:00Z',
+        terms: { name: '新客立减30元', kind: 'cash', valueFen: 3000, discountBp: null },
+      },
+      'already_has',
+      { 优惠券: '新客立减30元', 券有效期: '12月21日', 券面额: '30元', reason: null },
+    ],
+    [
       'not eligible: unfillable, with the reason',
       NEW50,
       null,
@@ -154,7 +183,7 @@ describe('the coupon a script offers (couponForScript)', () => {
     ],
   ];
   it.each(table)('%s', (_case, tpl, held, why, expected) => {
-    expect(fill(couponForScript(tpl, held, why, now))).toEqual(expected);
+    expect(fill(couponForScript(tpl, held, why, now, 'Asia/Shanghai'))).toEqual(expected);
   });
 
   it('writes values as a guide says them', () => {

@@ -80,6 +80,10 @@ export const messages = {
       not_birthday: '仅限 30 天内过生日的客户',
       not_lapsed: '仅限 90 天未购买的老客',
       tier: '她的会员等级不够',
+      not_started: '这张券还没到开始日期',
+      ended: '这张券已过最后发放日',
+      guide_daily_limit: '她的导购今天发这张券已达上限',
+      guide_monthly_limit: '她的导购本月发这张券已达上限',
     } as Record<string, string>,
     reason: {
       tag: '标签 {v}',
@@ -177,6 +181,10 @@ export const messages = {
       not_birthday: 'Only for birthdays within 30 days',
       not_lapsed: 'Only for customers without a purchase for 90 days',
       tier: 'Her value tier is too low',
+      not_started: 'The coupon has not started yet',
+      ended: 'The coupon is past its last day',
+      guide_daily_limit: 'Her guide reached today’s limit for this coupon',
+      guide_monthly_limit: 'Her guide reached this month’s limit for this coupon',
     } as Record<string, string>,
     reason: {
       tag: 'tag {v}',

@@ -14,6 +14,12 @@ export interface AdminTab {
 export const adminTabs: AdminTab[] = [
   { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
   {
+    path: 'coupons',
+    label: { 'zh-CN': '优惠券模板', en: 'Coupon templates' },
+    component: () => import('./CouponsTab.vue'),
+  },
+  { path: 'tags', label: { 'zh-CN': '标签', en: 'Tags' }, component: () => import('./TagsTab.vue') },
+  {
     path: 'channel-codes',
     label: { 'zh-CN': '渠道码', en: 'Channel codes' },
     component: () => import('./ChannelCodesTab.vue'),

@@ -11,6 +11,7 @@ import { guideRoutes } from './guide.routes';
 import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
 import { tenantRoutes } from './tenant.routes';
+import { orgRoutes } from './org.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -26,4 +27,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...boardRoutes,
   ...adminRoutes,
   ...campaignRoutes,
+  ...orgRoutes,
 ];

@@ -4,6 +4,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { WecomFault, ok, wecomError } from './errors';
 import { massMessageApi } from './mass-messages';
+import { orgServerApi } from './org';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 
 const TOKEN_TTL_S = 7200;
@@ -104,7 +105,8 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
       const corp = state.corps.get(String(req.query.corpid ?? ''));
       if (!corp) throw new WecomFault(40013, 'invalid corpid');
       const secret = String(req.query.corpsecret ?? '');
-      if (secret !== corp.secret && secret !== corp.contactSecret) throw new WecomFault(40001, 'invalid credential');
+      if (secret !== corp.secret && secret !== corp.contactSecret && secret !== corp.contactSync?.secret)
+        throw new WecomFault(40001, 'invalid credential');
       const key = `${corp.corpid}:${secret}`;
       const live = state.liveToken.get(key);
       const current = live ? state.tokens.get(live) : undefined;
@@ -592,6 +594,7 @@ export function serverApiRouter(state: SandboxState, now: () => number): Router 
   );
 
   massMessageApi(r, authed, state, nowS);
+  orgServerApi(r, authed, state);
 
   return r;
 }

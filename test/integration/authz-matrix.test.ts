@@ -745,6 +745,53 @@ const MATRIX: Record<string, Entry> = {
     }),
     expect: roles({ admin: s(503, 503, 400) }),
   },
+  // Org & roles (admin only). A department or user of another tenant is unknown here (404).
+  'GET /api/admin/org': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/org' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/org/sync': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/admin/org/sync' }),
+    expect: roles({ admin: 202 }),
+  },
+  'PUT /api/admin/org/departments/:wecomId/kind': {
+    scoped: true,
+    send: async (scope) => {
+      const wecomId = 1000 + Math.floor(Math.random() * 1e8);
+      await t.ctx.db('org_departments').insert({
+        corp_id: tenantOf(scope).corp.id,
+        wecom_id: wecomId,
+        parent_wecom_id: 1,
+        name: `matrix ${wecomId}`,
+      });
+      return {
+        method: 'put',
+        path: `/api/admin/org/departments/${wecomId}/kind`,
+        body: { kind: 'none', why: 'matrix' },
+      };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'GET /api/admin/users': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/users' }),
+    expect: roles({ admin: 200 }),
+  },
+  // A fresh user each time: made manager of the `in` or the `out` store (both the corp's); another tenant's user is a 404.
+  'PUT /api/admin/users/:userId/role': {
+    scoped: true,
+    send: async (scope) => {
+      const userId = await createUser(t.ctx.db, tenantOf(scope).corp.id, { userid: uid('mx'), role: 'finance' });
+      return {
+        method: 'put',
+        path: `/api/admin/users/${userId}/role`,
+        body: { role: 'store_manager', storeIds: [scope === 'out' ? A.stores[1] : A.stores[0]], why: 'matrix' },
+      };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {
     scoped: false,

@@ -11,4 +11,6 @@ export interface AdminTab {
   component: () => Promise<Component>;
 }
 
-export const adminTabs: AdminTab[] = [];
+export const adminTabs: AdminTab[] = [
+  { path: 'org', label: { 'zh-CN': '组织与角色', en: 'Org & roles' }, component: () => import('./OrgTab.vue') },
+];

@@ -303,8 +303,18 @@ async function applyOrg(
             ]);
           guide = g!;
         } else if (Number(guide.store_id) !== storeId || guide.status !== 'active' || guide.name !== name) {
-          // A move changes only where she sells from now on: orders and credits keep their own store.
-          if (Number(guide.store_id) !== storeId) counts.moved++;
+          // A move changes only where she sells from now on: orders and credits keep their own store,
+          // and the move is recorded so a bill paid before it still credits the store she left.
+          if (Number(guide.store_id) !== storeId) {
+            counts.moved++;
+            await trx('guide_moves').insert({
+              corp_id: corpId,
+              guide_id: guide.id,
+              from_store_id: guide.store_id,
+              to_store_id: storeId,
+              moved_at: now,
+            });
+          }
           await trx('guides')
             .where({ id: guide.id })
             .update({ store_id: storeId, name, status: 'active', left_at: null, left_on: null });

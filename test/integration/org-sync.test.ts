@@ -11,7 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { onGuidesLeft, syncOrg } from '../../core/admin/org-sync';
-import { attributeOrders } from '../../core/attribution/attribution.service';
+import { attributeOrders, attributeTransfers } from '../../core/attribution/attribution.service';
 import { signSession, trackSession, verifySession } from '../../core/auth/session';
 import { rollupCells } from '../../core/boards/rollup';
 import { recordInteractions } from '../../core/ingest/interactions';
@@ -300,6 +300,41 @@ describe('org sync', () => {
     await sandbox('PATCH', '/org/members/licui', { department: [102] });
     await settle();
     expect((await guide('licui'))?.store_id).toBe(s102);
+    expect(await ctx.db('guide_moves').where({ guide_id: g.id }).select('from_store_id', 'to_store_id')).toEqual([
+      { from_store_id: s101, to_store_id: s102 },
+    ]);
+    // A WeCom bill she was paid before the move, polled only now (and its refund, later still):
+    // both stay with the store she sold in. A bill after the move is her new store's.
+    const bill = async (tx: string, billType: 0 | 1, payTime: Date, fee: number) =>
+      (
+        await ctx
+          .db('transfers')
+          .insert({
+            corp_id: corp.id,
+            transaction_id: tx,
+            bill_type: billType,
+            trade_state: 1,
+            pay_time: payTime,
+            payee_userid: 'licui',
+            guide_id: g.id,
+            total_fee_fen: fee,
+            total_refund_fee_fen: billType === 1 ? 1_000 : 0,
+            raw: {},
+          })
+          .returning<{ id: number }[]>('id')
+      )[0]!.id;
+    const before = await bill('TX-BEFORE', 0, paidAt, 8_000);
+    const refund = await bill('TX-BEFORE', 1, new Date(), 8_000);
+    const after = await bill('TX-AFTER', 0, new Date(Date.now() + 1000), 3_000);
+    await attributeTransfers(ctx, corp.id, [before, refund, after], 'test');
+    const billStores = await ctx
+      .db('credits')
+      .where({ corp_id: corp.id })
+      .whereIn('transfer_id', [before, refund, after])
+      .whereNull('superseded_at')
+      .orderBy('transfer_id')
+      .pluck('store_id');
+    expect(billStores).toEqual([s101, s101, s102]);
     // Re-attributing after the move changes nothing: the order and its credit carry the sale's store.
     await attributeOrders(ctx, corp.id, [o!.id], 'test');
     const credits = await ctx
@@ -309,7 +344,10 @@ describe('org sync', () => {
       .select('guide_id', 'store_id', 'amount_fen');
     expect(credits).toEqual([{ guide_id: g.id, store_id: s101, amount_fen: 50_000 }]);
     const cells = (await rollupCells(ctx.db, corp.id)).filter((c) => c.guide_id === g.id);
-    expect(cells.map((c) => c.store_id)).toEqual([s101]);
+    expect([...new Set(cells.map((c) => c.store_id))]).toEqual([s101, s102]);
+    expect(cells.filter((c) => c.store_id === s102)).toEqual([
+      expect.objectContaining({ path: 'transfer', amount_fen: 3_000 }),
+    ]);
   });
 });
 

@@ -6,8 +6,8 @@ import * as z from 'zod/mini';
 
 const id = () => z.int().check(z.positive());
 
-/** Head office is the admin role (corp scope, the console); finance also sees the whole corp. */
-export const ROLES = ['guide', 'store_manager', 'regional_manager', 'finance', 'admin'] as const;
+/** Head office sees the corp's boards; admin also the console; finance the corp's commission. */
+export const ROLES = ['guide', 'store_manager', 'regional_manager', 'head_office', 'finance', 'admin'] as const;
 export const DEPARTMENT_KINDS = ['auto', 'region', 'store', 'none'] as const;
 
 export const orgSyncRun = z.object({
@@ -82,8 +82,8 @@ export const orgUserList = z.object({ users: z.array(orgUser) });
 
 export const userParams = z.object({ userId: z.coerce.number().check(z.int(), z.positive()) });
 /**
- * A role and its scope: a regional manager's regions, a store manager's stores; head office
- * (admin) and finance see the corp, a guide her own numbers (no scope given for those).
+ * A role and its scope: a regional manager's regions, a store manager's stores; head office,
+ * finance and admin see the corp, a guide her own numbers (no scope given for those).
  */
 export const assignRoleBody = z.object({
   role: z.enum(ROLES),

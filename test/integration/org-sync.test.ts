@@ -395,6 +395,25 @@ describe('roles and scopes in the console', () => {
     ).toMatchObject({ role: 'store_manager' });
   });
 
+  it('head office sees the whole corp on the boards, and not the console', async () => {
+    const uid = (await ctx.db('users').where({ corp_id: corp.id, userid: 'zhoumin' }).first<{ id: number }>('id')).id;
+    const res = await request(app)
+      .put(`/api/admin/users/${uid}/role`)
+      .set(as(adminToken))
+      .send({ role: 'head_office', why: '调任总部运营' });
+    expect(res.status).toBe(200);
+    const token = signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'zhoumin' }, 600);
+    expect((await request(app).get('/api/boards/me').set(as(token))).body).toMatchObject({
+      role: 'head_office',
+      level: 'corp',
+    });
+    const s102 = await storeOfDept(102);
+    expect(
+      (await request(app).get(`/api/boards/stores/${s102}/guides?from=2026-11-01&to=2026-11-30`).set(as(token))).status,
+    ).toBe(200);
+    expect((await request(app).get('/api/admin/org').set(as(token))).status).toBe(403);
+  });
+
   it('refuses bad input with a code and a field', async () => {
     const put = (userId: number | string, body: object) =>
       request(app).put(`/api/admin/users/${userId}/role`).set(as(adminToken)).send(body);

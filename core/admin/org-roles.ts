@@ -230,8 +230,8 @@ export async function listOrgUsers(ctx: AppContext, p: Principal): Promise<OrgUs
 /**
  * Gives a user a role and its scope, audited with the reason; the user's sessions are signed out
  * (her next request needs a new sign-in, which reads the new role). Rules: a regional manager needs
- * regions, a store manager stores, and no other role takes a scope; a guide must be a guide in
- * WeCom's org (a member of a store department); an admin cannot take away her own admin role.
+ * regions, a store manager stores, and no other role takes a scope; an admin cannot take away her
+ * own admin role. A new guide's guide record comes from the org sync (her WeCom store department).
  */
 export async function assignRole(
   ctx: AppContext,
@@ -268,10 +268,6 @@ export async function assignRole(
     if (!u.active) throw new AppError('CONFLICT', `${u.userid} has left or is disabled`, { field: 'params.userId' });
     if (u.id === p.userId && u.role === 'admin' && input.role !== 'admin')
       throw new AppError('VALIDATION_FAILED', 'you cannot take away your own admin role', { field: 'body.role' });
-    if (input.role === 'guide' && u.guide_id === null)
-      throw new AppError('VALIDATION_FAILED', `${u.userid} is not a guide in any store department in WeCom`, {
-        field: 'body.role',
-      });
     const foundRegions = regionIds.length
       ? await trx('regions').where({ corp_id: p.corpId }).whereIn('id', regionIds).pluck<number[]>('id')
       : [];
@@ -318,5 +314,8 @@ export async function assignRole(
     return u;
   });
   await revokeUserSessions({ redis: ctx.redis, prefix: ctx.cfg.QUEUE_PREFIX }, p.corpId, user.userid);
+  // A new guide gets her guide record (in her WeCom department's store) from the org sync.
+  if (input.role === 'guide' && user.guide_id === null)
+    await ctx.queues.enqueue(orgSyncJob, { corpId: p.corpId, trigger: 'manual' }, { requestId });
   return (await listOrgUsers(ctx, p)).find((x) => x.id === user.id)!;
 }

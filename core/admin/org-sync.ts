@@ -276,6 +276,12 @@ async function applyOrg(
       counts.members++;
       const name = (m.name || m.userid).slice(0, 64);
       const storeId = storeFor(m);
+      const user = await trx('users')
+        .where({ corp_id: corpId, userid: m.userid })
+        .first<
+          | { id: number; name: string; role: string; guide_id: number | null; active: boolean; left_at: Date | null }
+          | undefined
+        >('id', 'name', 'role', 'guide_id', 'active', 'left_at');
       let guide = await trx('guides')
         .where({ corp_id: corpId, userid: m.userid })
         .first<{ id: number; store_id: number; status: string; name: string } | undefined>(
@@ -284,7 +290,9 @@ async function applyOrg(
           'status',
           'name',
         );
-      if (storeId !== null) {
+      // A member of a store department is a guide there, unless she holds another role (a store
+      // manager sits in his store's department too): she is a guide only once she has that role.
+      if (storeId !== null && (guide || !user || user.role === 'guide')) {
         counts.guides++;
         if (!guide) {
           const [g] = await trx('guides')
@@ -321,11 +329,6 @@ async function applyOrg(
           changedUsers.push(m.userid);
         }
       }
-      const user = await trx('users')
-        .where({ corp_id: corpId, userid: m.userid })
-        .first<
-          { id: number; name: string; guide_id: number | null; active: boolean; left_at: Date | null } | undefined
-        >('id', 'name', 'guide_id', 'active', 'left_at');
       if (!user) {
         await trx('users').insert({
           corp_id: corpId,

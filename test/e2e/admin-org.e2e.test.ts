@@ -70,6 +70,11 @@ afterAll(async () => {
 
 describe('Org & roles in Chromium', () => {
   it('admin at 1440 px: tree and sync status, assigns a store manager; she sees that store only', async () => {
+    // She is signed in already, as a guide: the role change signs that session out.
+    const before = await signIn('xin_dianzhang', 1440, 900);
+    expect(
+      await before.evaluate(async () => ((await (await fetch('/api/boards/me')).json()) as { role: string }).role),
+    ).toBe('guide');
     const page = await signIn('admin', 1440, 900);
     await page.locator('[data-test=nav-admin]').click();
     await page.locator('[data-test=admin-tab-org]').click();
@@ -107,6 +112,8 @@ describe('Org & roles in Chromium', () => {
       .first<{ actor: string; detail: { why: string } }>('actor', 'detail');
     expect(audit).toMatchObject({ actor: 'admin', detail: { why: '新店开业，任命店长' } });
 
+    expect(await before.evaluate(async () => (await fetch('/api/boards/me')).status)).toBe(401);
+    await before.context().close();
     const sm = await signIn('xin_dianzhang', 1440, 900);
     const me = await sm.evaluate(async () => (await fetch('/api/boards/me')).json());
     expect(me).toMatchObject({ role: 'store_manager', level: 'store', storeIds: [store.id] });

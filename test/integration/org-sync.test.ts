@@ -76,6 +76,7 @@ beforeAll(async () => {
   workers = startWorkers(ctx);
   corp = await createCorp(ctx.db, ctx.secrets, { name: '悦享测试' });
   await createUser(ctx.db, corp.id, { userid: 'boss', role: 'admin', name: '总部管理员' });
+  await createUser(ctx.db, corp.id, { userid: 'sm101', role: 'store_manager', name: '南京西路店长' });
   adminToken = signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'boss' }, 600);
   const callback = {
     url: `${api}/wecom/callback/${corp.wecomCorpId}`,
@@ -116,6 +117,7 @@ beforeAll(async () => {
       { userid: 'licui', name: '李翠', department: [101] },
       { userid: 'zhoumin', name: '周敏', department: [103] },
       { userid: 'manager1', name: '王店长', department: [101] },
+      { userid: 'sm101', name: '南京西路店长', department: [101] },
       { userid: 'hidden', name: '范围外', department: [101], in_scope: false },
     ],
   });
@@ -144,7 +146,7 @@ describe('the sandbox serves WeCom contacts as documented (§9)', () => {
     const store = (await get('/cgi-bin/user/list?department_id=102')) as { userlist: unknown[] };
     expect(store.userlist).toEqual([]); // 周敏 is in 103, under 102: not listed at 102
     const members = (await get('/cgi-bin/user/list?department_id=101')) as { userlist: Record<string, unknown>[] };
-    expect(members.userlist.map((m) => m.userid).sort()).toEqual(['licui', 'manager1']);
+    expect(members.userlist.map((m) => m.userid).sort()).toEqual(['licui', 'manager1', 'sm101']);
     expect(members.userlist[0]).not.toHaveProperty('mobile');
     expect(members.userlist[0]).not.toHaveProperty('avatar');
     expect(((await get('/cgi-bin/user/get?userid=hidden')) as { errcode: number }).errcode).toBe(60011);
@@ -176,10 +178,12 @@ describe('org sync', () => {
     // A sub-department belongs to its store.
     expect((await guide('zhoumin'))?.store_id).toBe(s102);
     expect(await guide('boss')).toBeUndefined();
+    // A store manager sits in his store's department without being one of its guides.
+    expect(await guide('sm101')).toBeUndefined();
     // Outside the app's visible scope: invisible, so not synced.
     expect(await guide('hidden')).toBeUndefined();
     const users = await ctx.db('users').where({ corp_id: corp.id }).orderBy('userid').pluck('userid');
-    expect(users).toEqual(['boss', 'licui', 'manager1', 'zhoumin']);
+    expect(users).toEqual(['boss', 'licui', 'manager1', 'sm101', 'zhoumin']);
     const again = await syncOrg(ctx, corp.id, 'manual');
     expect(again.counts).toMatchObject({ created: 0, moved: 0, left: 0 });
     expect(await ctx.db('stores').where({ corp_id: corp.id }).pluck('name')).toHaveLength(2);
@@ -255,14 +259,32 @@ describe('org sync', () => {
     sb.state.corps.get(corp.wecomCorpId)!.members.get('manager1')!.in_scope = true;
   });
 
-  it('the scheduled re-sync catches changes no callback brought', async () => {
-    // A rename with no event server listening (the app alone gets no change_contact).
-    sb.state.corps.get(corp.wecomCorpId)!.members.get('licui')!.name = '李翠翠';
+  it('change_contact goes to the 通讯录同步 event server only; without one, the scheduled re-sync catches up', async () => {
+    const log = async () => (await sandbox('GET', '/callbacks')) as unknown as { event: string; receiver: string }[];
+    const events = (await log()).filter((c) => c.event === 'change_contact');
+    expect(events.length).toBeGreaterThan(0);
+    expect(new Set(events.map((c) => c.receiver))).toEqual(new Set(['contact_sync']));
+    // The corp has no sync-assistant event server: WeCom tells the app nothing of a rename.
+    await sandbox('POST', '/contact-sync', { secret: 'sync-secret' });
+    const before = (await log()).length;
+    await sandbox('PATCH', '/org/members/licui', { name: '李翠翠' });
+    await settle();
+    expect((await log()).length).toBe(before);
+    expect((await guide('licui'))?.name).toBe('李翠');
     await ctx.queues.enqueue(orgSyncFanoutJob, {});
     await ctx.queues.drain();
     expect((await guide('licui'))?.name).toBe('李翠翠');
     const last = await ctx.db('org_syncs').where({ corp_id: corp.id }).orderBy('id', 'desc').first();
     expect(last).toMatchObject({ trigger: 'schedule', status: 'ok' });
+    await sandbox('POST', '/contact-sync', {
+      secret: 'sync-secret',
+      callback: {
+        url: `${sb.state.corps.get(corp.wecomCorpId)!.callback!.url}`,
+        token: corp.callbackToken,
+        encodingAESKey: corp.callbackAesKey,
+      },
+      configuredAt: Date.parse('2025-01-01T00:00:00+08:00'),
+    });
   });
 
   it('a guide who moves store keeps her history: her earlier credits stay with the store she sold in', async () => {
@@ -412,6 +434,23 @@ describe('roles and scopes in the console', () => {
       (await request(app).get(`/api/boards/stores/${s102}/guides?from=2026-11-01&to=2026-11-30`).set(as(token))).status,
     ).toBe(200);
     expect((await request(app).get('/api/admin/org').set(as(token))).status).toBe(403);
+  });
+
+  it('made a guide, a store member gets her guide record in her department’s store', async () => {
+    const id = (await ctx.db('users').where({ corp_id: corp.id, userid: 'sm101' }).first<{ id: number }>('id')).id;
+    const res = await request(app)
+      .put(`/api/admin/users/${id}/role`)
+      .set(as(adminToken))
+      .send({ role: 'guide', why: '转为导购' });
+    expect(res.status).toBe(200);
+    await ctx.queues.drain();
+    expect((await guide('sm101'))?.store_id).toBe(await storeOfDept(101));
+    const list = await request(app).get('/api/admin/users').set(as(adminToken));
+    expect(
+      (list.body as { users: { userid: string; guideStoreId: number | null }[] }).users.find(
+        (u) => u.userid === 'sm101',
+      ),
+    ).toMatchObject({ guideStoreId: await storeOfDept(101) });
   });
 
   it('refuses bad input with a code and a field', async () => {

@@ -6,7 +6,8 @@
  *
  * Mapping (README "Org sync"): walking down from the root department (the corp: head office),
  * - a department marked `none` is left out, with everything under it;
- * - a department marked `region`, or left `auto` with no region above it, is a region;
+ * - a department marked `region`, or left `auto` with no region above it (and none marked below it:
+ *   that makes it a grouping such as 大区), is a region;
  * - a department marked `store`, or left `auto` under a region, is a store of that region;
  * - anything below a store belongs to the store.
  * So by default depth 1 is a region and depth 2 a store. A member's store is the store of her main
@@ -66,6 +67,12 @@ export function classifyDepartments(nodes: DepartmentNode[]): {
   const byId = new Map<number, Classified>();
   const problems: string[] = [];
   const ids = new Set(nodes.map((n) => n.wecomId));
+  // An `auto` department with a department marked `region` below it is a grouping (大区), not a region.
+  const parentOf = new Map(nodes.map((n) => [n.wecomId, n.parentWecomId]));
+  const regionBelow = new Set<number>();
+  for (const n of nodes)
+    if (n.kind === 'region')
+      for (let p = parentOf.get(n.wecomId); p != null && !regionBelow.has(p); p = parentOf.get(p)) regionBelow.add(p);
   const visit = (n: DepartmentNode, parent: Classified) => {
     let c: Classified;
     if (n.kind === 'none' || parent.role === 'none') c = { role: 'none', regionDept: null, storeDept: null };
@@ -77,7 +84,9 @@ export function classifyDepartments(nodes: DepartmentNode[]): {
     } else if (n.kind === 'store') {
       problems.push(`department ${n.name} (${n.wecomId}): a store needs a region above it; left out`);
       c = { role: 'none', regionDept: null, storeDept: null };
-    } else c = { role: 'region', regionDept: n.wecomId, storeDept: null };
+    } else if (n.kind === 'auto' && regionBelow.has(n.wecomId))
+      c = { role: 'above', regionDept: null, storeDept: null };
+    else c = { role: 'region', regionDept: n.wecomId, storeDept: null };
     byId.set(n.wecomId, c);
     for (const ch of children.get(n.wecomId) ?? []) visit(ch, c);
   };

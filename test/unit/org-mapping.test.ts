@@ -34,11 +34,22 @@ describe('department mapping', () => {
   });
 
   it('a `region` inside a region is reported and made a store of the outer one', () => {
-    // 30 is a region by depth; 31, marked a region inside it, becomes its store.
-    const r = roles([node(1, 0), node(30, 1), node(31, 30, 'region'), node(311, 31)]);
+    // 30 is marked a region; 31, marked a region inside it, becomes its store.
+    const r = roles([node(1, 0), node(30, 1, 'region'), node(31, 30, 'region'), node(311, 31)]);
     expect(r.map[31]).toEqual(['store', 30, 31]);
     expect(r.map[311]).toEqual(['in_store', 30, 31]);
     expect(r.problems).toHaveLength(1);
+  });
+
+  it('regions marked one level down make the department above them a grouping (总部 → 大区 → 区域 → 门店)', () => {
+    const r = roles([node(1, 0), node(50, 1), node(51, 50, 'region'), node(511, 51), node(52, 50, 'region')]);
+    expect(r.map).toMatchObject({
+      50: ['above', null, null],
+      51: ['region', 51, null],
+      511: ['store', 51, 511],
+      52: ['region', 52, null],
+    });
+    expect(r.problems).toEqual([]);
   });
 
   it('a `store` with no region above it is left out and reported', () => {

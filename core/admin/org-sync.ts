@@ -28,6 +28,7 @@ import type { z } from 'zod';
 import { revokeUserSessions, userChanged } from '../auth/session';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
+import { AppError } from '../errors';
 import { orgSyncJob } from '../jobs/maintenance.jobs';
 import { getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
@@ -137,6 +138,10 @@ export async function syncOrg(
     const client = await getWecomClient(ctx, corpId);
     // Read WeCom first, outside any transaction.
     const depts = (await client.listDepartments()).department;
+    // An app that sees no department at all has lost its visible scope: applying that would close
+    // every store. Refuse, and say so in the sync status.
+    if (depts.length === 0)
+      throw new AppError('CONFLICT', "WeCom shows the app no department: check the app's visible scope (可见范围)");
     const members = new Map<string, WecomMember>();
     for (const d of depts)
       for (const m of (await client.listDepartmentMembers(d.id)).userlist) members.set(m.userid, m);

@@ -249,6 +249,17 @@ describe('org sync', () => {
     expect((await ctx.db('stores').where({ id: s104 }).first<{ status: string }>('status')).status).toBe('closed');
   });
 
+  it('an app that sees no department fails the sync instead of closing every store', async () => {
+    const c = sb.state.corps.get(corp.wecomCorpId)!;
+    for (const d of c.departments.values()) d.in_scope = false;
+    await expect(syncOrg(ctx, corp.id, 'manual')).rejects.toThrow(/visible scope/);
+    for (const d of c.departments.values()) delete d.in_scope;
+    expect(await ctx.db('stores').where({ corp_id: corp.id, status: 'open' }).pluck('id')).toHaveLength(2);
+    const last = await ctx.db('org_syncs').where({ corp_id: corp.id }).orderBy('id', 'desc').first();
+    expect(last).toMatchObject({ status: 'failed' });
+    expect(last.error).toContain('可见范围');
+  });
+
   it('a member who only left the app’s visible scope is not marked left', async () => {
     sb.state.corps.get(corp.wecomCorpId)!.members.get('manager1')!.in_scope = false;
     const r = await syncOrg(ctx, corp.id, 'manual');

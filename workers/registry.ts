@@ -3,6 +3,7 @@ import type { Processor } from './processor';
 import { attributeProcessor, sweepAttributionProcessor } from './processors/attribute.processor';
 import { campaignProcessors } from './processors/campaign.processors';
 import { ensurePartitionsProcessor } from './processors/ensure-partitions.processor';
+import { orgSyncFanoutProcessor, orgSyncProcessor } from './processors/org-sync.processor';
 import { reconcileDayProcessor } from './processors/reconcile-day.processor';
 import { successionProcessors } from './processors/succession.processors';
 import { wecomProcessors } from './processors/wecom.processors';
@@ -16,6 +17,8 @@ export const allProcessors: readonly Processor[] = [
   reconcileDayProcessor,
   ...campaignProcessors,
   ...successionProcessors,
+  orgSyncProcessor,
+  orgSyncFanoutProcessor,
 ];
 
 /** Fails start-up when a defined job has no processor or two, or a processor has no definition. */

@@ -3,7 +3,7 @@ import type { AppContext } from '../core/context';
 import { sweepAttributionJob } from '../core/jobs/attribution.jobs';
 import type { QueueName } from '../core/jobs/job';
 import { reconcileDayJob } from '../core/jobs/commission.jobs';
-import { ensurePartitionsJob } from '../core/jobs/maintenance.jobs';
+import { ensurePartitionsJob, orgSyncFanoutJob } from '../core/jobs/maintenance.jobs';
 import { wecomFanoutJob } from '../core/jobs/wecom.jobs';
 import { successionPollFanoutJob } from '../core/jobs/succession.jobs';
 import { campaignPollFanoutJob } from '../core/jobs/campaign.jobs';
@@ -58,6 +58,13 @@ export function schedules(cfg: AppContext['cfg']): Schedule[] {
       id: 'campaign-results',
       repeat: { every: cfg.WECOM_BILL_POLL_SECONDS * 1000 },
       job: { name: campaignPollFanoutJob.name, data: { payload: {} } },
+    },
+    {
+      // The org re-read from WeCom, for corps whose contacts send no change_contact callbacks.
+      queue: 'maintenance',
+      id: 'org-sync-hourly',
+      repeat: { pattern: '23 * * * *', tz: 'Asia/Shanghai' },
+      job: { name: orgSyncFanoutJob.name, data: { payload: {} } },
     },
     fanout('wecom-behavior-daily', { pattern: '0 6 * * *', tz: 'Asia/Shanghai' }, 'behavior'),
     // Waiting customer transfers (离职继承 / 在职继承) read back until final.

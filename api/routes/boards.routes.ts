@@ -26,7 +26,7 @@ import { scopeOf } from '../../core/access/scope';
 import { route } from '../http/route';
 
 /** Everyone who reads boards of a whole store or more; guides read only their own orders. */
-const MANAGERS: readonly Role[] = ['store_manager', 'regional_manager', 'finance', 'admin'];
+const MANAGERS: readonly Role[] = ['store_manager', 'regional_manager', 'head_office', 'finance', 'admin'];
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
 const rangeQuery = z.object({ from: day, to: day, format: z.enum(['json', 'csv', 'xlsx']).default('json') });
@@ -56,7 +56,7 @@ export const boardRoutes = [
     auth: 'session',
     response: z.object({
       name: z.string(),
-      role: z.enum(['guide', 'store_manager', 'regional_manager', 'finance', 'admin']),
+      role: z.enum(['guide', 'store_manager', 'regional_manager', 'head_office', 'finance', 'admin']),
       level: z.enum(['corp', 'region', 'store', 'guide']),
       guideId: z.number().nullable(),
       storeIds: z.array(z.number()),

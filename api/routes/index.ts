@@ -15,6 +15,7 @@ import { healthRoutes } from './health.routes';
 import { sidebarRoutes } from './sidebar.routes';
 import { successionRoutes } from './succession.routes';
 import { tenantRoutes } from './tenant.routes';
+import { orgRoutes } from './org.routes';
 
 /** Every HTTP route. Add a module's routes by spreading its array below. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -34,4 +35,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adminTagRoutes,
   ...campaignRoutes,
   ...successionRoutes,
+  ...orgRoutes,
 ];

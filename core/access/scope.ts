@@ -1,5 +1,5 @@
 /**
- * The one access layer: which stores, guides and orders a principal may see. Head office (admin)
+ * The one access layer: which stores, guides and orders a principal may see. Head office, admin
  * and finance see their corp, a regional manager the stores of her regions, a store manager his
  * stores, a guide only her own numbers (and orders with a live line of hers). Every board,
  * drill-down and trail query asks here — through `scopeFilter` in SQL or the `assert*` checks.
@@ -18,6 +18,7 @@ export type Scope =
 export async function scopeOf(db: Db, p: Principal): Promise<Scope> {
   switch (p.role) {
     case 'admin':
+    case 'head_office':
     case 'finance':
       return { corpId: p.corpId, level: 'corp' };
     case 'regional_manager': {

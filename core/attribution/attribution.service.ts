@@ -11,6 +11,7 @@ import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
+import { guideStoresAt } from '../admin/guide-moves';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
@@ -766,15 +767,20 @@ export async function attributeTransfers(
       : [];
     const matchedTx = new Set(matched.map((m) => m.payment_transaction_id));
     const own = rows.filter((r) => !matchedTx.has(r.transaction_id));
-    const store = new Map(
-      (
-        await trx('guides')
-          .whereIn(
-            'id',
-            own.map((r) => r.guide_id),
-          )
-          .select<{ id: number; store_id: number }[]>('id', 'store_id')
-      ).map((g) => [g.id, g.store_id]),
+    // The store she sold in when the bill was paid (a refund: when its sale was), not where she is now.
+    const soldAt = new Map(
+      (own.length
+        ? await trx('transfers')
+            .where({ corp_id: corpId })
+            .whereIn('transaction_id', [...new Set(own.map((r) => r.transaction_id))])
+            .groupBy('transaction_id')
+            .select<{ transaction_id: string; at: Date }[]>('transaction_id', trx.raw('min(pay_time) as at'))
+        : []
+      ).map((r) => [r.transaction_id, r.at]),
+    );
+    const store = await guideStoresAt(
+      trx,
+      own.map((r) => ({ key: r.id, guideId: r.guide_id, at: soldAt.get(r.transaction_id) ?? r.pay_time })),
     );
     const live = own.length
       ? (
@@ -815,7 +821,7 @@ export async function attributeTransfers(
         adjusts_credit_id: null,
         role: 'seller',
         guide_id: t.guide_id,
-        store_id: store.get(t.guide_id) ?? null,
+        store_id: store.get(t.id) ?? null,
         rule: 'transfer',
         rule_set_version: version,
         valid_from: now,

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex';
 
-export type Role = 'guide' | 'store_manager' | 'regional_manager' | 'finance' | 'admin';
+export type Role = 'guide' | 'store_manager' | 'regional_manager' | 'head_office' | 'finance' | 'admin';
 
 /** Who is calling, with the scope their role grants, read fresh from the database. */
 export interface Principal {

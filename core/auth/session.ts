@@ -97,6 +97,9 @@ export interface SessionStore {
 
 const revokedKey = (s: SessionStore, sid: string) => `${s.prefix}:sess:revoked:${sid}`;
 const userKey = (s: SessionStore, corpId: number, userid: string) => `${s.prefix}:sess:user:${corpId}:${userid}`;
+/** A user's live session ids, scored by expiry: what revokeUserSessions signs out. */
+const userSessionsKey = (s: SessionStore, corpId: number, userid: string) =>
+  `${s.prefix}:sess:sids:${corpId}:${userid}`;
 
 /** Redis answers in time or the request fails with 503: a revocation check must not hang or fail open. */
 const REDIS_TIMEOUT_MS = 1000;
@@ -141,4 +144,40 @@ export async function revokeSession(s: SessionStore, c: SessionClaims, now = Dat
 /** The user's role, scope or activation changed: every process re-reads them on the next request. */
 export async function userChanged(s: SessionStore, corpId: number, userid: string): Promise<void> {
   await redisInTime(s.redis.incr(userKey(s, corpId, userid)), 'the session store');
+}
+
+/** Records a new session under its user, so a role change can sign all of them out. */
+export async function trackSession(s: SessionStore, c: SessionClaims, now = Date.now()): Promise<void> {
+  const key = userSessionsKey(s, c.corpId, c.userid);
+  await redisInTime(
+    s.redis
+      .multi()
+      .zadd(key, c.exp, c.sid)
+      .zremrangebyscore(key, '-inf', Math.floor(now / 1000))
+      .expireat(key, c.exp)
+      .exec(),
+    'the session store',
+  );
+}
+
+/**
+ * Signs out every session of a user (a role or scope change, or she left): each tracked session id
+ * is revoked until its token would have expired, and the user's change counter moves.
+ */
+export async function revokeUserSessions(
+  s: SessionStore,
+  corpId: number,
+  userid: string,
+  now = Date.now(),
+): Promise<number> {
+  const key = userSessionsKey(s, corpId, userid);
+  const nowS = Math.floor(now / 1000);
+  const live = await redisInTime(s.redis.zrangebyscore(key, nowS + 1, '+inf', 'WITHSCORES'), 'the session store');
+  const m = s.redis.multi();
+  for (let i = 0; i + 1 < live.length; i += 2)
+    m.set(revokedKey(s, live[i]!), '1', 'EX', Math.max(1, Number(live[i + 1]) - nowS));
+  m.del(key);
+  m.incr(userKey(s, corpId, userid));
+  await redisInTime(m.exec(), 'the session store');
+  return live.length / 2;
 }

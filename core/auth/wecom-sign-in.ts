@@ -10,7 +10,7 @@ import { AppError } from '../errors';
 import { findCorp, getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
 import { loadPrincipal } from './principal';
-import { revokeSession, signSession, verifySession } from './session';
+import { revokeSession, signSession, trackSession, verifySession } from './session';
 
 export const OAUTH_COOKIE = 'gp_oauth';
 const OAUTH_TTL_S = 600;
@@ -101,14 +101,14 @@ export async function finishSignIn(
     const old = verifySession(ctx.cfg.SESSION_SECRET, previousSession, { maxTtlSeconds: ctx.cfg.SESSION_TTL_SECONDS });
     if (old.ok) await revokeSession({ redis: ctx.redis, prefix: ctx.cfg.QUEUE_PREFIX }, old.claims);
   }
-  return {
-    session: signSession(
-      ctx.cfg.SESSION_SECRET,
-      { corpId: c.corpId, userid: info.userid },
-      ctx.cfg.SESSION_TTL_SECONDS,
-    ),
-    redirect: c.redirect,
-  };
+  const session = signSession(
+    ctx.cfg.SESSION_SECRET,
+    { corpId: c.corpId, userid: info.userid },
+    ctx.cfg.SESSION_TTL_SECONDS,
+  );
+  const signed = verifySession(ctx.cfg.SESSION_SECRET, session, { maxTtlSeconds: ctx.cfg.SESSION_TTL_SECONDS });
+  if (signed.ok) await trackSession({ redis: ctx.redis, prefix: ctx.cfg.QUEUE_PREFIX }, signed.claims);
+  return { session, redirect: c.redirect };
 }
 
 /**

@@ -29,9 +29,9 @@ export type TargetLevel = 'guide' | 'store' | 'region';
 
 /** Who may set a level's targets: the manager above it (and anyone above them). */
 const SETTERS: Record<TargetLevel, readonly Role[]> = {
-  guide: ['store_manager', 'regional_manager', 'admin'],
-  store: ['regional_manager', 'admin'],
-  region: ['admin'],
+  guide: ['store_manager', 'regional_manager', 'head_office', 'admin'],
+  store: ['regional_manager', 'head_office', 'admin'],
+  region: ['head_office', 'admin'],
 };
 
 function monthBounds(month: string, tz: string) {

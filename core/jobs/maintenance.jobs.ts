@@ -9,4 +9,22 @@ export const ensurePartitionsJob = defineJob({
   jobId: () => `ensure-partitions-${new Date().toISOString().slice(0, 10)}`,
 });
 
-export const maintenanceJobs = [ensurePartitionsJob];
+/**
+ * A corp's org (departments and members) re-read from WeCom in full (core/admin/org-sync.ts):
+ * collapsed like the tag sync, so a burst of change_contact events is one or two runs, never two at once.
+ */
+export const orgSyncJob = defineJob({
+  queue: 'maintenance',
+  name: 'org-sync',
+  schema: z.object({ corpId: z.number().int().positive(), trigger: z.enum(['schedule', 'callback', 'manual']) }),
+  collapseKey: (p) => String(p.corpId),
+});
+
+/** The scheduled re-sync: one org sync per corp (for corps whose contacts send no callbacks). */
+export const orgSyncFanoutJob = defineJob({
+  queue: 'maintenance',
+  name: 'org-sync-fanout',
+  schema: z.object({}),
+});
+
+export const maintenanceJobs = [ensurePartitionsJob, orgSyncJob, orgSyncFanoutJob];

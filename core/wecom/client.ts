@@ -245,6 +245,21 @@ export class WecomClient {
     }
     return { external_contact: first.external_contact, follow_user: followUser };
   }
+  /** Departments in the app's visible scope (§9.1), the whole subtree under `id` when given. */
+  listDepartments(id?: number) {
+    return this.call('GET', '/cgi-bin/department/list', s.departmentListResponse, {
+      query: id === undefined ? {} : { id: String(id) },
+    });
+  }
+  /** Members directly in one department (not recursive: the caller walks the tree). */
+  listDepartmentMembers(departmentId: number) {
+    return this.call('GET', '/cgi-bin/user/list', s.userListResponse, {
+      query: { department_id: String(departmentId) },
+    });
+  }
+  getUser(userid: string) {
+    return this.call('GET', '/cgi-bin/user/get', s.member, { query: { userid } });
+  }
   listExternalContacts(userid: string) {
     return this.call('GET', '/cgi-bin/externalcontact/list', s.listContactsResponse, { query: { userid } });
   }

@@ -275,3 +275,26 @@ export const unassignedListResponse = z.object({
   is_last: z.boolean().optional().default(true),
   next_cursor: z.string().optional().default(''),
 });
+/** department/list (§9.1): id, name, parent (0 for the root) and order. */
+export const department = z.object({
+  id: z.number().int().positive(),
+  name: z.string().default(''),
+  parentid: z.number().int().nonnegative().default(0),
+  order: z.number().int().nonnegative().default(0),
+});
+export const departmentListResponse = z.object({ department: z.array(department).default([]) });
+
+/**
+ * A member from user/get or user/list. Apps created after 2022-06-20 do not get avatar, gender,
+ * mobile, email and address (§9.2), so nothing here needs them. Status: 1 active, 2 disabled,
+ * 4 not activated, 5 exited.
+ */
+export const member = z.object({
+  userid: z.string().min(1).max(64),
+  name: z.string().default(''),
+  department: z.array(z.number().int()).default([]),
+  main_department: z.number().int().optional(),
+  position: z.string().optional(),
+  status: z.number().int().default(1),
+});
+export const userListResponse = z.object({ userlist: z.array(member).default([]) });

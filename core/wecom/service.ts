@@ -6,6 +6,7 @@ import { tagChannelArrivals } from '../admin/channel-codes';
 import type { AppContext } from '../context';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import { behaviorDataJob, pollBillsJob, syncContactsJob, syncTagsJob, wecomCallbackJob } from '../jobs/wecom.jobs';
+import { orgSyncJob } from '../jobs/maintenance.jobs';
 import type { Logger } from '../logger';
 import { successionPollJob } from '../jobs/succession.jobs';
 import { pollBills } from './bills';
@@ -78,6 +79,11 @@ export async function processCallbackEvent(
           `customer added (${ev.ChangeType})`,
         );
       outcome = `contact ${ev.ExternalUserID}: ${r.added.length} added, ${r.ended} ended`;
+    } else if (ev.Event === 'change_contact') {
+      // The 通讯录同步 assistant's events (member and department changes) carry too little to apply
+      // (only UserID and Department on newer event servers): the org is re-read, collapsed per corp.
+      await ctx.queues.enqueue(orgSyncJob, { corpId, trigger: 'callback' });
+      outcome = `org sync enqueued (${ev.ChangeType ?? 'change_contact'})`;
     } else if (ev.Event === 'change_external_tag') {
       // A sync waiting already will read this change; one running now may not have, so another follows it.
       await ctx.queues.enqueue(syncTagsJob, { corpId });

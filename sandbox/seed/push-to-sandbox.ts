@@ -6,7 +6,9 @@ export interface SandboxPayload {
   name: string;
   agentid: number;
   callbackUrl: string;
-  members: { userid: string; name: string }[];
+  /** The contacts' department tree: regions under the root, stores under their region (the org sync's default mapping). */
+  departments: { id: number; name: string; parentid: number; order: number }[];
+  members: { userid: string; name: string; department: number[] }[];
   groups: { group_id: string; group_name: string; order: number; tag: { id: string; name: string; order: number }[] }[];
   contacts: {
     external_userid: string;
@@ -32,17 +34,58 @@ export async function loadSandboxPayload(db: Db, wecomCorpId: string, publicUrl:
     .where({ wecom_corp_id: wecomCorpId })
     .first<{ id: number; name: string; agent_id: number }>('id', 'name', 'agent_id');
   if (!corp) throw new Error(`no tenant ${wecomCorpId} in the database`);
-  // The guides, then everyone else who signs in (store and regional managers, finance, head office).
+  // Departments: region r → 10 + its rank, store s → 1000 + its rank (WeCom ids are the corp's own).
+  const regions = await db('regions')
+    .where({ corp_id: corp.id })
+    .orderBy('id')
+    .select<{ id: number; name: string }[]>('id', 'name');
+  const stores = await db('stores')
+    .where({ corp_id: corp.id })
+    .orderBy('id')
+    .select<{ id: number; name: string; region_id: number }[]>('id', 'name', 'region_id');
+  const regionDept = new Map(regions.map((r, i) => [Number(r.id), 10 + i]));
+  const storeDept = new Map(stores.map((s, i) => [Number(s.id), 1000 + i]));
+  const departments = [
+    ...regions.map((r) => ({ id: regionDept.get(Number(r.id))!, name: r.name, parentid: 1, order: 0 })),
+    ...stores.map((s) => ({
+      id: storeDept.get(Number(s.id))!,
+      name: s.name,
+      parentid: regionDept.get(Number(s.region_id))!,
+      order: 0,
+    })),
+  ];
+  const scopes = await db('user_scopes')
+    .where({ corp_id: corp.id })
+    .orderBy('id')
+    .select<{ user_id: number; region_id: number | null; store_id: number | null }[]>(
+      'user_id',
+      'region_id',
+      'store_id',
+    );
+  // The guides in their stores, then everyone else who signs in: managers in their first store or
+  // region, finance and head office at the root.
   const members = [
-    ...(await db('guides')
-      .where({ corp_id: corp.id })
-      .orderBy('id')
-      .select<{ userid: string; name: string }[]>('userid', 'name')),
-    ...(await db('users')
-      .where({ corp_id: corp.id, active: true })
-      .whereNull('guide_id')
-      .orderBy('id')
-      .select<{ userid: string; name: string }[]>('userid', 'name')),
+    ...(
+      await db('guides')
+        .where({ corp_id: corp.id })
+        .orderBy('id')
+        .select<{ userid: string; name: string; store_id: number }[]>('userid', 'name', 'store_id')
+    ).map((g) => ({ userid: g.userid, name: g.name, department: [storeDept.get(Number(g.store_id)) ?? 1] })),
+    ...(
+      await db('users')
+        .where({ corp_id: corp.id, active: true })
+        .whereNull('guide_id')
+        .orderBy('id')
+        .select<{ id: number; userid: string; name: string }[]>('id', 'userid', 'name')
+    ).map((u) => {
+      const s = scopes.find((x) => Number(x.user_id) === Number(u.id));
+      const dept = s?.store_id
+        ? storeDept.get(Number(s.store_id))
+        : s?.region_id
+          ? regionDept.get(Number(s.region_id))
+          : 1;
+      return { userid: u.userid, name: u.name, department: [dept ?? 1] };
+    }),
   ];
   const groups = await db('tag_groups')
     .where({ corp_id: corp.id })
@@ -148,6 +191,7 @@ export async function loadSandboxPayload(db: Db, wecomCorpId: string, publicUrl:
     name: corp.name,
     agentid: corp.agent_id,
     callbackUrl: `${publicUrl}/wecom/callback/${wecomCorpId}`,
+    departments,
     members,
     groups: groups.map((g) => ({
       group_id: g.wecom_group_id,
@@ -190,6 +234,12 @@ export async function pushToSandbox(
     callback: { url: p.callbackUrl, token: secrets.callbackToken, encodingAESKey: secrets.callbackAesKey },
   });
   const corp = `${api}/${encodeURIComponent(p.corpid)}`;
+  // The 通讯录同步 assistant sends its change_contact events to the same callback URL, with the same Token and key.
+  await post(`${corp}/contact-sync`, {
+    secret: `${secrets.agentSecret}-contacts`,
+    callback: { url: p.callbackUrl, token: secrets.callbackToken, encodingAESKey: secrets.callbackAesKey },
+  });
+  await post(`${corp}/departments`, { departments: p.departments });
   await post(`${corp}/members`, { members: p.members });
   // The demo's tag library was made in WeCom's admin console, before Guidepost: the app may not change it.
   await post(`${corp}/tags`, { groups: p.groups.map((g) => ({ ...g, owner: 'console' })) });

@@ -27,17 +27,20 @@ export async function deliver(
   xml: string,
   meta: { event: string; change_type: string | null },
   opts: DeliveryOptions,
+  receiver: 'app' | 'contact_sync' = 'app',
 ): Promise<void> {
-  if (!corp.callback) return;
+  const callback = receiver === 'app' ? corp.callback : corp.contactSync?.callback;
+  if (!callback) return;
   const entry = {
     ...meta,
+    receiver,
     status: 'pending' as 'delivered' | 'failed' | 'pending',
     attempts: 0,
     at: Date.now(),
     last_error: undefined as string | undefined,
   };
   corp.callbacks.push(entry);
-  const { url, token, encodingAESKey } = corp.callback;
+  const { url, token, encodingAESKey } = callback;
   const enc = encrypt(encodingAESKey, xml, corp.corpid, randomBytes(16));
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e10));

@@ -11,6 +11,7 @@ import { newId, type Contact, type Corp, type SandboxState } from './state';
 import { avatarUrl } from './assets';
 import { MassMessageError, confirmGroupMsg, pendingFor, publishMoment } from './mass-messages';
 import { firer, successionControl } from './succession';
+import { orgControlApi } from './org';
 
 class ControlError extends Error {
   constructor(
@@ -30,6 +31,8 @@ const corpBody = z.object({
   callback: z.object({ url: z.url(), token: z.string().min(1), encodingAESKey: z.string().length(43) }).optional(),
   /** 网页授权及JS-SDK 可信域名: when set, OAuth redirects elsewhere fail with 50001, as in WeCom. */
   trustedDomains: z.array(z.string().min(1)).optional(),
+  /** When the self-built app was created (ms): from 2022-06-20 20:00 (UTC+8) it reads fewer member fields. */
+  appCreatedAt: z.number().int().optional(),
 });
 const followBody = z.object({
   userid: z.string(),
@@ -164,14 +167,49 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       const b = z
         .object({
           members: z.array(
-            z.object({ userid: z.string().min(1), name: z.string().min(1), in_scope: z.boolean().optional() }),
+            z.object({
+              userid: z.string().min(1),
+              name: z.string().min(1),
+              in_scope: z.boolean().optional(),
+              department: z.array(z.number().int().positive()).optional(),
+              main_department: z.number().int().positive().optional(),
+              position: z.string().optional(),
+            }),
           ),
         })
         .parse(req.body);
+      for (const m of b.members)
+        if (m.department?.some((d) => !c.departments.has(d)))
+          throw new ControlError(400, `member ${m.userid}: no such department`);
       for (const m of b.members) c.members.set(m.userid, m);
       return { members: c.members.size };
     }),
   );
+  // Bulk load of the department tree (no callbacks), parents before children.
+  r.post(
+    '/corps/:corpid/departments',
+    wrap((req) => {
+      const c = corpOf(req);
+      const b = z
+        .object({
+          departments: z.array(
+            z.object({
+              id: z.number().int().min(2),
+              name: z.string().min(1).max(64),
+              parentid: z.number().int().positive(),
+              order: z.number().int().min(0).optional(),
+            }),
+          ),
+        })
+        .parse(req.body);
+      for (const d of b.departments) {
+        if (!c.departments.has(d.parentid)) throw new ControlError(400, `department ${d.id}: no parent ${d.parentid}`);
+        c.departments.set(d.id, { ...d, order: d.order ?? 0, department_leader: [] });
+      }
+      return { departments: c.departments.size };
+    }),
+  );
+  orgControlApi(r, state, delivery);
   r.post(
     '/corps/:corpid/tags',
     wrap((req) => {

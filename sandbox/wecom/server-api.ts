@@ -6,6 +6,7 @@ import { WecomFault, ok, wecomError } from './errors';
 import type { DeliveryOptions } from './callbacks';
 import { massMessageApi } from './mass-messages';
 import { firer, successionApi } from './succession';
+import { orgServerApi } from './org';
 import { newId, type Contact, type Corp, type SandboxState } from './state';
 
 const TOKEN_TTL_S = 7200;
@@ -110,7 +111,8 @@ export function serverApiRouter(
       const corp = state.corps.get(String(req.query.corpid ?? ''));
       if (!corp) throw new WecomFault(40013, 'invalid corpid');
       const secret = String(req.query.corpsecret ?? '');
-      if (secret !== corp.secret && secret !== corp.contactSecret) throw new WecomFault(40001, 'invalid credential');
+      if (secret !== corp.secret && secret !== corp.contactSecret && secret !== corp.contactSync?.secret)
+        throw new WecomFault(40001, 'invalid credential');
       const key = `${corp.corpid}:${secret}`;
       const live = state.liveToken.get(key);
       const current = live ? state.tokens.get(live) : undefined;
@@ -678,6 +680,7 @@ export function serverApiRouter(
 
   massMessageApi(r, authed, state, nowS);
   successionApi(r, authed, nowS, firer(delivery));
+  orgServerApi(r, authed, state);
 
   return r;
 }

@@ -81,6 +81,8 @@ export interface GroupChat {
 
 export interface CallbackDelivery {
   event: string;
+  /** Whose callback URL it went to: the app's, or the 通讯录同步 assistant's (change_contact). */
+  receiver?: 'app' | 'contact_sync';
   change_type: string | null;
   status: 'delivered' | 'failed' | 'pending';
   attempts: number;
@@ -141,6 +143,33 @@ export interface Succession {
   customerLimit: Map<string, number>;
 }
 
+/** A department (部门); root id 1. `in_scope: false` keeps it out of the app's visible scope. */
+export interface Department {
+  id: number;
+  name: string;
+  name_en?: string;
+  parentid: number;
+  order: number;
+  department_leader: string[];
+  in_scope?: boolean;
+}
+
+/** A member (成员) as WeCom's contacts hold it. Status 1 active, 2 disabled, 4 not activated, 5 exited. */
+export interface Member {
+  userid: string;
+  name: string;
+  /** `in_scope: false`: outside the app's visible scope (the app's API cannot see her). */
+  in_scope?: boolean;
+  department?: number[];
+  main_department?: number;
+  position?: string;
+  mobile?: string;
+  email?: string;
+  gender?: string;
+  avatar?: string;
+  status?: number;
+}
+
 /** 群发规则: the receive limit per customer (DOC 92135): days-in-month a month (default), 7 a week or 1 a day. */
 export type ReceiveLimit = 'month' | 'week' | 'day';
 
@@ -152,8 +181,20 @@ export interface Corp {
   contactSecret?: string;
   callback?: { url: string; token: string; encodingAESKey: string };
   trustedDomains?: string[];
-  /** `in_scope: false`: a member outside the app's visible scope (the app's API cannot see her). */
-  members: Map<string, { userid: string; name: string; in_scope?: boolean }>;
+  members: Map<string, Member>;
+  /** The contacts' department tree (root 1, named after the corp). */
+  departments: Map<number, Department>;
+  /**
+   * When the self-built app was created: apps created from 2022-06-20 20:00 (UTC+8) no longer read
+   * members' avatar, gender, mobile, email, biz_mail, QR code and address (§9.2).
+   */
+  appCreatedAt: number;
+  /**
+   * The 通讯录同步 assistant: its own secret (the only one user/list_id accepts) and its own event
+   * server, the one that receives change_contact. URLs configured from 2022-08-15 10:00 (UTC+8) get
+   * only UserID and Department in member events.
+   */
+  contactSync?: { secret: string; callback?: Corp['callback']; configuredAt: number };
   contacts: Map<string, Contact>;
   groups: TagGroup[];
   contactWays: Map<
@@ -245,6 +286,7 @@ export class SandboxState {
     contactSecret?: string | undefined;
     callback?: Corp['callback'] | undefined;
     trustedDomains?: string[] | undefined;
+    appCreatedAt?: number | undefined;
   }): Corp {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
@@ -256,10 +298,13 @@ export class SandboxState {
           contactSecret: c.contactSecret,
           callback: c.callback,
           trustedDomains: c.trustedDomains,
+          appCreatedAt: c.appCreatedAt ?? existing.appCreatedAt,
         }
       : {
           ...c,
+          appCreatedAt: c.appCreatedAt ?? Date.now(),
           members: new Map(),
+          departments: new Map([[1, { id: 1, name: c.name, parentid: 0, order: 100_000_000, department_leader: [] }]]),
           contacts: new Map(),
           groups: [],
           contactWays: new Map(),

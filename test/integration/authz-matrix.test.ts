@@ -45,7 +45,15 @@ const t = useTestContext({ WECOM_API_BASE: 'http://127.0.0.1:1', RATE_LIMIT_API_
 
 type Caller = 'anonymous' | Role;
 type Scope = 'in' | 'out' | 'other';
-const CALLERS: Caller[] = ['anonymous', 'guide', 'store_manager', 'regional_manager', 'finance', 'admin'];
+const CALLERS: Caller[] = [
+  'anonymous',
+  'guide',
+  'store_manager',
+  'regional_manager',
+  'head_office',
+  'finance',
+  'admin',
+];
 const SCOPES: Scope[] = ['in', 'out', 'other'];
 
 /** One tenant's objects: `in` targets belong to guide ga1 / store sa1 / region ra1, `out` to ga2 / sa2 / ra2. */
@@ -106,6 +114,9 @@ const STORE_MANAGERS = {
   finance: s(200, 200, 404),
   admin: s(200, 200, 404),
 };
+
+/** The boards' whole-store figures: the store managers above, and head office anywhere in the corp. */
+const BOARD_READERS = { ...STORE_MANAGERS, head_office: s(200, 200, 404) };
 
 const tenantOf = (scope: Scope) => (scope === 'other' ? B : A);
 /** A tenant's script categories, in their order. */
@@ -268,7 +279,14 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/auth/me': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/auth/me' }),
-    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+    expect: roles({
+      guide: 200,
+      store_manager: 200,
+      regional_manager: 200,
+      head_office: 200,
+      finance: 200,
+      admin: 200,
+    }),
   },
   'POST /api/auth/logout': {
     scoped: false,
@@ -287,6 +305,7 @@ const MATRIX: Record<string, Entry> = {
       guide: s(503, 403, 403),
       store_manager: s(503, 403, 403),
       regional_manager: s(503, 403, 403),
+      head_office: s(503, 403, 403),
       finance: s(503, 403, 403),
       admin: s(503, 403, 403),
     }),
@@ -307,6 +326,7 @@ const MATRIX: Record<string, Entry> = {
       guide: s(200, 403, 404),
       store_manager: s(200, 403, 404),
       regional_manager: s(200, 403, 404),
+      head_office: s(200, 200, 404),
       finance: s(200, 200, 404),
       admin: s(200, 200, 404),
     }),
@@ -393,22 +413,36 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/boards/me': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/boards/me' }),
-    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+    expect: roles({
+      guide: 200,
+      store_manager: 200,
+      regional_manager: 200,
+      head_office: 200,
+      finance: 200,
+      admin: 200,
+    }),
   },
   'GET /api/boards/version': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/boards/version' }),
-    expect: roles({ guide: 200, store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+    expect: roles({
+      guide: 200,
+      store_manager: 200,
+      regional_manager: 200,
+      head_office: 200,
+      finance: 200,
+      admin: 200,
+    }),
   },
   'GET /api/boards/regions': {
     scoped: false,
     send: () => ({ method: 'get', path: `/api/boards/regions?${RANGE}` }),
-    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+    expect: roles({ store_manager: 200, regional_manager: 200, head_office: 200, finance: 200, admin: 200 }),
   },
   'GET /api/boards/rankings': {
     scoped: false,
     send: () => ({ method: 'get', path: `/api/boards/rankings?${RANGE}` }),
-    expect: roles({ store_manager: 200, regional_manager: 200, finance: 200, admin: 200 }),
+    expect: roles({ store_manager: 200, regional_manager: 200, head_office: 200, finance: 200, admin: 200 }),
   },
   // A store manager sees the part of her store's region that is hers; another tenant's region is
   // refused like any region outside a manager's scope (head office: unknown in this corp).
@@ -421,6 +455,7 @@ const MATRIX: Record<string, Entry> = {
     expect: roles({
       store_manager: s(200, 403, 403),
       regional_manager: s(200, 403, 403),
+      head_office: s(200, 200, 404),
       finance: s(200, 200, 404),
       admin: s(200, 200, 404),
     }),
@@ -431,7 +466,7 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/boards/stores/${pick(scope, A.stores, B.stores)}/guides?${RANGE}`,
     }),
-    expect: roles(STORE_MANAGERS),
+    expect: roles(BOARD_READERS),
   },
   'GET /api/boards/stores/:storeId/incrementality': {
     scoped: true,
@@ -439,7 +474,7 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/boards/stores/${pick(scope, A.stores, B.stores)}/incrementality?${RANGE}`,
     }),
-    expect: roles(STORE_MANAGERS),
+    expect: roles(BOARD_READERS),
   },
   // A guide reads her own orders only.
   'GET /api/boards/guides/:guideId/orders': {
@@ -448,7 +483,7 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/boards/guides/${pick(scope, A.guides, B.guides).id}/orders?${RANGE}`,
     }),
-    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+    expect: roles({ guide: s(200, 403, 404), ...BOARD_READERS }),
   },
   'GET /api/boards/trend': {
     scoped: true,
@@ -456,7 +491,7 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/boards/trend?${RANGE}&level=guide&id=${pick(scope, A.guides, B.guides).id}`,
     }),
-    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+    expect: roles({ guide: s(200, 403, 404), ...BOARD_READERS }),
   },
   'GET /api/boards/targets': {
     scoped: true,
@@ -464,9 +499,9 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/boards/targets?month=2026-11&level=guide&parentId=${pick(scope, A.stores, B.stores)}`,
     }),
-    expect: roles(STORE_MANAGERS),
+    expect: roles(BOARD_READERS),
   },
-  // Store targets are set by the manager above a store: its regional manager, or an admin.
+  // Store targets are set by the manager above a store: its regional manager, head office or an admin.
   'PUT /api/boards/targets': {
     scoped: true,
     send: (scope) => ({
@@ -474,7 +509,12 @@ const MATRIX: Record<string, Entry> = {
       path: '/api/boards/targets',
       body: { level: 'store', id: pick(scope, A.stores, B.stores), month: '2026-11', amountFen: 1_000_000 },
     }),
-    expect: roles({ store_manager: 403, regional_manager: s(200, 403, 404), admin: s(200, 200, 404) }),
+    expect: roles({
+      store_manager: 403,
+      regional_manager: s(200, 403, 404),
+      head_office: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
   },
   // Only the guide who issued a coupon, or an admin, voids it; managers pass the role gate as guides would.
   'POST /api/coupons/:code/void': {
@@ -1071,6 +1111,53 @@ const MATRIX: Record<string, Entry> = {
     send: async (scope) => ({ method: 'delete', path: `/api/admin/tags/${(await tagFixture(scope)).tagId}` }),
     expect: roles({ admin: s(503, 503, 404) }),
   },
+  // Org & roles (admin only). A department or user of another tenant is unknown here (404).
+  'GET /api/admin/org': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/org' }),
+    expect: roles({ admin: 200 }),
+  },
+  'POST /api/admin/org/sync': {
+    scoped: false,
+    send: () => ({ method: 'post', path: '/api/admin/org/sync' }),
+    expect: roles({ admin: 202 }),
+  },
+  'PUT /api/admin/org/departments/:wecomId/kind': {
+    scoped: true,
+    send: async (scope) => {
+      const wecomId = 1000 + Math.floor(Math.random() * 1e8);
+      await t.ctx.db('org_departments').insert({
+        corp_id: tenantOf(scope).corp.id,
+        wecom_id: wecomId,
+        parent_wecom_id: 1,
+        name: `matrix ${wecomId}`,
+      });
+      return {
+        method: 'put',
+        path: `/api/admin/org/departments/${wecomId}/kind`,
+        body: { kind: 'none', why: 'matrix' },
+      };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
+  'GET /api/admin/users': {
+    scoped: false,
+    send: () => ({ method: 'get', path: '/api/admin/users' }),
+    expect: roles({ admin: 200 }),
+  },
+  // A fresh user each time: made manager of the `in` or the `out` store (both the corp's); another tenant's user is a 404.
+  'PUT /api/admin/users/:userId/role': {
+    scoped: true,
+    send: async (scope) => {
+      const userId = await createUser(t.ctx.db, tenantOf(scope).corp.id, { userid: uid('mx'), role: 'finance' });
+      return {
+        method: 'put',
+        path: `/api/admin/users/${userId}/role`,
+        body: { role: 'store_manager', storeIds: [scope === 'out' ? A.stores[1] : A.stores[0]], why: 'matrix' },
+      };
+    },
+    expect: roles({ admin: s(200, 200, 404) }),
+  },
   // Commission: finance (and head office) settle the whole corp; only a statement is per guide.
   'GET /api/commission/plans': {
     scoped: false,
@@ -1127,7 +1214,7 @@ const MATRIX: Record<string, Entry> = {
       method: 'get',
       path: `/api/commission/periods/2026-11/guides/${pick(scope, A.guides, B.guides).id}`,
     }),
-    expect: roles({ guide: s(200, 403, 404), ...STORE_MANAGERS }),
+    expect: roles({ guide: s(200, 403, 404), ...BOARD_READERS }),
   },
   // Finance adjusts any guide of the corp; another tenant's guide is unknown here.
   'POST /api/commission/periods/:month/adjustments': {
@@ -1359,6 +1446,7 @@ async function tenant(label: string): Promise<Tenant> {
   const g2 = await createGuide(db, corp.id, s2, { userid: `${label}-ga2` });
   await createUser(db, corp.id, { userid: `${label}-sm`, role: 'store_manager', storeIds: [s1] });
   await createUser(db, corp.id, { userid: `${label}-rm`, role: 'regional_manager', regionIds: [r1] });
+  await createUser(db, corp.id, { userid: `${label}-ho`, role: 'head_office' });
   await createUser(db, corp.id, { userid: `${label}-fin`, role: 'finance' });
   await createUser(db, corp.id, { userid: `${label}-adm`, role: 'admin' });
   const c1 = await createCustomer(db, corp.id, { externalUserid: uid('wm') });
@@ -1453,6 +1541,7 @@ const USERID: Record<Exclude<Caller, 'anonymous'>, string> = {
   guide: 'A-ga1',
   store_manager: 'A-sm',
   regional_manager: 'A-rm',
+  head_office: 'A-ho',
   finance: 'A-fin',
   admin: 'A-adm',
 };

@@ -12,6 +12,7 @@ export interface AdminTab {
 }
 
 export const adminTabs: AdminTab[] = [
+  { path: 'org', label: { 'zh-CN': '组织与角色', en: 'Org & roles' }, component: () => import('./OrgTab.vue') },
   { path: 'scripts', label: { 'zh-CN': '话术库', en: 'Scripts' }, component: () => import('./ScriptsTab.vue') },
   {
     path: 'coupons',

@@ -500,6 +500,7 @@ export function generate(opts: GenerateOptions): TableStream[] {
       ];
     yield [id('users', finIdx), corpId, 'caiwu', '财务 周敏', 'finance', null];
     yield [id('users', finIdx + 1), corpId, 'admin', '系统管理员', 'admin', null];
+    yield [id('users', finIdx + 2), corpId, 'zongbu', '总部运营 陈静', 'head_office', null];
   });
   add('user_scopes', ['id', 'corp_id', 'user_id', 'region_id', 'store_id'], function* () {
     for (let s = 0; s < scale.stores; s++)

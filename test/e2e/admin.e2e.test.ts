@@ -352,6 +352,7 @@ describe('the brand admin console in Chromium', () => {
     const { ctx, apiUrl, browser, corpId } = stack;
     const people: [string, string][] = [
       ['admin', 'admin'],
+      ['zongbu', 'head_office'],
       ['caiwu', 'finance'],
       ['rm_east', 'regional_manager'],
       ['sm0001', 'store_manager'],

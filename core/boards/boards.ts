@@ -2,8 +2,8 @@
  * The managers' boards: one query per board, its SQL beside it, every one filtered by the access
  * layer (core/access/scope.ts) in the same way — `scopeFilter` over the rows' tenant, store and
  * guide. Credited sales come from the `daily_credits` rollup (tenant day, store, guide, path);
- * store totals from all of a store's orders; activity from interactions, follow relations and
- * coupons. Every range is in tenant days, both ends included, beside the previous period of the
+ * store totals from all of a store's orders; activity from the `daily_activity` and `daily_reach`
+ * rollups (core/boards/activity.ts). Every range is in tenant days, both ends included, beside the previous period of the
  * same length and the same days a year earlier.
  */
 import dayjs from 'dayjs';
@@ -207,34 +207,29 @@ async function storeSales(
 }
 
 /**
- * Activity per key: interactions and the customers they reached (active customers), customers
- * added by channel code, coupons issued and redeemed — each by the guide's current store.
+ * Activity per key, from the activity rollups (core/boards/activity.ts): interactions, customers
+ * added by channel code, coupons issued and redeemed (`daily_activity`), and the customers the
+ * interactions reached, each counted once per key (`daily_reach`) — by the guide's current store.
  */
 async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number | null, p: Period) {
   const k = KEYS[level];
   const f = scopeFilter(s, { corp: 'g.corp_id', store: 'g.store_id', guide: 'g.id' });
   const parentCol = level === 'store' ? 's.region_id' : level === 'guide' ? 'g.store_id' : null;
   const parent = parentCol && parentId !== null ? `and ${parentCol} = ?` : '';
-  const b = (...xs: Date[]) => [...f.bindings, ...xs, ...(parent ? [parentId!] : [])];
-  const from = `guides g join stores s on s.id = g.store_id`;
-  // One statement: interactions (and the customers they reached), customers added by channel, coupons issued, redeemed.
   const r = await db.raw<{
-    rows: { what: 'i' | 'a' | 'ci' | 'cr'; k: number; channel: string; n: number; c: number }[];
+    rows: { what: 'x' | 'r'; k: number; channel: string; i: number; a: number; ci: number; cr: number; c: number }[];
   }>(
-    `select 'i' as what, ${k.guide} as k, '' as channel, count(*)::int as n, count(distinct i.customer_id)::int as c
-       from interactions i join ${from} on g.id = i.guide_id
-      where ${f.sql} and i.occurred_at >= ? and i.occurred_at < ? ${parent} group by 1, 2, 3
+    `with g as materialized (
+       select g.id, ${k.guide} as k from guides g join stores s on s.id = g.store_id where ${f.sql} ${parent})
+     select 'x' as what, g.k, d.channel, sum(d.interactions)::int as i, sum(d.customers_added)::int as a,
+            sum(d.coupons_issued)::int as ci, sum(d.coupons_redeemed)::int as cr, 0 as c
+       from daily_activity d join g on g.id = d.guide_id
+      where d.day between ? and ? group by 2, 3
      union all
-     select 'a', ${k.guide}, coalesce(cg.state, ''), count(*)::int, 0
-       from customer_guides cg join ${from} on g.id = cg.guide_id
-      where ${f.sql} and cg.added_at >= ? and cg.added_at < ? ${parent} group by 1, 2, 3
-     union all
-     select 'ci', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
-      where ${f.sql} and c.issued_at >= ? and c.issued_at < ? ${parent} group by 1, 2, 3
-     union all
-     select 'cr', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
-      where ${f.sql} and c.redeemed_at >= ? and c.redeemed_at < ? ${parent} group by 1, 2, 3`,
-    [...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end)],
+     select 'r', g.k, '', 0, 0, 0, 0, count(distinct d.customer_id)::int
+       from daily_reach d join g on g.id = d.guide_id
+      where d.day between ? and ? group by 2`,
+    [...f.bindings, ...(parent ? [parentId!] : []), p.from, p.to, p.from, p.to],
   );
   const out = new Map<number, Activity>();
   const get = (key: number) => {
@@ -255,12 +250,16 @@ async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number 
   };
   for (const row of r.rows) {
     const a = get(row.k);
-    if (row.what === 'i') Object.assign(a, { interactions: row.n, activeCustomers: row.c });
-    else if (row.what === 'a') {
-      a.customersAdded += row.n;
-      a.addedByChannel[row.channel] = row.n;
-    } else if (row.what === 'ci') a.couponsIssued = row.n;
-    else a.couponsRedeemed = row.n;
+    if (row.what === 'r') a.activeCustomers = row.c;
+    else {
+      a.interactions += row.i;
+      a.couponsIssued += row.ci;
+      a.couponsRedeemed += row.cr;
+      if (row.a !== 0) {
+        a.customersAdded += row.a;
+        a.addedByChannel[row.channel] = row.a;
+      }
+    }
   }
   for (const a of out.values()) a.redemptionBp = bp(a.couponsRedeemed, a.couponsIssued);
   return out;
@@ -389,10 +388,10 @@ export async function trendBoard(
       [...f.bindings, current.from, current.to, ...(subject ? [subject.id] : [])],
     ),
     ctx.db.raw<{ rows: { day: string; n: number }[] }>(
-      `select to_char((i.occurred_at at time zone ?)::date, 'YYYY-MM-DD') as day, count(*)::int as n
-         from interactions i join guides g on g.id = i.guide_id join stores s on s.id = g.store_id
-        where ${g.sql} and i.occurred_at >= ? and i.occurred_at < ? ${gOnly} group by 1`,
-      [tz, ...g.bindings, current.start, current.end, ...(subject ? [subject.id] : [])],
+      `select to_char(a.day, 'YYYY-MM-DD') as day, sum(a.interactions)::int as n
+         from daily_activity a join guides g on g.id = a.guide_id join stores s on s.id = g.store_id
+        where ${g.sql} and a.day between ? and ? ${gOnly} group by 1`,
+      [...g.bindings, current.from, current.to, ...(subject ? [subject.id] : [])],
     ),
   ]);
   const days: Trend['days'] = [];

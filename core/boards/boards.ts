@@ -107,7 +107,8 @@ function toFigures(c: Cell, store: { orders: number; fen: number } | null): Figu
     avgOrderFen: c.orders > 0 ? Math.round(credited / c.orders) : null,
     storeSalesFen: storeFen,
     storeOrders: store ? store.orders : null,
-    privateShareBp: bp(credited, storeFen),
+    // Capped: only corrections posted into this period for an earlier one can take credited past the sales.
+    privateShareBp: bp(Math.min(credited, storeFen ?? 0), storeFen),
     mallShareBp: bp(c.byPath.mall, storeFen),
     transferShareBp: bp(c.byPath.transfer, storeFen),
   };
@@ -118,7 +119,7 @@ const KEYS: Record<BoardLevel, { credit: string; order: string | null; guide: st
   region: { credit: 's.region_id', order: 's.region_id', guide: 's.region_id', parent: null },
   store: { credit: 'd.store_id', order: 's.id', guide: 'g.store_id', parent: 's.region_id' },
   // A store's guides: the store's own total sales sit beside their sum (board total), not on guide rows.
-  guide: { credit: 'd.guide_id', order: 'o.store_id', guide: 'g.id', parent: 'd.store_id' },
+  guide: { credit: 'd.guide_id', order: 'x.store_id', guide: 'g.id', parent: 'd.store_id' },
 };
 
 /**
@@ -168,7 +169,12 @@ async function credited(
   return [p0!, p1!, p2!];
 }
 
-/** Each store's (or region's) total sales over each period: all its orders, whatever credited them. */
+/**
+ * Each store's (or region's) total sales over each period, from `daily_store_sales`
+ * (core/boards/store-sales.ts): all its orders (POS, mini-program / web shop), whatever credited
+ * them, plus the sales no order records — WeCom transfer bills no order names, which are
+ * private-domain sales too. So credited sales are a part of it and the share stays ≤ 100 %.
+ */
 async function storeSales(
   db: Db,
   s: Scope,
@@ -180,24 +186,24 @@ async function storeSales(
   const m = () => new Map<number, { orders: number; fen: number }>();
   const outs: Three<Map<number, { orders: number; fen: number }>> = [m(), m(), m()];
   if (key === null || s.level === 'guide') return outs;
-  const f = scopeFilter(s, { corp: 'o.corp_id', store: 'o.store_id' });
+  const f = scopeFilter(s, { corp: 'x.corp_id', store: 'x.store_id' });
   const parent =
-    parentId === null ? '' : level === 'store' ? 'and s.region_id = ?' : level === 'guide' ? 'and o.store_id = ?' : '';
+    parentId === null ? '' : level === 'store' ? 'and s.region_id = ?' : level === 'guide' ? 'and x.store_id = ?' : '';
   const sums = ps
     .map(
       (_, i) =>
-        `count(*) filter (where o.paid_at >= ? and o.paid_at < ?)::int as o${i}, coalesce(sum(o.net_fen) filter (where o.paid_at >= ? and o.paid_at < ?), 0)::bigint as f${i}`,
+        `coalesce(sum(x.orders + x.outside_orders) filter (where x.day between ? and ?), 0)::int as o${i}, coalesce(sum(x.net_fen + x.outside_fen) filter (where x.day between ? and ?), 0)::bigint as f${i}`,
     )
     .join(', ');
   const r = await db.raw<{ rows: ({ k: number } & Record<string, number>)[] }>(
     `select ${key} as k, ${sums}
-       from orders o join stores s on s.id = o.store_id
-      where ${f.sql} and (${ps.map(() => '(o.paid_at >= ? and o.paid_at < ?)').join(' or ')}) ${parent}
+       from daily_store_sales x join stores s on s.id = x.store_id
+      where ${f.sql} and (${ps.map(() => 'x.day between ? and ?').join(' or ')}) ${parent}
       group by 1`,
     [
-      ...ps.flatMap((p) => [p.start, p.end, p.start, p.end]),
+      ...ps.flatMap((p) => [p.from, p.to, p.from, p.to]),
       ...f.bindings,
-      ...ps.flatMap((p) => [p.start, p.end]),
+      ...ps.flatMap((p) => [p.from, p.to]),
       ...(parent ? [parentId!] : []),
     ],
   );

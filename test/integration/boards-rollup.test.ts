@@ -9,6 +9,7 @@ import { attributeOrders, attributeTransfers } from '../../core/attribution/attr
 import { activityCells, rebuildActivity } from '../../core/boards/activity';
 import { levelBoard, trendBoard } from '../../core/boards/boards';
 import { rebuildRollup, rollupCells } from '../../core/boards/rollup';
+import { rebuildStoreSales, storeSalesCells } from '../../core/boards/store-sales';
 import { loadPrincipal } from '../../core/auth/principal';
 import { recordInteractions } from '../../core/ingest/interactions';
 import { useTestContext } from '../helpers/context';
@@ -204,7 +205,7 @@ describe('activity rollups', () => {
     let seed = 7;
     const rnd = (n: number) => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
+      return Math.floor(seed / 65_536) % n;
     };
     const base = Date.parse('2026-11-01T00:00:00+08:00');
     const at = () => new Date(base + rnd(10 * 24 * 60) * 60_000 - 2 * H);
@@ -324,5 +325,100 @@ describe('activity rollups', () => {
     await t.ctx.db('interactions').where({ corp_id: corp.id, evidence_id: 'a-1' }).del();
     await t.ctx.db('coupons').where({ corp_id: corp.id, code: 'a-C1' }).del();
     await check();
+  });
+});
+
+describe('store total sales and the private-domain share', () => {
+  it('counts transfer bills no order names in the store total, so the share never passes 100 %', async () => {
+    const corp = await createCorp(t.ctx.db, t.ctx.secrets);
+    const region = await createRegion(t.ctx.db, corp.id);
+    const store = await createStore(t.ctx.db, corp.id, region);
+    const other = await createStore(t.ctx.db, corp.id, region);
+    const guide = await createGuide(t.ctx.db, corp.id, store);
+    const customer = (await createCustomer(t.ctx.db, corp.id)).id;
+    await createUser(t.ctx.db, corp.id, { userid: 'hq', role: 'admin' });
+    const hq = (await loadPrincipal(t.ctx.db, corp.id, 'hq'))!;
+    const day = Date.parse('2026-11-10T15:00:00+08:00');
+    const q = { from: '2026-11-01', to: '2026-11-30' };
+
+    // An uncredited till sale of ¥100 and a ¥500 sale by WeCom transfer that no till recorded.
+    const [pos] = await t.ctx
+      .db('orders')
+      .insert({
+        corp_id: corp.id,
+        source: 'pos',
+        order_no: 'POS-S1',
+        store_id: store,
+        customer_id: customer,
+        paid_at: new Date(day),
+        gross_fen: 10_000,
+        net_fen: 10_000,
+        coupon_codes: [],
+      })
+      .returning<{ id: number }[]>('id');
+    await attributeOrders(t.ctx, corp.id, [pos!.id], 'test');
+    const [bill] = await t.ctx
+      .db('transfers')
+      .insert({
+        corp_id: corp.id,
+        transaction_id: 'TX-S1',
+        bill_type: 0,
+        trade_state: 1,
+        pay_time: new Date(day + H),
+        payee_userid: guide.userid,
+        guide_id: guide.id,
+        total_fee_fen: 50_000,
+        raw: {},
+      })
+      .returning<{ id: number }[]>('id');
+    await attributeTransfers(t.ctx, corp.id, [bill!.id], 'test');
+
+    const row = async () => (await levelBoard(t.ctx, hq, 'store', region, q)).rows.find((r) => r.id === store)!;
+    let r = await row();
+    expect(r.current.creditedFen).toBe(50_000);
+    expect(r.current.storeSalesFen).toBe(60_000);
+    expect(r.current.storeOrders).toBe(2);
+    expect(r.current.privateShareBp).toBe(8333);
+    expect(r.current.transferShareBp).toBe(8333);
+    const cells = await storeSalesCells(t.ctx.db, corp.id);
+    await rebuildStoreSales(t.ctx.db, corp.id);
+    expect(await storeSalesCells(t.ctx.db, corp.id)).toEqual(cells);
+
+    // The till's record of the transfer sale arrives late and names the bill: the bill's own line is
+    // replaced by the order's credit, and the sale is counted once, as an order.
+    const [late] = await t.ctx
+      .db('orders')
+      .insert({
+        corp_id: corp.id,
+        source: 'pos',
+        order_no: 'POS-S2',
+        store_id: store,
+        customer_id: customer,
+        paid_at: new Date(day + H),
+        gross_fen: 50_000,
+        net_fen: 50_000,
+        coupon_codes: [],
+        payment_transaction_id: 'TX-S1',
+      })
+      .returning<{ id: number }[]>('id');
+    await attributeOrders(t.ctx, corp.id, [late!.id], 'test');
+    await attributeTransfers(t.ctx, corp.id, [bill!.id], 'test');
+    r = await row();
+    expect(r.current.creditedFen).toBe(50_000);
+    expect(r.current.storeSalesFen).toBe(60_000);
+    expect(r.current.storeOrders).toBe(2);
+    expect(r.current.privateShareBp).toBe(8333);
+
+    // Orders corrected and moved: the rollup follows, and equals a rebuild.
+    await t.ctx.db('orders').where({ id: pos!.id }).update({ net_fen: 8_000, store_id: other });
+    r = await row();
+    expect(r.current.storeSalesFen).toBe(50_000);
+    expect(r.current.privateShareBp).toBe(10_000);
+    const board = await levelBoard(t.ctx, hq, 'store', region, q);
+    expect(board.total.storeSalesFen).toBe(58_000);
+    const after = await storeSalesCells(t.ctx.db, corp.id);
+    await rebuildStoreSales(t.ctx.db, corp.id);
+    expect(await storeSalesCells(t.ctx.db, corp.id)).toEqual(after);
+    for (const x of board.rows) expect(x.current.privateShareBp ?? 0).toBeLessThanOrEqual(10_000);
   });
 });

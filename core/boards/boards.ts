@@ -580,7 +580,8 @@ export async function freshnessOf(db: Db, corpId: number, tz: string, rangeTo: s
   const { pos, bills } = r.rows[0]!;
   const dayOf = (d: Date, back: number) => dayjs(d).tz(tz).subtract(back, 'day').format('YYYY-MM-DD');
   const finals = [pos ? dayOf(pos, 1) : null, bills ? dayOf(bills, 2) : null].filter((x): x is string => x !== null);
-  const finalThrough = pos === null ? null : finals.sort()[0]!;
+  // Until both sources have reported, no day is final: before the first bill poll no day's transfers are known.
+  const finalThrough = pos === null || bills === null ? null : finals.sort()[0]!;
   return {
     posUpTo: pos ? pos.toISOString() : null,
     billsPolledAt: bills ? bills.toISOString() : null,

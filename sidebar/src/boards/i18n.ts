@@ -200,9 +200,6 @@ export const yuan = (fen: number | null) =>
     ? '—'
     : (fen < 0 ? '-¥' : '¥') + (Math.abs(fen) / 100).toLocaleString('zh-CN', { maximumFractionDigits: 0 });
 export const pct = (bp: number | null) => (bp === null ? '—' : (bp / 100).toFixed(1) + '%');
+/** Change against a base; none without a base (a new store or guide, last year before the data began). */
 export const delta = (cur: number, prev: number) =>
-  prev === 0
-    ? cur === 0
-      ? '—'
-      : '+∞'
-    : `${cur >= prev ? '+' : ''}${(((cur - prev) * 100) / Math.abs(prev)).toFixed(1)}%`;
+  prev === 0 ? '—' : `${cur >= prev ? '+' : ''}${(((cur - prev) * 100) / Math.abs(prev)).toFixed(1)}%`;

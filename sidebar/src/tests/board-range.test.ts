@@ -12,20 +12,20 @@ const me = (timezone: string) => ({
 });
 
 describe("the range presets use the tenant's days, not the browser's", () => {
-  const tz = process.env.TZ;
   beforeEach(() => {
     // A browser in UTC (a laptop set to UTC, a CI runner) at 00:30 on 2 December in Shanghai.
-    process.env.TZ = 'UTC';
+    vi.stubEnv('TZ', 'UTC');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-12-01T16:30:00Z'));
   });
   afterEach(() => {
     vi.useRealTimers();
-    process.env.TZ = tz;
+    vi.unstubAllEnvs();
     who.value = null;
   });
 
   it('本月, 上月 and 近7天 end on the tenant’s today', () => {
+    expect(new Date().getDate()).toBe(1); // the browser's own zone still says 1 December
     who.value = me('Asia/Shanghai');
     expect(monthToDate()).toEqual({ from: '2026-12-01', to: '2026-12-02' });
     expect(lastMonth()).toEqual({ from: '2026-11-01', to: '2026-11-30' });

@@ -2,8 +2,8 @@
  * The managers' boards: one query per board, its SQL beside it, every one filtered by the access
  * layer (core/access/scope.ts) in the same way — `scopeFilter` over the rows' tenant, store and
  * guide. Credited sales come from the `daily_credits` rollup (tenant day, store, guide, path);
- * store totals from all of a store's orders; activity from interactions, follow relations and
- * coupons. Every range is in tenant days, both ends included, beside the previous period of the
+ * store totals from all of a store's orders; activity from the `daily_activity` and `daily_reach`
+ * rollups (core/boards/activity.ts). Every range is in tenant days, both ends included, beside the previous period of the
  * same length and the same days a year earlier.
  */
 import dayjs from 'dayjs';
@@ -107,7 +107,8 @@ function toFigures(c: Cell, store: { orders: number; fen: number } | null): Figu
     avgOrderFen: c.orders > 0 ? Math.round(credited / c.orders) : null,
     storeSalesFen: storeFen,
     storeOrders: store ? store.orders : null,
-    privateShareBp: bp(credited, storeFen),
+    // Capped: only corrections posted into this period for an earlier one can take credited past the sales.
+    privateShareBp: bp(Math.min(credited, storeFen ?? 0), storeFen),
     mallShareBp: bp(c.byPath.mall, storeFen),
     transferShareBp: bp(c.byPath.transfer, storeFen),
   };
@@ -118,7 +119,7 @@ const KEYS: Record<BoardLevel, { credit: string; order: string | null; guide: st
   region: { credit: 's.region_id', order: 's.region_id', guide: 's.region_id', parent: null },
   store: { credit: 'd.store_id', order: 's.id', guide: 'g.store_id', parent: 's.region_id' },
   // A store's guides: the store's own total sales sit beside their sum (board total), not on guide rows.
-  guide: { credit: 'd.guide_id', order: 'o.store_id', guide: 'g.id', parent: 'd.store_id' },
+  guide: { credit: 'd.guide_id', order: 'x.store_id', guide: 'g.id', parent: 'd.store_id' },
 };
 
 /**
@@ -168,7 +169,12 @@ async function credited(
   return [p0!, p1!, p2!];
 }
 
-/** Each store's (or region's) total sales over each period: all its orders, whatever credited them. */
+/**
+ * Each store's (or region's) total sales over each period, from `daily_store_sales`
+ * (core/boards/store-sales.ts): all its orders (POS, mini-program / web shop), whatever credited
+ * them, plus the sales no order records — WeCom transfer bills no order names, which are
+ * private-domain sales too. So credited sales are a part of it and the share stays ≤ 100 %.
+ */
 async function storeSales(
   db: Db,
   s: Scope,
@@ -180,24 +186,24 @@ async function storeSales(
   const m = () => new Map<number, { orders: number; fen: number }>();
   const outs: Three<Map<number, { orders: number; fen: number }>> = [m(), m(), m()];
   if (key === null || s.level === 'guide') return outs;
-  const f = scopeFilter(s, { corp: 'o.corp_id', store: 'o.store_id' });
+  const f = scopeFilter(s, { corp: 'x.corp_id', store: 'x.store_id' });
   const parent =
-    parentId === null ? '' : level === 'store' ? 'and s.region_id = ?' : level === 'guide' ? 'and o.store_id = ?' : '';
+    parentId === null ? '' : level === 'store' ? 'and s.region_id = ?' : level === 'guide' ? 'and x.store_id = ?' : '';
   const sums = ps
     .map(
       (_, i) =>
-        `count(*) filter (where o.paid_at >= ? and o.paid_at < ?)::int as o${i}, coalesce(sum(o.net_fen) filter (where o.paid_at >= ? and o.paid_at < ?), 0)::bigint as f${i}`,
+        `coalesce(sum(x.orders + x.outside_orders) filter (where x.day between ? and ?), 0)::int as o${i}, coalesce(sum(x.net_fen + x.outside_fen) filter (where x.day between ? and ?), 0)::bigint as f${i}`,
     )
     .join(', ');
   const r = await db.raw<{ rows: ({ k: number } & Record<string, number>)[] }>(
     `select ${key} as k, ${sums}
-       from orders o join stores s on s.id = o.store_id
-      where ${f.sql} and (${ps.map(() => '(o.paid_at >= ? and o.paid_at < ?)').join(' or ')}) ${parent}
+       from daily_store_sales x join stores s on s.id = x.store_id
+      where ${f.sql} and (${ps.map(() => 'x.day between ? and ?').join(' or ')}) ${parent}
       group by 1`,
     [
-      ...ps.flatMap((p) => [p.start, p.end, p.start, p.end]),
+      ...ps.flatMap((p) => [p.from, p.to, p.from, p.to]),
       ...f.bindings,
-      ...ps.flatMap((p) => [p.start, p.end]),
+      ...ps.flatMap((p) => [p.from, p.to]),
       ...(parent ? [parentId!] : []),
     ],
   );
@@ -207,34 +213,29 @@ async function storeSales(
 }
 
 /**
- * Activity per key: interactions and the customers they reached (active customers), customers
- * added by channel code, coupons issued and redeemed — each by the guide's current store.
+ * Activity per key, from the activity rollups (core/boards/activity.ts): interactions, customers
+ * added by channel code, coupons issued and redeemed (`daily_activity`), and the customers the
+ * interactions reached, each counted once per key (`daily_reach`) — by the guide's current store.
  */
 async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number | null, p: Period) {
   const k = KEYS[level];
   const f = scopeFilter(s, { corp: 'g.corp_id', store: 'g.store_id', guide: 'g.id' });
   const parentCol = level === 'store' ? 's.region_id' : level === 'guide' ? 'g.store_id' : null;
   const parent = parentCol && parentId !== null ? `and ${parentCol} = ?` : '';
-  const b = (...xs: Date[]) => [...f.bindings, ...xs, ...(parent ? [parentId!] : [])];
-  const from = `guides g join stores s on s.id = g.store_id`;
-  // One statement: interactions (and the customers they reached), customers added by channel, coupons issued, redeemed.
   const r = await db.raw<{
-    rows: { what: 'i' | 'a' | 'ci' | 'cr'; k: number; channel: string; n: number; c: number }[];
+    rows: { what: 'x' | 'r'; k: number; channel: string; i: number; a: number; ci: number; cr: number; c: number }[];
   }>(
-    `select 'i' as what, ${k.guide} as k, '' as channel, count(*)::int as n, count(distinct i.customer_id)::int as c
-       from interactions i join ${from} on g.id = i.guide_id
-      where ${f.sql} and i.occurred_at >= ? and i.occurred_at < ? ${parent} group by 1, 2, 3
+    `with g as materialized (
+       select g.id, ${k.guide} as k from guides g join stores s on s.id = g.store_id where ${f.sql} ${parent})
+     select 'x' as what, g.k, d.channel, sum(d.interactions)::int as i, sum(d.customers_added)::int as a,
+            sum(d.coupons_issued)::int as ci, sum(d.coupons_redeemed)::int as cr, 0 as c
+       from daily_activity d join g on g.id = d.guide_id
+      where d.day between ? and ? group by 2, 3
      union all
-     select 'a', ${k.guide}, coalesce(cg.state, ''), count(*)::int, 0
-       from customer_guides cg join ${from} on g.id = cg.guide_id
-      where ${f.sql} and cg.added_at >= ? and cg.added_at < ? ${parent} group by 1, 2, 3
-     union all
-     select 'ci', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
-      where ${f.sql} and c.issued_at >= ? and c.issued_at < ? ${parent} group by 1, 2, 3
-     union all
-     select 'cr', ${k.guide}, '', count(*)::int, 0 from coupons c join ${from} on g.id = c.guide_id
-      where ${f.sql} and c.redeemed_at >= ? and c.redeemed_at < ? ${parent} group by 1, 2, 3`,
-    [...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end), ...b(p.start, p.end)],
+     select 'r', g.k, '', 0, 0, 0, 0, count(distinct d.customer_id)::int
+       from daily_reach d join g on g.id = d.guide_id
+      where d.day between ? and ? group by 2`,
+    [...f.bindings, ...(parent ? [parentId!] : []), p.from, p.to, p.from, p.to],
   );
   const out = new Map<number, Activity>();
   const get = (key: number) => {
@@ -255,12 +256,16 @@ async function activityOf(db: Db, s: Scope, level: BoardLevel, parentId: number 
   };
   for (const row of r.rows) {
     const a = get(row.k);
-    if (row.what === 'i') Object.assign(a, { interactions: row.n, activeCustomers: row.c });
-    else if (row.what === 'a') {
-      a.customersAdded += row.n;
-      a.addedByChannel[row.channel] = row.n;
-    } else if (row.what === 'ci') a.couponsIssued = row.n;
-    else a.couponsRedeemed = row.n;
+    if (row.what === 'r') a.activeCustomers = row.c;
+    else {
+      a.interactions += row.i;
+      a.couponsIssued += row.ci;
+      a.couponsRedeemed += row.cr;
+      if (row.a !== 0) {
+        a.customersAdded += row.a;
+        a.addedByChannel[row.channel] = row.a;
+      }
+    }
   }
   for (const a of out.values()) a.redemptionBp = bp(a.couponsRedeemed, a.couponsIssued);
   return out;
@@ -389,10 +394,10 @@ export async function trendBoard(
       [...f.bindings, current.from, current.to, ...(subject ? [subject.id] : [])],
     ),
     ctx.db.raw<{ rows: { day: string; n: number }[] }>(
-      `select to_char((i.occurred_at at time zone ?)::date, 'YYYY-MM-DD') as day, count(*)::int as n
-         from interactions i join guides g on g.id = i.guide_id join stores s on s.id = g.store_id
-        where ${g.sql} and i.occurred_at >= ? and i.occurred_at < ? ${gOnly} group by 1`,
-      [tz, ...g.bindings, current.start, current.end, ...(subject ? [subject.id] : [])],
+      `select to_char(a.day, 'YYYY-MM-DD') as day, sum(a.interactions)::int as n
+         from daily_activity a join guides g on g.id = a.guide_id join stores s on s.id = g.store_id
+        where ${g.sql} and a.day between ? and ? ${gOnly} group by 1`,
+      [...g.bindings, current.from, current.to, ...(subject ? [subject.id] : [])],
     ),
   ]);
   const days: Trend['days'] = [];
@@ -575,7 +580,8 @@ export async function freshnessOf(db: Db, corpId: number, tz: string, rangeTo: s
   const { pos, bills } = r.rows[0]!;
   const dayOf = (d: Date, back: number) => dayjs(d).tz(tz).subtract(back, 'day').format('YYYY-MM-DD');
   const finals = [pos ? dayOf(pos, 1) : null, bills ? dayOf(bills, 2) : null].filter((x): x is string => x !== null);
-  const finalThrough = pos === null ? null : finals.sort()[0]!;
+  // Until both sources have reported, no day is final: before the first bill poll no day's transfers are known.
+  const finalThrough = pos === null || bills === null ? null : finals.sort()[0]!;
   return {
     posUpTo: pos ? pos.toISOString() : null,
     billsPolledAt: bills ? bills.toISOString() : null,

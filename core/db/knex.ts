@@ -17,9 +17,10 @@ export function createDb(databaseUrl: string, opts: { pool?: { min: number; max:
     pool: {
       ...(opts.pool ?? { min: 0, max: 10 }),
       // Named prepared statements (core/db/prepared.ts) keep one generic plan per connection;
-      // knex's own queries are unnamed and planned per execution as before.
+      // knex's own queries are unnamed and planned per execution as before. No JIT: compiling
+      // costs ~70 ms, more than any of our statements gains from it (a board's rollup reads).
       afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
-        conn.query('set plan_cache_mode = force_generic_plan').then(
+        conn.query('set plan_cache_mode = force_generic_plan; set jit = off').then(
           () => done(null, conn),
           (err: Error) => done(err, conn),
         );

@@ -17,6 +17,10 @@ export async function deleteTenant(db: Db, corpId: number): Promise<boolean> {
       .whereNotNull('adjusts_credit_id')
       .update({ adjusts_credit_id: null });
     await trx('credits').where({ corp_id: corpId }).del();
-    return (await trx('corps').where({ id: corpId }).del()) > 0;
+    const removed = (await trx('corps').where({ id: corpId }).del()) > 0;
+    // The boards' fact rollups (moved by triggers, which find no tenant once it is gone): last.
+    for (const table of ['daily_activity', 'daily_reach', 'daily_store_sales'])
+      await trx(table).where({ corp_id: corpId }).del();
+    return removed;
   });
 }

@@ -381,7 +381,17 @@ describe('attribution engine through the queues', () => {
     expect(await ctx.db('credits').where({ corp_id: corpId }).count('* as n').first()).not.toEqual({ n: 0 });
 
     expect(await deleteTenant(ctx.db, corpId)).toBe(true);
-    for (const table of ['credits', 'credit_events', 'daily_credits', 'orders', 'customers', 'corps']) {
+    for (const table of [
+      'credits',
+      'credit_events',
+      'daily_credits',
+      'daily_activity',
+      'daily_reach',
+      'daily_store_sales',
+      'orders',
+      'customers',
+      'corps',
+    ]) {
       expect(
         Number(
           (

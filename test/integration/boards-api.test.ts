@@ -156,11 +156,12 @@ describe('boards API', () => {
       directFen: 28_000,
       indirectFen: 50_000,
       creditedOrders: 3,
-      storeSalesFen: 200_000, // P1 + M1 + the walk-in P2; the bill is not a store order
-      storeOrders: 3,
-      privateShareBp: 3_900,
-      mallShareBp: 1_000,
-      transferShareBp: 400,
+      // P1 + M1 + the walk-in P2, and the bill no order records: a sale by transfer is a store sale too.
+      storeSalesFen: 208_000,
+      storeOrders: 4,
+      privateShareBp: 3_750,
+      mallShareBp: 962,
+      transferShareBp: 385,
     });
     expect(east.previous.creditedFen).toBe(10_000);
     expect(res.body.previousRange).toEqual({ from: '2026-10-02', to: '2026-10-31' });
@@ -227,12 +228,19 @@ describe('boards API', () => {
     });
     // Stores 1 and 3 tie at ¥700: the smaller id first.
     expect(ranks.body.stores.top.map((r: { id: number }) => r.id)).toEqual([A.s1, A.s3, A.s2]);
-    // POS orders arrived now: every day before today is final, a range reaching today is provisional.
-    const fresh = (await request(app).get(`/api/boards/regions?${RANGE}`).set('Authorization', as(A.corp, 'hq'))).body
-      .freshness;
+    // POS orders arrived now, but WeCom bills were never polled: no day's transfers are known, nothing is final.
+    const freshness = async () =>
+      (await request(app).get(`/api/boards/regions?${RANGE}`).set('Authorization', as(A.corp, 'hq'))).body.freshness;
+    const fresh = await freshness();
     expect(fresh.posUpTo).not.toBeNull();
     expect(fresh.billsPolledAt).toBeNull();
-    expect(fresh.provisional).toBe(fresh.finalThrough < '2026-11-30');
+    expect(fresh.finalThrough).toBeNull();
+    expect(fresh.provisional).toBe(true);
+    // A poll ran now: every day up to two days back is final, a range reaching later is provisional.
+    await t.ctx.db('sync_cursors').insert({ corp_id: A.corp, kind: 'bills', cursor: '', updated_at: new Date() });
+    const polled = await freshness();
+    expect(polled.finalThrough).not.toBeNull();
+    expect(polled.provisional).toBe(polled.finalThrough < '2026-11-30');
   });
 
   it('targets: set by the manager above, audited, completion and pace; a region beside its stores', async () => {

@@ -40,6 +40,8 @@ const zh = {
   indirect: '间接',
   total: '合计',
   reference: '参考线：小程序 ≥ 10%，对外收款 4–5% 门店总销售',
+  shareTip:
+    '私域占比 = 私域业绩 ÷ 门店总销售。门店总销售 = 门店全部订单（POS 与小程序/网店）+ 未对应任何订单的企业微信对外收款，因此不会超过 100%。',
   fresh: 'POS 数据至 {pos}；企业微信收款已拉取至 {bills}（企业微信次日发布账单）',
   provisional: '含未定稿日期，数据为暂估',
   final: '数据已定稿',
@@ -127,6 +129,8 @@ const en: typeof zh = {
   indirect: 'Indirect',
   total: 'Total',
   reference: 'Reference lines: mini-program ≥ 10 %, transfers 4–5 % of store sales',
+  shareTip:
+    'Private share = credited sales ÷ store sales. Store sales = all the store’s orders (POS and mini-program / web shop) + WeCom transfers that no order records, so the share never exceeds 100 %.',
   fresh: 'POS up to {pos}; WeCom bills polled {bills} (WeCom publishes a day’s bills the next day)',
   provisional: 'Includes days not final yet: provisional',
   final: 'Final',
@@ -196,9 +200,6 @@ export const yuan = (fen: number | null) =>
     ? '—'
     : (fen < 0 ? '-¥' : '¥') + (Math.abs(fen) / 100).toLocaleString('zh-CN', { maximumFractionDigits: 0 });
 export const pct = (bp: number | null) => (bp === null ? '—' : (bp / 100).toFixed(1) + '%');
+/** Change against a base; none without a base (a new store or guide, last year before the data began). */
 export const delta = (cur: number, prev: number) =>
-  prev === 0
-    ? cur === 0
-      ? '—'
-      : '+∞'
-    : `${cur >= prev ? '+' : ''}${(((cur - prev) * 100) / Math.abs(prev)).toFixed(1)}%`;
+  prev === 0 ? '—' : `${cur >= prev ? '+' : ''}${(((cur - prev) * 100) / Math.abs(prev)).toFixed(1)}%`;

@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db/knex';
+import { MP } from './lexicon';
 
 /** What the sandbox needs to know about a tenant, read back from our database after seeding. */
 export interface SandboxPayload {
@@ -188,6 +189,7 @@ export async function pushToSandbox(
     secret: secrets.agentSecret,
     contactSecret: secrets.contactSecret,
     callback: { url: p.callbackUrl, token: secrets.callbackToken, encodingAESKey: secrets.callbackAesKey },
+    miniprograms: [MP.appid],
   });
   const corp = `${api}/${encodeURIComponent(p.corpid)}`;
   await post(`${corp}/members`, { members: p.members });

@@ -29,6 +29,8 @@ const corpBody = z.object({
   callback: z.object({ url: z.url(), token: z.string().min(1), encodingAESKey: z.string().length(43) }).optional(),
   /** 网页授权及JS-SDK 可信域名: when set, OAuth redirects elsewhere fail with 50001, as in WeCom. */
   trustedDomains: z.array(z.string().min(1)).optional(),
+  /** Mini-program appids linked to the corp (关联小程序); others are refused in mass messages with 90206. */
+  miniprograms: z.array(z.string().min(1)).optional(),
 });
 const followBody = z.object({
   userid: z.string(),

@@ -130,6 +130,8 @@ export interface Corp {
   contactSecret?: string;
   callback?: { url: string; token: string; encodingAESKey: string };
   trustedDomains?: string[];
+  /** Mini programs linked to the corp (关联小程序): a miniprogram attachment with another appid is 90206. */
+  miniprograms: string[];
   /** `in_scope: false`: a member outside the app's visible scope (the app's API cannot see her). */
   members: Map<string, { userid: string; name: string; in_scope?: boolean }>;
   contacts: Map<string, Contact>;
@@ -213,6 +215,7 @@ export class SandboxState {
     contactSecret?: string | undefined;
     callback?: Corp['callback'] | undefined;
     trustedDomains?: string[] | undefined;
+    miniprograms?: string[] | undefined;
   }): Corp {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
@@ -224,9 +227,11 @@ export class SandboxState {
           contactSecret: c.contactSecret,
           callback: c.callback,
           trustedDomains: c.trustedDomains,
+          miniprograms: c.miniprograms ?? existing.miniprograms,
         }
       : {
           ...c,
+          miniprograms: c.miniprograms ?? [],
           members: new Map(),
           contacts: new Map(),
           groups: [],

@@ -2,7 +2,7 @@
  * What a campaign sends: text plus up to 9 attachments (image, link card, mini-program card), taken
  * from a script's parts and optionally a product card from the catalog; checked against WeCom's
  * rules for add_msg_template (§13.1) and add_moment_task (§14.1) when the campaign is created, so a
- * campaign WeCom would refuse is a 422 naming the field, not a failed dispatch. Media-library images
+ * campaign WeCom would refuse is a 400 naming the field, not a failed dispatch. Media-library images
  * become temporary media_ids (core/wecom/media.ts) only when the campaign is dispatched.
  */
 import * as zm from 'zod/mini';

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { scopeOf, type Scope } from '../access/scope';
 import type { Db } from '../db/knex';
+import { recordAudit } from '../commission/audit';
 import { AppError } from '../errors';
 import {
   type segment as segmentSchema,
@@ -205,6 +206,7 @@ export async function saveSegment(
   p: Principal,
   input: { name: string; definition: SegmentDefinition },
   id?: number,
+  requestId?: string,
 ): Promise<SegmentRow> {
   const definition = JSON.stringify(segmentDefinition.parse(input.definition));
   try {
@@ -217,12 +219,41 @@ export async function saveSegment(
           .insert({ corp_id: p.corpId, name: input.name, definition, created_by: p.userId })
           .returning(['id', 'name', 'definition', 'created_at']);
     if (!row) throw new AppError('NOT_FOUND', `no segment ${id}`, { field: 'params.segmentId' });
+    await recordAudit(db, {
+      corpId: p.corpId,
+      actor: p.userid,
+      action: id ? 'segment.update' : 'segment.save',
+      entity: 'segment',
+      entityId: Number(row.id),
+      detail: { name: input.name, definition: JSON.parse(definition) as unknown },
+      requestId,
+    });
     return toSegment(row);
   } catch (err) {
     if ((err as { code?: string }).code === '23505')
       throw new AppError('CONFLICT', `a segment named ${input.name} exists`, { field: 'body.name' });
     throw err;
   }
+}
+
+/** Deletes a saved segment; campaigns made from it keep their copy of its definition. Audited. */
+export async function deleteSegment(db: Db, p: Principal, id: number, requestId?: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const [row] = await trx('segments')
+      .where({ corp_id: p.corpId, id })
+      .delete()
+      .returning<{ name: string; definition: unknown }[]>(['name', 'definition']);
+    if (!row) throw new AppError('NOT_FOUND', `no segment ${id}`, { field: 'params.segmentId' });
+    await recordAudit(trx, {
+      corpId: p.corpId,
+      actor: p.userid,
+      action: 'segment.delete',
+      entity: 'segment',
+      entityId: id,
+      detail: { name: row.name, definition: row.definition },
+      requestId,
+    });
+  });
 }
 
 export async function listSegments(db: Db, p: Principal): Promise<SegmentRow[]> {

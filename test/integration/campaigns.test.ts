@@ -846,3 +846,47 @@ describe('a moments campaign (客户朋友圈)', () => {
     expect(progress.guides.find((g) => g.guideId === guides.wangfang!.id)).toMatchObject({ confirmed: true });
   });
 });
+
+describe('saved segments', () => {
+  it('saves, lists, reuses and deletes a segment; a campaign made from it keeps its definition; both audited', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    const auth = `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'hq' }, 600)}`;
+    const definition = { tags: [[tags.active!]], regionIds: [west] };
+    const saved = await request(app)
+      .post('/api/segments')
+      .set('Authorization', auth)
+      .send({ name: '华西促活', definition });
+    expect(saved.status).toBe(201);
+    const again = await request(app)
+      .post('/api/segments')
+      .set('Authorization', auth)
+      .send({ name: '华西促活', definition });
+    expect(again.status).toBe(409);
+    const list = await request(app).get('/api/segments').set('Authorization', auth);
+    const mine = (list.body.items as { id: number; definition: unknown }[]).find((x) => x.id === saved.body.id)!;
+    expect(mine.definition).toEqual(definition);
+    const { id: campaignId } = await createCampaign(ctx, admin, {
+      name: '华西促活',
+      segmentId: saved.body.id,
+      scriptId,
+      couponTemplateId: templateId,
+      holdoutPercent: 0,
+    });
+    await ctx.db('campaigns').where({ id: campaignId }).update({ cancelled_at: new Date() });
+    const del = await request(app).delete(`/api/segments/${saved.body.id}`).set('Authorization', auth);
+    expect(del.status).toBe(200);
+    expect((await request(app).delete(`/api/segments/${saved.body.id}`).set('Authorization', auth)).status).toBe(404);
+    const c = await ctx
+      .db('campaigns')
+      .where({ id: campaignId })
+      .first<{ segment_id: number | null; definition: unknown }>();
+    expect(c.segment_id).toBeNull();
+    expect(c.definition).toMatchObject(definition);
+    const audit = await ctx
+      .db('audit_log')
+      .where({ corp_id: corp.id, entity: 'segment', entity_id: String(saved.body.id) })
+      .orderBy('id')
+      .pluck<string[]>('action');
+    expect(audit).toEqual(['segment.save', 'segment.delete']);
+  });
+});

@@ -111,7 +111,7 @@ export function segmentSql(corpId: number, scope: Scope, def: SegmentDefinition,
         select cg.customer_id, cg.guide_id, g.store_id, cg.ended_at, cg.end_reason,
                (cg.ended_at is null and g.status = 'active') as reachable
           from customer_guides cg join guides g on g.id = cg.guide_id
-         where cg.customer_id = c.id
+         where cg.corp_id = c.corp_id and cg.customer_id = c.id
          order by (cg.guide_id = ?::bigint) desc, (cg.ended_at is null and g.status = 'active') desc, cg.is_exclusive desc,
                   cg.ended_at desc nulls first, cg.added_at desc, cg.guide_id
          limit 1) own on true

@@ -210,6 +210,7 @@ interface CampaignRow {
   channel: 'mass_message' | 'moment';
   content: CampaignContent;
   coupon_template_id: number | null;
+  moment_jobid: string | null;
   dispatched_at: Date | null;
   cancelled_at: Date | null;
   scheduled_at: Date;
@@ -254,14 +255,24 @@ export async function dispatchCampaign(
   if (c.channel === 'moment') {
     if (guides.rows.length === 0) return { tasks: 0, refused: 0 };
     const link = c.content.attachments.find((a) => a.type === 'link');
-    const { jobid } = await wecom.addMomentTask({
-      ...(c.content.text ? { text: { content: c.content.text } } : {}),
-      // A moment's link title is at most 64 bytes (§14.1).
-      ...(link ? { attachments: [{ msgtype: 'link', link: { title: cutBytes(link.title, 64), url: link.url } }] } : {}),
-      visible_range: { sender_list: { user_list: guides.rows.map((g) => g.userid) } },
-    });
+    // A retried dispatch reads the job it created: a second add_moment_task would post the moment twice.
+    let jobid = c.moment_jobid;
+    if (!jobid) {
+      jobid = (
+        await wecom.addMomentTask({
+          ...(c.content.text ? { text: { content: c.content.text } } : {}),
+          // A moment's link title is at most 64 bytes (§14.1).
+          ...(link
+            ? { attachments: [{ msgtype: 'link', link: { title: cutBytes(link.title, 64), url: link.url } }] }
+            : {}),
+          visible_range: { sender_list: { user_list: guides.rows.map((g) => g.userid) } },
+        })
+      ).jobid;
+      await ctx.db('campaigns').where({ id: campaignId }).update({ moment_jobid: jobid });
+    }
     const job = await wecom.getMomentTaskResult(jobid);
     const momentId = job.result?.moment_id;
+    // WeCom finishes the job asynchronously: the dispatch job retries (with backoff) until it is done.
     if (!momentId) throw new AppError('WECOM_ERROR', `moment task ${jobid} not done (status ${job.status})`);
     const invalid = new Set(job.result?.invalid_sender_list?.user_list ?? []);
     await ctx.db.transaction(async (trx) => {

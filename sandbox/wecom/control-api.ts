@@ -573,6 +573,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
           delay: z
             .object({ path: z.string(), count: z.number().int().min(1), ms: z.number().int().min(1).max(30_000) })
             .optional(),
+          /** add_moment_task jobs run this many more get_moment_task_result calls (status 2) before they are done. */
+          momentJobsRunning: z.number().int().min(1).max(100).optional(),
           busy: z
             .object({
               path: z.string(),
@@ -588,6 +590,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       if (b.rateLimit) c.faults.rateLimits.set(apiPath(b.rateLimit.path), b.rateLimit.count);
       if (b.busy) c.faults.busy.set(apiPath(b.busy.path), { count: b.busy.count, errcode: b.busy.errcode });
       if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });
+      if (b.momentJobsRunning) c.faults.momentJobsRunning = b.momentJobsRunning;
       return { ok: true };
     }),
   );

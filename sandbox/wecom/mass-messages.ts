@@ -326,6 +326,11 @@ export function massMessageApi(r: Router, authed: Authed, state: SandboxState, n
       const jobid = String(req.query.jobid ?? '');
       const m = [...corp.moments.values()].find((x) => x.jobid === jobid);
       if (!m || m.create_time < nowS() - DAY_S) throw new WecomFault(40058, 'invalid jobid');
+      // The job runs asynchronously (status 1 started, 2 running, 3 done): no result until it is done.
+      if (corp.faults.momentJobsRunning > 0) {
+        corp.faults.momentJobsRunning--;
+        return ok({ status: 2, type: 'add_moment_task' });
+      }
       return ok({
         status: 3,
         type: 'add_moment_task',

@@ -165,6 +165,8 @@ export interface Corp {
     rateLimits: Map<string, number>;
     busy: Map<string, { count: number; errcode: 45033 | -1 }>;
     delays: Map<string, { count: number; ms: number }>;
+    /** get_moment_task_result calls still answering status 2 (running) before the job is done. */
+    momentJobsRunning: number;
   };
   /** Calls per api path in the current minute, for the real 45009 limit. */
   calls: Map<string, { minute: number; count: number }>;
@@ -245,7 +247,13 @@ export class SandboxState {
           groupChats: new Map(),
           media: new Map(),
           callbacks: [],
-          faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() },
+          faults: {
+            expireTokens: false,
+            rateLimits: new Map(),
+            busy: new Map(),
+            delays: new Map(),
+            momentJobsRunning: 0,
+          },
           calls: new Map(),
           ticketCalls: { hour: 0, count: 0 },
         };

@@ -800,6 +800,8 @@ describe('a moments campaign (客户朋友圈)', () => {
       name: '春熙路店 VIP',
       definition: { tags: [[tags.vip!]], storeIds: [stores.C!] },
     });
+    // WeCom runs the moment job asynchronously: the first read finds it still running, the dispatch retries.
+    await sandbox('/faults', { momentJobsRunning: 1 });
     const { id } = await createCampaign(ctx, admin, {
       name: '秋冬朋友圈',
       channel: 'moment',
@@ -813,6 +815,8 @@ describe('a moments campaign (客户朋友圈)', () => {
       .where({ campaign_id: id })
       .first<{ moment_id: string; guide_id: number; confirmed_at: Date | null }>();
     expect(task?.moment_id).toBeTruthy();
+    // One moment for the campaign, however many times its dispatch ran.
+    expect(sb.state.corps.get(corp.wecomCorpId)!.moments.size).toBe(1);
     expect(Number(task!.guide_id)).toBe(guides.wangfang!.id);
     // Nothing is read back until she publishes.
     expect(await pollCampaign(ctx, corp.id, id)).toEqual({ sent: 0, newInteractions: 0 });

@@ -129,31 +129,39 @@ export async function previewSegment(
 ): Promise<SegmentPreview> {
   const scope = await scopeOf(db, p);
   const s = segmentSql(p.corpId, scope, segmentDefinition.parse(def), asOf);
-  const counts = await db.raw<{ rows: { count: string; unreachable: string }[] }>(
-    `select count(*) as count, count(*) filter (where guide_id is null) as unreachable from (${s.sql}) seg`,
-    s.bindings,
-  );
-  const sample = await db.raw<{
+  // One evaluation of the segment for the count, the unreachable and the sample.
+  const r = await db.raw<{
     rows: {
-      customerId: string;
-      name: string;
-      guideName: string | null;
-      storeName: string | null;
-      reason: string | null;
+      count: string;
+      unreachable: string;
+      sample:
+        | {
+            customerId: number;
+            name: string;
+            guideName: string | null;
+            storeName: string | null;
+            reason: string | null;
+          }[]
+        | null;
     }[];
   }>(
-    `select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
-       from (${s.sql}) seg
-       join customers c on c.id = seg.customer_id
-       left join guides g on g.id = seg.guide_id
-       left join stores st on st.id = seg.store_id
-      order by seg.customer_id limit 20`,
+    `with seg as materialized (${s.sql})
+     select (select count(*) from seg) as count,
+            (select count(*) from seg where guide_id is null) as unreachable,
+            (select json_agg(x) from (
+               select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
+                 from (select * from seg order by customer_id limit 20) seg
+                 join customers c on c.id = seg.customer_id
+                 left join guides g on g.id = seg.guide_id
+                 left join stores st on st.id = seg.store_id
+                order by seg.customer_id) x) as sample`,
     s.bindings,
   );
+  const row = r.rows[0]!;
   return {
-    count: Number(counts.rows[0]!.count),
-    unreachable: Number(counts.rows[0]!.unreachable),
-    sample: sample.rows.map((r) => ({ ...r, customerId: Number(r.customerId) })),
+    count: Number(row.count),
+    unreachable: Number(row.unreachable),
+    sample: (row.sample ?? []).map((x) => ({ ...x, customerId: Number(x.customerId) })),
   };
 }
 

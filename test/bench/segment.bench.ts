@@ -3,7 +3,7 @@
  * counted (the preview head office sees) and materialised (the campaign's recipients with their
  * own guide and the holdout), through core/campaigns/segments.ts, against the same count by one
  * hand-written SQL query, in alternating rounds of the same run.
- *   npm run bench -- segment [--database guidepost_bench_<copy>] [--corp wwbench0001guidepost] [--rounds 3]
+ *   npm run bench -- segment [--database guidepost_bench_<copy>] [--corp wwbench0001guidepost] [--rounds 3] [--tiers 1]
  * The materialisation runs in a transaction that is rolled back: the database is left as it was.
  * Prints `RESULT segment seconds=<s> customers=<n> baseline_seconds=<b> ratio=<b/s>` (medians).
  */
@@ -20,13 +20,16 @@ import { migrateLatest } from '../../core/db/migrate';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-/** The segment: the two most common tags of the value group (either), and the three most common sizes of the most sized category. */
-async function pickSegment(db: Db, corpId: number): Promise<SegmentDefinition> {
+/**
+ * The segment: the value group's `tiers` rarest tiers (either; by default 1, 超级VIP in the bench data, 8% of
+ * customers; 2 adds 重点培养, 42% together), and the three most common sizes of the most sized category.
+ */
+async function pickSegment(db: Db, corpId: number, tiers: number): Promise<SegmentDefinition> {
   const tags = await db.raw<{ rows: { id: string }[] }>(
     `select t.id from tags t join tag_groups g on g.id = t.group_id
       where t.corp_id = ? and g.kind = 'value'
-      order by (select count(*) from customer_tags ct where ct.tag_id = t.id) desc, t.id limit 2`,
-    [corpId],
+      order by (select count(*) from customer_tags ct where ct.tag_id = t.id), t.id limit ?`,
+    [corpId, tiers],
   );
   const cat = await db.raw<{ rows: { category: string }[] }>(
     `select category from customer_sizes where corp_id = ? group by category order by count(*) desc limit 1`,
@@ -62,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       database: { type: 'string', default: 'guidepost_bench' },
       corp: { type: 'string', default: 'wwbench0001guidepost' },
       rounds: { type: 'string', default: '3' },
+      tiers: { type: 'string', default: '1' },
     },
   });
   const cfg = loadConfigOrExit();
@@ -84,8 +88,10 @@ export async function main(argv: string[]): Promise<void> {
       storeIds: [],
       regionIds: [],
     };
+    // Fresh statistics (the benchmark data is loaded by COPY) for the segment's and the baseline's plans alike.
+    await db.raw('analyze customers, customer_tags, customer_sizes, customer_guides, guides, stores');
     const customers = Number((await db('customers').where({ corp_id: corpId }).count<{ n: string }[]>('* as n'))[0]!.n);
-    const def = await pickSegment(db, corpId);
+    const def = await pickSegment(db, corpId, Number(values.tiers));
     console.log(`segment over ${customers.toLocaleString('en')} customers: ${JSON.stringify(def)}`);
     const scope = await scopeOf(db, admin);
     const seg: number[] = [];

@@ -49,6 +49,10 @@ export async function createCampaign(
     productId: input.productId,
   });
   await checkContent(ctx.db, p.corpId, content, input.channel);
+  if (input.channel === 'moment' && input.couponTemplateId)
+    throw new AppError('VALIDATION_FAILED', 'a moment issues no coupons (it is not sent to one customer)', {
+      field: 'body.couponTemplateId',
+    });
   const product = input.productId
     ? await ctx.db('products').where({ corp_id: p.corpId, id: input.productId }).first<{ name: string }>('name')
     : undefined;

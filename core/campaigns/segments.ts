@@ -120,6 +120,18 @@ export function segmentSql(corpId: number, scope: Scope, def: SegmentDefinition,
   return { sql, bindings: [scope.level === 'guide' ? scope.guideId : -1, ...b] };
 }
 
+/**
+ * The segment computed into a table dropped at commit (`trx` must be a transaction): CREATE TABLE AS
+ * may run in parallel where INSERT … SELECT never does, and JIT is off for it (compiling costs more
+ * than it saves on these statements). Returns the table's name.
+ */
+async function segmentTable(trx: Db, s: SegmentSql, suffix: string): Promise<string> {
+  const name = `campaign_segment_${suffix}`;
+  await trx.raw('set local jit = off');
+  await trx.raw(`create temp table ${name} on commit drop as ${s.sql}`, s.bindings);
+  return name;
+}
+
 /** The count (reachable and not) and a sample, before anything is sent. */
 export async function previewSegment(
   db: Db,
@@ -129,34 +141,35 @@ export async function previewSegment(
 ): Promise<SegmentPreview> {
   const scope = await scopeOf(db, p);
   const s = segmentSql(p.corpId, scope, segmentDefinition.parse(def), asOf);
-  // One evaluation of the segment for the count, the unreachable and the sample.
-  const r = await db.raw<{
-    rows: {
-      count: string;
-      unreachable: string;
-      sample:
-        | {
-            customerId: number;
-            name: string;
-            guideName: string | null;
-            storeName: string | null;
-            reason: string | null;
-          }[]
-        | null;
-    }[];
-  }>(
-    `with seg as materialized (${s.sql})
-     select (select count(*) from seg) as count,
-            (select count(*) from seg where guide_id is null) as unreachable,
-            (select json_agg(x) from (
-               select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
-                 from (select * from seg order by customer_id limit 20) seg
-                 join customers c on c.id = seg.customer_id
-                 left join guides g on g.id = seg.guide_id
-                 left join stores st on st.id = seg.store_id
-                order by seg.customer_id) x) as sample`,
-    s.bindings,
-  );
+  // One evaluation of the segment (as the materialisation does it) for the count, the unreachable and the sample.
+  const r = await db.transaction(async (trx) => {
+    const seg = await segmentTable(trx, s, 'preview');
+    return trx.raw<{
+      rows: {
+        count: string;
+        unreachable: string;
+        sample:
+          | {
+              customerId: number;
+              name: string;
+              guideName: string | null;
+              storeName: string | null;
+              reason: string | null;
+            }[]
+          | null;
+      }[];
+    }>(
+      `select (select count(*) from ${seg}) as count,
+              (select count(*) from ${seg} where guide_id is null) as unreachable,
+              (select json_agg(x) from (
+                 select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
+                   from (select * from ${seg} order by customer_id limit 20) seg
+                   join customers c on c.id = seg.customer_id
+                   left join guides g on g.id = seg.guide_id
+                   left join stores st on st.id = seg.store_id
+                  order by seg.customer_id) x) as sample`,
+    );
+  });
   const row = r.rows[0]!;
   return {
     count: Number(row.count),
@@ -183,15 +196,18 @@ export async function materialiseRecipients(
   asOf: Date,
 ): Promise<number> {
   const s = segmentSql(c.corpId, c.scope, c.definition, asOf);
+  if (!('isTransaction' in db) || !db.isTransaction)
+    return db.transaction((trx) => materialiseRecipients(trx, c, asOf));
+  const seg = await segmentTable(db, s, `c${Math.trunc(c.campaignId)}`);
   const res = await db.raw<{ rowCount: number }>(
     `insert into campaign_recipients (campaign_id, corp_id, customer_id, guide_id, store_id, holdout, status, reason)
      select ?, ?, seg.customer_id, seg.guide_id, seg.store_id, h.holdout,
             (case when h.holdout then 'holdout' when seg.guide_id is null then 'unreachable' else 'pending' end)::campaign_recipient_status,
             seg.reason
-       from (${s.sql}) seg
+       from ${seg} seg
        cross join lateral (select ${HOLDOUT_SQL} as holdout) h
      on conflict (campaign_id, customer_id) do nothing`,
-    [c.campaignId, c.corpId, ...s.bindings, c.seed, c.holdoutBp],
+    [c.campaignId, c.corpId, c.seed, c.holdoutBp],
   );
   return res.rowCount;
 }

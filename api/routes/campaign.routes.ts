@@ -3,7 +3,7 @@ import type { Role } from '../../core/auth/principal';
 import { cancelCampaign, createCampaign, pushStyleToFits, remindCampaign } from '../../core/campaigns/campaigns';
 import { campaignOptions } from '../../core/campaigns/options';
 import { campaignProgressOf, campaignRoiOf, guideCampaignTasks, listCampaigns } from '../../core/campaigns/results';
-import { listSegments, previewSegment, saveSegment } from '../../core/campaigns/segments';
+import { deleteSegment, listSegments, previewSegment, saveSegment } from '../../core/campaigns/segments';
 import * as c from '../../core/contracts/campaigns';
 import { asGuide } from '../../core/guide/access';
 import { route } from '../http/route';
@@ -46,7 +46,18 @@ export const campaignRoutes = [
     body: c.segmentInput,
     status: 201,
     response: c.segment,
-    handler: ({ ctx, principal, body }) => saveSegment(ctx.db, principal, body),
+    handler: ({ ctx, principal, body, requestId }) => saveSegment(ctx.db, principal, body, undefined, requestId),
+  }),
+  route({
+    method: 'delete',
+    path: '/api/segments/:segmentId',
+    auth: BUILDERS,
+    params: z.object({ segmentId: id }),
+    response: z.object({ ok: z.literal(true) }),
+    handler: async ({ ctx, principal, params, requestId }) => {
+      await deleteSegment(ctx.db, principal, params.segmentId, requestId);
+      return { ok: true as const };
+    },
   }),
   route({
     method: 'get',

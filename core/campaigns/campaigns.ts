@@ -7,45 +7,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
-import * as zm from 'zod/mini';
 import type { Principal } from '../auth/principal';
 import { scopeOf } from '../access/scope';
 import { enqueueAttribution, owe } from '../attribution/outbox';
 import type { AppContext } from '../context';
-import { campaignInput, segmentDefinition, type CampaignInput, type SegmentDefinition } from '../contracts/campaigns';
+import {
+  campaignInput,
+  segmentDefinition,
+  type CampaignContent,
+  type CampaignInput,
+  type SegmentDefinition,
+} from '../contracts/campaigns';
 import { fillVariables } from '../contracts/script-vars';
-import { scriptPart, type ScriptPart } from '../contracts/sidebar';
 import { couponExpiry, markCouponSent } from '../coupons/coupons';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { recordInteractionRows } from '../ingest/interactions';
 import { campaignDispatchJob } from '../jobs/campaign.jobs';
-import type { MsgAttachment } from '../wecom/client';
 import { getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
 import type { GuidePrincipal } from '../guide/access';
 import { customersForStyle } from '../guide/matches';
+import { checkContent, contentFromScript, cutBytes, storedContent, styleCard, wecomAttachments } from './content';
 import { getSegment, materialiseRecipients } from './segments';
-
-export interface CampaignContent {
-  /** Text with the variables a mass message cannot personalise ({{导购}} {{门店}} filled per guide). */
-  text: string;
-  links: { title: string; url: string; desc: string; picurl: string }[];
-  /** Script parts a mass message here does not carry (images and mini-program cards need uploaded media). */
-  skipped: string[];
-}
-
-function contentOf(parts: ScriptPart[]): CampaignContent {
-  const text: string[] = [];
-  const links: CampaignContent['links'] = [];
-  const skipped: string[] = [];
-  for (const p of parts) {
-    if (p.type === 'text') text.push(p.text);
-    else if (p.type === 'news') links.push({ title: p.title, url: p.link, desc: p.desc, picurl: p.imgUrl });
-    else skipped.push(p.type);
-  }
-  return { text: text.join('\n'), links, skipped };
-}
 
 /** Creates a campaign from a saved segment and a script; its recipients (holdout included) are written now, the send is queued for its time. */
 export async function createCampaign(
@@ -60,11 +44,36 @@ export async function createCampaign(
     .where({ corp_id: p.corpId, id: input.scriptId })
     .first<{ id: number; parts: unknown } | undefined>('id', 'parts');
   if (!script) throw new AppError('NOT_FOUND', `no script ${input.scriptId}`, { field: 'body.scriptId' });
-  const content = contentOf(zm.array(scriptPart).parse(script.parts));
-  if (!content.text && content.links.length === 0)
-    throw new AppError('VALIDATION_FAILED', 'the script has nothing a mass message can carry', {
-      field: 'body.scriptId',
+  const content = await contentFromScript(ctx.db, p.corpId, script.parts, {
+    coverAssetId: input.coverAssetId,
+    productId: input.productId,
+  });
+  await checkContent(ctx.db, p.corpId, content, input.channel);
+  if (input.channel === 'moment' && input.couponTemplateId)
+    throw new AppError('VALIDATION_FAILED', 'a moment issues no coupons (it is not sent to one customer)', {
+      field: 'body.couponTemplateId',
     });
+  const product = input.productId
+    ? await ctx.db('products').where({ corp_id: p.corpId, id: input.productId }).first<{ name: string }>('name')
+    : undefined;
+  // A mass message is one text for all of a guide's customers: only guide, store, coupon and product are
+  // filled (the customer is 您); a moment is one post for every guide, so nothing is.
+  const values =
+    input.channel === 'moment'
+      ? {}
+      : massValues({ guide: 'x', store: 'x', coupon: !!input.couponTemplateId, product: product?.name });
+  const unfillable = [
+    content.text,
+    ...content.attachments.flatMap((a) =>
+      a.type === 'image' ? [] : [a.title, ...(a.type === 'link' ? [a.desc] : [])],
+    ),
+  ].flatMap((t) => fillVariables(t, values).missing);
+  if (unfillable.length)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `the script uses {{${[...new Set(unfillable)].join('}} {{')}}}, which one ${input.channel === 'moment' ? 'moment' : 'mass message'} cannot fill per customer`,
+      { field: 'body.scriptId' },
+    );
   if (input.couponTemplateId) {
     const tpl = await ctx
       .db('coupon_templates')
@@ -84,6 +93,7 @@ export async function createCampaign(
     definition: segment.definition,
     scriptId: script.id,
     content,
+    product: product?.name ?? null,
     couponTemplateId: input.couponTemplateId ?? null,
     holdoutBp: Math.round(input.holdoutPercent * 100),
     windowDays: input.windowDays,
@@ -118,9 +128,9 @@ export async function pushStyleToFits(
     scriptId: null,
     content: {
       text: `{{称呼}}好，我是{{门店}}的{{导购}}。${product!.name} 还有您合适的尺码（${sizes.join(' / ')}），码数不多，给您留意着，想试穿随时来店里～`,
-      links: [],
-      skipped: [],
+      attachments: await styleCard(ctx.db, p.corpId, productId),
     },
+    product: product!.name,
     couponTemplateId: null,
     holdoutBp: 0,
     windowDays: 7,
@@ -129,8 +139,21 @@ export async function pushStyleToFits(
   });
 }
 
+/** The variables a mass message fills: per guide (导购, 门店), the campaign's coupon and product; the customer is addressed as 您. */
+function massValues(v: { guide: string; store: string; coupon: boolean; product?: string | null | undefined }) {
+  return {
+    称呼: '您',
+    导购: v.guide,
+    门店: v.store,
+    优惠券: v.coupon ? '专属优惠券已放入您的会员账户' : null,
+    商品: v.product ?? null,
+  };
+}
+
 interface NewCampaign {
   name: string;
+  /** The product a product card shows ({{商品}} in titles and text). */
+  product: string | null;
   channel: 'mass_message' | 'moment';
   segmentId: number | null;
   definition: SegmentDefinition;
@@ -159,7 +182,7 @@ async function startCampaign(
         segment_id: c.segmentId,
         definition: JSON.stringify(c.definition),
         script_id: c.scriptId,
-        content: JSON.stringify(c.content),
+        content: JSON.stringify({ ...c.content, product: c.product } satisfies CampaignContent),
         coupon_template_id: c.couponTemplateId,
         holdout_bp: c.holdoutBp,
         holdout_seed: seed,
@@ -191,6 +214,7 @@ interface CampaignRow {
   channel: 'mass_message' | 'moment';
   content: CampaignContent;
   coupon_template_id: number | null;
+  moment_jobid: string | null;
   dispatched_at: Date | null;
   cancelled_at: Date | null;
   scheduled_at: Date;
@@ -200,7 +224,7 @@ interface CampaignRow {
 async function campaignRow(db: Db, corpId: number, id: number): Promise<CampaignRow> {
   const c = await db('campaigns').where({ corp_id: corpId, id }).first<CampaignRow | undefined>();
   if (!c) throw new AppError('NOT_FOUND', `no campaign ${id}`, { field: 'params.campaignId' });
-  return { ...c, id: Number(c.id), corp_id: Number(c.corp_id) };
+  return { ...c, id: Number(c.id), corp_id: Number(c.corp_id), content: storedContent(c.content) };
 }
 
 /**
@@ -234,15 +258,25 @@ export async function dispatchCampaign(
   let refused = 0;
   if (c.channel === 'moment') {
     if (guides.rows.length === 0) return { tasks: 0, refused: 0 };
-    const { jobid } = await wecom.addMomentTask({
-      text: { content: c.content.text },
-      ...(c.content.links[0]
-        ? { attachments: [{ msgtype: 'link', link: { title: c.content.links[0].title, url: c.content.links[0].url } }] }
-        : {}),
-      visible_range: { sender_list: { user_list: guides.rows.map((g) => g.userid) } },
-    });
+    const link = c.content.attachments.find((a) => a.type === 'link');
+    // A retried dispatch reads the job it created: a second add_moment_task would post the moment twice.
+    let jobid = c.moment_jobid;
+    if (!jobid) {
+      jobid = (
+        await wecom.addMomentTask({
+          ...(c.content.text ? { text: { content: c.content.text } } : {}),
+          // A moment's link title is at most 64 bytes (§14.1).
+          ...(link
+            ? { attachments: [{ msgtype: 'link', link: { title: cutBytes(link.title, 64), url: link.url } }] }
+            : {}),
+          visible_range: { sender_list: { user_list: guides.rows.map((g) => g.userid) } },
+        })
+      ).jobid;
+      await ctx.db('campaigns').where({ id: campaignId }).update({ moment_jobid: jobid });
+    }
     const job = await wecom.getMomentTaskResult(jobid);
     const momentId = job.result?.moment_id;
+    // WeCom finishes the job asynchronously: the dispatch job retries (with backoff) until it is done.
     if (!momentId) throw new AppError('WECOM_ERROR', `moment task ${jobid} not done (status ${job.status})`);
     const invalid = new Set(job.result?.invalid_sender_list?.user_list ?? []);
     await ctx.db.transaction(async (trx) => {
@@ -266,16 +300,14 @@ export async function dispatchCampaign(
   for (const g of guides.rows) {
     const guideId = Number(g.guide_id);
     if (c.coupon_template_id) await issueCampaignCoupons(ctx.db, c, guideId);
-    const { text } = fillVariables(c.content.text, {
-      称呼: '您',
-      导购: g.guide_name,
-      门店: g.store_name,
-      优惠券: c.coupon_template_id ? '专属优惠券已放入您的会员账户' : null,
+    const values = massValues({
+      guide: g.guide_name,
+      store: g.store_name,
+      coupon: !!c.coupon_template_id,
+      product: c.content.product,
     });
-    const attachments: MsgAttachment[] = c.content.links.map((l) => ({
-      msgtype: 'link',
-      link: { title: l.title, url: l.url, desc: l.desc, picurl: l.picurl },
-    }));
+    const { text } = fillVariables(c.content.text, values);
+    const attachments = await wecomAttachments(ctx, corpId, c.content, values);
     let r: { msgid: string | null; fail_list: string[] };
     try {
       r = await wecom.addMsgTemplate({
@@ -376,14 +408,13 @@ export async function pollCampaign(
     .db('campaign_tasks as t')
     .join('guides as g', 'g.id', 't.guide_id')
     .where({ 't.campaign_id': campaignId })
-    .select<{ guide_id: string; userid: string; msgid: string | null; moment_id: string | null }[]>(
-      't.guide_id',
-      'g.userid',
-      't.msgid',
-      't.moment_id',
-    );
+    .select<
+      { guide_id: string; userid: string; msgid: string | null; moment_id: string | null; confirmed_at: Date | null }[]
+    >('t.guide_id', 'g.userid', 't.msgid', 't.moment_id', 't.confirmed_at');
   const results: { guideId: number; external: string; status: 'sent' | 'not_friend' | 'limit'; at: Date | null }[] = [];
   const confirmed = new Map<number, Date>();
+  /** Per guide who published the campaign's moment: the visible range she chose, as external ids. */
+  const momentRange = new Map<number, Set<string>>();
   for (const t of tasks) {
     const guideId = Number(t.guide_id);
     if (t.msgid) {
@@ -413,11 +444,26 @@ export async function pollCampaign(
         cursor = page.next_cursor;
       } while (cursor);
     } else if (t.moment_id) {
-      const task = await wecom.getMomentTask(t.moment_id);
-      if (task.task_list.find((x) => x.userid === t.userid)?.publish_status !== 1) continue;
-      const at = new Date();
-      confirmed.set(guideId, at);
+      let published = false;
       let cursor = '';
+      do {
+        const page = await wecom.getMomentTask(t.moment_id, cursor);
+        published ||= page.task_list.some((x) => x.userid === t.userid && x.publish_status === 1);
+        cursor = page.next_cursor;
+      } while (cursor);
+      if (!published) continue;
+      // WeCom gives no publish time: the first poll that sees it published fixes it, so later polls record the same interactions.
+      const at = t.confirmed_at ?? new Date();
+      confirmed.set(guideId, at);
+      const range = new Set<string>();
+      cursor = '';
+      do {
+        const page = await wecom.getMomentCustomerList(t.moment_id, t.userid, cursor);
+        for (const x of page.customer_list) range.add(x.external_userid);
+        cursor = page.next_cursor;
+      } while (cursor);
+      momentRange.set(guideId, range);
+      cursor = '';
       do {
         const page = await wecom.getMomentSendResult(t.moment_id, t.userid, cursor);
         for (const s of page.customer_list) results.push({ guideId, external: s.external_userid, status: 'sent', at });
@@ -431,6 +477,22 @@ export async function pollCampaign(
         .where({ campaign_id: campaignId, guide_id: guideId })
         .whereNull('confirmed_at')
         .update({ confirmed_at: at });
+    // A moment reaches every customer of the guide in its visible range, not only the campaign's: only its
+    // recipients (never the held-out) get the campaign's interaction. Hers it did not reach are reported.
+    for (const [guideId, range] of momentRange) {
+      const left = await trx('campaign_recipients as r')
+        .join('customers as c', 'c.id', 'r.customer_id')
+        .where({ 'r.campaign_id': campaignId, 'r.guide_id': guideId, 'r.status': 'tasked' })
+        .select<{ customer_id: string; external_userid: string | null }[]>('r.customer_id', 'c.external_userid');
+      const delivered = new Set(results.filter((r) => r.guideId === guideId).map((r) => r.external));
+      for (const x of left) {
+        if (x.external_userid && delivered.has(x.external_userid)) continue;
+        const outOfRange = !x.external_userid || !range.has(x.external_userid);
+        await trx('campaign_recipients')
+          .where({ campaign_id: campaignId, customer_id: x.customer_id })
+          .update(outOfRange ? { status: 'refused', reason: 'not_in_visible_range' } : { status: 'not_friend' });
+      }
+    }
     if (results.length === 0) return { sent: 0, customers: [] as number[], coupons: [] as string[], interactions: 0 };
     const ids = await trx('customers')
       .where({ corp_id: corpId })
@@ -440,12 +502,20 @@ export async function pollCampaign(
       )
       .select<{ id: string; external_userid: string }[]>('id', 'external_userid');
     const idOf = new Map(ids.map((r) => [r.external_userid, Number(r.id)]));
+    const ours = new Set(
+      (
+        await trx('campaign_recipients')
+          .where({ campaign_id: campaignId, holdout: false })
+          .whereIn('customer_id', [...idOf.values()])
+          .select<{ customer_id: string; guide_id: string | null }[]>('customer_id', 'guide_id')
+      ).map((r) => `${r.customer_id}:${r.guide_id}`),
+    );
     const interactions = [];
     const coupons: string[] = [];
     let sent = 0;
     for (const r of results) {
       const customerId = idOf.get(r.external);
-      if (!customerId) continue;
+      if (!customerId || !ours.has(`${customerId}:${r.guideId}`)) continue;
       const changed = await trx('campaign_recipients')
         .where({ campaign_id: campaignId, customer_id: customerId, guide_id: r.guideId, status: 'tasked' })
         .update({ status: r.status, sent_at: r.status === 'sent' ? r.at : null })

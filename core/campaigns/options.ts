@@ -32,7 +32,17 @@ export async function campaignOptions(db: Db, p: Principal): Promise<CampaignOpt
   const scripts = await db('scripts')
     .where({ corp_id: p.corpId, enabled: true })
     .orderBy('id')
-    .select<{ id: string; title: string }[]>('id', 'title');
+    .select<{ id: string; title: string; parts: { type: string }[] }[]>('id', 'title', 'parts');
+  const images = await db('media_assets')
+    .where({ corp_id: p.corpId, kind: 'image' })
+    .orderBy('id')
+    .limit(200)
+    .select<{ id: string; filename: string }[]>('id', 'filename');
+  const products = await db('products')
+    .where({ corp_id: p.corpId })
+    .orderBy('id', 'desc')
+    .limit(500)
+    .select<{ id: string; name: string; style_no: string }[]>('id', 'name', 'style_no');
   const coupons = await db('coupon_templates')
     .where({ corp_id: p.corpId, enabled: true })
     .orderBy('id')
@@ -46,7 +56,9 @@ export async function campaignOptions(db: Db, p: Principal): Promise<CampaignOpt
     })),
     regions: regions.map((r) => ({ id: Number(r.id), name: r.name })),
     stores: stores.map((s) => ({ id: Number(s.id), name: s.name, regionId: Number(s.region_id) })),
-    scripts: scripts.map((s) => ({ id: Number(s.id), title: s.title })),
+    scripts: scripts.map((s) => ({ id: Number(s.id), title: s.title, parts: s.parts.map((x) => x.type) })),
+    images: images.map((i) => ({ id: Number(i.id), filename: i.filename })),
+    products: products.map((x) => ({ id: Number(x.id), name: x.name, styleNo: x.style_no })),
     couponTemplates: coupons.map((c) => ({
       id: Number(c.id),
       name: c.name,

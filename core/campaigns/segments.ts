@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { scopeOf, type Scope } from '../access/scope';
 import type { Db } from '../db/knex';
+import { recordAudit } from '../commission/audit';
 import { AppError } from '../errors';
 import {
   type segment as segmentSchema,
@@ -110,13 +111,25 @@ export function segmentSql(corpId: number, scope: Scope, def: SegmentDefinition,
         select cg.customer_id, cg.guide_id, g.store_id, cg.ended_at, cg.end_reason,
                (cg.ended_at is null and g.status = 'active') as reachable
           from customer_guides cg join guides g on g.id = cg.guide_id
-         where cg.customer_id = c.id
+         where cg.corp_id = c.corp_id and cg.customer_id = c.id
          order by (cg.guide_id = ?::bigint) desc, (cg.ended_at is null and g.status = 'active') desc, cg.is_exclusive desc,
                   cg.ended_at desc nulls first, cg.added_at desc, cg.guide_id
          limit 1) own on true
      where ${where.join('\n       and ')}`;
   // A guide's own send goes to her customers through her, whoever else follows them (the lateral's binding comes first).
   return { sql, bindings: [scope.level === 'guide' ? scope.guideId : -1, ...b] };
+}
+
+/**
+ * The segment computed into a table dropped at commit (`trx` must be a transaction): CREATE TABLE AS
+ * may run in parallel where INSERT … SELECT never does, and JIT is off for it (compiling costs more
+ * than it saves on these statements). Returns the table's name.
+ */
+async function segmentTable(trx: Db, s: SegmentSql, suffix: string): Promise<string> {
+  const name = `campaign_segment_${suffix}`;
+  await trx.raw('set local jit = off');
+  await trx.raw(`create temp table ${name} on commit drop as ${s.sql}`, s.bindings);
+  return name;
 }
 
 /** The count (reachable and not) and a sample, before anything is sent. */
@@ -128,31 +141,40 @@ export async function previewSegment(
 ): Promise<SegmentPreview> {
   const scope = await scopeOf(db, p);
   const s = segmentSql(p.corpId, scope, segmentDefinition.parse(def), asOf);
-  const counts = await db.raw<{ rows: { count: string; unreachable: string }[] }>(
-    `select count(*) as count, count(*) filter (where guide_id is null) as unreachable from (${s.sql}) seg`,
-    s.bindings,
-  );
-  const sample = await db.raw<{
-    rows: {
-      customerId: string;
-      name: string;
-      guideName: string | null;
-      storeName: string | null;
-      reason: string | null;
-    }[];
-  }>(
-    `select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
-       from (${s.sql}) seg
-       join customers c on c.id = seg.customer_id
-       left join guides g on g.id = seg.guide_id
-       left join stores st on st.id = seg.store_id
-      order by seg.customer_id limit 20`,
-    s.bindings,
-  );
+  // One evaluation of the segment (as the materialisation does it) for the count, the unreachable and the sample.
+  const r = await db.transaction(async (trx) => {
+    const seg = await segmentTable(trx, s, 'preview');
+    return trx.raw<{
+      rows: {
+        count: string;
+        unreachable: string;
+        sample:
+          | {
+              customerId: number;
+              name: string;
+              guideName: string | null;
+              storeName: string | null;
+              reason: string | null;
+            }[]
+          | null;
+      }[];
+    }>(
+      `select (select count(*) from ${seg}) as count,
+              (select count(*) from ${seg} where guide_id is null) as unreachable,
+              (select json_agg(x) from (
+                 select seg.customer_id as "customerId", c.name, g.name as "guideName", st.name as "storeName", seg.reason
+                   from (select * from ${seg} order by customer_id limit 20) seg
+                   join customers c on c.id = seg.customer_id
+                   left join guides g on g.id = seg.guide_id
+                   left join stores st on st.id = seg.store_id
+                  order by seg.customer_id) x) as sample`,
+    );
+  });
+  const row = r.rows[0]!;
   return {
-    count: Number(counts.rows[0]!.count),
-    unreachable: Number(counts.rows[0]!.unreachable),
-    sample: sample.rows.map((r) => ({ ...r, customerId: Number(r.customerId) })),
+    count: Number(row.count),
+    unreachable: Number(row.unreachable),
+    sample: (row.sample ?? []).map((x) => ({ ...x, customerId: Number(x.customerId) })),
   };
 }
 
@@ -174,15 +196,18 @@ export async function materialiseRecipients(
   asOf: Date,
 ): Promise<number> {
   const s = segmentSql(c.corpId, c.scope, c.definition, asOf);
+  if (!('isTransaction' in db) || !db.isTransaction)
+    return db.transaction((trx) => materialiseRecipients(trx, c, asOf));
+  const seg = await segmentTable(db, s, `c${Math.trunc(c.campaignId)}`);
   const res = await db.raw<{ rowCount: number }>(
     `insert into campaign_recipients (campaign_id, corp_id, customer_id, guide_id, store_id, holdout, status, reason)
      select ?, ?, seg.customer_id, seg.guide_id, seg.store_id, h.holdout,
             (case when h.holdout then 'holdout' when seg.guide_id is null then 'unreachable' else 'pending' end)::campaign_recipient_status,
             seg.reason
-       from (${s.sql}) seg
+       from ${seg} seg
        cross join lateral (select ${HOLDOUT_SQL} as holdout) h
      on conflict (campaign_id, customer_id) do nothing`,
-    [c.campaignId, c.corpId, ...s.bindings, c.seed, c.holdoutBp],
+    [c.campaignId, c.corpId, c.seed, c.holdoutBp],
   );
   return res.rowCount;
 }
@@ -205,6 +230,7 @@ export async function saveSegment(
   p: Principal,
   input: { name: string; definition: SegmentDefinition },
   id?: number,
+  requestId?: string,
 ): Promise<SegmentRow> {
   const definition = JSON.stringify(segmentDefinition.parse(input.definition));
   try {
@@ -217,12 +243,41 @@ export async function saveSegment(
           .insert({ corp_id: p.corpId, name: input.name, definition, created_by: p.userId })
           .returning(['id', 'name', 'definition', 'created_at']);
     if (!row) throw new AppError('NOT_FOUND', `no segment ${id}`, { field: 'params.segmentId' });
+    await recordAudit(db, {
+      corpId: p.corpId,
+      actor: p.userid,
+      action: id ? 'segment.update' : 'segment.save',
+      entity: 'segment',
+      entityId: Number(row.id),
+      detail: { name: input.name, definition: JSON.parse(definition) as unknown },
+      requestId,
+    });
     return toSegment(row);
   } catch (err) {
     if ((err as { code?: string }).code === '23505')
       throw new AppError('CONFLICT', `a segment named ${input.name} exists`, { field: 'body.name' });
     throw err;
   }
+}
+
+/** Deletes a saved segment; campaigns made from it keep their copy of its definition. Audited. */
+export async function deleteSegment(db: Db, p: Principal, id: number, requestId?: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const [row] = await trx('segments')
+      .where({ corp_id: p.corpId, id })
+      .delete()
+      .returning<{ name: string; definition: unknown }[]>(['name', 'definition']);
+    if (!row) throw new AppError('NOT_FOUND', `no segment ${id}`, { field: 'params.segmentId' });
+    await recordAudit(trx, {
+      corpId: p.corpId,
+      actor: p.userid,
+      action: 'segment.delete',
+      entity: 'segment',
+      entityId: id,
+      detail: { name: row.name, definition: row.definition },
+      requestId,
+    });
+  });
 }
 
 export async function listSegments(db: Db, p: Principal): Promise<SegmentRow[]> {

@@ -62,12 +62,49 @@ export const segment = z.object({
 });
 export type Segment = z.infer<typeof segment>;
 
+/**
+ * What a campaign sends besides its text, as add_msg_template attachments (at most 9): an image
+ * from the media library, a link card, or a mini-program card whose cover is a media-library image
+ * (WeCom takes the cover as an uploaded pic_media_id, never as a URL).
+ */
+export const campaignAttachment = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('image'), mediaAssetId: id }),
+  z.object({
+    type: z.literal('link'),
+    title: z.string().check(z.minLength(1)),
+    url: z.string().check(z.minLength(1)),
+    desc: z.string(),
+    picurl: z.string(),
+  }),
+  z.object({
+    type: z.literal('miniprogram'),
+    appid: z.string().check(z.minLength(1)),
+    page: z.string().check(z.minLength(1)),
+    title: z.string().check(z.minLength(1)),
+    coverAssetId: id,
+  }),
+]);
+export type CampaignAttachment = z.infer<typeof campaignAttachment>;
+
+/** A campaign's content: text (variables filled per guide) and up to 9 attachments. */
+export const campaignContent = z.object({
+  text: z.string(),
+  attachments: z.array(campaignAttachment).check(z.maxLength(9)),
+  /** The product of a product card, for {{商品}}. */
+  product: z.optional(z.nullable(z.string())),
+});
+export type CampaignContent = z.infer<typeof campaignContent>;
+
 export const campaignInput = z.strictObject({
   name: z.string().check(z.minLength(1), z.maxLength(64)),
   channel: z._default(z.enum(['mass_message', 'moment']), 'mass_message'),
   segmentId: id,
   scriptId: id,
   couponTemplateId: z.optional(id),
+  /** A product card from the catalog, added after the script's parts (the corp's mini-program page, else its shop link). */
+  productId: z.optional(id),
+  /** The media-library image used as the cover of mini-program cards (the script's and the product's). */
+  coverAssetId: z.optional(id),
   /** Share of the segment held out (not sent), in percent; 0–50. */
   holdoutPercent: z._default(z.number().check(z.gte(0), z.lte(50)), 10),
   windowDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 7),
@@ -158,7 +195,11 @@ export const campaignOptions = z.object({
   ),
   regions: z.array(z.object({ id: z.number(), name: z.string() })),
   stores: z.array(z.object({ id: z.number(), name: z.string(), regionId: z.number() })),
-  scripts: z.array(z.object({ id: z.number(), title: z.string() })),
+  scripts: z.array(z.object({ id: z.number(), title: z.string(), parts: z.array(z.string()) })),
+  /** Media-library images: mini-program card covers. */
+  images: z.array(z.object({ id: z.number(), filename: z.string() })),
+  /** Catalog styles for a product card (the newest 500). */
+  products: z.array(z.object({ id: z.number(), name: z.string(), styleNo: z.string() })),
   couponTemplates: z.array(z.object({ id: z.number(), name: z.string(), valueFen: z.nullable(z.number()) })),
 });
 export type CampaignOptions = z.infer<typeof campaignOptions>;

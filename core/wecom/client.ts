@@ -371,6 +371,12 @@ export class WecomClient {
       body: { moment_id: momentId, cursor, limit },
     });
   }
+  /** The customers the member chose as the moment's visible range when publishing (not who received it). */
+  getMomentCustomerList(momentId: string, userid: string, cursor = '', limit = 1000) {
+    return this.call('POST', '/cgi-bin/externalcontact/get_moment_customer_list', s.momentCustomerListResponse, {
+      body: { moment_id: momentId, userid, cursor, limit },
+    });
+  }
   getMomentSendResult(momentId: string, userid: string, cursor = '', limit = 5000) {
     return this.call('POST', '/cgi-bin/externalcontact/get_moment_send_result', s.momentSendResultResponse, {
       body: { moment_id: momentId, userid, cursor, limit },

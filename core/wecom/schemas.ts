@@ -245,6 +245,10 @@ export const momentTaskResponse = z.object({
   task_list: z.array(z.object({ userid: z.string(), publish_status: z.number().int() })).default([]),
   next_cursor: z.string().optional().default(''),
 });
+export const momentCustomerListResponse = z.object({
+  customer_list: z.array(z.object({ userid: z.string(), external_userid: z.string() })).default([]),
+  next_cursor: z.string().optional().default(''),
+});
 export const momentSendResultResponse = z.object({
   customer_list: z.array(z.object({ external_userid: z.string() })).default([]),
   next_cursor: z.string().optional().default(''),

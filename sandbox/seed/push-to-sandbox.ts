@@ -1,4 +1,5 @@
 import type { Db } from '../../core/db/knex';
+import { MP } from './lexicon';
 
 /** What the sandbox needs to know about a tenant, read back from our database after seeding. */
 export interface SandboxPayload {
@@ -232,6 +233,7 @@ export async function pushToSandbox(
     secret: secrets.agentSecret,
     contactSecret: secrets.contactSecret,
     callback: { url: p.callbackUrl, token: secrets.callbackToken, encodingAESKey: secrets.callbackAesKey },
+    miniprograms: [MP.appid],
   });
   const corp = `${api}/${encodeURIComponent(p.corpid)}`;
   // The 通讯录同步 assistant sends its change_contact events to the same callback URL, with the same Token and key.

@@ -33,6 +33,8 @@ const corpBody = z.object({
   trustedDomains: z.array(z.string().min(1)).optional(),
   /** When the self-built app was created (ms): from 2022-06-20 20:00 (UTC+8) it reads fewer member fields. */
   appCreatedAt: z.number().int().optional(),
+  /** Mini-program appids linked to the corp (关联小程序); others are refused in mass messages with 90206. */
+  miniprograms: z.array(z.string().min(1)).optional(),
 });
 const followBody = z.object({
   userid: z.string(),
@@ -617,6 +619,8 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
           delay: z
             .object({ path: z.string(), count: z.number().int().min(1), ms: z.number().int().min(1).max(30_000) })
             .optional(),
+          /** add_moment_task jobs run this many more get_moment_task_result calls (status 2) before they are done. */
+          momentJobsRunning: z.number().int().min(1).max(100).optional(),
           busy: z
             .object({
               path: z.string(),
@@ -635,6 +639,7 @@ export function controlApiRouter(state: SandboxState, now: () => number, deliver
       if (b.rateLimit) c.faults.rateLimits.set(apiPath(b.rateLimit.path), b.rateLimit.count);
       if (b.busy) c.faults.busy.set(apiPath(b.busy.path), { count: b.busy.count, errcode: b.busy.errcode });
       if (b.delay) c.faults.delays.set(apiPath(b.delay.path), { count: b.delay.count, ms: b.delay.ms });
+      if (b.momentJobsRunning) c.faults.momentJobsRunning = b.momentJobsRunning;
       return { ok: true };
     }),
   );

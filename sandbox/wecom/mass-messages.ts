@@ -26,7 +26,10 @@ const attachment = z.discriminatedUnion('msgtype', [
     msgtype: z.literal('link'),
     link: z.object({
       title: z.string().refine((v) => bytes(v) <= 128, 'title over 128 bytes'),
-      picurl: z.string().optional(),
+      picurl: z
+        .string()
+        .refine((v) => bytes(v) <= 2048, 'picurl over 2048 bytes')
+        .optional(),
       desc: z
         .string()
         .refine((v) => bytes(v) <= 512, 'desc over 512 bytes')
@@ -39,9 +42,9 @@ const attachment = z.discriminatedUnion('msgtype', [
     msgtype: z.literal('miniprogram'),
     miniprogram: z.object({
       title: z.string().refine((v) => bytes(v) <= 64, 'title over 64 bytes'),
-      pic_media_id: z.string(),
-      appid: z.string(),
-      page: z.string(),
+      pic_media_id: z.string().min(1),
+      appid: z.string().min(1),
+      page: z.string().min(1),
     }),
   }),
   z.object({ msgtype: z.literal('video'), video: z.object({ media_id: z.string() }) }),
@@ -56,6 +59,36 @@ const addMsgBody = z.object({
   text: z.object({ content: z.string().refine((v) => bytes(v) <= 4000, 'content over 4000 bytes') }).optional(),
   attachments: z.array(attachment).max(9).optional(),
 });
+type Attachment = z.infer<typeof attachment>;
+
+const MEDIA_TTL_S = 3 * DAY_S;
+
+/** A temporary media_id still valid (3 days) and of the kind the attachment needs, else 40007 as WeCom answers. */
+function checkMedia(corp: Corp, mediaId: string, type: string, t: number): void {
+  const m = corp.media.get(mediaId);
+  if (!m || m.type !== type || m.created_at <= t - MEDIA_TTL_S) throw new WecomFault(40007, 'invalid media_id');
+}
+
+/**
+ * Attachments as add_msg_template checks them (protocol §13.1): an image by a valid media_id or a
+ * pic_url from the 上传图片 upload; a mini-program card of a mini program linked to the corp (90206)
+ * with a valid cover media; video and file by a valid media_id of their kind.
+ */
+function checkMsgAttachments(corp: Corp, atts: Attachment[], t: number): void {
+  for (const a of atts) {
+    if (a.msgtype === 'image') {
+      if (a.image.media_id) checkMedia(corp, a.image.media_id, 'image', t);
+      else if (!a.image.pic_url) throw new WecomFault(40058, 'image media_id and pic_url both empty');
+      else if (corp.media.get(a.image.pic_url)?.type !== 'uploadimg') throw new WecomFault(40058, 'invalid pic_url');
+    } else if (a.msgtype === 'miniprogram') {
+      if (!corp.miniprograms.includes(a.miniprogram.appid))
+        throw new WecomFault(90206, 'miniprogram appid not related to the corp');
+      checkMedia(corp, a.miniprogram.pic_media_id, 'image', t);
+    } else if (a.msgtype === 'video') checkMedia(corp, a.video.media_id, 'video', t);
+    else if (a.msgtype === 'file') checkMedia(corp, a.file.media_id, 'file', t);
+  }
+}
+
 const pageBody = { limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().optional() };
 
 const cstDay = (t: number) => Math.floor((t + CST_OFFSET_S) / DAY_S) * DAY_S - CST_OFFSET_S;
@@ -115,6 +148,7 @@ export function massMessageApi(r: Router, authed: Authed, state: SandboxState, n
       if (!b.text?.content && !b.attachments?.length) throw new WecomFault(40058, 'text and attachments both empty');
       if (!b.external_userid?.length && !b.sender) throw new WecomFault(40058, 'external_userid and sender both empty');
       if (b.sender && !corp.members.has(b.sender)) throw new WecomFault(40003, 'invalid userid');
+      checkMsgAttachments(corp, b.attachments ?? [], nowS());
       const targets = b.external_userid?.length
         ? b.external_userid
         : [...corp.contacts.values()]
@@ -205,9 +239,26 @@ export function massMessageApi(r: Router, authed: Authed, state: SandboxState, n
   );
 
   // ---- moments (§14) ----
+  const momentAttachment = z.discriminatedUnion('msgtype', [
+    z.object({ msgtype: z.literal('image'), image: z.object({ media_id: z.string().min(1) }) }),
+    z.object({ msgtype: z.literal('video'), video: z.object({ media_id: z.string().min(1) }) }),
+    z.object({
+      msgtype: z.literal('link'),
+      link: z.object({
+        title: z
+          .string()
+          .refine((v) => bytes(v) <= 64, 'title over 64 bytes')
+          .optional(),
+        url: z.string().min(1),
+        media_id: z.string().optional(),
+      }),
+    }),
+    // Any other kind is parsed to be refused below as WeCom does ('invalid attachments msgtype').
+    z.object({ msgtype: z.enum(['miniprogram', 'file']) }).loose(),
+  ]);
   const momentBody = z.object({
-    text: z.object({ content: z.string().max(2000) }).optional(),
-    attachments: z.array(attachment).optional(),
+    text: z.object({ content: z.string() }).optional(),
+    attachments: z.array(momentAttachment).optional(),
     visible_range: z
       .object({
         sender_list: z
@@ -224,11 +275,17 @@ export function massMessageApi(r: Router, authed: Authed, state: SandboxState, n
       const b = momentBody.parse(req.body);
       const atts = b.attachments ?? [];
       if (!b.text?.content && atts.length === 0) throw new WecomFault(40058, 'invalid msg');
+      if ([...(b.text?.content ?? '')].length > 2000) throw new WecomFault(40058, 'invalid text size');
       const kinds = new Set(atts.map((a) => a.msgtype));
       if (kinds.size > 1 || [...kinds].some((k) => !['image', 'video', 'link'].includes(k)))
         throw new WecomFault(40058, 'invalid attachments msgtype');
       if ((kinds.has('image') && atts.length > 9) || ((kinds.has('video') || kinds.has('link')) && atts.length > 1))
         throw new WecomFault(40058, 'invalid attachments size');
+      for (const a of atts) {
+        if (a.msgtype === 'image') checkMedia(corp, a.image.media_id, 'image', nowS());
+        else if (a.msgtype === 'video') checkMedia(corp, a.video.media_id, 'video', nowS());
+        else if (a.msgtype === 'link' && a.link.media_id) checkMedia(corp, a.link.media_id, 'image', nowS());
+      }
       const asked = b.visible_range?.sender_list?.user_list;
       const senders = asked ? asked.filter((u) => corp.members.has(u)) : [...corp.members.keys()];
       const tags = b.visible_range?.external_contact_list?.tag_list ?? [];
@@ -269,6 +326,11 @@ export function massMessageApi(r: Router, authed: Authed, state: SandboxState, n
       const jobid = String(req.query.jobid ?? '');
       const m = [...corp.moments.values()].find((x) => x.jobid === jobid);
       if (!m || m.create_time < nowS() - DAY_S) throw new WecomFault(40058, 'invalid jobid');
+      // The job runs asynchronously (status 1 started, 2 running, 3 done): no result until it is done.
+      if (corp.faults.momentJobsRunning > 0) {
+        corp.faults.momentJobsRunning--;
+        return ok({ status: 2, type: 'add_moment_task' });
+      }
       return ok({
         status: 3,
         type: 'add_moment_task',

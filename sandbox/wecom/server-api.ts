@@ -678,6 +678,24 @@ export function serverApiRouter(
     }),
   );
 
+  // 上传图片: a permanent image URL (jpg/png, at most 2 MB) for pic_url in mass messages.
+  r.post(
+    '/cgi-bin/media/uploadimg',
+    express.raw({ type: () => true, limit: '20mb' }),
+    authed('media/uploadimg', (corp, req) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!/^multipart\/form-data/.test(req.get('content-type') ?? '') || !body.includes('filename='))
+        throw new WecomFault(41005, 'media data missing');
+      const filename = /filename="([^"]*)"/.exec(body.subarray(0, 4096).toString('latin1'))?.[1] ?? '';
+      if (!['jpg', 'jpeg', 'png'].includes(filename.toLowerCase().split('.').pop() ?? ''))
+        throw new WecomFault(40005, 'invalid file type');
+      if (body.length > 2 * 1024 * 1024) throw new WecomFault(40006, 'invalid file size');
+      const url = `https://wework.qpic.cn/wwpic/${randomBytes(12).toString('hex')}/0`;
+      corp.media.set(url, { type: 'uploadimg', bytes: body.length, created_at: nowS() });
+      return ok({ url });
+    }),
+  );
+
   massMessageApi(r, authed, state, nowS);
   successionApi(r, authed, nowS, firer(delivery));
   orgServerApi(r, authed, state);

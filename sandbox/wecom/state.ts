@@ -195,6 +195,8 @@ export interface Corp {
    * only UserID and Department in member events.
    */
   contactSync?: { secret: string; callback?: Corp['callback']; configuredAt: number };
+  /** Mini programs linked to the corp (关联小程序): a miniprogram attachment with another appid is 90206. */
+  miniprograms: string[];
   contacts: Map<string, Contact>;
   groups: TagGroup[];
   contactWays: Map<
@@ -226,6 +228,8 @@ export interface Corp {
     rateLimits: Map<string, number>;
     busy: Map<string, { count: number; errcode: 45033 | -1 }>;
     delays: Map<string, { count: number; ms: number }>;
+    /** get_moment_task_result calls still answering status 2 (running) before the job is done. */
+    momentJobsRunning: number;
   };
   /** Calls per api path in the current minute, for the real 45009 limit. */
   calls: Map<string, { minute: number; count: number }>;
@@ -287,6 +291,7 @@ export class SandboxState {
     callback?: Corp['callback'] | undefined;
     trustedDomains?: string[] | undefined;
     appCreatedAt?: number | undefined;
+    miniprograms?: string[] | undefined;
   }): Corp {
     const existing = this.corps.get(c.corpid);
     const corp: Corp = existing
@@ -299,10 +304,12 @@ export class SandboxState {
           callback: c.callback,
           trustedDomains: c.trustedDomains,
           appCreatedAt: c.appCreatedAt ?? existing.appCreatedAt,
+          miniprograms: c.miniprograms ?? existing.miniprograms,
         }
       : {
           ...c,
           appCreatedAt: c.appCreatedAt ?? Date.now(),
+          miniprograms: c.miniprograms ?? [],
           members: new Map(),
           departments: new Map([[1, { id: 1, name: c.name, parentid: 0, order: 100_000_000, department_leader: [] }]]),
           contacts: new Map(),
@@ -317,7 +324,13 @@ export class SandboxState {
           groupChats: new Map(),
           media: new Map(),
           callbacks: [],
-          faults: { expireTokens: false, rateLimits: new Map(), busy: new Map(), delays: new Map() },
+          faults: {
+            expireTokens: false,
+            rateLimits: new Map(),
+            busy: new Map(),
+            delays: new Map(),
+            momentJobsRunning: 0,
+          },
           calls: new Map(),
           ticketCalls: { hour: 0, count: 0 },
           tagOwners: new Map(),

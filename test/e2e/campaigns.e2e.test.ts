@@ -4,7 +4,7 @@
  * count (checked against the API's own count), creates a campaign with a script and a coupon; a
  * guide confirms her task in the sandbox desktop client; the results are read back; a customer
  * redeems the coupon in a store (signed POS webhook); the campaign page shows the credited sale and
- * the holdout comparison. The console is also shot at 390 px. Screenshots: test-results/screenshots/campaigns-*.png.
+ * the holdout comparison. The console is also shot at 360 px (a saved segment reused, then deleted). Screenshots: test-results/screenshots/campaigns-*.png.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,12 +91,23 @@ describe('layered campaigns in Chromium', () => {
     expect(shown).toBeGreaterThan(0);
     console.log(`segment: 超级VIP × 宝宝0-6个月 × ${region} = ${shown}`);
 
+    // The segment is saved, and the campaign reuses it.
+    await page.locator('[data-test=segment-name]').fill(`母婴VIP · ${region}`);
+    await page.locator('[data-test=save-segment]').click();
+    const savedSeg = page.locator(`[data-test="saved-母婴VIP · ${region}"]`);
+    await savedSeg.waitFor();
+    expect(await savedSeg.textContent()).toMatch(/正在使用/);
+
     await page.locator('[data-test=campaign-name]').fill('母婴VIP会员日');
+    // A script of text and a mini-program card, the catalog's product card, and the card cover from the media library.
     const scriptValue = await page
-      .locator('[data-test=campaign-script] option:not([disabled])')
-      .first()
+      .locator('[data-test=campaign-script] option', { hasText: '会员权益介绍' })
       .getAttribute('value');
     await page.locator('[data-test=campaign-script]').selectOption(scriptValue!);
+    const productValue = await page.locator('[data-test=campaign-product] option').nth(1).getAttribute('value');
+    await page.locator('[data-test=campaign-product]').selectOption(productValue!);
+    const coverValue = await page.locator('[data-test=campaign-cover] option').nth(1).getAttribute('value');
+    await page.locator('[data-test=campaign-cover]').selectOption(coverValue!);
     const couponValue = await page.locator('[data-test=campaign-coupon] option').nth(1).getAttribute('value');
     await page.locator('[data-test=campaign-coupon]').selectOption(couponValue!);
     await page.locator('[data-test=campaign-holdout]').fill('20');
@@ -109,7 +120,12 @@ describe('layered campaigns in Chromium', () => {
       .db('campaigns')
       .where({ corp_id: corpId })
       .orderBy('id', 'desc')
+      .first<{ id: number; segment_id: number }>('id', 'segment_id');
+    const savedRow = await ctx
+      .db('segments')
+      .where({ corp_id: corpId, name: `母婴VIP · ${region}` })
       .first<{ id: number }>('id');
+    expect(Number(campaign.segment_id)).toBe(Number(savedRow.id));
     const task = await ctx
       .db('campaign_tasks as t')
       .join('guides as g', 'g.id', 't.guide_id')
@@ -126,6 +142,10 @@ describe('layered campaigns in Chromium', () => {
     await client.goto(`${sandbox.url}/client/?corp=${DEMO_CORP.wecomCorpId}&user=${task.userid}`);
     const confirm = client.locator('[data-confirm-msg]').first();
     await confirm.waitFor();
+    // The guide sees what she sends: the text, and the mini-program cards (the script's and the product's).
+    const atts = (await client.locator('#mass .item [data-attachments]').first().textContent())!;
+    expect(atts).toContain('[小程序 悦享会员中心]');
+    expect(atts.match(/\[小程序/g)).toHaveLength(2);
     await shot(client, '1440-02-client-pending');
     await confirm.click();
     await expect.poll(() => client.locator('[data-confirm-msg]').count()).toBe(0);
@@ -179,19 +199,29 @@ describe('layered campaigns in Chromium', () => {
     expect(holdout).toContain('vs');
     const confirmedRow = page.locator('[data-test=guide-progress] tbody tr', { hasText: '✓' });
     expect(await confirmedRow.count()).toBe(1);
+    // WeCom's limits are stated where the manager reminds and cancels.
+    expect(await page.locator('[data-test=wecom-limits]').textContent()).toContain('24 小时内最多提醒 3 次');
     await shot(page, '1440-03-campaign');
 
     // The console at a phone's width.
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const phone = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'zh-CN' });
     await phone.addCookies(await context.cookies());
     const small = await phone.newPage();
     logErrors(small);
     await small.goto(`${apiUrl}/boards.html?corp=${DEMO_CORP.wecomCorpId}#/campaigns/${campaign.id}`);
     await small.locator('[data-test=roi-cards]').waitFor();
-    await shot(small, '390-01-campaign');
+    await shot(small, '360-01-campaign');
     await small.goto(`${apiUrl}/boards.html?corp=${DEMO_CORP.wecomCorpId}#/campaigns`);
     await small.locator('[data-test=segment-builder]').waitFor();
-    await shot(small, '390-02-console');
+    // Reuse the saved segment on the phone: its count comes back.
+    await small.locator(`[data-test="saved-母婴VIP · ${region}"] [data-test=use-segment]`).click();
+    await small.locator('[data-test=segment-count]').waitFor();
+    expect(Number(await small.locator('[data-test=segment-count] b').textContent())).toBe(shown);
+    await shot(small, '360-02-console');
+    // Deleting it leaves the campaign made from it as it was.
+    await small.locator(`[data-test="saved-母婴VIP · ${region}"] [data-test=delete-segment]`).click();
+    await expect.poll(() => small.locator(`[data-test="saved-母婴VIP · ${region}"]`).count()).toBe(0);
+    expect(await ctx.db('campaigns').where({ id: campaign.id }).first('id')).toBeDefined();
     await phone.close();
     await context.close();
   });

@@ -1337,6 +1337,22 @@ const MATRIX: Record<string, Entry> = {
     send: () => ({ method: 'post', path: '/api/segments', body: { name: uid('seg'), definition: {} } }),
     expect: roles({ store_manager: 201, regional_manager: 201, admin: 201 }),
   },
+  // A saved segment is the corp's (campaigns keep their own copy); another tenant's is unknown.
+  'DELETE /api/segments/:segmentId': {
+    scoped: true,
+    send: async (scope) => {
+      const [seg] = await t.ctx
+        .db('segments')
+        .insert({ corp_id: tenantOf(scope).corp.id, name: uid('seg'), definition: JSON.stringify({ tags: [] }) })
+        .returning<{ id: string }[]>('id');
+      return { method: 'delete', path: `/api/segments/${seg!.id}` };
+    },
+    expect: roles({
+      store_manager: s(200, 200, 404),
+      regional_manager: s(200, 200, 404),
+      admin: s(200, 200, 404),
+    }),
+  },
   'GET /api/campaigns': {
     scoped: false,
     send: () => ({ method: 'get', path: '/api/campaigns' }),

@@ -500,7 +500,14 @@ describe('a guide WeCom refuses entirely', () => {
       ],
     });
     const seg = await saveSegment(ctx.db, admin, { name: '太古里店', definition: { tags: [], storeIds: [storeD] } });
-    const { id } = await createCampaign(ctx, admin, { name: '太古里', segmentId: seg.id, scriptId, holdoutPercent: 0 });
+    // The script offers {{优惠券}}: a campaign without a coupon is refused for it (422), so this one has one.
+    const { id } = await createCampaign(ctx, admin, {
+      name: '太古里',
+      segmentId: seg.id,
+      scriptId,
+      couponTemplateId: templateId,
+      holdoutPercent: 0,
+    });
     await ctx.queues.drain();
     const byCustomer = Object.fromEntries(
       (await ctx.db('campaign_recipients').where({ campaign_id: id })).map((r) => [Number(r.customer_id), r.status]),
@@ -598,5 +605,292 @@ describe('the HTTP API', () => {
     expect(msg.text).toContain('37');
     const tasks = await request(app).get('/api/sidebar/campaign-tasks').set('Authorization', bearer('licui'));
     expect(tasks.body.items[0]).toMatchObject({ campaignId: pushed.body.id, confirmed: false });
+  });
+});
+
+describe('content parts: image, link and mini-program cards, a product card from the catalog', () => {
+  let cover: number;
+  let productId: number;
+  let segmentId: number;
+  const script = async (title: string, parts: unknown[]) => {
+    const cat = await ctx.db('script_categories').where({ corp_id: corp.id }).first<{ id: number }>('id');
+    const [s] = await ctx
+      .db('scripts')
+      .insert({ corp_id: corp.id, category_id: cat.id, title, parts: JSON.stringify(parts) })
+      .returning<{ id: number }[]>('id');
+    return s!.id;
+  };
+  const MP = 'wx0d1e2f3a4b5c6d7e';
+
+  beforeAll(async () => {
+    // The corp's mini program is linked to it in WeCom; its product page and shop link are set here.
+    await fetch(`${sb.url}/sandbox/api/corps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        corpid: corp.wecomCorpId,
+        name: '测试',
+        agentid: corp.agentId,
+        secret: corp.agentSecret,
+        miniprograms: [MP],
+      }),
+    });
+    await ctx.db('corps').where({ id: corp.id }).update({
+      product_mp_appid: MP,
+      product_mp_page: 'pages/goods/detail?styleNo={styleNo}',
+      product_link_template: 'https://shop.example.com/goods/{styleNo}',
+    });
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const [a] = await ctx
+      .db('media_assets')
+      .insert({
+        corp_id: corp.id,
+        kind: 'image',
+        filename: 'card-cover.png',
+        content_type: 'image/png',
+        sha256: 'cover-test',
+        content: png,
+      })
+      .returning<{ id: number }[]>('id');
+    cover = a!.id;
+    const [prod] = await ctx
+      .db('products')
+      .insert({ corp_id: corp.id, style_no: 'DR-77', name: '真丝连衣裙', category: 'dress', list_price_fen: 129_900 })
+      .returning<{ id: number }[]>('id');
+    productId = prod!.id;
+    segmentId = (
+      await saveSegment(ctx.db, admin, { name: '春熙路店', definition: { tags: [], storeIds: [stores.C!] } })
+    ).id;
+  });
+
+  it('sends text, an image, a link, a mini-program card and the product card as add_msg_template attachments', async () => {
+    const scriptId = await script('新品卡片', [
+      { type: 'text', text: '{{称呼}}好，我是{{门店}}的{{导购}}，{{商品}}到店了' },
+      { type: 'image', mediaAssetId: cover, title: '海报' },
+      {
+        type: 'news',
+        title: '新品',
+        desc: '{{门店}}新品',
+        link: 'https://example.com/new',
+        imgUrl: 'https://example.com/n.png',
+      },
+      { type: 'miniprogram', appid: MP, title: '会员中心', page: 'pages/member/index', imgUrl: 'https://x/c.png' },
+    ]);
+    const input = { name: '新品卡片', segmentId, scriptId, productId, holdoutPercent: 0 };
+    // WeCom takes a mini-program cover as an uploaded image: without one, the field is named.
+    await expect(createCampaign(ctx, admin, input)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.coverAssetId',
+    });
+    await expect(createCampaign(ctx, admin, { ...input, coverAssetId: 999_999 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'body.coverAssetId',
+    });
+    const { id } = await createCampaign(ctx, admin, { ...input, coverAssetId: cover });
+    await ctx.queues.drain();
+    const task = await ctx.db('campaign_tasks').where({ campaign_id: id }).first<{ msgid: string | null }>('msgid');
+    expect(task?.msgid).toBeTruthy();
+    const pending = (await sandbox(`/members/wangfang/pending-mass-messages`)) as {
+      groupMsgs: { msgid: string; text: string; attachments: Record<string, Record<string, string>>[] }[];
+    };
+    const m = pending.groupMsgs.find((x) => x.msgid === task!.msgid)!;
+    expect(m.text).toBe('您好，我是春熙路店的王芳，真丝连衣裙到店了');
+    expect(m.attachments.map((a) => a.msgtype)).toEqual(['image', 'link', 'miniprogram', 'miniprogram']);
+    const [image, link, card, product] = m.attachments as Record<string, Record<string, string>>[];
+    expect(image!.image!.media_id).toMatch(/^3/);
+    expect(link!.link).toEqual({
+      title: '新品',
+      url: 'https://example.com/new',
+      desc: '春熙路店新品',
+      picurl: 'https://example.com/n.png',
+    });
+    expect(card!.miniprogram).toMatchObject({ appid: MP, title: '会员中心', page: 'pages/member/index' });
+    expect(product!.miniprogram).toMatchObject({
+      appid: MP,
+      title: '真丝连衣裙',
+      page: 'pages/goods/detail?styleNo=DR-77',
+    });
+    // One upload of the cover serves the image and both cards.
+    expect(
+      new Set([image!.image!.media_id, card!.miniprogram!.pic_media_id, product!.miniprogram!.pic_media_id]).size,
+    ).toBe(1);
+    await ctx.db('campaigns').where({ id }).update({ cancelled_at: new Date() });
+  });
+
+  it('without a cover, the product card is the shop link', async () => {
+    const scriptId = await script('纯文本', [{ type: 'text', text: '{{商品}}到店' }]);
+    const { id } = await createCampaign(ctx, admin, {
+      name: '商品链接',
+      segmentId,
+      scriptId,
+      productId,
+      holdoutPercent: 0,
+    });
+    await ctx.queues.drain();
+    const task = await ctx.db('campaign_tasks').where({ campaign_id: id }).first<{ msgid: string }>('msgid');
+    const pending = (await sandbox(`/members/wangfang/pending-mass-messages`)) as {
+      groupMsgs: { msgid: string; attachments: unknown[] }[];
+    };
+    expect(pending.groupMsgs.find((x) => x.msgid === task.msgid)!.attachments).toEqual([
+      {
+        msgtype: 'link',
+        link: { title: '真丝连衣裙', url: 'https://shop.example.com/goods/DR-77', desc: 'DR-77' },
+      },
+    ]);
+    await ctx.db('campaigns').where({ id }).update({ cancelled_at: new Date() });
+  });
+
+  it('refuses what WeCom would: per-customer variables, more than 9 attachments, a moment with a card', async () => {
+    const sized = await script('尺码', [{ type: 'text', text: '{{称呼}}，您的{{尺码}}码到了' }]);
+    await expect(
+      createCampaign(ctx, admin, { name: 'x', segmentId, scriptId: sized, holdoutPercent: 0 }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.scriptId',
+      message: expect.stringContaining('{{尺码}}'),
+    });
+    const ten = await script(
+      '十张图',
+      Array.from({ length: 10 }, () => ({ type: 'image', mediaAssetId: cover, title: '图' })),
+    );
+    await expect(
+      createCampaign(ctx, admin, { name: 'x', segmentId, scriptId: ten, holdoutPercent: 0 }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('at most 9') });
+    const card = await script('卡片', [
+      { type: 'text', text: '新品' },
+      { type: 'miniprogram', appid: MP, title: '会员中心', page: 'pages/member/index', imgUrl: 'https://x/c.png' },
+    ]);
+    await expect(
+      createCampaign(ctx, admin, {
+        name: 'x',
+        channel: 'moment',
+        segmentId,
+        scriptId: card,
+        coverAssetId: cover,
+        holdoutPercent: 0,
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'body.scriptId' });
+    // Through HTTP: a 400 with the field, never a 500.
+    const app = createApp(ctx, { serveSidebar: false });
+    const res = await request(app)
+      .post('/api/campaigns')
+      .set('Authorization', `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'hq' }, 600)}`)
+      .send({ name: 'x', segmentId, scriptId: card });
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('body.coverAssetId');
+  });
+});
+
+describe('a moments campaign (客户朋友圈)', () => {
+  it('add_moment_task → the guide publishes → results read back as one interaction per recipient reached, idempotently', async () => {
+    const cat = await ctx.db('script_categories').where({ corp_id: corp.id }).first<{ id: number }>('id');
+    const [s] = await ctx
+      .db('scripts')
+      .insert({
+        corp_id: corp.id,
+        category_id: cat.id,
+        title: '秋冬朋友圈',
+        parts: JSON.stringify([
+          { type: 'text', text: '秋冬新款到店，欢迎来试穿' },
+          { type: 'news', title: '秋冬新款', desc: '', link: 'https://example.com/aw', imgUrl: '' },
+        ]),
+      })
+      .returning<{ id: number }[]>('id');
+    const seg = await saveSegment(ctx.db, admin, {
+      name: '春熙路店 VIP',
+      definition: { tags: [[tags.vip!]], storeIds: [stores.C!] },
+    });
+    // WeCom runs the moment job asynchronously: the first read finds it still running, the dispatch retries.
+    await sandbox('/faults', { momentJobsRunning: 1 });
+    const { id } = await createCampaign(ctx, admin, {
+      name: '秋冬朋友圈',
+      channel: 'moment',
+      segmentId: seg.id,
+      scriptId: s!.id,
+      holdoutPercent: 30,
+    });
+    await ctx.queues.drain();
+    const task = await ctx
+      .db('campaign_tasks')
+      .where({ campaign_id: id })
+      .first<{ moment_id: string; guide_id: number; confirmed_at: Date | null }>();
+    expect(task?.moment_id).toBeTruthy();
+    // One moment for the campaign, however many times its dispatch ran.
+    expect(sb.state.corps.get(corp.wecomCorpId)!.moments.size).toBe(1);
+    expect(Number(task!.guide_id)).toBe(guides.wangfang!.id);
+    // Nothing is read back until she publishes.
+    expect(await pollCampaign(ctx, corp.id, id)).toEqual({ sent: 0, newInteractions: 0 });
+    await sandbox('/actions/publish-moment', { moment_id: task!.moment_id, userid: 'wangfang' });
+
+    const recips = await ctx.db('campaign_recipients').where({ campaign_id: id });
+    const targeted = recips.filter((r) => r.status === 'tasked').map((r) => Number(r.customer_id));
+    const held = recips.filter((r) => r.holdout).map((r) => Number(r.customer_id));
+    expect(targeted.length).toBeGreaterThan(0);
+    const first = await pollCampaign(ctx, corp.id, id);
+    expect(first).toEqual({ sent: targeted.length, newInteractions: targeted.length });
+    const interactions = () =>
+      ctx
+        .db('interactions')
+        .where({ corp_id: corp.id, source: 'campaign' })
+        .whereRaw(`detail->>'campaignId' = ?`, [String(id)])
+        .orderBy('customer_id');
+    const after1 = await interactions();
+    // The moment reached every customer of hers, but only the campaign's targeted recipients carry its evidence.
+    expect(after1.map((i) => Number(i.customer_id)).sort()).toEqual([...targeted].sort());
+    expect(after1.some((i) => held.includes(Number(i.customer_id)))).toBe(false);
+    expect(after1.every((i) => i.kind === 'message' && Number(i.guide_id) === guides.wangfang!.id)).toBe(true);
+    // Polling again — later, as the schedule does — records nothing new and moves nothing.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await pollCampaign(ctx, corp.id, id)).toEqual({ sent: 0, newInteractions: 0 });
+    await ctx.queues.enqueue(campaignPollJob, { corpId: corp.id, campaignId: id });
+    await ctx.queues.drain();
+    expect(await interactions()).toEqual(after1);
+    const progress = await campaignProgressOf(ctx.db, admin, id);
+    expect(progress.byStatus.sent).toBe(targeted.length);
+    expect(progress.guides.find((g) => g.guideId === guides.wangfang!.id)).toMatchObject({ confirmed: true });
+  });
+});
+
+describe('saved segments', () => {
+  it('saves, lists, reuses and deletes a segment; a campaign made from it keeps its definition; both audited', async () => {
+    const app = createApp(ctx, { serveSidebar: false });
+    const auth = `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'hq' }, 600)}`;
+    const definition = { tags: [[tags.active!]], regionIds: [west] };
+    const saved = await request(app)
+      .post('/api/segments')
+      .set('Authorization', auth)
+      .send({ name: '华西促活', definition });
+    expect(saved.status).toBe(201);
+    const again = await request(app)
+      .post('/api/segments')
+      .set('Authorization', auth)
+      .send({ name: '华西促活', definition });
+    expect(again.status).toBe(409);
+    const list = await request(app).get('/api/segments').set('Authorization', auth);
+    const mine = (list.body.items as { id: number; definition: unknown }[]).find((x) => x.id === saved.body.id)!;
+    expect(mine.definition).toEqual(definition);
+    const { id: campaignId } = await createCampaign(ctx, admin, {
+      name: '华西促活',
+      segmentId: saved.body.id,
+      scriptId,
+      couponTemplateId: templateId,
+      holdoutPercent: 0,
+    });
+    await ctx.db('campaigns').where({ id: campaignId }).update({ cancelled_at: new Date() });
+    const del = await request(app).delete(`/api/segments/${saved.body.id}`).set('Authorization', auth);
+    expect(del.status).toBe(200);
+    expect((await request(app).delete(`/api/segments/${saved.body.id}`).set('Authorization', auth)).status).toBe(404);
+    const c = await ctx
+      .db('campaigns')
+      .where({ id: campaignId })
+      .first<{ segment_id: number | null; definition: unknown }>();
+    expect(c.segment_id).toBeNull();
+    expect(c.definition).toMatchObject(definition);
+    const audit = await ctx
+      .db('audit_log')
+      .where({ corp_id: corp.id, entity: 'segment', entity_id: String(saved.body.id) })
+      .orderBy('id')
+      .pluck<string[]>('action');
+    expect(audit).toEqual(['segment.save', 'segment.delete']);
   });
 });

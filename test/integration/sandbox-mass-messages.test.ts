@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WecomClient } from '../../core/wecom/client';
+import { WecomClient, type MsgAttachment } from '../../core/wecom/client';
 import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 
@@ -171,6 +171,66 @@ describe('sandbox customer mass messages (protocol §13)', () => {
       wecom.addMsgTemplate({ sender: 'licui', external_userid: ['wm1'], text: { content: '字'.repeat(1400) } }),
     ).rejects.toSatisfy((e) => e instanceof WecomError && e.errcode === 40058);
     await expect(send(['wm4'])).rejects.toSatisfy((e) => e instanceof WecomError && e.errcode === 40096);
+  });
+
+  it('checks attachments as WeCom does: valid media (40007), a linked mini program (90206), pic_url from 上传图片', async () => {
+    const errcode = (p: Promise<unknown>) =>
+      p.then(
+        () => 0,
+        (e: unknown) => (e instanceof WecomError ? e.errcode : -999),
+      );
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const { media_id: image } = await wecom.uploadMedia('image', 'cover.png', 'image/png', png);
+    const { media_id: file } = await wecom.uploadMedia('file', 'menu.pdf', 'application/pdf', png);
+    const attach = (attachments: MsgAttachment[]) =>
+      errcode(wecom.addMsgTemplate({ sender: 'licui', external_userid: ['wm1'], attachments }));
+    const card = (appid: string, pic: string): MsgAttachment => ({
+      msgtype: 'miniprogram',
+      miniprogram: { appid, pic_media_id: pic, title: '会员中心', page: 'pages/member/index' },
+    });
+    expect(await attach([{ msgtype: 'image', image: { media_id: image } }])).toBe(0);
+    expect(await attach([{ msgtype: 'image', image: { media_id: 'nope' } }])).toBe(40007);
+    // A file's media_id is not an image.
+    expect(await attach([{ msgtype: 'image', image: { media_id: file } }])).toBe(40007);
+    expect(await attach([{ msgtype: 'image', image: {} }])).toBe(40058);
+    expect(await attach([{ msgtype: 'image', image: { pic_url: 'https://example.com/a.png' } }])).toBe(40058);
+    // Not linked to the corp, then linked.
+    expect(await attach([card('wxaaaabbbbccccdddd', image)])).toBe(90206);
+    await fetch(`${sb.url}/sandbox/api/corps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        corpid: CORP,
+        name: '群发测试',
+        agentid: 1000002,
+        secret: SECRET,
+        miniprograms: ['wxaaaabbbbccccdddd'],
+      }),
+    });
+    expect(await attach([card('wxaaaabbbbccccdddd', image)])).toBe(0);
+    expect(await attach([card('wxaaaabbbbccccdddd', 'expired-or-unknown')])).toBe(40007);
+    expect(await attach([{ msgtype: 'link', link: { title: '标'.repeat(43), url: 'https://example.com/' } }])).toBe(
+      40058,
+    );
+    expect(
+      await attach(Array.from({ length: 10 }, () => ({ msgtype: 'image' as const, image: { media_id: image } }))),
+    ).toBe(40058);
+    // Temporary media lasts 3 days.
+    clock += 3 * 86_400_000 + 1000;
+    expect(await attach([{ msgtype: 'image', image: { media_id: image } }])).toBe(40007);
+    // Moments: one link, or up to 9 images, never a mini-program; text of at most 2000 characters.
+    const moment = (b: Parameters<WecomClient['addMomentTask']>[0]) => errcode(wecom.addMomentTask(b));
+    expect(await moment({ text: { content: '字'.repeat(2001) } })).toBe(40058);
+    expect(await moment({ text: { content: '字'.repeat(2000) } })).toBe(0);
+    expect(await moment({ attachments: [card('wxaaaabbbbccccdddd', image)] })).toBe(40058);
+    expect(
+      await moment({
+        attachments: [
+          { msgtype: 'link', link: { title: 'a', url: 'https://x' } },
+          { msgtype: 'link', link: { title: 'b', url: 'https://y' } },
+        ],
+      }),
+    ).toBe(40058);
   });
 });
 

@@ -14,6 +14,8 @@ export const campaignsApi = {
   saveSegment: (name: string, definition: c.SegmentDefinition) =>
     call(c.segment, '/api/segments', { name, definition }),
   segments: () => call(z.object({ items: z.array(c.segment) }), '/api/segments'),
+  deleteSegment: (id: number) =>
+    request(z.object({ ok: z.literal(true) }), `/api/segments/${id}`, { method: 'DELETE' }),
   list: () => call(z.object({ items: z.array(c.campaignSummary) }), '/api/campaigns'),
   create: (input: c.CampaignInput) => call(created, '/api/campaigns', input),
   progress: (id: number) => call(c.campaignProgress, `/api/campaigns/${id}`),

@@ -57,6 +57,7 @@ async function adminPage(width: number): Promise<Page> {
   await page.locator('a[data-userid=admin]').click();
   await page.locator('[data-test=who]').waitFor();
   await page.locator('[data-test=nav-admin]').click();
+  await page.locator('[data-test=admin-tab-scripts]').click();
   await page.locator('[data-test=scripts-tab]').waitFor();
   return page;
 }

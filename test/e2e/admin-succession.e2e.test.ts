@@ -74,6 +74,7 @@ describe('a guide leaves: 离职继承 in Chromium', () => {
     await page.locator('a[data-userid=admin]').click();
     await page.locator('[data-test=who]').waitFor();
     await page.locator('[data-test=nav-admin]').click();
+    await page.locator('[data-test=admin-tab-succession]').click();
     await page.locator('[data-test=succession]').waitFor();
     await page.locator('[data-test=leave-guide]').selectOption(String(leaver.id));
     await page.locator('[data-test=mark-left]').click();

@@ -105,6 +105,7 @@ describe('the brand admin console in Chromium', () => {
     await page.locator('a[data-userid=admin]').click();
     await page.locator('[data-test=who]').waitFor();
     await page.locator('[data-test=nav-admin]').click();
+    await page.locator('[data-test=admin-tab-channel-codes]').click();
     await page.locator('[data-test=channel-codes]').waitFor();
 
     // --- a channel code for 李翠's store, tagged 门店扫码

@@ -9,7 +9,11 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('disputes', (t) => {
     t.timestamp('credit_at', { useTz: true }).comment('approved: when its manual credit counts (an open period)');
+    t.bigInteger('credit_id').comment('a contest: the credit line whose commission line was contested');
   });
+  // An open period's commission lines are recomputed (a changed line is replaced), so a contest
+  // keeps the credit it is about; the commission line id stays as what the guide saw.
+  await knex.raw('alter table disputes drop constraint if exists disputes_commission_line_id_foreign');
   await knex.schema.alterTable('credits', (t) => {
     // No foreign key, as for the ledger's other references: each costs a trigger on every line written.
     t.bigInteger('dispute_id').comment('a manual line: the approved dispute it credits');
@@ -25,6 +29,9 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('dispute_id');
   });
   await knex.schema.alterTable('disputes', (t) => {
-    t.dropColumn('credit_at');
+    t.dropColumns('credit_at', 'credit_id');
   });
+  await knex.raw(
+    'alter table disputes add constraint disputes_commission_line_id_foreign foreign key (commission_line_id) references commission_lines (id)',
+  );
 }

@@ -279,7 +279,7 @@ export const commissionRoutes = [
     params: z.object({ id }),
     body: decisionSchema,
     response: z.object({ status: z.enum(['accepted', 'rejected']), commissionLineId: z.number().nullable() }),
-    handler: ({ ctx, principal, params, body }) => decideDispute(ctx.db, principal, params.id, body),
+    handler: ({ ctx, principal, params, body }) => decideDispute(ctx, principal, params.id, body),
   }),
   route({
     method: 'get',

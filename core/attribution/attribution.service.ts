@@ -472,7 +472,8 @@ function planBatch(
     ];
     const credited = new Set(live.flatMap((c) => (c.dispute_id === null ? [] : [c.dispute_id])));
     const manual = (state.approvedOf.get(o.id) ?? []).filter((d) => !credited.has(d.id));
-    for (const d of manual) out.fresh.push(manualLine(corpId, d, { orderId: o.id, storeId: o.store_id }, rs.version, clock, run.now));
+    for (const d of manual)
+      out.fresh.push(manualLine(corpId, d, { orderId: o.id, storeId: o.store_id }, rs.version, clock, run.now));
     const plan = planLines(want, current.map(toCurrent), clock.isClosed, clock.postAt);
     const cause = run.causeOf(o.id);
     out.outcomes.push({
@@ -631,7 +632,9 @@ function manualLine(
     candidates: [],
     valid_from: now,
     event: 'adjusted',
-    reason: clip(`dispute #${d.id} (${d.kind}) approved by ${d.decided_by}: ${d.approved_fen} fen credited — ${d.resolution}`),
+    reason: clip(
+      `dispute #${d.id} (${d.kind}) approved by ${d.decided_by}: ${d.approved_fen} fen credited — ${d.resolution}`,
+    ),
     replaces: null,
   };
 }

@@ -117,12 +117,9 @@ export async function raiseDispute(db: Db, p: Principal, input: RaiseDispute): P
       const l = await trx('commission_lines as l')
         .leftJoin('credits as c', 'c.id', 'l.credit_id')
         .where({ 'l.id': input.lineId, 'l.corp_id': p.corpId })
-        .first<{ guide_id: number; order_id: number | null; rule: string | null; credit_id: number | null } | undefined>(
-          'l.guide_id',
-          'c.order_id',
-          trx.raw('l.rule::text as rule'),
-          'l.credit_id',
-        );
+        .first<
+          { guide_id: number; order_id: number | null; rule: string | null; credit_id: number | null } | undefined
+        >('l.guide_id', 'c.order_id', trx.raw('l.rule::text as rule'), 'l.credit_id');
       if (!l || l.guide_id !== p.guideId) throw new AppError('NOT_FOUND', 'no such line of yours', { field: 'lineId' });
       if (l.credit_id === null)
         throw new AppError('CONFLICT', 'a manual line is not a credit; ask finance about it', { field: 'lineId' });
@@ -334,7 +331,14 @@ export async function listDisputes(
         credit_id: number | null;
         contested_line_id: number | null;
       })[]
-    >('d.*', 'g.name as guide_name', 'o.order_no', 'l.id as line_id', 'cr.id as credit_id', 'cl.id as contested_line_id');
+    >(
+      'd.*',
+      'g.name as guide_name',
+      'o.order_no',
+      'l.id as line_id',
+      'cr.id as credit_id',
+      'cl.id as contested_line_id',
+    );
   if (opts.status) void q.where('d.status', opts.status);
   if (p.role === 'guide') void q.where('d.guide_id', p.guideId ?? -1);
   else if (p.role === 'store_manager') void q.whereIn('d.store_id', p.storeIds);

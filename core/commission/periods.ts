@@ -421,7 +421,10 @@ export async function closePeriod(
     const manual = await trx('commission_lines')
       .where({ period_id: p.id })
       .whereNull('credit_id')
-      .update({ locked: true, paid_in_period_id: trx.raw('case when payable_on < (?)::date then ?::bigint end', [m1, p.id]) });
+      .update({
+        locked: true,
+        paid_in_period_id: trx.raw('case when payable_on < (?)::date then ?::bigint end', [m1, p.id]),
+      });
     // Earlier months' lines whose hold ended this month.
     await trx.raw(
       `update commission_lines l set paid_in_period_id = ?

@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   sidebar: () => import('./sidebar.bench'),
   'attribution-profile': () => import('./attribution-profile.bench'),
   boards: () => import('./boards.bench'),
+  close: () => import('./close.bench'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -121,9 +121,33 @@ describe('per-category rates and tiers', () => {
   it("a line takes its order's category rate for its path, else the path rate; the receipt names the category", async () => {
     const g = await guide('李翠');
     await sale(g, '2026-09-02T11:00:00+08:00', [['shoes', 12_345]], 'coupon'); // shoes coupon 4%: 493.8 → 494
-    await sale(g, '2026-09-03T11:00:00+08:00', [['shoes', 6_000], ['tops', 4_000]], 'interaction'); // mostly shoes: 2.5% → 250
-    await sale(g, '2026-09-04T11:00:00+08:00', [['shoes', 5_000], ['tops', 5_001]], 'interaction'); // mostly tops: path 1% → 100.01 → 100
-    await sale(g, '2026-09-05T11:00:00+08:00', [['tops', 3_000], ['shoes', 3_000]], 'coupon'); // tie → by name: shoes 4% → 240
+    await sale(
+      g,
+      '2026-09-03T11:00:00+08:00',
+      [
+        ['shoes', 6_000],
+        ['tops', 4_000],
+      ],
+      'interaction',
+    ); // mostly shoes: 2.5% → 250
+    await sale(
+      g,
+      '2026-09-04T11:00:00+08:00',
+      [
+        ['shoes', 5_000],
+        ['tops', 5_001],
+      ],
+      'interaction',
+    ); // mostly tops: path 1% → 100.01 → 100
+    await sale(
+      g,
+      '2026-09-05T11:00:00+08:00',
+      [
+        ['tops', 3_000],
+        ['shoes', 3_000],
+      ],
+      'coupon',
+    ); // tie → by name: shoes 4% → 240
     await sale(g, '2026-09-06T11:00:00+08:00', [['kids', 9_999]], 'coupon', 'mall'); // kids mall 0.5% → 49.995 → 50
     await sale(g, '2026-09-07T11:00:00+08:00', [['shoes', 7_000]], 'transfer'); // shoes has no transfer rate → 3% → 210
     await sale(g, '2026-09-08T11:00:00+08:00', [], 'coupon'); // no lines: path 2%

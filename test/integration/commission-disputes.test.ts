@@ -132,13 +132,13 @@ describe('disputes (申诉)', () => {
     await expect(
       raiseDispute(t.ctx.db, zhou, { kind: 'claim', orderId, rule: 'interaction', note: '再来一次' }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(
-      decideDispute(t.ctx, managerB, id, { decision: 'approve', reason: 'x' }, NOW),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(decideDispute(t.ctx, managerB, id, { decision: 'approve', reason: 'x' }, NOW)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await escalateDispute(t.ctx.db, managerA, id, '涉及两位导购，请区域经理定');
-    await expect(
-      decideDispute(t.ctx, managerA, id, { decision: 'approve', reason: 'x' }, NOW),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(decideDispute(t.ctx, managerA, id, { decision: 'approve', reason: 'x' }, NOW)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await expect(
       decideDispute(t.ctx, regional, id, { decision: 'approve', approvedFen: 40_001, reason: 'x' }, NOW),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'approvedFen' });
@@ -154,9 +154,9 @@ describe('disputes (申诉)', () => {
       decideDispute(t.ctx, regional, id, { decision: 'approve', reason: 'again' }, NOW),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     // The approval is a fact the outbox owes the order: the engine's run credits it.
-    expect(await t.ctx.db('attribution_pending').where({ subject: 'order', subject_id: orderId }).first()).toMatchObject(
-      { cause_kind: 'dispute', cause_id: String(id) },
-    );
+    expect(
+      await t.ctx.db('attribution_pending').where({ subject: 'order', subject_id: orderId }).first(),
+    ).toMatchObject({ cause_kind: 'dispute', cause_id: String(id) });
     await engine(orderId);
     const s = await guideStatement(t.ctx.db, corpId, '2026-11', zhou.guideId!);
     expect(s.lines).toEqual([
@@ -168,7 +168,12 @@ describe('disputes (申诉)', () => {
         receipt: expect.objectContaining({
           creditKind: 'adjustment',
           orderId,
-          evidence: expect.objectContaining({ disputeId: id, decidedBy: 'quyu', approvedFen: 20_000, reason: '两人各半' }),
+          evidence: expect.objectContaining({
+            disputeId: id,
+            decidedBy: 'quyu',
+            approvedFen: 20_000,
+            reason: '两人各半',
+          }),
           trailPath: `/api/attribution/orders/${orderId}/trail`,
         }),
       }),
@@ -241,11 +246,15 @@ describe('disputes (申诉)', () => {
             switch (op) {
               case 'approve':
               case 'approveAgain':
-                await decideDispute(t.ctx, managerA, id, { decision: 'approve', approvedFen: fen, reason: '核实' }, NOW).catch(
-                  (e: { code?: string }) => {
-                    if (e.code !== 'CONFLICT') throw e;
-                  },
-                );
+                await decideDispute(
+                  t.ctx,
+                  managerA,
+                  id,
+                  { decision: 'approve', approvedFen: fen, reason: '核实' },
+                  NOW,
+                ).catch((e: { code?: string }) => {
+                  if (e.code !== 'CONFLICT') throw e;
+                });
                 return;
               case 'refund':
                 await t.ctx.db('refunds').insert({
@@ -283,7 +292,9 @@ describe('disputes (申诉)', () => {
           await syncPeriod(t.ctx.db, corpId, '2026-11');
           const { all, live } = await manualCredits(id);
           // Once: one manual credit ever written, live, Zhou's, the amount approved.
-          expect(all).toEqual([expect.objectContaining({ guide_id: zhou.guideId, amount_fen: fen, kind: 'adjustment' })]);
+          expect(all).toEqual([
+            expect.objectContaining({ guide_id: zhou.guideId, amount_fen: fen, kind: 'adjustment' }),
+          ]);
           expect(live).toHaveLength(1);
           const lines = await t.ctx
             .db('commission_lines')
@@ -307,7 +318,10 @@ describe('disputes (申诉)', () => {
             .select<{ kind: string; amount_fen: number }[]>('kind', 'amount_fen');
           expect(own.filter((c) => c.kind === 'sale')).toEqual([{ kind: 'sale', amount_fen: 100_000 }]);
           expect(own.reduce((s, c) => s + c.amount_fen, 0)).toBe(ops.includes('refund') ? 70_000 : 100_000);
-          expect(await t.ctx.db('disputes').where({ id }).first()).toMatchObject({ status: 'accepted', approved_fen: fen });
+          expect(await t.ctx.db('disputes').where({ id }).first()).toMatchObject({
+            status: 'accepted',
+            approved_fen: fen,
+          });
         },
       ),
       { numRuns: 20, seed: 15 },

@@ -276,15 +276,22 @@ export async function syncPeriod(db: Db, corpId: number, month: string): Promise
   });
 }
 
-/** Per guide, the staged lines plus the period's manual lines: what the period would pay as it stands. */
-async function stagedTotals(trx: Knex.Transaction, periodId: number): Promise<Record<string, number>> {
+/** Per guide, the period's lines as computed now plus its manual lines: what it would pay as it stands. */
+async function computedTotals(
+  trx: Knex.Transaction,
+  corpId: number,
+  period: PeriodRow,
+  tz: string,
+): Promise<Record<string, number>> {
+  const plan = await planForMonth(trx, corpId, period.month.slice(0, 7));
+  const q = linesSql(corpId, period, plan, tz);
   const { rows } = await trx.raw<{ rows: { guide_id: number; fen: number }[] }>(
     `select guide_id, sum(amount_fen)::bigint as fen from (
-       select guide_id, amount_fen from commission_want
+       select guide_id, amount_fen from (${q.sql}) w
        union all
-       select guide_id, amount_fen from commission_lines where period_id = ? and credit_id is null) x
+       select guide_id, amount_fen from commission_lines where period_id = :periodId and credit_id is null) x
       group by guide_id order by guide_id`,
-    [periodId],
+    q.bindings,
   );
   return Object.fromEntries(rows.map((r) => [String(r.guide_id), r.fen]));
 }
@@ -331,8 +338,7 @@ export async function reviewPeriod(db: Db, corpId: number, month: string, actor:
     await lockPeriod(trx, p0);
     const p = (await trx('commission_periods').where({ id: p0.id }).first<PeriodRow>('*'))!;
     if (p.status === 'closed') throw new AppError('PERIOD_CLOSED', `${month} is closed`, { field: 'month' });
-    await stageLines(trx, corpId, p, tz);
-    const totals = await stagedTotals(trx, p.id);
+    const totals = await computedTotals(trx, corpId, p, tz);
     const prev = await trx('commission_reviews')
       .where({ period_id: p.id })
       .orderBy('id', 'desc')
@@ -393,31 +399,35 @@ export async function closePeriod(
       throw new AppError('CONFLICT', `${earlier.month.slice(0, 7)} is still open; close months in order`, {
         field: 'month',
       });
-    // One computation of the period's lines: checked against the review, then written locked.
-    await stageLines(trx, corpId, p, tz);
-    const totals = await stagedTotals(trx, p.id);
+    const m0 = monthStart(month);
+    const m1 = nextMonthStart(month);
+    // One computation of the period's lines, written locked — and paid, those whose hold ends within
+    // the month — in one statement, then checked against the review (a difference rolls it all back).
+    // Lines an open-period read stored are replaced; a credit's line only ever lives in the period it
+    // lands in, so this period's unlocked lines are all there is to replace.
+    await trx('commission_lines').where({ period_id: p.id, locked: false }).whereNotNull('credit_id').delete();
+    const plan = await planForMonth(trx, corpId, month);
+    const q = linesSql(corpId, p, plan, tz);
+    const written = await trx.raw<{ rowCount: number }>(
+      `insert into commission_lines (${LINE_COLUMNS.join(', ')}, locked, paid_in_period_id)
+       select ${LINE_COLUMNS.map((c) => `w.${c}`).join(', ')}, true, case when w.payable_on < (:m1)::date then w.period_id end
+         from (${q.sql}) w`,
+      q.bindings,
+    );
+    const totals = Object.fromEntries(
+      (
+        await trx('commission_lines')
+          .where({ period_id: p.id })
+          .groupBy('guide_id')
+          .select<{ guide_id: number; fen: number }[]>('guide_id', trx.raw('sum(amount_fen)::bigint as fen'))
+      ).map((r) => [String(r.guide_id), r.fen]),
+    );
     const last = await trx('commission_reviews')
       .where({ period_id: p.id })
       .orderBy('id', 'desc')
       .first<{ totals: Record<string, number> }>('totals');
     if (diff(last?.totals ?? null, totals).length > 0)
       throw new AppError('CONFLICT', `${month} changed since its last review; review it again`, { field: 'month' });
-
-    const m0 = monthStart(month);
-    const m1 = nextMonthStart(month);
-    // Lines an open-period read stored are replaced by the staged ones, written locked in one
-    // statement and — those whose hold ends within the month — paid in this period.
-    await trx.raw(
-      `delete from commission_lines l where not l.locked and l.credit_id is not null
-          and (l.period_id = ? or l.credit_id in (select credit_id from commission_want))`,
-      [p.id],
-    );
-    const written = await trx.raw<{ rowCount: number }>(
-      `insert into commission_lines (${LINE_COLUMNS.join(', ')}, locked, paid_in_period_id)
-       select ${LINE_COLUMNS.map((c) => `w.${c}`).join(', ')}, true, case when w.payable_on < (?)::date then w.period_id end
-         from commission_want w order by w.credit_id`,
-      [m1],
-    );
     const manual = await trx('commission_lines')
       .where({ period_id: p.id })
       .whereNull('credit_id')

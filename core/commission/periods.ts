@@ -117,10 +117,16 @@ export function linesSql(
     m0: monthStart(month),
     m1: nextMonthStart(month),
     whole: opts.wholeMonth ?? false,
-    rates: JSON.stringify(plan.rates),
-    cats: JSON.stringify(cats),
+    cats: JSON.stringify(
+      Object.entries(cats).flatMap(([category, r]) => Object.entries(r).map(([path, bp]) => ({ category, path, bp }))),
+    ),
     tiers: JSON.stringify(plan.tiers),
   };
+  // The plan's path rates are validated integers (plans.ts): written into the statement as literals,
+  // so no row parses JSON. Category rates, which carry names, are read once from a bound parameter.
+  const int = (n: number) => String(Math.trunc(n));
+  const mall = plan.rates.mall;
+  const pathRate = `case x.path when 'transfer' then ${int(plan.rates.transfer)} when 'coupon' then ${int(plan.rates.coupon)} when 'interaction' then ${int(plan.rates.interaction)}${mall === undefined ? '' : ` when 'mall' then ${int(mall)}`} end`;
   const sql = `
     with c as materialized (
       select c.id, c.guide_id, c.kind::text as kind, c.rule, c.amount_fen, c.order_id, c.adjusts_credit_id,
@@ -149,14 +155,15 @@ export function linesSql(
                from jsonb_to_recordset((:tiers)::jsonb) as t("fromFen" bigint, "bonusBp" int)),
     bonus as (select s.guide_id, coalesce((select t.bonus_bp from tier t where t.from_fen <= s.fen order by t.from_fen desc limit 1), 0) as bp
                 from sales s),
-    pathed as (
+    catrate as materialized (select r.category, r.path, r.bp from jsonb_to_recordset((:cats)::jsonb) as r(category text, path text, bp int)),
+    pathed as not materialized (
       select c.*, ${byCategory ? 'cat.category' : 'null::varchar'} as category,
-             case when c.order_source = 'mall' and ((:rates)::jsonb ->> 'mall') is not null then 'mall' else c.rule::text end as path
+             ${mall === undefined ? 'c.rule::text' : "case when c.order_source = 'mall' then 'mall' else c.rule::text end"} as path
         from c ${byCategory ? 'left join cat on cat.order_id = c.order_id' : ''}),
-    rated as (
-      select x.*, ((:cats)::jsonb -> x.category ->> x.path) is not null as by_category,
-             coalesce(((:cats)::jsonb -> x.category ->> x.path)::int, ((:rates)::jsonb ->> x.path)::int) + b.bp as rate
-        from pathed x join bonus b on b.guide_id = x.guide_id),
+    rated as not materialized (
+      select x.*, cr.bp is not null as by_category, coalesce(cr.bp, ${pathRate}) + b.bp as rate
+        from pathed x join bonus b on b.guide_id = x.guide_id
+        left join catrate cr on cr.category = x.category and cr.path = x.path),
     locked as (
       select l.id, l.credit_id, s.order_id, s.kind::text as skind, l.rate_bp, l.payable_on, l.paid_in_period_id is not null as paid
         from (select distinct order_id from c where kind = 'refund' and order_id is not null) x
@@ -171,7 +178,7 @@ export function linesSql(
                      where skind = 'sale' order by order_id, id desc),
     locked_credit as (select distinct on (credit_id) id, credit_id, rate_bp from locked order by credit_id, id desc),
     here as (select order_id, rate, occurred_on + (:holdDays)::int as payable_on from rated
-              where kind = 'sale' and order_id is not null)
+              where kind = 'sale' and order_id in (select order_id from c where kind = 'refund'))
     select cast(:corpId as bigint) as corp_id, cast(:periodId as bigint) as period_id, x.guide_id, x.id as credit_id,
            (case x.kind when 'sale' then 'earn' when 'refund' then 'clawback' else 'adjustment' end)::commission_line_kind as kind,
            x.rule, cast(:planVersion as int) as plan_version, x.amount_fen as base_fen, f.rate as rate_bp,

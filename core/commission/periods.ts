@@ -153,7 +153,7 @@ export function linesSql(
     sales as (select guide_id, sum(amount_fen) as fen from c group by guide_id),
     tier as (select t."fromFen" as from_fen, t."bonusBp" as bonus_bp
                from jsonb_to_recordset((:tiers)::jsonb) as t("fromFen" bigint, "bonusBp" int)),
-    bonus as (select s.guide_id, coalesce((select t.bonus_bp from tier t where t.from_fen <= s.fen order by t.from_fen desc limit 1), 0) as bp
+    bonus as materialized (select s.guide_id, coalesce((select t.bonus_bp from tier t where t.from_fen <= s.fen order by t.from_fen desc limit 1), 0) as bp
                 from sales s),
     catrate as materialized (select r.category, r.path, r.bp from jsonb_to_recordset((:cats)::jsonb) as r(category text, path text, bp int)),
     pathed as not materialized (
@@ -164,7 +164,7 @@ export function linesSql(
       select x.*, cr.bp is not null as by_category, coalesce(cr.bp, ${pathRate}) + b.bp as rate
         from pathed x join bonus b on b.guide_id = x.guide_id
         left join catrate cr on cr.category = x.category and cr.path = x.path),
-    locked as (
+    locked as materialized (
       select l.id, l.credit_id, s.order_id, s.kind::text as skind, l.rate_bp, l.payable_on, l.paid_in_period_id is not null as paid
         from (select distinct order_id from c where kind = 'refund' and order_id is not null) x
         join credits s on s.order_id = x.order_id and s.kind = 'sale' and s.corp_id = :corpId
@@ -174,10 +174,10 @@ export function linesSql(
         from (select distinct adjusts_credit_id from c where adjusts_credit_id is not null) x
         join commission_lines l on l.credit_id = x.adjusts_credit_id and l.locked
         join credits s on s.id = l.credit_id),
-    locked_sale as (select distinct on (order_id) id, order_id, rate_bp, payable_on, paid from locked
+    locked_sale as materialized (select distinct on (order_id) id, order_id, rate_bp, payable_on, paid from locked
                      where skind = 'sale' order by order_id, id desc),
-    locked_credit as (select distinct on (credit_id) id, credit_id, rate_bp from locked order by credit_id, id desc),
-    here as (select order_id, rate, occurred_on + (:holdDays)::int as payable_on from rated
+    locked_credit as materialized (select distinct on (credit_id) id, credit_id, rate_bp from locked order by credit_id, id desc),
+    here as materialized (select order_id, rate, occurred_on + (:holdDays)::int as payable_on from rated
               where kind = 'sale' and order_id in (select order_id from c where kind = 'refund'))
     select cast(:corpId as bigint) as corp_id, cast(:periodId as bigint) as period_id, x.guide_id, x.id as credit_id,
            (case x.kind when 'sale' then 'earn' when 'refund' then 'clawback' else 'adjustment' end)::commission_line_kind as kind,

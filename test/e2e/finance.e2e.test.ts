@@ -212,11 +212,13 @@ describe('finance console in Chromium', () => {
     await sidebar.locator('[data-test=contest-amount]').fill('20');
     await sideShot('06-sidebar-dispute-form');
     await sidebar.locator('[data-test=contest-send]').click();
-    const raised = (await ctx
-      .db('disputes')
-      .where({ corp_id: corpId, guide_id: licuiGuideId, commission_line_id: lineId })
-      .first<{ id: number; order_id: number }>('id', 'order_id'))!;
-    expect(raised).toBeTruthy();
+    const disputeOf = () =>
+      ctx
+        .db('disputes')
+        .where({ corp_id: corpId, guide_id: licuiGuideId, commission_line_id: lineId })
+        .first<{ id: number; order_id: number } | undefined>('id', 'order_id');
+    await expect.poll(disputeOf).toBeTruthy();
+    const raised = (await disputeOf())!;
     await expect
       .poll(async () => (await sidebar.locator(`[data-test=my-dispute-${raised.id}]`).textContent()) ?? '')
       .toContain('处理中');

@@ -14,7 +14,14 @@ import {
 import { reconDayView, reconcileDays, reconcileMonth, uncleanDays } from '../../core/commission/reconciliation';
 import { exportNames, exportPeriod, publishedExports } from '../../core/commission/exports';
 import { addAdjustment, closePeriod, listPeriods, previewPlan, reviewPeriod } from '../../core/commission/periods';
-import { createPlan, listPlans, planInputSchema, planRatesSchema, planTiersSchema } from '../../core/commission/plans';
+import {
+  createPlan,
+  listPlans,
+  planCategoryRatesSchema,
+  planInputSchema,
+  planRatesSchema,
+  planTiersSchema,
+} from '../../core/commission/plans';
 import { guideStatement, periodSummary, statementView, summaryRowView } from '../../core/commission/statements';
 import { route } from '../http/route';
 
@@ -29,6 +36,7 @@ const planView = z.object({
   version: z.number().int(),
   name: z.string(),
   rates: planRatesSchema,
+  categoryRates: planCategoryRatesSchema,
   tiers: planTiersSchema,
   holdDays: z.number().int(),
   effectiveFrom: z.string(),
@@ -69,6 +77,7 @@ export const commissionRoutes = [
     body: z.object({
       month,
       rates: planRatesSchema,
+      categoryRates: planCategoryRatesSchema.default({}),
       tiers: planTiersSchema.default([]),
       holdDays: z.number().int().min(0).max(90).default(7),
     }),
@@ -270,7 +279,7 @@ export const commissionRoutes = [
     params: z.object({ id }),
     body: decisionSchema,
     response: z.object({ status: z.enum(['accepted', 'rejected']), commissionLineId: z.number().nullable() }),
-    handler: ({ ctx, principal, params, body }) => decideDispute(ctx.db, principal, params.id, body),
+    handler: ({ ctx, principal, params, body }) => decideDispute(ctx, principal, params.id, body),
   }),
   route({
     method: 'get',

@@ -15,7 +15,7 @@ import { guideStoresAt } from '../admin/guide-moves';
 import { canonical, planLines, wantedLines, type CurrentLine, type LineKind, type WantedLine } from './ledger';
 import { loadRuleSets, ruleSetAt } from './rule-sets';
 import type { Cause } from '../jobs/attribution.jobs';
-import type { BillEvidence } from './evidence';
+import type { BillEvidence, ManualEvidence } from './evidence';
 import { attributeOrder, transferCreditFen, type CouponRedemption, type CreditRule, type OrderFacts } from './rules';
 import { toldFromLine } from './trail';
 import { pathOfLine } from '../boards/rollup';
@@ -49,6 +49,7 @@ interface LiveCredit {
   transfer_id: number | null;
   refund_id: number | null;
   adjusts_credit_id: number | null;
+  dispute_id: number | null;
   kind: LineKind;
   guide_id: number;
   store_id: number | null;
@@ -60,7 +61,7 @@ interface LiveCredit {
   candidates: unknown;
 }
 const LIVE_COLUMNS =
-  'id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
+  'id, order_id, transfer_id, refund_id, adjusts_credit_id, dispute_id, kind, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates';
 
 export interface AttributeResult {
   orders: number;
@@ -393,7 +394,7 @@ async function loadBatchState(trx: Db, corpId: number, orders: OrderRow[], bills
   const billLive = bills.length
     ? (
         await trx.raw<{ rows: LiveCredit[] }>(
-          `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
+          `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null and dispute_id is null`,
           [corpId, bills.map((b) => b.id)],
         )
       ).rows
@@ -417,7 +418,9 @@ async function loadBatchState(trx: Db, corpId: number, orders: OrderRow[], bills
       )
     : new Map<string, number>();
   const billTx = new Map(bills.map((b) => [b.id, b.transaction_id]));
+  const approved = await approvedDisputes(trx, corpId, { orderIds: orderIdList });
   return {
+    approvedOf: group(approved, (d) => d.order_id!),
     factsOf,
     liveOf: group(live, (l) => l.order_id!),
     refundsOf: group(refunds, (r) => r.order_id),
@@ -478,12 +481,18 @@ function planBatch(
       })),
       rs.version,
     );
+    const live = state.liveOf.get(o.id) ?? [];
+    // Manual lines (approved disputes) are the disputes' own: the order's rules never replace them.
     const current = [
-      ...(state.liveOf.get(o.id) ?? []),
+      ...live.filter((c) => c.dispute_id === null),
       ...(o.payment_transaction_id && state.payerOf.get(o.payment_transaction_id) === o.id
         ? (state.billLiveOf.get(o.payment_transaction_id) ?? [])
         : []),
     ];
+    const credited = new Set(live.flatMap((c) => (c.dispute_id === null ? [] : [c.dispute_id])));
+    const manual = (state.approvedOf.get(o.id) ?? []).filter((d) => !credited.has(d.id));
+    for (const d of manual)
+      out.fresh.push(manualLine(corpId, d, { orderId: o.id, storeId: o.store_id }, rs.version, clock, run.now));
     const plan = planLines(want, current.map(toCurrent), clock.isClosed, clock.postAt);
     const cause = run.causeOf(o.id);
     out.outcomes.push({
@@ -495,7 +504,8 @@ function planBatch(
       cause_id: cause.id,
     });
     if (plan.unchanged) {
-      out.result.unchanged++;
+      if (manual.length) out.result.changed++;
+      else out.result.unchanged++;
       continue;
     }
     out.result.changed++;
@@ -564,6 +574,115 @@ async function attributeBatch(
 
 const RECOMPUTE: Cause = { kind: 'recompute', id: null };
 
+/** An approved dispute as the engine reads it: the manual credit it is owed. */
+export interface ApprovedDispute {
+  id: number;
+  kind: 'contest' | 'claim';
+  order_id: number | null;
+  guide_id: number;
+  rule: string | null;
+  approved_fen: number;
+  claimed_fen: number | null;
+  credit_at: Date;
+  decided_by: string;
+  resolution: string;
+  contested_credit_id: number | null;
+  contested_transfer_id: number | null;
+}
+
+/** Approved disputes of these orders (or these ids), with the credit line a contest names. */
+export async function approvedDisputes(
+  db: Db,
+  corpId: number,
+  by: { orderIds?: number[]; ids?: number[] },
+): Promise<ApprovedDispute[]> {
+  const { rows } = await db.raw<{ rows: ApprovedDispute[] }>(
+    `select d.id, d.kind, d.order_id, d.guide_id, d.rule, d.approved_fen, d.claimed_fen, d.credit_at, d.decided_by, d.resolution,
+            d.credit_id as contested_credit_id, c.transfer_id as contested_transfer_id
+       from disputes d left join credits c on c.id = d.credit_id
+      where d.corp_id = ? and d.status = 'accepted' and d.credit_at is not null
+        and (d.order_id = any(?::bigint[]) or d.id = any(?::bigint[]))
+      order by d.id`,
+    [corpId, by.orderIds ?? [], by.ids ?? []],
+  );
+  return rows;
+}
+
+/**
+ * The manual line an approved dispute credits: its guide, the amount approved, dated when the
+ * approval counts — or, should that period have closed before the engine got to it, in the open
+ * period (a closed period never changes). Its evidence is the dispute; a contest links the line
+ * it contested. One live line per dispute (credits_one_per_dispute).
+ */
+function manualLine(
+  corpId: number,
+  d: ApprovedDispute,
+  subject: { orderId: number | null; storeId: number | null; transferId?: number | null },
+  ruleSetVersion: number,
+  clock: { isClosed: (ms: number) => boolean; postAt: number },
+  now: Date,
+): NewCredit {
+  const at = d.credit_at.getTime();
+  const evidence: ManualEvidence = {
+    disputeId: d.id,
+    dispute: d.kind,
+    decidedBy: d.decided_by,
+    reason: d.resolution,
+    claimedFen: d.claimed_fen,
+    approvedFen: d.approved_fen,
+    contestedCreditId: d.contested_credit_id,
+  };
+  return {
+    corp_id: corpId,
+    order_id: subject.orderId,
+    transfer_id: subject.orderId === null ? (subject.transferId ?? null) : null,
+    refund_id: null,
+    adjusts_credit_id: d.contested_credit_id,
+    dispute_id: d.id,
+    kind: 'adjustment',
+    role: 'seller',
+    guide_id: d.guide_id,
+    store_id: subject.storeId,
+    rule: (d.rule ?? 'interaction') as CreditRule,
+    amount_fen: d.approved_fen,
+    occurred_at: new Date(clock.isClosed(at) ? clock.postAt : at),
+    rule_set_version: ruleSetVersion,
+    evidence,
+    candidates: [],
+    valid_from: now,
+    event: 'adjusted',
+    reason: clip(
+      `dispute #${d.id} (${d.kind}) approved by ${d.decided_by}: ${d.approved_fen} fen credited — ${d.resolution}`,
+    ),
+    replaces: null,
+  };
+}
+
+/**
+ * An approved dispute on a line no order carries (a WeCom bill credited on its own): credited here,
+ * in the caller's transaction, against the bill. Approvals on an order are credited by the order's
+ * attribution run instead (the outbox owes the order).
+ */
+export async function creditStandaloneDispute(trx: Db, corpId: number, disputeId: number, now: Date): Promise<void> {
+  const [d] = await approvedDisputes(trx, corpId, { ids: [disputeId] });
+  if (!d || d.order_id !== null) return;
+  if (await trx('credits').where({ dispute_id: d.id }).whereNull('superseded_at').first('id')) return;
+  const corp = await trx('corps').where({ id: corpId }).first<{ timezone: string }>('timezone');
+  const tz = corp?.timezone ?? 'Asia/Shanghai';
+  const sets = await loadRuleSets(trx, corpId);
+  const clock = await periodClock(trx, corpId, tz, now);
+  const store = await trx('guides').where({ id: d.guide_id }).first<{ store_id: number | null }>('store_id');
+  const line = manualLine(
+    corpId,
+    d,
+    { orderId: null, storeId: store?.store_id ?? null, transferId: d.contested_transfer_id },
+    ruleSetAt(sets, d.credit_at.getTime()).version,
+    clock,
+    now,
+  );
+  await writeLines(trx, corpId, tz, [], [line], `dispute ${d.id} approved`, now);
+}
+
 /** An order's outcome as a run decided it, with the fact that caused the run. */
 interface Outcome {
   order_id: number;
@@ -618,6 +737,7 @@ function lineRow(
     transfer_id: null,
     refund_id: l.refundId,
     adjusts_credit_id: l.adjustsCreditId,
+    dispute_id: null,
     kind: l.kind,
     role: 'seller',
     guide_id: l.guideId,
@@ -646,6 +766,7 @@ interface NewCredit {
   transfer_id: number | null;
   refund_id: number | null;
   adjusts_credit_id: number | null;
+  dispute_id: number | null;
   kind: LineKind;
   role: 'seller';
   guide_id: number;
@@ -693,12 +814,12 @@ async function writeLines(
   await trx.raw(
     `with src as materialized (
        select nextval('credits_id_seq') as id, r.* from jsonb_to_recordset(?::jsonb) as r(
-         corp_id bigint, order_id bigint, transfer_id bigint, refund_id bigint, adjusts_credit_id bigint, kind credit_kind, role text, guide_id bigint, store_id bigint,
+         corp_id bigint, order_id bigint, transfer_id bigint, refund_id bigint, adjusts_credit_id bigint, dispute_id bigint, kind credit_kind, role text, guide_id bigint, store_id bigint,
          rule credit_rule, amount_fen bigint, occurred_at timestamptz, rule_set_version int, evidence jsonb, candidates jsonb, valid_from timestamptz,
          event credit_event, reason text, replaces bigint)),
      ins as (
-       insert into credits (id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates, valid_from)
-       select id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, coalesce(candidates, '[]'), valid_from from src),
+       insert into credits (id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, dispute_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, candidates, valid_from)
+       select id, corp_id, order_id, transfer_id, refund_id, adjusts_credit_id, dispute_id, kind, role, guide_id, store_id, rule, amount_fen, occurred_at, rule_set_version, evidence, coalesce(candidates, '[]'), valid_from from src),
      ev as (insert into credit_events (corp_id, credit_id, event, reason) select corp_id, id, event, reason from src where event is not null),
      link as (update credits c set superseded_by = src.id from src where src.replaces is not null and c.id = src.replaces),
      cells as (
@@ -785,7 +906,7 @@ export async function attributeTransfers(
     const live = own.length
       ? (
           await trx.raw<{ rows: LiveCredit[] }>(
-            `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null`,
+            `select ${LIVE_COLUMNS} from credits where corp_id = ? and transfer_id = any(?) and superseded_at is null and dispute_id is null`,
             [corpId, own.map((r) => r.id)],
           )
         ).rows
@@ -819,6 +940,7 @@ export async function attributeTransfers(
         transfer_id: t.id,
         refund_id: null,
         adjusts_credit_id: null,
+        dispute_id: null,
         role: 'seller',
         guide_id: t.guide_id,
         store_id: store.get(t.id) ?? null,

@@ -8,6 +8,7 @@
  * | `order_refund` | an order's refund | the sale's rule, the refund, and the till refund that recorded it again |
  * | `bill_payment` / `bill_refund` | a WeCom bill no order names, credited on its own | the transaction |
  * | `adjustment` | a correction of a closed period, posted in the open one | the locked line it adjusts, why, the new attribution |
+ * | `manual` | an approved dispute (申诉), credited by the engine in the open period | the dispute, who decided and why, amounts, the contested line |
  */
 import { z } from 'zod';
 
@@ -54,24 +55,47 @@ export const adjustmentEvidence = z.object({
 });
 export type AdjustmentEvidence = z.infer<typeof adjustmentEvidence>;
 
+/** Why a manual line exists: the dispute whose approval it credits. */
+export const manualEvidence = z.object({
+  disputeId: z.number(),
+  dispute: z.enum(['contest', 'claim']),
+  decidedBy: z.string(),
+  reason: z.string(),
+  claimedFen: z.number().nullable(),
+  approvedFen: z.number(),
+  contestedCreditId: z.number().nullable(),
+});
+export type ManualEvidence = z.infer<typeof manualEvidence>;
+
 export const lineEvidenceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('order_sale'), evidence: saleEvidence }),
   z.object({ type: z.literal('order_refund'), evidence: refundEvidence }),
   z.object({ type: z.literal('bill_payment'), evidence: billEvidence }),
   z.object({ type: z.literal('bill_refund'), evidence: billEvidence }),
   z.object({ type: z.literal('adjustment'), evidence: z.union([adjustmentEvidence, billEvidence]) }),
+  z.object({ type: z.literal('manual'), evidence: manualEvidence }),
 ]);
 export type LineEvidence = z.infer<typeof lineEvidenceSchema>;
 
 /** The type of a stored line, from its columns. */
-export function lineType(l: { order_id: number | null; kind: string }): LineEvidence['type'] {
+export function lineType(l: {
+  order_id: number | null;
+  kind: string;
+  dispute_id?: number | null | undefined;
+}): LineEvidence['type'] {
+  if (l.dispute_id !== undefined && l.dispute_id !== null) return 'manual';
   if (l.kind === 'adjustment') return 'adjustment';
   if (l.order_id === null) return l.kind === 'refund' ? 'bill_refund' : 'bill_payment';
   return l.kind === 'refund' ? 'order_refund' : 'order_sale';
 }
 
 /** A stored line's evidence read back with its schema (null where it does not parse: never expected). */
-export function readLineEvidence(l: { order_id: number | null; kind: string; evidence: unknown }): LineEvidence | null {
+export function readLineEvidence(l: {
+  order_id: number | null;
+  kind: string;
+  dispute_id?: number | null | undefined;
+  evidence: unknown;
+}): LineEvidence | null {
   const r = lineEvidenceSchema.safeParse({ type: lineType(l), evidence: l.evidence });
   return r.success ? r.data : null;
 }

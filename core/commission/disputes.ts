@@ -2,13 +2,14 @@ import dayjs from 'dayjs';
 import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import { z } from 'zod';
+import { creditStandaloneDispute } from '../attribution/attribution.service';
+import { enqueueAttribution, owe, requestAttribution } from '../attribution/outbox';
 import type { Principal } from '../auth/principal';
+import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { recordAudit } from './audit';
-import { commissionFen } from './money';
 import { corpTimezone, ensurePeriod, type PeriodRow } from './periods';
-import { planForMonth } from './plans';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -62,7 +63,9 @@ export const disputeView = z.object({
   resolvedAt: z.string().nullable(),
   /** How long it has been open (or was open), in hours. */
   ageHours: z.number(),
-  /** The approval's commission line, once approved. */
+  /** The approval's manual credit line, once the engine has credited it. */
+  creditId: z.number().nullable(),
+  /** That credit line's commission line, once its period has been computed. */
   commissionLineId: z.number().nullable(),
 });
 export type DisputeView = z.infer<typeof disputeView>;
@@ -107,19 +110,21 @@ export async function raiseDispute(db: Db, p: Principal, input: RaiseDispute): P
     await trx.raw('select pg_advisory_xact_lock(hashtext(?), ?)', ['dispute', p.guideId]);
     let orderId: number | null = null;
     let lineId: number | null = null;
+    let creditId: number | null = null;
     let claimedFen: number;
     let rule: string | null;
     if (input.kind === 'contest') {
       const l = await trx('commission_lines as l')
         .leftJoin('credits as c', 'c.id', 'l.credit_id')
         .where({ 'l.id': input.lineId, 'l.corp_id': p.corpId })
-        .first<{ guide_id: number; order_id: number | null; rule: string | null } | undefined>(
-          'l.guide_id',
-          'c.order_id',
-          trx.raw('l.rule::text as rule'),
-        );
+        .first<
+          { guide_id: number; order_id: number | null; rule: string | null; credit_id: number | null } | undefined
+        >('l.guide_id', 'c.order_id', trx.raw('l.rule::text as rule'), 'l.credit_id');
       if (!l || l.guide_id !== p.guideId) throw new AppError('NOT_FOUND', 'no such line of yours', { field: 'lineId' });
+      if (l.credit_id === null)
+        throw new AppError('CONFLICT', 'a manual line is not a credit; ask finance about it', { field: 'lineId' });
       lineId = input.lineId;
+      creditId = l.credit_id;
       orderId = l.order_id;
       claimedFen = input.claimedFen;
       rule = l.rule;
@@ -143,7 +148,7 @@ export async function raiseDispute(db: Db, p: Principal, input: RaiseDispute): P
     const dup = await trx('disputes')
       .where({ corp_id: p.corpId, guide_id: p.guideId, status: 'open' })
       .where((q) => {
-        if (lineId !== null) void q.where({ commission_line_id: lineId });
+        if (creditId !== null) void q.where({ credit_id: creditId });
         else void q.where({ order_id: orderId });
       })
       .first('id');
@@ -156,6 +161,7 @@ export async function raiseDispute(db: Db, p: Principal, input: RaiseDispute): P
         kind: input.kind,
         order_id: orderId,
         commission_line_id: lineId,
+        credit_id: creditId,
         rule,
         claimed_fen: claimedFen,
         reason: input.note,
@@ -223,21 +229,27 @@ export async function escalateDispute(db: Db, p: Principal, id: number, note: st
 }
 
 /**
- * Approve (in full or in part) or reject. An approval posts one manual commission line in the open
- * period with its evidence (the dispute, the order, the decider): credited sales `approvedFen` at
- * the contested line's rate, or for a claim the plan's rate for the path she named. The dispute row
- * lock, the status check and the unique (dispute_id) index make it pay exactly once; recomputation
- * never touches manual lines, so refunds and re-attributions of the order leave it in place.
+ * Approve (in full or in part) or reject. An approval is a fact the attribution engine reads: the
+ * dispute becomes `accepted` with the amount granted and the moment its credit counts (now, in the
+ * open period; or the start of the first open period when this month is closed), and in the same
+ * transaction the outbox owes its order an attribution (core/attribution/outbox.ts). The engine
+ * then writes one manual credit line for the guide — its evidence the dispute, its trail the
+ * decision — and commission follows from that credit line like any other (the plan's rate for its
+ * path and category, the tier, or the contested line's rate when that line is locked). The row
+ * lock and status check make the decision once; the partial unique index on credits.dispute_id
+ * makes the credit once; re-attributions and refunds of the order never replace it.
  */
 export async function decideDispute(
-  db: Db,
+  ctx: Pick<AppContext, 'db' | 'queues' | 'logger'>,
   p: Principal,
   id: number,
   decision: Decision,
   now = new Date(),
 ): Promise<{ status: 'accepted' | 'rejected'; commissionLineId: number | null }> {
+  const db = ctx.db;
   const landing = await landingPeriod(db, p.corpId, now);
-  return db.transaction(async (trx) => {
+  const tz = await corpTimezone(db, p.corpId);
+  const owed = await db.transaction(async (trx) => {
     const d = await lockOpen(trx, p.corpId, id);
     await assertDecider(trx, p, d);
     if (decision.decision === 'reject') {
@@ -252,7 +264,7 @@ export async function decideDispute(
         entityId: id,
         detail: { why: decision.reason },
       });
-      return { status: 'rejected', commissionLineId: null };
+      return null;
     }
     const approvedFen = decision.approvedFen ?? d.claimed_fen ?? 0;
     if (approvedFen <= 0 || (d.claimed_fen !== null && approvedFen > d.claimed_fen))
@@ -260,43 +272,12 @@ export async function decideDispute(
     const period = (await trx('commission_periods').where({ id: landing.id }).forUpdate().first<PeriodRow>('*'))!;
     if (period.status === 'closed')
       throw new AppError('CONFLICT', 'the period just closed; decide again', { field: 'id' });
-    let rateBp: number;
-    let links: number | null = null;
-    if (d.commission_line_id !== null) {
-      const l = (await trx('commission_lines')
-        .where({ id: d.commission_line_id })
-        .first<{ rate_bp: number }>('rate_bp'))!;
-      rateBp = l.rate_bp;
-      links = d.commission_line_id;
-    } else {
-      const plan = await planForMonth(trx, p.corpId, period.month.slice(0, 7));
-      rateBp = plan.rates[(d.rule ?? 'interaction') as 'transfer' | 'coupon' | 'interaction'];
-    }
-    const order = d.order_id
-      ? await trx('orders').where({ id: d.order_id }).first<{ order_no: string }>('order_no')
-      : undefined;
-    const [line] = await trx('commission_lines')
-      .insert({
-        corp_id: p.corpId,
-        period_id: period.id,
-        guide_id: d.guide_id,
-        credit_id: null,
-        dispute_id: id,
-        kind: 'adjustment',
-        rule: d.rule,
-        base_fen: approvedFen,
-        rate_bp: rateBp,
-        amount_fen: commissionFen(approvedFen, rateBp),
-        links_line_id: links,
-        note: `申诉 #${id}${order ? ` ${order.order_no}` : ''}: ${decision.reason}`.slice(0, 256),
-        occurred_on: period.month,
-        payable_on: period.month,
-        created_by: p.userid,
-      })
-      .returning<{ id: number }[]>('id');
+    const opens = dayjs.tz(period.month, tz).toDate();
+    const creditAt = opens > now ? opens : now;
     await trx('disputes').where({ id }).update({
       status: 'accepted',
       approved_fen: approvedFen,
+      credit_at: creditAt,
       resolution: decision.reason,
       decided_by: p.userid,
       resolved_at: trx.fn.now(),
@@ -307,10 +288,19 @@ export async function decideDispute(
       action: 'dispute.approve',
       entity: 'dispute',
       entityId: id,
-      detail: { why: decision.reason, approvedFen, claimedFen: d.claimed_fen, commissionLineId: line!.id },
+      detail: { why: decision.reason, approvedFen, claimedFen: d.claimed_fen, creditAt: creditAt.toISOString() },
     });
-    return { status: 'accepted', commissionLineId: line!.id };
+    if (d.order_id === null) {
+      await creditStandaloneDispute(trx, p.corpId, id, now);
+      return [];
+    }
+    const o = owe('order', [d.order_id], { kind: 'dispute', id: String(id) });
+    await requestAttribution(trx, p.corpId, o, `dispute ${id} approved`, { queued: true });
+    return o;
   });
+  if (owed === null) return { status: 'rejected', commissionLineId: null };
+  await enqueueAttribution(ctx, p.corpId, owed, `dispute ${id} approved`);
+  return { status: 'accepted', commissionLineId: null };
 }
 
 /** Disputes in a principal's reach: a guide her own, a manager his stores / her regions, finance and head office all. */
@@ -324,15 +314,30 @@ export async function listDisputes(
     .join('guides as g', 'g.id', 'd.guide_id')
     .leftJoin('stores as s', 's.id', 'd.store_id')
     .leftJoin('orders as o', 'o.id', 'd.order_id')
-    .leftJoin('commission_lines as l', 'l.dispute_id', 'd.id')
+    .leftJoin('credits as cr', function () {
+      this.on('cr.dispute_id', 'd.id').andOnNull('cr.superseded_at');
+    })
+    .leftJoin('commission_lines as l', 'l.credit_id', 'cr.id')
+    // A contest's line as it is now (an open period's lines are recomputed): the contested credit's line.
+    .leftJoin('commission_lines as cl', 'cl.credit_id', 'd.credit_id')
     .where('d.corp_id', p.corpId)
     .orderBy('d.id', 'desc')
     .limit(500)
-    .select<(DisputeRow & { guide_name: string; order_no: string | null; line_id: number | null })[]>(
+    .select<
+      (DisputeRow & {
+        guide_name: string;
+        order_no: string | null;
+        line_id: number | null;
+        credit_id: number | null;
+        contested_line_id: number | null;
+      })[]
+    >(
       'd.*',
       'g.name as guide_name',
       'o.order_no',
       'l.id as line_id',
+      'cr.id as credit_id',
+      'cl.id as contested_line_id',
     );
   if (opts.status) void q.where('d.status', opts.status);
   if (p.role === 'guide') void q.where('d.guide_id', p.guideId ?? -1);
@@ -348,7 +353,7 @@ export async function listDisputes(
     storeId: d.store_id,
     orderId: d.order_id,
     orderNo: d.order_no,
-    lineId: d.commission_line_id,
+    lineId: d.contested_line_id ?? d.commission_line_id,
     rule: d.rule,
     claimedFen: d.claimed_fen,
     approvedFen: d.approved_fen,
@@ -359,5 +364,6 @@ export async function listDisputes(
     resolvedAt: d.resolved_at ? d.resolved_at.toISOString() : null,
     ageHours: Math.round(((d.resolved_at ?? now).getTime() - d.created_at.getTime()) / 360_000) / 10,
     commissionLineId: d.line_id,
+    creditId: d.credit_id,
   }));
 }

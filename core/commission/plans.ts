@@ -12,6 +12,16 @@ export const planRatesSchema = z.object({
   interaction: bp,
   mall: bp.optional(),
 });
+/**
+ * Rates per product category (optional): a category's rate for a path replaces the path's rate on
+ * credit lines of that category; a path it does not name falls back to the path's rate.
+ */
+export const planCategoryRatesSchema = z
+  .record(
+    z.string().trim().min(1).max(32),
+    z.object({ transfer: bp.optional(), coupon: bp.optional(), interaction: bp.optional(), mall: bp.optional() }),
+  )
+  .refine((r) => Object.keys(r).length <= 50, { message: 'at most 50 categories' });
 /** 阶梯提成: from `fromFen` of monthly credited sales on, `bonusBp` is added to every line of the month. */
 export const planTiersSchema = z
   .array(z.object({ fromFen: z.number().int().min(0), bonusBp: bp }))
@@ -23,6 +33,7 @@ export const planTiersSchema = z
 export const planInputSchema = z.object({
   name: z.string().min(1).max(64),
   rates: planRatesSchema,
+  categoryRates: planCategoryRatesSchema.default({}),
   tiers: planTiersSchema.default([]),
   holdDays: z.number().int().min(0).max(90).default(7),
   /** The first day of the month it takes effect (plans apply to whole months). */
@@ -36,6 +47,7 @@ export interface Plan {
   version: number;
   name: string;
   rates: z.infer<typeof planRatesSchema>;
+  categoryRates: z.infer<typeof planCategoryRatesSchema>;
   tiers: z.infer<typeof planTiersSchema>;
   holdDays: number;
   effectiveFrom: string;
@@ -49,6 +61,7 @@ interface PlanRow {
   version: number;
   name: string;
   rates: unknown;
+  category_rates: unknown;
   tiers: unknown;
   hold_days: number;
   effective_from: string;
@@ -62,6 +75,7 @@ const toPlan = (r: PlanRow): Plan => ({
   version: r.version,
   name: r.name,
   rates: planRatesSchema.parse(r.rates),
+  categoryRates: planCategoryRatesSchema.parse(r.category_rates ?? {}),
   tiers: planTiersSchema.parse(r.tiers),
   holdDays: r.hold_days,
   effectiveFrom: r.effective_from,
@@ -99,21 +113,42 @@ export function tierBonusBp(tiers: Plan['tiers'], monthlySalesFen: number): numb
   return bonus;
 }
 
+/** The path a line's rate is looked up by: `mall` for a mall order when the plan has a mall rate, else its rule. */
+export function ratePath(
+  plan: Pick<Plan, 'rates'>,
+  rule: 'transfer' | 'coupon' | 'interaction',
+  orderSource: string | null,
+): 'transfer' | 'coupon' | 'interaction' | 'mall' {
+  return orderSource === 'mall' && plan.rates.mall !== undefined ? 'mall' : rule;
+}
+
+/**
+ * A line's rate: the category's rate for its path when the plan names one, else the path's rate,
+ * plus the tier bonus. The SQL in periods.ts (`linesSql`) computes the same for a whole month.
+ */
 export function rateBp(
-  plan: Pick<Plan, 'rates' | 'tiers'>,
+  plan: Pick<Plan, 'rates' | 'tiers'> & { categoryRates?: Plan['categoryRates'] },
   rule: 'transfer' | 'coupon' | 'interaction',
   orderSource: string | null,
   monthlySalesFen: number,
+  category: string | null = null,
 ): number {
-  const base = orderSource === 'mall' && plan.rates.mall !== undefined ? plan.rates.mall : plan.rates[rule];
-  return base + tierBonusBp(plan.tiers, monthlySalesFen);
+  const path = ratePath(plan, rule, orderSource);
+  const byCategory = category === null ? undefined : plan.categoryRates?.[category]?.[path];
+  return (byCategory ?? plan.rates[path] ?? plan.rates[rule]) + tierBonusBp(plan.tiers, monthlySalesFen);
 }
 
 /**
  * Adds a plan version. It applies from `effectiveFrom` on; a month already closed is refused — a
  * closed period's lines are locked and a plan change never alters them.
  */
-export async function createPlan(db: Db, corpId: number, input: PlanInput, actor: string): Promise<Plan> {
+export async function createPlan(
+  db: Db,
+  corpId: number,
+  raw: z.input<typeof planInputSchema>,
+  actor: string,
+): Promise<Plan> {
+  const input: PlanInput = planInputSchema.parse(raw);
   return db.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?), ?)', ['commission_plans', corpId]);
     const closed = await trx('commission_periods')
@@ -133,6 +168,7 @@ export async function createPlan(db: Db, corpId: number, input: PlanInput, actor
         version: (max ?? 0) + 1,
         name: input.name,
         rates: JSON.stringify(input.rates),
+        category_rates: JSON.stringify(input.categoryRates),
         tiers: JSON.stringify(input.tiers),
         hold_days: input.holdDays,
         effective_from: input.effectiveFrom,

@@ -21,6 +21,8 @@ export const statementLineView = z.object({
     rule: z.string().nullable(),
     ruleSetVersion: z.number().nullable(),
     planVersion: z.number().nullable(),
+    /** The product category whose rate the line took (null: the path's rate). */
+    category: z.string().nullable(),
     orderId: z.number().nullable(),
     orderNo: z.string().nullable(),
     transferId: z.number().nullable(),
@@ -74,6 +76,7 @@ interface LineRow {
   rule: string | null;
   rule_set_version: number | null;
   plan_version: number | null;
+  category: string | null;
   order_id: number | null;
   order_no: string | null;
   transfer_id: number | null;
@@ -96,6 +99,7 @@ const toLine = (r: LineRow): StatementLine => ({
     rule: r.rule,
     ruleSetVersion: r.rule_set_version,
     planVersion: r.plan_version,
+    category: r.category,
     orderId: r.order_id,
     orderNo: r.order_no,
     transferId: r.transfer_id,
@@ -132,6 +136,7 @@ export async function periodLines(
       db.raw('l.rule::text as rule'),
       'c.rule_set_version',
       'l.plan_version',
+      'l.category',
       'c.order_id',
       'o.order_no',
       'c.transfer_id',

@@ -66,6 +66,7 @@ export const dispute = z.object({
   createdAt: z.string(),
   resolvedAt: z.nullable(z.string()),
   ageHours: z.number(),
+  creditId: z.optional(z.nullable(z.number())),
   commissionLineId: z.nullable(z.number()),
 });
 export const disputes = z.array(dispute);
@@ -118,6 +119,7 @@ export const statement = z.object({
         rule: z.nullable(z.string()),
         ruleSetVersion: z.nullable(z.number()),
         planVersion: z.nullable(z.number()),
+        category: z.optional(z.nullable(z.string())),
         orderId: z.nullable(z.number()),
         orderNo: z.nullable(z.string()),
         transferId: z.nullable(z.number()),

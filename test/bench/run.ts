@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   'attribution-profile': () => import('./attribution-profile.bench'),
   boards: () => import('./boards.bench'),
   segment: () => import('./segment.bench'),
+  close: () => import('./close.bench'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -285,6 +285,7 @@ const en: typeof zh = {
     },
     orders: '{n} orders',
     rule: { transfer: 'Transfers', mall: 'Mini-program', coupon: 'Coupons', interaction: '7-day chats' },
+    commission: 'My commission',
     latest: 'Ledger',
     empty: 'No credits yet',
     unknownCustomer: 'Unidentified customer',

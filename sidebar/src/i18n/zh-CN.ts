@@ -268,6 +268,7 @@ export default {
       string,
       string
     >,
+    commission: '我的提成',
     latest: '业绩明细',
     empty: '还没有计入的业绩',
     unknownCustomer: '未识别客户',

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 
 const id = () => z.int().check(z.positive());
 /** Why a script's coupon cannot fill (the same list as core/contracts/sidebar.ts `scriptCouponWhy`; contracts import only zod). */
-const scriptCouponWhy = z.enum([
+export const scriptCouponWhy = z.enum([
   'no_template',
   'disabled',
   'already_used',

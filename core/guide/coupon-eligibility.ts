@@ -22,24 +22,14 @@
  * not count. issueCoupon re-checks the table under a per-guide, per-template lock, so two taps at
  * once cannot both pass a limit.
  */
+import type { z } from 'zod';
+import type { couponIneligible } from '../contracts/sidebar';
 import { VALUE_TIERS } from './derive';
 
 export const COUPON_AUDIENCES = ['any', 'new', 'birthday', 'lapsed'] as const;
 export type CouponAudience = (typeof COUPON_AUDIENCES)[number];
-export const INELIGIBLE = [
-  'disabled',
-  'already_used',
-  'already_has',
-  'not_new',
-  'not_birthday',
-  'not_lapsed',
-  'tier',
-  'not_started',
-  'ended',
-  'guide_daily_limit',
-  'guide_monthly_limit',
-] as const;
-export type Ineligible = (typeof INELIGIBLE)[number];
+/** The reasons, as the sidebar contract names them (one list: core/contracts/sidebar.ts `couponIneligible`). */
+export type Ineligible = z.infer<typeof couponIneligible>;
 
 export const COUPON_WINDOWS = { birthdayAhead: 30, lapsedDays: 90 } as const;
 /** Lowest to highest. */

@@ -5,6 +5,8 @@ import {
   type TemplateRule,
   couponIneligibility,
 } from '../../core/guide/coupon-eligibility';
+import { scriptCouponWhy as adminScriptCouponWhy } from '../../core/contracts/admin-scripts';
+import { scriptCouponWhy } from '../../core/contracts/sidebar';
 
 const tpl = (over: Partial<TemplateRule>): TemplateRule => ({
   id: 1,
@@ -131,5 +133,12 @@ describe('coupon eligibility (the rule table in core/guide/coupon-eligibility.ts
   ];
   it.each(table)('%s', (_case, t, facts, reason) => {
     expect(couponIneligibility(t, facts)).toBe(reason);
+  });
+});
+
+describe('the reasons are one list', () => {
+  // Contracts import only zod, so the admin script contract repeats the sidebar's list: they must agree.
+  it('the admin script preview names the same coupon reasons as the sidebar', () => {
+    expect(adminScriptCouponWhy.options).toEqual(scriptCouponWhy.options);
   });
 });

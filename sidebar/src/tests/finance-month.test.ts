@@ -12,7 +12,7 @@ const { default: FinanceView } = await import('../boards/views/FinanceView.vue')
 const me = (timezone: string) => ({
   name: '财务',
   role: 'finance',
-  level: 'brand' as const,
+  level: 'corp' as const,
   guideId: null,
   storeIds: [],
   regionIds: [],

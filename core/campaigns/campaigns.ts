@@ -18,7 +18,7 @@ import {
   type CampaignInput,
   type SegmentDefinition,
 } from '../contracts/campaigns';
-import { fillVariables } from '../contracts/script-vars';
+import { COUPON_VARIABLES, fillVariables, unfilled } from '../contracts/script-vars';
 import { couponExpiry, markCouponSent } from '../coupons/coupons';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
@@ -28,6 +28,7 @@ import { getWecomClient } from '../wecom/corp-client';
 import { WecomError } from '../wecom/wecom-error';
 import type { GuidePrincipal } from '../guide/access';
 import { customersForStyle } from '../guide/matches';
+import { couponValueText } from '../guide/variables';
 import { checkContent, contentFromScript, cutBytes, storedContent, styleCard, wecomAttachments } from './content';
 import { getSegment, materialiseRecipients } from './segments';
 
@@ -42,7 +43,11 @@ export async function createCampaign(
   const script = await ctx
     .db('scripts')
     .where({ corp_id: p.corpId, id: input.scriptId })
-    .first<{ id: number; parts: unknown } | undefined>('id', 'parts');
+    .first<{ id: number; parts: unknown; coupon_template_id: number | null } | undefined>(
+      'id',
+      'parts',
+      'coupon_template_id',
+    );
   if (!script) throw new AppError('NOT_FOUND', `no script ${input.scriptId}`, { field: 'body.scriptId' });
   const content = await contentFromScript(ctx.db, p.corpId, script.parts, {
     coverAssetId: input.coverAssetId,
@@ -53,39 +58,40 @@ export async function createCampaign(
     throw new AppError('VALIDATION_FAILED', 'a moment issues no coupons (it is not sent to one customer)', {
       field: 'body.couponTemplateId',
     });
+  const texts = [
+    content.text,
+    ...content.attachments.flatMap((a) =>
+      a.type === 'image' ? [] : [a.title, ...(a.type === 'link' ? [a.desc] : [])],
+    ),
+  ];
+  const scriptTemplate = script.coupon_template_id === null ? null : Number(script.coupon_template_id);
+  const namesCoupon = texts.some((t) => unfilled(t).some((v) => (COUPON_VARIABLES as readonly string[]).includes(v)));
+  // The coupon the script offers is the campaign's when it names none; a different one may replace it
+  // only when the text does not speak of the script's coupon (its name, value or validity).
+  if (input.couponTemplateId && scriptTemplate && input.couponTemplateId !== scriptTemplate && namesCoupon)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `the script speaks of its own coupon template ${scriptTemplate}; the campaign cannot issue another`,
+      { field: 'body.couponTemplateId' },
+    );
+  const couponTemplateId = input.channel === 'moment' ? null : (input.couponTemplateId ?? scriptTemplate ?? null);
+  const coupon = couponTemplateId === null ? null : await campaignCoupon(ctx.db, p.corpId, couponTemplateId);
+  if (coupon && !coupon.enabled)
+    throw new AppError('CONFLICT', 'the coupon template is switched off', { field: 'body.couponTemplateId' });
   const product = input.productId
     ? await ctx.db('products').where({ corp_id: p.corpId, id: input.productId }).first<{ name: string }>('name')
     : undefined;
   // A mass message is one text for all of a guide's customers: only guide, store, coupon and product are
   // filled (the customer is 您); a moment is one post for every guide, so nothing is.
   const values =
-    input.channel === 'moment'
-      ? {}
-      : massValues({ guide: 'x', store: 'x', coupon: !!input.couponTemplateId, product: product?.name });
-  const unfillable = [
-    content.text,
-    ...content.attachments.flatMap((a) =>
-      a.type === 'image' ? [] : [a.title, ...(a.type === 'link' ? [a.desc] : [])],
-    ),
-  ].flatMap((t) => fillVariables(t, values).missing);
+    input.channel === 'moment' ? {} : massValues({ guide: 'x', store: 'x', coupon, product: product?.name });
+  const unfillable = texts.flatMap((t) => fillVariables(t, values).missing);
   if (unfillable.length)
     throw new AppError(
       'VALIDATION_FAILED',
       `the script uses {{${[...new Set(unfillable)].join('}} {{')}}}, which one ${input.channel === 'moment' ? 'moment' : 'mass message'} cannot fill per customer`,
       { field: 'body.scriptId' },
     );
-  if (input.couponTemplateId) {
-    const tpl = await ctx
-      .db('coupon_templates')
-      .where({ corp_id: p.corpId, id: input.couponTemplateId })
-      .first<{ enabled: boolean } | undefined>('enabled');
-    if (!tpl)
-      throw new AppError('NOT_FOUND', `no coupon template ${input.couponTemplateId}`, {
-        field: 'body.couponTemplateId',
-      });
-    if (!tpl.enabled)
-      throw new AppError('CONFLICT', 'the coupon template is switched off', { field: 'body.couponTemplateId' });
-  }
   return startCampaign(ctx, p, {
     name: input.name,
     channel: input.channel,
@@ -94,7 +100,7 @@ export async function createCampaign(
     scriptId: script.id,
     content,
     product: product?.name ?? null,
-    couponTemplateId: input.couponTemplateId ?? null,
+    couponTemplateId,
     holdoutBp: Math.round(input.holdoutPercent * 100),
     windowDays: input.windowDays,
     scheduledAt: input.scheduledAt ? new Date(input.scheduledAt) : new Date(),
@@ -140,13 +146,51 @@ export async function pushStyleToFits(
 }
 
 /** The variables a mass message fills: per guide (导购, 门店), the campaign's coupon and product; the customer is addressed as 您. */
-function massValues(v: { guide: string; store: string; coupon: boolean; product?: string | null | undefined }) {
+function massValues(v: {
+  guide: string;
+  store: string;
+  coupon: CampaignCoupon | null;
+  product?: string | null | undefined;
+}) {
   return {
     称呼: '您',
     导购: v.guide,
     门店: v.store,
     优惠券: v.coupon ? '专属优惠券已放入您的会员账户' : null,
+    券面额: v.coupon?.value ?? null,
+    券有效期: v.coupon?.validity ?? null,
     商品: v.product ?? null,
+  };
+}
+
+/**
+ * The campaign's coupon as its text names it — the same for every recipient, whenever her coupon is
+ * issued: the template's value (50元 / 8.5折) and validity (N天内有效, or its fixed last day 12月31日).
+ */
+interface CampaignCoupon {
+  enabled: boolean;
+  value: string;
+  validity: string;
+}
+
+async function campaignCoupon(db: Db, corpId: number, templateId: number): Promise<CampaignCoupon> {
+  const t = await db('coupon_templates').where({ corp_id: corpId, id: templateId }).first<
+    | {
+        enabled: boolean;
+        kind: 'cash' | 'discount';
+        value_fen: number | null;
+        discount_bp: number | null;
+        valid_days: number | null;
+        valid_until: string | null;
+      }
+    | undefined
+  >('enabled', 'kind', 'value_fen', 'discount_bp', 'valid_days', db.raw('valid_until::text as valid_until'));
+  if (!t) throw new AppError('NOT_FOUND', `no coupon template ${templateId}`, { field: 'body.couponTemplateId' });
+  const [, m, d] = (t.valid_until ?? '').split('-').map(Number);
+  return {
+    enabled: t.enabled,
+    value: couponValueText({ kind: t.kind, valueFen: t.value_fen, discountBp: t.discount_bp }),
+    validity: t.valid_days !== null ? `${t.valid_days}天内有效` : `${m}月${d}日`,
   };
 }
 
@@ -297,13 +341,14 @@ export async function dispatchCampaign(
     });
     return { tasks: guides.rows.length - invalid.size, refused: 0 };
   }
+  const coupon = c.coupon_template_id ? await campaignCoupon(ctx.db, corpId, Number(c.coupon_template_id)) : null;
   for (const g of guides.rows) {
     const guideId = Number(g.guide_id);
     if (c.coupon_template_id) await issueCampaignCoupons(ctx.db, c, guideId);
     const values = massValues({
       guide: g.guide_name,
       store: g.store_name,
-      coupon: !!c.coupon_template_id,
+      coupon,
       product: c.content.product,
     });
     const { text } = fillVariables(c.content.text, values);

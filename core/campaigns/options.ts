@@ -32,7 +32,12 @@ export async function campaignOptions(db: Db, p: Principal): Promise<CampaignOpt
   const scripts = await db('scripts')
     .where({ corp_id: p.corpId, enabled: true })
     .orderBy('id')
-    .select<{ id: string; title: string; parts: { type: string }[] }[]>('id', 'title', 'parts');
+    .select<{ id: string; title: string; parts: { type: string }[]; coupon_template_id: string | null }[]>(
+      'id',
+      'title',
+      'parts',
+      'coupon_template_id',
+    );
   const images = await db('media_assets')
     .where({ corp_id: p.corpId, kind: 'image' })
     .orderBy('id')
@@ -56,7 +61,12 @@ export async function campaignOptions(db: Db, p: Principal): Promise<CampaignOpt
     })),
     regions: regions.map((r) => ({ id: Number(r.id), name: r.name })),
     stores: stores.map((s) => ({ id: Number(s.id), name: s.name, regionId: Number(s.region_id) })),
-    scripts: scripts.map((s) => ({ id: Number(s.id), title: s.title, parts: s.parts.map((x) => x.type) })),
+    scripts: scripts.map((s) => ({
+      id: Number(s.id),
+      title: s.title,
+      parts: s.parts.map((x) => x.type),
+      couponTemplateId: s.coupon_template_id === null ? null : Number(s.coupon_template_id),
+    })),
     images: images.map((i) => ({ id: Number(i.id), filename: i.filename })),
     products: products.map((x) => ({ id: Number(x.id), name: x.name, styleNo: x.style_no })),
     couponTemplates: coupons.map((c) => ({

@@ -195,7 +195,15 @@ export const campaignOptions = z.object({
   ),
   regions: z.array(z.object({ id: z.number(), name: z.string() })),
   stores: z.array(z.object({ id: z.number(), name: z.string(), regionId: z.number() })),
-  scripts: z.array(z.object({ id: z.number(), title: z.string(), parts: z.array(z.string()) })),
+  /** Scripts, with the coupon template each offers (the campaign's coupon when it names none). */
+  scripts: z.array(
+    z.object({
+      id: z.number(),
+      title: z.string(),
+      parts: z.array(z.string()),
+      couponTemplateId: z.nullable(z.number()),
+    }),
+  ),
   /** Media-library images: mini-program card covers. */
   images: z.array(z.object({ id: z.number(), filename: z.string() })),
   /** Catalog styles for a product card (the newest 500). */

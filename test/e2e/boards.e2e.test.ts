@@ -212,6 +212,12 @@ describe('performance boards in Chromium', () => {
     await shot(page, '390-01-regions');
     await page.locator(`[data-test=drill-${east}]`).click();
     await page.locator(`[data-test=row-${store.id}]`).waitFor();
+    // The targets table fits the phone (stacked): its amount input and save button need no sideways scroll.
+    const targets = page.locator('[data-test=targets] .bd-scroll');
+    await page.locator(`[data-test=target-${store.id}] [data-test=target-input]`).waitFor();
+    expect(await targets.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const save = await page.locator(`[data-test=target-${store.id}] [data-test=target-save]`).boundingBox();
+    expect(save!.x + save!.width).toBeLessThanOrEqual(390);
     await shot(page, '390-02-stores');
     await page.locator(`[data-test=drill-${store.id}]`).click();
     await page.locator(`[data-test=row-${guide.id}]`).waitFor();

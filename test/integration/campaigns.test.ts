@@ -894,3 +894,101 @@ describe('saved segments', () => {
     expect(audit).toEqual(['segment.save', 'segment.delete']);
   });
 });
+
+describe('a script that offers a coupon (话术 with a coupon template)', () => {
+  const template = async (code: string, t: Record<string, unknown>) => {
+    const [row] = await ctx
+      .db('coupon_templates')
+      .insert({ corp_id: corp.id, code, name: code, ...t })
+      .returning<{ id: number }[]>('id');
+    return row!.id;
+  };
+  const script = async (title: string, text: string, couponTemplateId: number | null) => {
+    const cat = await ctx.db('script_categories').where({ corp_id: corp.id }).first<{ id: number }>('id');
+    const [s] = await ctx
+      .db('scripts')
+      .insert({
+        corp_id: corp.id,
+        category_id: cat.id,
+        title,
+        parts: JSON.stringify([{ type: 'text', text }]),
+        coupon_template_id: couponTemplateId,
+      })
+      .returning<{ id: number }[]>('id');
+    return s!.id;
+  };
+  const sent = async (campaignId: number) => {
+    const task = await ctx.db('campaign_tasks').where({ campaign_id: campaignId }).first<{ msgid: string }>('msgid');
+    const pending = (await sandbox(`/members/wangfang/pending-mass-messages`)) as {
+      groupMsgs: { msgid: string; text: string }[];
+    };
+    return pending.groupMsgs.find((x) => x.msgid === task!.msgid)!.text;
+  };
+  let segmentId: number;
+  let zhe: number;
+  let cash: number;
+  beforeAll(async () => {
+    segmentId = (
+      await saveSegment(ctx.db, admin, { name: '春熙路店 券', definition: { tags: [], storeIds: [stores.C!] } })
+    ).id;
+    zhe = await template('Z85', {
+      kind: 'discount',
+      discount_bp: 8500,
+      valid_days: null,
+      valid_from: '2026-12-01',
+      valid_until: '2026-12-31',
+    });
+    cash = await template('C30', { kind: 'cash', value_fen: 3000, valid_days: 7 });
+  });
+
+  it('uses the script’s coupon when the campaign names none: the same value and validity for every recipient', async () => {
+    const scriptId = await script('年末折扣', '{{门店}}年末{{券面额}}，{{优惠券}}，{{券有效期}}前有效', zhe);
+    const { id, recipients } = await createCampaign(ctx, admin, {
+      name: '年末',
+      segmentId,
+      scriptId,
+      holdoutPercent: 0,
+    });
+    expect(recipients).toBeGreaterThan(0);
+    expect(await ctx.db('campaigns').where({ id }).first()).toMatchObject({ coupon_template_id: zhe });
+    await ctx.queues.drain();
+    expect(await sent(id)).toBe('春熙路店年末8.5折，专属优惠券已放入您的会员账户，12月31日前有效');
+    const coupons = await ctx.db('coupons').where({ campaign_id: id });
+    expect(coupons.length).toBeGreaterThan(0);
+    expect(coupons.every((c) => Number(c.template_id) === zhe)).toBe(true);
+    await ctx.db('campaigns').where({ id }).update({ cancelled_at: new Date() });
+  });
+
+  it('a campaign’s own template: its days of validity; another than the script’s only if the text names no coupon', async () => {
+    const named = await script('折扣券', '{{券面额}}会员券已到账', zhe);
+    const input = { name: '换券', segmentId, scriptId: named, couponTemplateId: cash, holdoutPercent: 0 };
+    await expect(createCampaign(ctx, admin, input)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      field: 'body.couponTemplateId',
+    });
+    // Through HTTP: a 400 naming the field.
+    const app = createApp(ctx, { serveSidebar: false });
+    const res = await request(app)
+      .post('/api/campaigns')
+      .set('Authorization', `Bearer ${signSession(ctx.cfg.SESSION_SECRET, { corpId: corp.id, userid: 'hq' }, 600)}`)
+      .send(input);
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe('body.couponTemplateId');
+    // The same template as the script's is fine.
+    const same = await createCampaign(ctx, admin, { ...input, couponTemplateId: zhe });
+    await ctx.db('campaigns').where({ id: same.id }).update({ cancelled_at: new Date() });
+
+    // The text names no coupon: the campaign's template wins.
+    const plain = await script('到店礼', '{{门店}}会员日，到店有礼', zhe);
+    const own = await createCampaign(ctx, admin, { ...input, scriptId: plain });
+    expect(await ctx.db('campaigns').where({ id: own.id }).first()).toMatchObject({ coupon_template_id: cash });
+    await ctx.db('campaigns').where({ id: own.id }).update({ cancelled_at: new Date() });
+
+    // A script without a template, the campaign's: N天内有效.
+    const bare = await script('现金券', '{{券面额}}现金券，{{券有效期}}', null);
+    const { id } = await createCampaign(ctx, admin, { ...input, scriptId: bare });
+    await ctx.queues.drain();
+    expect(await sent(id)).toBe('30元现金券，7天内有效');
+    await ctx.db('campaigns').where({ id }).update({ cancelled_at: new Date() });
+  });
+});

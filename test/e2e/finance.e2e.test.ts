@@ -281,5 +281,5 @@ describe('finance console in Chromium', () => {
           l.kind === 'adjustment' && JSON.stringify(l.receipt.evidence).includes('disputeId'),
       ),
     ).toBe(false);
-  });
+  }, 180_000);
 });

@@ -466,6 +466,7 @@ describe('the guide sidebar inside the WeCom desktop client', () => {
     expect(texts.filter((x) => CJK.test(x))).toEqual([]);
     await shot('14-english-profile');
     await sidebar().getByRole('tab', { name: 'Coupons' }).click();
+    await sidebar().locator('[data-test=coupons] .face').first().waitFor();
     const faces = await sidebar().locator('[data-test=coupons] .face').allTextContents();
     expect(faces.join(' ')).toMatch(/15% off/);
     expect(faces.filter((x) => CJK.test(x))).toEqual([]);

@@ -145,8 +145,8 @@ console.log(`
   Sandbox WeCom controls (scan a store QR, pay a guide, edit tags):  ${sandboxUrl}/sandbox/
   Sign in as a guide (WeCom OAuth on the sandbox; pick 李翠):            ${cfg.publicUrl}/api/auth/wecom/start?corp=wwdemo0001guidepost&redirect=/api/guide/customers
     → her customers, newest first: scan a store QR in the controls and reload
-  ▶ Managers' performance boards in a desktop browser (WeCom web login on the sandbox: "scan as"
-    华东区经理 rm_east, 店长 sm0001, 系统管理员 admin or 财务 caiwu):
+  ▶ Boards, finance and the brand admin console in a desktop browser (WeCom web login on the sandbox:
+    "scan as" 总部运营 zongbu, 华东区经理 rm_east, 店长 sm0001, 财务 caiwu or 系统管理员 admin — 品牌管理):
     ${cfg.publicUrl}/boards.html?corp=wwdemo0001guidepost
     (the WeCom workbench home page: ${cfg.publicUrl}/api/auth/wecom/start?corp=wwdemo0001guidepost&redirect=/boards.html?corp=wwdemo0001guidepost)
   Health:                                                              ${cfg.publicUrl}/healthz

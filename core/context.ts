@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { BoardCache } from './boards/cache';
 import type { Config } from './config/env';
 import { SecretBox } from './crypto/secret-box';
 import { createDb, type Db } from './db/knex';
@@ -14,6 +15,8 @@ export interface AppContext {
   queues: JobQueues;
   logger: Logger;
   secrets: SecretBox;
+  /** The boards' answers, kept until their tenant changes (listens only once a board is asked for). */
+  boardCache: BoardCache;
 }
 
 export function createContext(cfg: Config, name: string, overrides: Partial<AppContext> = {}): AppContext {
@@ -23,11 +26,16 @@ export function createContext(cfg: Config, name: string, overrides: Partial<AppC
   if (!overrides.redis) redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = overrides.queues ?? new JobQueues(redis, cfg.QUEUE_PREFIX);
   const secrets = overrides.secrets ?? new SecretBox(cfg.SECRETS_KEY);
-  return { cfg, db, redis, queues, logger, secrets };
+  // The listener must hear the database the boards read: the one the given pool connects to.
+  const pooled = (db.client.config as { connection?: unknown }).connection;
+  const boardCache =
+    overrides.boardCache ?? new BoardCache(typeof pooled === 'string' ? pooled : cfg.DATABASE_URL, logger);
+  return { cfg, db, redis, queues, logger, secrets, boardCache };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.queues.close();
+  await ctx.boardCache.close();
   await ctx.db.destroy();
   ctx.redis.disconnect();
 }

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Principal, Role } from '../../core/auth/principal';
 import type { AppContext } from '../../core/context';
+import { PreparedJson } from '../../core/http/prepared-json';
 import { AppError } from '../../core/errors';
 
 /**
@@ -37,10 +38,15 @@ export interface RouteDef<P extends Schema, Q extends Schema, B extends Schema, 
   params?: P;
   query?: Q;
   body?: B;
-  /** Response schema; the handler's value is checked against it before it leaves. */
+  /**
+   * Response schema; the handler's value is checked against it before it leaves — or was checked
+   * when it was prepared (PreparedJson: sent as it is, with its ETag; a matching If-None-Match is a 304).
+   */
   response: O;
   status?: number;
-  handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<z.input<O>>;
+  handler: (
+    input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>,
+  ) => Promise<z.input<O> | PreparedJson<z.input<O>>>;
 }
 
 export type AnyRoute = RouteDef<Schema, Schema, Schema, Schema, RouteAuth>;
@@ -89,6 +95,15 @@ export function mount(router: Router, ctx: AppContext, routes: readonly AnyRoute
           requestId: String(res.locals.requestId),
         });
         if (res.headersSent) return;
+        if (out instanceof PreparedJson) {
+          res
+            .status(r.status ?? 200)
+            .type('json')
+            .setHeader('ETag', out.etag);
+          if (req.fresh) res.status(304).end();
+          else res.send(out.body);
+          return;
+        }
         const checked = z.safeParse(r.response, out);
         if (!checked.success) {
           throw new Error(

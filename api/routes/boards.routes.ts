@@ -6,9 +6,11 @@ import {
   guideOrdersBoard,
   incrementalityBoard,
   levelBoard,
+  levelBoardJson,
   rankingsBoard,
+  rankingsBoardJson,
   tenantZone,
-  trendBoard,
+  trendBoardJson,
 } from '../../core/boards/boards';
 import {
   boardTable,
@@ -22,6 +24,7 @@ import {
 } from '../../core/boards/export';
 import { listTargets, setTarget } from '../../core/boards/targets';
 import * as c from '../../core/contracts/boards';
+import type { PreparedJson } from '../../core/http/prepared-json';
 import { scopeOf } from '../../core/access/scope';
 import { route } from '../http/route';
 
@@ -35,7 +38,22 @@ const id = z.coerce.number().int().positive();
 /** JSON by default; `format=csv|xlsx` sends the board's table as a file instead. */
 async function respond<T>(res: Response, format: 'json' | 'csv' | 'xlsx', data: T, table: (d: T) => Table): Promise<T> {
   if (format === 'json') return data;
-  const t = table(data);
+  await sendTable(res, format, table(data));
+  return data;
+}
+
+/** A cached board: its kept JSON answer, or its table as a file (computed afresh). */
+async function cached<T>(
+  res: Response,
+  format: 'json' | 'csv' | 'xlsx',
+  json: () => Promise<PreparedJson<T>>,
+  data: () => Promise<T>,
+  table: (d: T) => Table,
+): Promise<PreparedJson<T> | T> {
+  return format === 'json' ? json() : respond(res, format, await data(), table);
+}
+
+async function sendTable(res: Response, format: 'csv' | 'xlsx', t: Table): Promise<void> {
   const name = encodeURIComponent(t.name.replace(/[\\/:*?"<>|~ ]+/g, '_'));
   if (format === 'csv') {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -46,7 +64,6 @@ async function respond<T>(res: Response, format: 'json' | 'csv' | 'xlsx', data: 
     res.setHeader('Content-Disposition', `attachment; filename="board.xlsx"; filename*=UTF-8''${name}.xlsx`);
     res.send(await toXlsx(t));
   }
-  return data;
 }
 
 export const boardRoutes = [
@@ -84,7 +101,13 @@ export const boardRoutes = [
     query: rangeQuery,
     response: c.board,
     handler: async ({ ctx, principal, query, res }) =>
-      respond(res, query.format, await levelBoard(ctx, principal, 'region', null, query), boardTable),
+      cached(
+        res,
+        query.format,
+        () => levelBoardJson(ctx, principal, 'region', null, query),
+        () => levelBoard(ctx, principal, 'region', null, query),
+        boardTable,
+      ),
   }),
   route({
     method: 'get',
@@ -94,7 +117,13 @@ export const boardRoutes = [
     query: rangeQuery,
     response: c.board,
     handler: async ({ ctx, principal, params, query, res }) =>
-      respond(res, query.format, await levelBoard(ctx, principal, 'store', params.regionId, query), boardTable),
+      cached(
+        res,
+        query.format,
+        () => levelBoardJson(ctx, principal, 'store', params.regionId, query),
+        () => levelBoard(ctx, principal, 'store', params.regionId, query),
+        boardTable,
+      ),
   }),
   route({
     method: 'get',
@@ -104,7 +133,13 @@ export const boardRoutes = [
     query: rangeQuery,
     response: c.board,
     handler: async ({ ctx, principal, params, query, res }) =>
-      respond(res, query.format, await levelBoard(ctx, principal, 'guide', params.storeId, query), boardTable),
+      cached(
+        res,
+        query.format,
+        () => levelBoardJson(ctx, principal, 'guide', params.storeId, query),
+        () => levelBoard(ctx, principal, 'guide', params.storeId, query),
+        boardTable,
+      ),
   }),
   route({
     method: 'get',
@@ -138,7 +173,7 @@ export const boardRoutes = [
     }),
     response: c.trend,
     handler: async ({ ctx, principal, query }) =>
-      trendBoard(ctx, principal, query.level && query.id ? { level: query.level, id: query.id } : null, query),
+      trendBoardJson(ctx, principal, query.level && query.id ? { level: query.level, id: query.id } : null, query),
   }),
   route({
     method: 'get',
@@ -147,7 +182,13 @@ export const boardRoutes = [
     query: rangeQuery,
     response: c.rankings,
     handler: async ({ ctx, principal, query, res }) =>
-      respond(res, query.format, await rankingsBoard(ctx, principal, query), rankingsTable),
+      cached(
+        res,
+        query.format,
+        () => rankingsBoardJson(ctx, principal, query),
+        () => rankingsBoard(ctx, principal, query),
+        rankingsTable,
+      ),
   }),
   route({
     method: 'get',

@@ -41,6 +41,26 @@ export async function scopeOf(db: Db, p: Principal): Promise<Scope> {
 }
 
 /**
+ * What `scopeOf` makes of a principal, as a key: two principals with one key have one scope over
+ * the same org (a regional manager's stores are read from `stores`, which the board cache watches).
+ */
+export function scopeKey(p: Principal): string {
+  const ids = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b).join(',');
+  switch (p.role) {
+    case 'admin':
+    case 'head_office':
+    case 'finance':
+      return `corp:${p.corpId}`;
+    case 'regional_manager':
+      return `region:${p.corpId}:${ids(p.regionIds)}`;
+    case 'store_manager':
+      return `store:${p.corpId}:${ids(p.storeIds)}`;
+    case 'guide':
+      return `guide:${p.corpId}:${p.guideId ?? -1}:${ids(p.storeIds)}`;
+  }
+}
+
+/**
  * The scope as a SQL predicate over a row's tenant, store and guide columns, with its bindings:
  * `where ${f.sql}` with `f.bindings`. A guide's own rows are hers wherever she sold.
  */

@@ -14,6 +14,7 @@ import {
   assertRegionVisible,
   assertStoreVisible,
   scopeFilter,
+  scopeKey,
   scopeOf,
   type Scope,
 } from '../access/scope';
@@ -32,6 +33,8 @@ import type {
   RangeQuery,
   Trend,
 } from '../contracts/boards';
+import * as contracts from '../contracts/boards';
+import type { PreparedJson } from '../http/prepared-json';
 import type { Db } from '../db/knex';
 import { AppError } from '../errors';
 import { PATHS, type CreditPath } from './rollup';
@@ -600,4 +603,46 @@ export async function boardVersion(ctx: AppContext, p: Principal): Promise<{ ver
     [p.corpId, p.corpId],
   );
   return { version: `${r.rows[0]!.c ?? 0}.${r.rows[0]!.e ?? 0}` };
+}
+
+/*
+ * The boards as JSON answers, kept by the board cache (core/boards/cache.ts) until the tenant's
+ * data changes: each is keyed by what determines it — the viewer's scope (scopeKey), the board and
+ * its question — and computed by the functions above on a miss.
+ */
+const rangeKey = (q: RangeQuery) => `${q.from}..${q.to}`;
+
+export function levelBoardJson(
+  ctx: AppContext,
+  p: Principal,
+  level: BoardLevel,
+  parentId: number | null,
+  q: RangeQuery,
+): Promise<PreparedJson<Board>> {
+  return ctx.boardCache.answer(
+    p.corpId,
+    `${scopeKey(p)}|level:${level}:${parentId ?? ''}|${rangeKey(q)}`,
+    contracts.board,
+    () => levelBoard(ctx, p, level, parentId, q),
+  );
+}
+
+export function trendBoardJson(
+  ctx: AppContext,
+  p: Principal,
+  subject: { level: BoardLevel; id: number } | null,
+  q: RangeQuery,
+): Promise<PreparedJson<Trend>> {
+  return ctx.boardCache.answer(
+    p.corpId,
+    `${scopeKey(p)}|trend:${subject ? `${subject.level}:${subject.id}` : ''}|${rangeKey(q)}`,
+    contracts.trend,
+    () => trendBoard(ctx, p, subject, q),
+  );
+}
+
+export function rankingsBoardJson(ctx: AppContext, p: Principal, q: RangeQuery): Promise<PreparedJson<Rankings>> {
+  return ctx.boardCache.answer(p.corpId, `${scopeKey(p)}|rankings|${rangeKey(q)}`, contracts.rankings, () =>
+    rankingsBoard(ctx, p, q),
+  );
 }

@@ -1,6 +1,8 @@
 // Load generator for the HTTP benchmarks: autocannon on its own thread, so it does not share the
 // server's event loop. workerData: { users, warmupMs, seconds, rounds, targets: [{ base, calls: [[{ path, headers }...] per pair] }] }
-// Each connection walks the pairs from its own offset and makes that pair's calls in order.
+// Each request sequence takes the next pair (round robin over all pairs, whichever connection
+// is free) and makes that pair's calls in order. autocannon clears a connection's context when
+// its sequence starts over, so the pair is taken afresh at each sequence's first call.
 // With several targets, each is warmed up, then the measured time is split into rounds that
 // alternate between the targets, so a machine that speeds up or slows down during the run
 // weighs on every target alike; each target's rounds are aggregated into one result.
@@ -20,12 +22,11 @@ const { users, warmupMs, seconds, rounds, targets } = workerData;
 
 function run({ base, calls }, duration) {
   const perPair = calls[0].length;
-  let nextConn = 0;
+  let next = 0;
   const requests = Array.from({ length: perPair }, (_, j) => ({
     setupRequest: (req, context) => {
-      if (context.k === undefined) context.k = Math.floor(((nextConn++ % users) * calls.length) / users);
-      const c = calls[context.k % calls.length][j];
-      if (j === perPair - 1) context.k++;
+      if (j === 0 || context.k === undefined) context.k = next++ % calls.length;
+      const c = calls[context.k][j];
       return { ...req, method: 'GET', path: c.path, headers: { ...req.headers, ...c.headers } };
     },
   }));

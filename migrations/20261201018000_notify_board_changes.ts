@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 /**
  * The boards' change feed: every statement that writes a table a board reads (its rollups, the org
  * it lists, the sources its freshness reports, the tenant's time zone) notifies the channel
- * `gp_board_changes` with the tenants it touched, as a comma-separated list of ids. PostgreSQL
+ * `gp_board_changes` with the tenants it touched, as a comma-separated list of ids (`*`, all of
+ * them, where the list would pass a notification's 8,000 bytes). PostgreSQL
  * delivers a notification only when its transaction commits (and folds repeats within one), so a
  * listener hears of a change exactly when readers can see it. The API's board cache
  * (core/boards/cache.ts) keeps answers until their tenant is named here.
@@ -35,7 +36,8 @@ export async function up(knex: Knex): Promise<void> {
         begin
           select string_agg(distinct ${col}::text, ',') into corps from ${rowsOf(op)};
           if corps is not null then
-            perform pg_notify('gp_board_changes', corps);
+            -- A payload holds at most 8,000 bytes: a statement across more tenants than that names all.
+            perform pg_notify('gp_board_changes', case when length(corps) > 7900 then '*' else corps end);
           end if;
           return null;
         end $fn$`);

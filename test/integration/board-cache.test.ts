@@ -91,6 +91,21 @@ describe('board cache', () => {
     expect(computed).toBe(n0);
   });
 
+  it('a statement across more tenants than a notification can name voids every answer, and still commits', async () => {
+    const kept = await ask(A.corp, 'wide');
+    const n0 = computed;
+    // 2,000 tenants' ids pass the 8,000 bytes a notification's payload may hold.
+    const ids = Array.from({ length: 2_000 }, (_, i) => 9_000_000 + i);
+    await t.ctx.db.raw(
+      `insert into daily_reach (corp_id, day, guide_id, customer_id, interactions)
+       select c, date '2026-11-01', -c, -c, 1 from unnest(?::bigint[]) c`,
+      [ids],
+    );
+    expect((await ask(A.corp, 'wide')).body).toEqual(kept.body);
+    expect(computed).toBe(n0 + 1);
+    await t.ctx.db('daily_reach').whereIn('corp_id', ids).del();
+  });
+
   it('an answer computed across a commit is not kept', async () => {
     await ask(A.corp, 'across');
     await createStore(t.ctx.db, A.corp, A.region);

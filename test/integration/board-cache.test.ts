@@ -149,6 +149,40 @@ describe('board cache', () => {
     expect(computed).toBe(n0 + 1);
   });
 
+  it('answers are kept per scope: one URL asked by head office, a regional manager and a store manager', async () => {
+    const db = t.ctx.db;
+    const other = await createRegion(db, A.corp, { name: '华南区' });
+    const far = await createStore(db, A.corp, other);
+    const users = await db('users')
+      .insert([
+        { corp_id: A.corp, userid: 'rm', name: '区域经理', role: 'regional_manager' },
+        { corp_id: A.corp, userid: 'sm', name: '店长', role: 'store_manager' },
+      ])
+      .returning<{ id: number; userid: string }[]>(['id', 'userid']);
+    const id = (u: string) => users.find((x) => x.userid === u)!.id;
+    await db('user_scopes').insert([
+      { corp_id: A.corp, user_id: id('rm'), region_id: A.region, store_id: null },
+      { corp_id: A.corp, user_id: id('sm'), region_id: null, store_id: A.store },
+    ]);
+    const app = createApp(t.ctx);
+    const get = (userid: string, url: string) =>
+      request(app)
+        .get(`${url}?from=2026-11-01&to=2026-11-30`)
+        .set('Authorization', `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: A.corp, userid }, 600)}`);
+    const ids = (res: request.Response) => (res.body.rows as { id: number }[]).map((r) => r.id).sort((a, b) => a - b);
+    // The widest scope first, so a key shared by mistake would hand its answer to the narrower ones.
+    const hq = await get('hq', '/api/boards/regions');
+    expect(ids(hq)).toEqual([A.region, other].sort((a, b) => a - b));
+    expect(ids(await get('rm', '/api/boards/regions'))).toEqual([A.region]);
+    expect(ids(await get('sm', '/api/boards/regions'))).toEqual([A.region]);
+    const stores = await get('hq', `/api/boards/regions/${A.region}/stores`);
+    expect(ids(stores).length).toBeGreaterThan(1);
+    expect(ids(await get('rm', `/api/boards/regions/${A.region}/stores`))).toEqual(ids(stores));
+    expect(ids(await get('sm', `/api/boards/regions/${A.region}/stores`))).toEqual([A.store]);
+    expect((await get('rm', `/api/boards/regions/${other}/stores`)).status).toBe(403);
+    expect((await get('sm', `/api/boards/stores/${far}/guides`)).status).toBe(403);
+  });
+
   it('over HTTP: the same bytes with an ETag, 304 when unchanged, and a new credit at once', async () => {
     const app = createApp(t.ctx);
     const auth = `Bearer ${signSession(t.ctx.cfg.SESSION_SECRET, { corpId: A.corp, userid: 'hq' }, 600)}`;

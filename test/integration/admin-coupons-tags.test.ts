@@ -20,6 +20,7 @@ import {
   follow,
   type CorpFixture,
 } from '../factories/org.factory';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -89,11 +90,7 @@ beforeAll(async () => {
   licui = await createGuide(ctx.db, corp.id, store, { userid: 'licui', name: '李翠' });
   zhao = await createGuide(ctx.db, corp.id, store, { userid: 'zhaomin', name: '赵敏' });
   await ctx.db('users').insert({ corp_id: corp.id, userid: 'admin1', name: '管理员', role: 'admin' });
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ corpid: corp.wecomCorpId, name: '测试', agentid: corp.agentId, secret: corp.agentSecret }),
-  });
+  await sandboxCorp(sb.url, corp, { name: '测试' });
   await sandboxApi('/members', {
     members: [
       { userid: 'licui', name: '李翠' },

@@ -16,6 +16,7 @@ import { seedTenant } from '../../sandbox/seed/seed';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { createCustomer, follow } from '../factories/org.factory';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -66,16 +67,7 @@ beforeAll(async () => {
       await ctx.db('coupon_templates').where({ corp_id: corpId }).select<{ id: number; code: string }[]>('id', 'code')
     ).map((x) => [x.code, Number(x.id)]),
   );
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      corpid: DEMO_CORP.wecomCorpId,
-      name: DEMO_CORP.name,
-      agentid: DEMO_CORP.agentId,
-      secret: DEMO_CORP.agentSecret,
-    }),
-  });
+  await sandboxCorp(sb.url, DEMO_CORP, { name: DEMO_CORP.name });
   app = createApp(ctx, { serveSidebar: false });
 }, 120_000);
 

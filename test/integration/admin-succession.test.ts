@@ -27,6 +27,7 @@ import { ERR_REPEAT_LIMIT } from '../../sandbox/wecom/succession';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
 import { createCorp, createGuide, createRegion, createStore, type CorpFixture } from '../factories/org.factory';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -150,21 +151,7 @@ beforeAll(async () => {
     storeIds: [],
     regionIds: [],
   };
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      corpid: corp.wecomCorpId,
-      name: '继承测试',
-      agentid: corp.agentId,
-      secret: corp.agentSecret,
-      callback: {
-        url: `${api}/wecom/callback/${corp.wecomCorpId}`,
-        token: corp.callbackToken,
-        encodingAESKey: corp.callbackAesKey,
-      },
-    }),
-  });
+  await sandboxCorp(sb.url, corp, { name: '继承测试', callbackTo: api });
   await sandboxApi('/members', {
     members: [
       { userid: 'liuyang', name: '刘洋' },

@@ -20,6 +20,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createCorp, createCustomer, createGuide, createRegion, createStore, follow } from '../factories/org.factory';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -137,11 +138,7 @@ beforeAll(async () => {
   }
 
   // The sandbox mirrors the corp: members, and each customer followed by the same guide.
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ corpid: corp.wecomCorpId, name: '测试', agentid: corp.agentId, secret: corp.agentSecret }),
-  });
+  await sandboxCorp(sb.url, corp, { name: '测试' });
   await sandbox('/members', {
     members: Object.values(guides)
       .filter((g) => g.userid !== 'liuyang')
@@ -624,17 +621,7 @@ describe('content parts: image, link and mini-program cards, a product card from
 
   beforeAll(async () => {
     // The corp's mini program is linked to it in WeCom; its product page and shop link are set here.
-    await fetch(`${sb.url}/sandbox/api/corps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        corpid: corp.wecomCorpId,
-        name: '测试',
-        agentid: corp.agentId,
-        secret: corp.agentSecret,
-        miniprograms: [MP],
-      }),
-    });
+    await sandboxCorp(sb.url, corp, { name: '测试', extra: { miniprograms: [MP] } });
     await ctx.db('corps').where({ id: corp.id }).update({
       product_mp_appid: MP,
       product_mp_page: 'pages/goods/detail?styleNo={styleNo}',

@@ -20,6 +20,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
 import { createCorp, createCustomer, createUser, type CorpFixture } from '../factories/org.factory';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -83,17 +84,9 @@ beforeAll(async () => {
     token: corp.callbackToken,
     encodingAESKey: corp.callbackAesKey,
   };
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      corpid: corp.wecomCorpId,
-      name: '悦享测试',
-      agentid: corp.agentId,
-      secret: corp.agentSecret,
-      callback,
-      appCreatedAt: Date.parse('2024-03-01T00:00:00+08:00'),
-    }),
+  await sandboxCorp(sb.url, corp, {
+    name: '悦享测试',
+    extra: { callback, appCreatedAt: Date.parse('2024-03-01T00:00:00+08:00') },
   });
   // The 通讯录同步 assistant's event server is ours, with the same Token and EncodingAESKey (README).
   await sandbox('POST', '/contact-sync', {

@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WecomClient, type MsgAttachment } from '../../core/wecom/client';
 import { WecomError } from '../../core/wecom/wecom-error';
 import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 const CORP = 'wwmasstest01';
 const SECRET = 'mass-secret';
+const APP = { wecomCorpId: CORP, agentId: 1000002, agentSecret: SECRET };
 // 2026-11-24 10:00 CST, a Tuesday in a 30-day month.
 let clock = Date.parse('2026-11-24T02:00:00Z');
 let sb: Sandbox;
@@ -34,11 +36,7 @@ async function statuses(msgid: string, userid: string): Promise<Record<string, n
 beforeAll(async () => {
   sb = await startSandbox({ now: () => clock });
   redis = new Redis('redis://127.0.0.1:6379');
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ corpid: CORP, name: '群发测试', agentid: 1000002, secret: SECRET }),
-  });
+  await sandboxCorp(sb.url, APP, { name: '群发测试' });
   await control('/members', {
     members: [
       { userid: 'licui', name: '李翠' },
@@ -196,17 +194,7 @@ describe('sandbox customer mass messages (protocol §13)', () => {
     expect(await attach([{ msgtype: 'image', image: { pic_url: 'https://example.com/a.png' } }])).toBe(40058);
     // Not linked to the corp, then linked.
     expect(await attach([card('wxaaaabbbbccccdddd', image)])).toBe(90206);
-    await fetch(`${sb.url}/sandbox/api/corps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        corpid: CORP,
-        name: '群发测试',
-        agentid: 1000002,
-        secret: SECRET,
-        miniprograms: ['wxaaaabbbbccccdddd'],
-      }),
-    });
+    await sandboxCorp(sb.url, APP, { name: '群发测试', extra: { miniprograms: ['wxaaaabbbbccccdddd'] } });
     expect(await attach([card('wxaaaabbbbccccdddd', image)])).toBe(0);
     expect(await attach([card('wxaaaabbbbccccdddd', 'expired-or-unknown')])).toBe(40007);
     expect(await attach([{ msgtype: 'link', link: { title: '标'.repeat(43), url: 'https://example.com/' } }])).toBe(

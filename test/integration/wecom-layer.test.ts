@@ -26,6 +26,7 @@ import {
   createStore,
   type CorpFixture,
 } from '../factories/org.factory';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -61,21 +62,7 @@ beforeAll(async () => {
   await ctx
     .db('channel_codes')
     .insert({ corp_id: corp.id, state: 'st_test', name: '南京西路店 门店二维码', store_id: store });
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      corpid: corp.wecomCorpId,
-      name: '测试',
-      agentid: corp.agentId,
-      secret: corp.agentSecret,
-      callback: {
-        url: `${api}/wecom/callback/${corp.wecomCorpId}`,
-        token: corp.callbackToken,
-        encodingAESKey: corp.callbackAesKey,
-      },
-    }),
-  });
+  await sandboxCorp(sb.url, corp, { name: '测试', callbackTo: api });
   await sandboxApi('/members', { members: [{ userid: 'licui', name: '李翠' }] });
   await sandboxApi('/tags', {
     groups: [{ group_id: 'etG', group_name: '客户价值', tag: [{ id: 'etVIP', name: '超级VIP' }] }],
@@ -626,21 +613,7 @@ describe('WeCom layer: a second tenant, races, resumption and retries', () => {
     storeB = await createStore(ctx.db, b.id, await createRegion(ctx.db, b.id));
     g1 = await createGuide(ctx.db, b.id, storeB, { userid: 'wangfang', name: '王芳' });
     g2 = await createGuide(ctx.db, b.id, storeB, { userid: 'zhaolei', name: '赵磊' });
-    await fetch(`${sb.url}/sandbox/api/corps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        corpid: b.wecomCorpId,
-        name: '第二租户',
-        agentid: b.agentId,
-        secret: b.agentSecret,
-        callback: {
-          url: `${api}/wecom/callback/${b.wecomCorpId}`,
-          token: b.callbackToken,
-          encodingAESKey: b.callbackAesKey,
-        },
-      }),
-    });
+    await sandboxCorp(sb.url, b, { name: '第二租户', callbackTo: api });
     await apiB('/members', {
       members: [
         { userid: 'wangfang', name: '王芳' },

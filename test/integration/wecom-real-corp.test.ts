@@ -20,6 +20,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/wecom/server';
 import { startWorkers, type RunningWorkers } from '../../workers/runtime';
 import { createTestContext, destroyTestContext, type TestContext } from '../helpers/context';
 import { createCorp, createGuide, createRegion, createStore, type CorpFixture } from '../factories/org.factory';
+import { sandboxCorp } from '../helpers/sandbox-corp';
 
 let sb: Sandbox;
 let ctx: TestContext;
@@ -86,21 +87,7 @@ beforeAll(async () => {
   licui = await createGuide(ctx.db, corp.id, store, { userid: 'licui', name: '李翠' });
   zhaolei = await createGuide(ctx.db, corp.id, store, { userid: 'zhaolei', name: '赵磊' });
   wuxin = await createGuide(ctx.db, corp.id, store, { userid: 'wuxin', name: '吴欣' });
-  await fetch(`${sb.url}/sandbox/api/corps`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      corpid: corp.wecomCorpId,
-      name: '真实企业',
-      agentid: corp.agentId,
-      secret: corp.agentSecret,
-      callback: {
-        url: `${api}/wecom/callback/${corp.wecomCorpId}`,
-        token: corp.callbackToken,
-        encodingAESKey: corp.callbackAesKey,
-      },
-    }),
-  });
+  await sandboxCorp(sb.url, corp, { name: '真实企业', callbackTo: api });
   await sandboxApi('/members', {
     members: [
       { userid: 'licui', name: '李翠' },
@@ -230,11 +217,7 @@ describe('a real corp', () => {
       userid: 'zhoumin',
       name: '周敏',
     });
-    await fetch(`${sb.url}/sandbox/api/corps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ corpid: other.wecomCorpId, name: '错配', agentid: other.agentId, secret: 'not-ours' }),
-    });
+    await sandboxCorp(sb.url, { ...other, agentSecret: 'not-ours' }, { name: '错配' });
     const refused = await fetch(`${api}/api/wecom/jssdk-signatures`, {
       method: 'POST',
       headers: {
